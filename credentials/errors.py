@@ -1,0 +1,82 @@
+"""Errors raised by the ``credentials`` package.
+
+Every error carries a stable machine-readable ``code`` and a human ``message``; the codes are a
+public contract (CLIs print them, services return them, tests assert them)::
+
+    CredentialError               root: ``except CredentialError`` catches everything below
+    ├── MalformedError            not parseable: bad base64url/JSON, duplicate keys, caps exceeded
+    ├── JOSEError                 JWS/JWE checks: algorithm, typ, crit, signature, key mismatch
+    ├── SDJWTError                RFC 9901 issuance/presentation/verification rules
+    │   └── KeyBindingError       RFC 9901 §7.3 key binding (KB-JWT) checks
+    ├── ValidityError             exp / nbf / iat outside the allowed window
+    ├── StatusListError           Token Status List encoding, token and lookup
+    ├── DCQLError                 malformed DCQL query or response
+    ├── TypeMetadataError         SD-JWT VC Type Metadata and its integrity
+    └── IssuerKeyError            the issuer's key could not be resolved (metadata / DID)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CredentialError",
+    "DCQLError",
+    "IssuerKeyError",
+    "JOSEError",
+    "KeyBindingError",
+    "MalformedError",
+    "SDJWTError",
+    "StatusListError",
+    "TypeMetadataError",
+    "ValidityError",
+]
+
+
+class CredentialError(Exception):
+    """Root of every error in :mod:`credentials`."""
+
+    code: str = "credential_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class MalformedError(CredentialError):
+    code = "malformed"
+
+
+class JOSEError(CredentialError):
+    code = "invalid_jws"
+
+
+class SDJWTError(CredentialError):
+    code = "invalid_sd_jwt"
+
+
+class KeyBindingError(SDJWTError):
+    code = "invalid_key_binding"
+
+
+class ValidityError(CredentialError):
+    code = "invalid_validity"
+
+
+class StatusListError(CredentialError):
+    code = "invalid_status_list"
+
+
+class DCQLError(CredentialError):
+    code = "invalid_dcql"
+
+
+class TypeMetadataError(CredentialError):
+    code = "invalid_type_metadata"
+
+
+class IssuerKeyError(CredentialError):
+    code = "issuer_key_unresolved"

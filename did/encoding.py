@@ -1,0 +1,109 @@
+"""Byte and JSON encodings shared by every drukid package.
+
+* base64url without padding (RFC 7515 §2, RFC 4648 §5), decoded strictly: padding, whitespace
+  and characters outside the URL-safe alphabet are rejected, so one value has one encoding.
+* Strict JSON (RFC 8259 + RFC 7493 I-JSON): duplicate member names, ``NaN``/``Infinity`` and
+  over-deep nesting are rejected. Python's ``json`` silently keeps the last duplicate, which lets
+  an attacker show one value to a checker and another to a consumer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Any
+
+from did.errors import DIDError
+
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "InvalidEncodingError",
+    "b64url_decode",
+    "b64url_encode",
+    "dumps_compact",
+    "parse_json",
+]
+
+MAX_JSON_DEPTH = 32
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+class InvalidEncodingError(DIDError):
+    code = "malformed"
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str | bytes) -> bytes:
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise InvalidEncodingError("base64url value is not ASCII") from exc
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise InvalidEncodingError("not a valid unpadded base64url value")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:  # pragma: no cover - regex already filters
+        raise InvalidEncodingError("not a valid base64url value") from exc
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InvalidEncodingError(f"duplicate JSON member name {key!r}")
+            seen.add(key)
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise InvalidEncodingError(f"JSON constant {name} is not allowed")
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item  # type: ignore[assignment]
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def parse_json(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON text strictly; raises :class:`InvalidEncodingError` on anything doubtful."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidEncodingError("JSON text is not valid UTF-8") from exc
+    try:
+        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except InvalidEncodingError:
+        raise
+    except (ValueError, RecursionError, TypeError) as exc:
+        raise InvalidEncodingError(f"not valid JSON: {exc}") from exc
+    # Cheap bound first: nesting can never exceed the number of opening brackets.
+    if data.count("{") + data.count("[") > max_depth and _depth_exceeds(value, max_depth):
+        raise InvalidEncodingError(f"JSON nesting deeper than {max_depth} levels")
+    return value
+
+
+def dumps_compact(value: Any, *, sort_keys: bool = False) -> str:
+    """JSON with no insignificant whitespace and no NaN; UTF-8 characters kept as they are."""
+    return json.dumps(
+        value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, sort_keys=sort_keys
+    )

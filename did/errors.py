@@ -1,0 +1,53 @@
+"""Errors raised by the ``did`` package.
+
+Every error carries a stable machine-readable ``code`` and a human ``message``::
+
+    DIDError                      root: ``except DIDError`` catches everything below
+    ├── KeyFormatError            a key or JWK is malformed, unsupported or of the wrong kind
+    ├── InvalidDIDError           DID / DID URL syntax, unsupported method, bad multibase
+    ├── ResolutionError           the DID could not be resolved to a usable document / key
+    └── FetchError                the SSRF-guarded HTTP fetcher refused or failed a request
+"""
+
+from __future__ import annotations
+
+__all__ = ["DIDError", "FetchError", "InvalidDIDError", "KeyFormatError", "ResolutionError"]
+
+
+class DIDError(Exception):
+    """Root of every error in :mod:`did`."""
+
+    code: str = "did_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class KeyFormatError(DIDError):
+    code = "invalid_key"
+
+
+class InvalidDIDError(DIDError):
+    code = "invalid_did"
+
+
+class ResolutionError(DIDError):
+    code = "did_resolution_failed"
+
+
+class FetchError(DIDError):
+    """Network refusals and failures. Codes: ``fetch_insecure_scheme``, ``fetch_blocked_address``,
+    ``fetch_timeout``, ``fetch_too_large``, ``fetch_too_many_redirects``, ``fetch_http_status``,
+    ``fetch_failed``, ``fetch_invalid_url``."""
+
+    code = "fetch_failed"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message, code=code)
+        self.status = status
