@@ -146,7 +146,7 @@ def sign_jws(
         )
     except (TypeError, ValueError) as exc:
         raise MalformedError(f"payload is not JSON-serialisable: {exc}") from exc
-    signature = _ALG_IMPL[key.alg].sign(signing_input.encode("ascii"), key.key)  # type: ignore[arg-type]
+    signature = _ALG_IMPL[key.alg].sign(signing_input.encode("ascii"), key.key)
     return signing_input + "." + b64url_encode(signature)
 
 
@@ -191,7 +191,7 @@ def verify_jws(
         raise JOSEError(
             f"token uses {alg} but the key is for {key.alg}", code="algorithm_key_mismatch"
         )
-    if not _ALG_IMPL[alg].verify(jws.signing_input, key.key, jws.signature):  # type: ignore[arg-type]
+    if not _ALG_IMPL[alg].verify(jws.signing_input, key.key, jws.signature):
         raise JOSEError(
             "the signature does not verify with the expected key", code="invalid_signature"
         )
