@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from typing import Any
 
 from did.errors import DIDError
@@ -27,7 +26,10 @@ __all__ = [
 ]
 
 MAX_JSON_DEPTH = 32
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# Allowed last characters by length mod 4: after 2 chars only 4 data bits are used, after 3 only 2.
+_CANONICAL_LAST = {0: _ALPHABET, 2: _ALPHABET[::16], 3: _ALPHABET[::4]}
 
 
 class InvalidEncodingError(DIDError):
@@ -44,12 +46,24 @@ def b64url_decode(text: str | bytes) -> bytes:
             text = text.decode("ascii")
         except UnicodeDecodeError as exc:
             raise InvalidEncodingError("base64url value is not ASCII") from exc
-    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+    if not isinstance(text, str):
+        raise InvalidEncodingError("base64url value must be text")
+    # strict_mode rejects characters outside the alphabet; '+', '/' and '=' are standard-base64
+    # characters that the translation would otherwise let through.
+    if "+" in text or "/" in text or "=" in text or len(text) % 4 == 1:
         raise InvalidEncodingError("not a valid unpadded base64url value")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:  # pragma: no cover - regex already filters
+        raw = binascii.a2b_base64(
+            (text + "=" * (-len(text) % 4)).encode("ascii").translate(_TO_STANDARD),
+            strict_mode=True,
+        )
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
         raise InvalidEncodingError("not a valid base64url value") from exc
+    # Non-zero trailing bits give a second spelling of the same bytes; refuse it so a token
+    # has exactly one textual form (replay caches and sd_hash compare text).
+    if text and text[-1] not in _CANONICAL_LAST[len(text) % 4]:
+        raise InvalidEncodingError("base64url value is not canonically encoded")
+    return raw
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -65,6 +79,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constant(name: str) -> Any:
     raise InvalidEncodingError(f"JSON constant {name} is not allowed")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -91,7 +108,7 @@ def parse_json(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         except UnicodeDecodeError as exc:
             raise InvalidEncodingError("JSON text is not valid UTF-8") from exc
     try:
-        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = _DECODER.decode(data)
     except InvalidEncodingError:
         raise
     except (ValueError, RecursionError, TypeError) as exc:
