@@ -1,0 +1,193 @@
+"""HTTP plumbing for the FastAPI services: error rendering, body-size caps, security headers.
+
+Every rejection renders as JSON ``{"error": <registered or drukid code>, "error_description":
+<human message>, "code": <stable drukid code>}`` (RFC 6749 §5.2 shape, which OpenID4VCI and
+OpenID4VP reuse). Unknown exceptions become a bare 500 with no detail; the traceback goes to the
+log only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = [
+    "BodySizeLimitMiddleware",
+    "SecurityHeadersMiddleware",
+    "error_response",
+    "install_error_handlers",
+]
+
+logger = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_STATUS_CODES = {
+    400: "invalid_request",
+    401: "invalid_token",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    410: "gone",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "too_many_requests",
+}
+
+
+def error_response(
+    status: int,
+    error: str,
+    description: str,
+    *,
+    code: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = {"error": error, "error_description": description, "code": code or error}
+    merged = {"Cache-Control": "no-store", **(headers or {})}
+    return JSONResponse(body, status_code=status, headers=merged)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for item in exc.errors()[:5]:
+        where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query"))
+        parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else item.get("msg", ""))
+    return "; ".join(parts) or "the request is malformed"
+
+
+def install_error_handlers(app: FastAPI, error_types: Iterable[type[Exception]]) -> None:
+    """Render our error classes (each with ``code``, ``message``, optional ``status`` and
+    ``error``) and every framework error as JSON; nothing else escapes with details."""
+
+    async def render_ours(_request: Request, exc: Exception) -> JSONResponse:
+        status = int(getattr(exc, "status", 400))
+        code = str(getattr(exc, "code", "invalid_request"))
+        error = str(getattr(exc, "error", None) or code)
+        headers = getattr(exc, "headers", None)
+        return error_response(
+            status, error, str(getattr(exc, "message", exc)), code=code, headers=headers
+        )
+
+    for error_type in error_types:
+        app.add_exception_handler(error_type, render_ours)
+
+    async def render_validation(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(400, "invalid_request", _validation_message(exc))
+
+    async def render_http(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        error = _STATUS_CODES.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else error.replace("_", " ")
+        return error_response(exc.status_code, error, detail, headers=exc.headers)
+
+    async def render_unknown(_request: Request, exc: Exception) -> JSONResponse:
+        logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
+        return error_response(500, "server_error", "internal error")
+
+    app.add_exception_handler(RequestValidationError, render_validation)
+    app.add_exception_handler(StarletteHTTPException, render_http)
+    app.add_exception_handler(Exception, render_unknown)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413, by header and while streaming."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_large = int(value) > self.max_bytes
+                except ValueError:
+                    too_large = True
+                if too_large:
+                    await self._reject(scope, receive, send)
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            413, "request_too_large", f"the request body is larger than {self.max_bytes} bytes"
+        )
+        await response(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Conservative headers on every response; API responses default to ``no-store``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def add_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                defaults = {
+                    b"x-content-type-options": b"nosniff",
+                    b"referrer-policy": b"no-referrer",
+                    b"x-frame-options": b"DENY",
+                    b"content-security-policy": (
+                        b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                        b"script-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                        b"form-action 'self'"
+                    ),
+                    b"cache-control": b"no-store",
+                }
+                for name, value in defaults.items():
+                    if name not in present:
+                        headers.append((name, value))
+            await send(message)
+
+        await self.app(scope, receive, add_headers)

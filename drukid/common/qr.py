@@ -1,0 +1,100 @@
+"""QR codes: draw them (PNG, SVG, terminal) and read them back from images.
+
+Offers and presentation requests travel as QR codes; keeping them "by reference" (a short
+``request_uri``) keeps the code at a low version that cheap phone cameras read reliably.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import qrcode
+import qrcode.constants
+import zxingcpp
+from PIL import Image, UnidentifiedImageError
+from qrcode.image.svg import SvgPathImage
+
+__all__ = ["QRDecodeError", "decode_qr_image", "qr_png", "qr_svg", "qr_terminal"]
+
+MAX_QR_PAYLOAD = 2048
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+class QRDecodeError(Exception):
+    """The image could not be read or holds no QR code. ``code`` is ``qr_unreadable``."""
+
+    code = "qr_unreadable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _make(data: str) -> qrcode.QRCode:
+    if not data or len(data) > MAX_QR_PAYLOAD:
+        raise ValueError(f"QR payload must be 1 to {MAX_QR_PAYLOAD} characters")
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=8)
+    code.add_data(data)
+    code.make(fit=True)
+    return code
+
+
+def qr_png(data: str, *, box_size: int = 8) -> bytes:
+    code = _make(data)
+    code.box_size = box_size
+    image = code.make_image(fill_color="black", back_color="white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def qr_svg(data: str) -> str:
+    image = _make(data).make_image(image_factory=SvgPathImage)
+    return image.to_string(encoding="unicode")  # type: ignore[no-any-return]
+
+
+def qr_terminal(data: str) -> str:
+    """The code drawn with half-block characters, two modules per character row."""
+    matrix = _make(data).get_matrix()
+    lines = []
+    for top in range(0, len(matrix), 2):
+        upper = matrix[top]
+        lower = matrix[top + 1] if top + 1 < len(matrix) else [False] * len(upper)
+        row = []
+        for a, b in zip(upper, lower, strict=True):
+            # Dark modules print as spaces on a light background: reads on dark terminals too.
+            row.append(
+                {(False, False): "█", (True, False): "▄", (False, True): "▀"}.get((a, b), " ")
+            )
+        lines.append("".join(row))
+    return "\n".join(lines)
+
+
+def decode_qr_image(source: str | Path | bytes) -> list[str]:
+    """Every QR code text found in an image file (PNG, JPEG, ...) or image bytes."""
+    try:
+        if isinstance(source, bytes):
+            raw = source
+        else:
+            path = Path(source)
+            if path.stat().st_size > MAX_IMAGE_BYTES:
+                raise QRDecodeError("the image file is too large (over 10 MB)")
+            raw = path.read_bytes()
+        if len(raw) > MAX_IMAGE_BYTES:
+            raise QRDecodeError("the image is too large (over 10 MB)")
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise QRDecodeError("the image has too many pixels")
+            results = zxingcpp.read_barcodes(
+                image.convert("L"), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            )
+    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError) as exc:
+        raise QRDecodeError("not a readable image; use a PNG or JPEG photo of the QR code") from exc
+    except OSError as exc:
+        raise QRDecodeError(f"cannot open the image: {exc.strerror or exc}") from exc
+    texts = [result.text for result in results if result.valid and result.text]
+    if not texts:
+        raise QRDecodeError("no QR code was found in the image; try a sharper, closer photo")
+    return texts
