@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
+from pathlib import Path
 
 from benchmarks._timing import machine
 
-BENCHMARKS = ("sd_jwt_verify",)
+# Every public module in this folder with a report() function is a benchmark.
+BENCHMARKS = tuple(
+    sorted(
+        info.name
+        for info in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if not info.name.startswith("_")
+    )
+)
 
 
 def main(argv: list[str]) -> int:
