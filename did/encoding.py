@@ -2,8 +2,9 @@
 
 * base64url without padding (RFC 7515 §2, RFC 4648 §5), decoded strictly: padding, whitespace
   and characters outside the URL-safe alphabet are rejected, so one value has one encoding.
-* Strict JSON (RFC 8259 + RFC 7493 I-JSON): duplicate member names, ``NaN``/``Infinity`` and
-  over-deep nesting are rejected. Python's ``json`` silently keeps the last duplicate, which lets
+* Strict JSON (RFC 8259 + RFC 7493 I-JSON): duplicate member names, ``NaN``/``Infinity``, numbers
+  beyond IEEE 754 double range (``1e400``), unpaired surrogates and over-deep nesting are
+  rejected. Python's ``json`` silently keeps the last duplicate, which lets
   an attacker show one value to a checker and another to a consumer.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from typing import Any
 
 from did.errors import DIDError
@@ -81,7 +83,36 @@ def _no_constant(name: str) -> Any:
     raise InvalidEncodingError(f"JSON constant {name} is not allowed")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+def _finite_float(text: str) -> float:
+    # Python maps 1e400 to inf silently; I-JSON (RFC 7493 §2.2) limits numbers to IEEE doubles,
+    # and an infinite exp/iat would later crash int() instead of failing as bad input.
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidEncodingError(f"JSON number {text[:32]} is out of range")
+    return value
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_finite_float
+)
+
+
+def _lone_surrogate(value: Any) -> bool:
+    """True when a string anywhere in ``value`` holds an unpaired UTF-16 surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -102,6 +133,7 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
 
 def parse_json(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Parse JSON text strictly; raises :class:`InvalidEncodingError` on anything doubtful."""
+    from_bytes = isinstance(data, bytes)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -113,6 +145,12 @@ def parse_json(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise
     except (ValueError, RecursionError, TypeError) as exc:
         raise InvalidEncodingError(f"not valid JSON: {exc}") from exc
+    # I-JSON (RFC 7493 §2.1): no unpaired surrogates; they cannot be encoded back to UTF-8, so
+    # a value that parsed would fail later, far from the input. Only a "\\u" escape (or a str
+    # argument that already holds one; strictly decoded bytes cannot) can produce them.
+    suspicious = "\\u" in data or (not from_bytes and not data.isascii())
+    if suspicious and _lone_surrogate(value):
+        raise InvalidEncodingError("JSON text holds an unpaired surrogate")
     # Cheap bound first: nesting can never exceed the number of opening brackets.
     if data.count("{") + data.count("[") > max_depth and _depth_exceeds(value, max_depth):
         raise InvalidEncodingError(f"JSON nesting deeper than {max_depth} levels")
