@@ -6,6 +6,7 @@ check is reproducible in a test. :func:`system_time` is for the edges (CLIs, ser
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -33,7 +34,10 @@ def system_time() -> int:
 
 def check_leeway(leeway: int) -> int:
     """Leeway is clock skew tolerance, not a validity extension: bounded to [0, 300] seconds."""
-    if not isinstance(leeway, int) or not MIN_LEEWAY <= leeway <= MAX_LEEWAY:
+    # bool is an int in Python; True as "1 second" is a caller bug, not a leeway.
+    if isinstance(leeway, bool) or not isinstance(leeway, int):
+        raise ValueError(f"leeway must be whole seconds, not {leeway!r}")
+    if not MIN_LEEWAY <= leeway <= MAX_LEEWAY:
         raise ValueError(f"leeway must be between {MIN_LEEWAY} and {MAX_LEEWAY} seconds")
     return leeway
 
@@ -45,6 +49,9 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise MalformedError(f"claim {name!r} must be a number of seconds", code="invalid_claim")
+    if isinstance(value, float) and not math.isfinite(value):
+        # int(inf) raises OverflowError; claims built in Python can carry one.
+        raise MalformedError(f"claim {name!r} is not a finite number", code="invalid_claim")
     return int(value)
 
 
