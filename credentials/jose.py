@@ -277,10 +277,16 @@ def decrypt_jwe(
     if len(parts) != 5:
         raise MalformedError("a compact JWE has five dot-separated parts")
     header = _b64_json_object(parts[0], "protected header")
-    if header.get("alg") not in algorithms or header.get("enc") not in encryptions:
+    alg, enc = header.get("alg"), header.get("enc")
+    # Membership of an unhashable value (a list or object) in a set raises TypeError.
+    if (
+        not isinstance(alg, str)
+        or not isinstance(enc, str)
+        or alg not in algorithms
+        or enc not in encryptions
+    ):
         raise JOSEError(
-            f"JWE algorithm {header.get('alg')!r}/{header.get('enc')!r} is not allowed",
-            code="algorithm_not_allowed",
+            f"JWE algorithm {alg!r}/{enc!r} is not allowed", code="algorithm_not_allowed"
         )
     if "zip" in header:
         raise JOSEError("compressed JWE is refused", code="unsupported_zip")
