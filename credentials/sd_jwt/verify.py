@@ -167,7 +167,9 @@ def verify_sd_jwt(
     key = issuer_key if isinstance(issuer_key, PublicKey) else issuer_key(jws)
     verify_jws(jws, key, typ=typ, algorithms=algorithms)
     processed = process_payload(jws.payload, presentation.disclosures)
-    verify_time_claims(jws.payload, now=now, leeway=leeway)
+    # §7.1 step 5: validity is judged on the *processed* payload, so an exp/nbf/iat that an
+    # issuer made selectively disclosable is still enforced when the holder discloses it.
+    verify_time_claims(processed.claims, now=now, leeway=leeway)
     for name in required_claims:
         if name not in processed.claims:
             raise SDJWTError(f"required claim {name!r} is missing", code="missing_claim")
