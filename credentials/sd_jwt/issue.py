@@ -23,7 +23,7 @@ from credentials.sd_jwt.disclosure import (
     hash_function,
 )
 from credentials.sd_jwt.model import SDJWT
-from credentials.sd_jwt.paths import ClaimPath, format_claim_path, parse_claim_path
+from credentials.sd_jwt.paths import ClaimPath, concrete_paths, parse_claim_path
 from credentials.sd_jwt.process import ARRAY_KEY, SD_ALG, SD_KEY
 from did.encoding import b64url_encode
 from did.keys import PrivateKey, PublicKey
@@ -35,48 +35,13 @@ DEFAULT_TYP = "sd+jwt"
 ALWAYS_PLAINTEXT = frozenset({"iss", "exp", "nbf", "cnf", SD_ALG})
 
 
-def _normalize(path: ClaimPath, claims: Any) -> list[tuple[str | int, ...]]:
-    """Turn a claim path into the concrete paths it names in ``claims`` (``None`` expands)."""
-    results: list[tuple[str | int, ...]] = []
-
-    def step(node: Any, rest: ClaimPath, done: tuple[str | int, ...]) -> None:
-        if not rest:
-            results.append(done)
-            return
-        head, tail = rest[0], rest[1:]
-        if isinstance(node, dict) and isinstance(head, str) and head in node:
-            step(node[head], tail, (*done, head))
-        elif isinstance(node, list):
-            if head is None:
-                for index, element in enumerate(node):
-                    step(element, tail, (*done, index))
-                return
-            try:
-                index = head if isinstance(head, int) else int(head)
-            except ValueError:
-                index = -1
-            if not 0 <= index < len(node):
-                raise SDJWTError(
-                    f"claim path {format_claim_path(path)} names no claim",
-                    code="unknown_claim_path",
-                )
-            step(node[index], tail, (*done, index))
-        else:
-            raise SDJWTError(
-                f"claim path {format_claim_path(path)} names no claim", code="unknown_claim_path"
-            )
-
-    step(claims, path, ())
-    return results
-
-
 def resolve_sd_paths(
     claims: Mapping[str, Any], sd_paths: Iterable[str | ClaimPath]
 ) -> frozenset[tuple[str | int, ...]]:
     """Concrete, checked claim paths for ``sd_paths`` (text or tuples) within ``claims``."""
     resolved: set[tuple[str | int, ...]] = set()
     for raw in sd_paths:
-        for path in _normalize(parse_claim_path(raw), claims):
+        for path in concrete_paths(parse_claim_path(raw), claims):
             if len(path) == 1 and path[0] in ALWAYS_PLAINTEXT:
                 raise SDJWTError(
                     f"claim {path[0]!r} must never be selectively disclosable",

@@ -10,12 +10,56 @@ stay strings until they meet an array, so an object key ``"0"`` still works.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from credentials.errors import MalformedError
+from credentials.errors import MalformedError, SDJWTError
 
-__all__ = ["ClaimPath", "format_claim_path", "parse_claim_path"]
+__all__ = ["ClaimPath", "ConcretePath", "concrete_paths", "format_claim_path", "parse_claim_path"]
 
 ClaimPath = tuple[str | int | None, ...]
+ConcretePath = tuple[str | int, ...]
+
+
+def _array_index(element: str | int) -> int:
+    """An array index from a path element; text must be ASCII digits without a leading zero
+    (RFC 6901 §4). ``int()`` alone would also take ``" 1"``, ``"+1"``, ``"01"`` and ``"1_0"``,
+    giving one claim several names."""
+    if isinstance(element, int):
+        return element
+    if element.isascii() and element.isdigit() and (element == "0" or element[0] != "0"):
+        return int(element)
+    return -1
+
+
+def concrete_paths(path: ClaimPath, claims: Any) -> list[ConcretePath]:
+    """The claims ``path`` names within ``claims``: ``None`` expands to every element of an
+    array, a numeric text element indexes an array. Raises ``unknown_claim_path`` when a step
+    names nothing (an empty array under ``None`` names nothing, without error)."""
+    results: list[ConcretePath] = []
+
+    def step(node: Any, rest: ClaimPath, done: ConcretePath) -> None:
+        if not rest:
+            results.append(done)
+            return
+        head, tail = rest[0], rest[1:]
+        if isinstance(node, dict) and isinstance(head, str) and head in node:
+            step(node[head], tail, (*done, head))
+            return
+        if isinstance(node, list):
+            if head is None:
+                for index, element in enumerate(node):
+                    step(element, tail, (*done, index))
+                return
+            index = _array_index(head)
+            if 0 <= index < len(node):
+                step(node[index], tail, (*done, index))
+                return
+        raise SDJWTError(
+            f"claim path {format_claim_path(path)} names no claim", code="unknown_claim_path"
+        )
+
+    step(claims, path, ())
+    return results
 
 
 def parse_claim_path(text: str | Sequence[str | int | None]) -> ClaimPath:

@@ -15,7 +15,7 @@ from credentials.errors import SDJWTError
 from credentials.jose import parse_jws, sign_jws
 from credentials.sd_jwt.disclosure import Disclosure, digest_of
 from credentials.sd_jwt.model import SDJWT, parse_sd_jwt
-from credentials.sd_jwt.paths import ClaimPath, format_claim_path, parse_claim_path
+from credentials.sd_jwt.paths import ClaimPath, concrete_paths, parse_claim_path
 from credentials.sd_jwt.process import ProcessedPayload, process_payload
 from did.keys import PrivateKey
 
@@ -54,39 +54,17 @@ class DecodedSDJWT:
         wanted: dict[str, Disclosure] = {}
         by_path = self.processed.disclosure_paths
         for raw in paths:
-            path = _concrete(parse_claim_path(raw), self.claims)
-            for end in range(1, len(path) + 1):
-                disclosure = by_path.get(path[:end])
-                if disclosure is not None:
-                    wanted[disclosure.encoded] = disclosure
-            for other, disclosure in by_path.items():
-                if other[: len(path)] == path:
-                    wanted[disclosure.encoded] = disclosure
+            # A None element ("every element", as in DCQL) expands like it does at issuance.
+            for path in concrete_paths(parse_claim_path(raw), self.claims):
+                for end in range(1, len(path) + 1):
+                    disclosure = by_path.get(path[:end])
+                    if disclosure is not None:
+                        wanted[disclosure.encoded] = disclosure
+                for other, disclosure in by_path.items():
+                    if other[: len(path)] == path:
+                        wanted[disclosure.encoded] = disclosure
         # Keep the issuance order: it reveals nothing the verifier could not see anyway.
         return tuple(d for d in self.sd_jwt.disclosures if d.encoded in wanted)
-
-
-def _concrete(path: ClaimPath, claims: Any) -> ClaimPath:
-    node: Any = claims
-    out: list[str | int | None] = []
-    for element in path:
-        if isinstance(node, dict) and isinstance(element, str) and element in node:
-            node = node[element]
-            out.append(element)
-            continue
-        if isinstance(node, list) and element is not None:
-            try:
-                index = element if isinstance(element, int) else int(element)
-            except ValueError:
-                index = -1
-            if 0 <= index < len(node):
-                node = node[index]
-                out.append(index)
-                continue
-        raise SDJWTError(
-            f"the credential has no claim at {format_claim_path(path)}", code="unknown_claim_path"
-        )
-    return tuple(out)
 
 
 def decode_sd_jwt(sd_jwt: SDJWT | str) -> DecodedSDJWT:
