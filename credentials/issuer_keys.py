@@ -41,7 +41,15 @@ IssuerKeyResolverLike = Callable[[JWS], PublicKey]
 def jwt_vc_issuer_metadata_url(iss: str) -> str:
     """§4.1: insert ``/.well-known/jwt-vc-issuer`` between the host and the path of ``iss``."""
     parts = urlsplit(iss)
-    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+    # §4.1: the issuer identifier is an https URL. Plain http would let anyone on the path
+    # substitute the issuer's keys; userinfo has no place in an identifier.
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.query
+        or parts.fragment
+    ):
         raise IssuerKeyError(f"issuer {iss!r} is not an https URL", code="invalid_issuer")
     path = parts.path.rstrip("/")
     return urlunsplit((parts.scheme, parts.netloc, JWT_VC_ISSUER_WELL_KNOWN + path, "", ""))
@@ -97,7 +105,15 @@ class MetadataKeyResolver:
                 "issuer metadata must have exactly one of jwks and jwks_uri",
                 code="issuer_metadata_invalid",
             )
-        jwks = metadata["jwks"] if has_jwks else self._get(str(metadata["jwks_uri"]))
+        if has_jwks:
+            jwks = metadata["jwks"]
+        else:
+            jwks_uri = metadata["jwks_uri"]
+            if not isinstance(jwks_uri, str) or not jwks_uri.startswith("https://"):
+                raise IssuerKeyError(
+                    "issuer metadata jwks_uri is not an https URL", code="issuer_metadata_invalid"
+                )
+            jwks = self._get(jwks_uri)
         if not isinstance(jwks, Mapping):
             raise IssuerKeyError(
                 "the issuer's key set is not a JWKS", code="issuer_metadata_invalid"
