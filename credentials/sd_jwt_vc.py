@@ -26,6 +26,7 @@ from credentials.sd_jwt import (
     resolve_sd_paths,
     verify_sd_jwt,
 )
+from credentials.sd_jwt.process import ARRAY_KEY, SD_KEY
 from did.keys import PrivateKey, PublicKey
 
 __all__ = [
@@ -43,6 +44,20 @@ LEGACY_SD_JWT_VC_TYP = "vc+sd-jwt"
 NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"})
 # Set from parameters by issue_sd_jwt_vc, never taken from the caller's claims.
 RESERVED_CLAIMS = frozenset({"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"})
+
+
+def _has_sd_digests(value: Any) -> bool:
+    """True when ``value`` holds an ``_sd`` array or a ``{"...": digest}`` element anywhere."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if SD_KEY in item or (len(item) == 1 and ARRAY_KEY in item):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def issue_sd_jwt_vc(
@@ -83,7 +98,8 @@ def issue_sd_jwt_vc(
     payload.update(claims)
     sd_paths = tuple(sd_paths)
     for path in resolve_sd_paths(payload, sd_paths):
-        if len(path) == 1 and path[0] in NEVER_DISCLOSABLE:
+        # Any depth: status.status_list.idx hidden is status hidden.
+        if path[0] in NEVER_DISCLOSABLE:
             raise SDJWTError(
                 f"claim {path[0]!r} is never selectively disclosable in an SD-JWT VC",
                 code="forbidden_selective_disclosure",
@@ -150,13 +166,21 @@ def verify_sd_jwt_vc(
         leeway=leeway,
         kb_max_age=kb_max_age,
     )
+    payload = verified.payload
     for path in verified.disclosed_paths:
-        if len(path) == 1 and path[0] in NEVER_DISCLOSABLE:
+        if path[0] in NEVER_DISCLOSABLE:
             raise SDJWTError(
                 f"claim {path[0]!r} must not be selectively disclosable",
                 code="forbidden_selective_disclosure",
             )
-    payload = verified.payload
+    # A member hidden *inside* one of them (status.status_list with an _sd digest) that the
+    # holder did not disclose leaves no disclosed path; the signed payload still shows it.
+    for name in NEVER_DISCLOSABLE.intersection(payload):
+        if _has_sd_digests(payload[name]):
+            raise SDJWTError(
+                f"claim {name!r} must not contain selectively disclosable parts",
+                code="forbidden_selective_disclosure",
+            )
     vct = payload.get("vct")
     if not isinstance(vct, str) or not vct:
         raise SDJWTError("the credential has no type ('vct')", code="missing_vct")

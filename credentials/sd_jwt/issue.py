@@ -42,7 +42,8 @@ def resolve_sd_paths(
     resolved: set[tuple[str | int, ...]] = set()
     for raw in sd_paths:
         for path in concrete_paths(parse_claim_path(raw), claims):
-            if len(path) == 1 and path[0] in ALWAYS_PLAINTEXT:
+            # Nested too: hiding cnf.jwk (or a member of it) breaks key binding just as well.
+            if path[0] in ALWAYS_PLAINTEXT:
                 raise SDJWTError(
                     f"claim {path[0]!r} must never be selectively disclosable",
                     code="forbidden_selective_disclosure",
