@@ -1,0 +1,53 @@
+"""``drukid serve issuer|verifier|wallet``: run one service with uvicorn.
+
+Settings come from the environment (``DRUKID_<ROLE>_*``, see README); ``--host`` and ``--port``
+override the listen address only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="serve",
+    help="Run a drukid service (issuer, verifier or web wallet).",
+    no_args_is_help=True,
+)
+
+HostOption = Annotated[str | None, typer.Option(help="listen address (default from settings)")]
+PortOption = Annotated[int | None, typer.Option(help="listen port (default from settings)")]
+
+
+def _run(role: str, settings_class: str, host: str | None, port: int | None) -> None:
+    settings_module = importlib.import_module(f"{role}.settings")
+    server = importlib.import_module(f"{role}.server")
+    try:
+        settings: Any = getattr(settings_module, settings_class)()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        typer.echo(f"error: the {role} settings are not valid:\n{exc}", err=True)
+        typer.echo(f"what to do: set the DRUKID_{role.upper()}_* variables (see README)", err=True)
+        raise typer.Exit(2) from exc
+    server.run(settings, host=host, port=port)
+
+
+@app.command()
+def issuer(host: HostOption = None, port: PortOption = None) -> None:
+    """The agency's issuer: OpenID4VCI, status lists, operator API and page."""
+    _run("issuer", "IssuerSettings", host, port)
+
+
+@app.command()
+def verifier(host: HostOption = None, port: PortOption = None) -> None:
+    """The relying party's verifier: OpenID4VP requests, results, teller page."""
+    _run("verifier", "VerifierSettings", host, port)
+
+
+@app.command()
+def wallet(host: HostOption = None, port: PortOption = None) -> None:
+    """The citizen's web wallet on this machine (loopback only by default)."""
+    _run("wallet", "WalletSettings", host, port)
