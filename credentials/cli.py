@@ -15,9 +15,11 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from credentials.clock import system_time
-from credentials.errors import CredentialError
-from credentials.jose import parse_json, parse_jws
+from credentials.errors import CredentialError, IssuerKeyError
+from credentials.issuer_keys import select_jwk
+from credentials.jose import JWS, parse_json, parse_jws
 from credentials.sd_jwt import (
+    IssuerKeyResolver,
     decode_sd_jwt,
     digest_of,
     issue_sd_jwt,
@@ -28,7 +30,9 @@ from credentials.sd_jwt import (
 from credentials.sd_jwt.process import sd_hash_alg
 from credentials.sd_jwt_vc import RESERVED_CLAIMS, issue_sd_jwt_vc, verify_sd_jwt_vc
 from did.errors import DIDError
+from did.fetch import Fetcher
 from did.keys import PrivateKey, PublicKey
+from did.resolver import Resolver
 
 __all__ = ["app"]
 
@@ -219,19 +223,25 @@ def present(
     typer.echo(result.serialize())
 
 
-def _did_key(did: str) -> Any:
-    """A resolver for --issuer-did: the header kid picks the key within that DID's document."""
-    from credentials.issuer_keys import select_jwk
-    from did.resolver import Resolver
+def _did_key(did: str) -> IssuerKeyResolver:
+    """Key lookup for --issuer-did: the header ``kid`` picks an assertion key of that DID."""
+    with Fetcher() as fetcher:
+        document = Resolver(fetcher=fetcher).resolve(did)
 
-    document = Resolver().resolve(did)
-
-    def resolve(jws: Any) -> PublicKey:
+    def resolve(jws: JWS) -> PublicKey:
         kid = jws.kid
         if kid is None:
-            keys = [vm.public_key.to_jwk() for vm in document.verification_methods]
+            keys = [
+                vm.public_key.to_jwk()
+                for vm in document.verification_methods
+                if vm.id in document.assertion_method
+            ]
             return select_jwk(keys, None, issuer=did)
-        return document.find_key(kid if "#" in kid else f"{did}#{kid}")
+        reference = kid if kid.startswith(("#", "did:")) else f"#{kid}"
+        try:
+            return document.find_key(reference, relationship="assertionMethod")
+        except DIDError as exc:
+            raise IssuerKeyError(exc.message, code=exc.code) from exc
 
     return resolve
 
@@ -262,7 +272,9 @@ def verify(
     text = _read_text(source)
     at = now if now is not None else system_time()
     try:
-        key: Any = _public_key(issuer_key) if issuer_key else _did_key(str(issuer_did))
+        key: PublicKey | IssuerKeyResolver = (
+            _public_key(issuer_key) if issuer_key else _did_key(str(issuer_did))
+        )
         if vc:
             claims = verify_sd_jwt_vc(
                 text,
