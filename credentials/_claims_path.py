@@ -61,13 +61,14 @@ def select(path: Sequence[str | int | None], root: Any) -> list[tuple[ConcretePa
         following: list[tuple[ConcretePath, Any]] = []
         if isinstance(component, str):
             for where, element in selected:
-                if not isinstance(element, Mapping):
+                # exact-type checks first: wallets run this over thousands of credentials
+                if type(element) is not dict and not isinstance(element, Mapping):
                     return []
                 if component in element:
                     following.append(((*where, component), element[component]))
         elif component is None or _is_index(component):
             for where, element in selected:
-                if not isinstance(element, list | tuple):
+                if type(element) is not list and not isinstance(element, list | tuple):
                     return []
                 if component is None:
                     following.extend(((*where, i), item) for i, item in enumerate(element))
