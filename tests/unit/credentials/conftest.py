@@ -1,0 +1,108 @@
+"""Shared fixtures for the JOSE / SD-JWT / SD-JWT VC tests: keys, a fixed clock, and builders
+for hand-made tokens (the only way to test what our own signer refuses to produce)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from credentials.sd_jwt.disclosure import digest_of
+from did.encoding import b64url_encode
+from did.keys import EDDSA, ES256, PrivateKey
+
+VECTORS = Path(__file__).parents[2] / "vectors"
+NOW = 1_800_000_000
+
+RawJWS = Callable[..., str]
+RawSDJWT = Callable[..., str]
+
+
+@pytest.fixture(scope="session")
+def vectors_dir() -> Path:
+    return VECTORS
+
+
+@pytest.fixture(scope="session")
+def now() -> int:
+    return NOW
+
+
+@pytest.fixture(scope="session")
+def issuer_key() -> PrivateKey:
+    return PrivateKey.generate(ES256)
+
+
+@pytest.fixture(scope="session")
+def holder_key() -> PrivateKey:
+    return PrivateKey.generate(ES256)
+
+
+@pytest.fixture(scope="session")
+def other_key() -> PrivateKey:
+    return PrivateKey.generate(ES256)
+
+
+@pytest.fixture(scope="session")
+def ed_key() -> PrivateKey:
+    return PrivateKey.generate(EDDSA)
+
+
+def _segment(part: str | bytes | dict[str, Any]) -> str:
+    if isinstance(part, dict):
+        part = json.dumps(part, separators=(",", ":"))
+    if isinstance(part, str):
+        part = part.encode("utf-8")
+    return b64url_encode(part)
+
+
+@pytest.fixture(scope="session")
+def raw_jws() -> RawJWS:
+    """``raw_jws(header, payload, key)``: a compact JWS over the exact header/payload text given
+    (str/bytes kept byte for byte, so duplicate keys and NaN survive); ``key=None`` leaves the
+    signature empty."""
+
+    def build(
+        header: str | bytes | dict[str, Any],
+        payload: str | bytes | dict[str, Any],
+        key: PrivateKey | None,
+    ) -> str:
+        signing_input = f"{_segment(header)}.{_segment(payload)}"
+        signature = key.sign_raw(signing_input.encode("ascii")) if key is not None else b""
+        return f"{signing_input}.{b64url_encode(signature)}"
+
+    return build
+
+
+def encode_disclosure(text: str) -> str:
+    return b64url_encode(text.encode("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def raw_sd_jwt(raw_jws: RawJWS) -> RawSDJWT:
+    """``raw_sd_jwt(payload_template, disclosures, key, present=None, header=None)``.
+
+    ``disclosures`` are raw JSON texts, encoded as they are. ``{D<i>}`` in the payload template
+    becomes the SHA-256 digest of disclosure ``i``; ``present`` lists which disclosures are sent
+    (indexes, repeats allowed; default all)."""
+
+    def build(
+        payload: str,
+        disclosures: Sequence[str],
+        key: PrivateKey,
+        *,
+        present: Sequence[int] | None = None,
+        header: dict[str, Any] | None = None,
+        hash_alg: str = "sha-256",
+    ) -> str:
+        encoded = [encode_disclosure(text) for text in disclosures]
+        for index, item in enumerate(encoded):
+            payload = payload.replace(f"{{D{index}}}", digest_of(item, hash_alg))
+        jwt = raw_jws(header or {"alg": key.alg, "typ": "example+sd-jwt"}, payload, key)
+        chosen = range(len(encoded)) if present is None else present
+        return "".join([jwt, "~", *(encoded[i] + "~" for i in chosen)])
+
+    return build
