@@ -82,7 +82,9 @@ def select(path: Sequence[str | int | None], root: Any) -> list[tuple[ConcretePa
     return selected
 
 
-def matches_pattern(pattern: Sequence[str | int | None], concrete: Sequence[str | int]) -> bool:
+def matches_pattern(
+    pattern: Sequence[str | int | None], concrete: Sequence[str | int | None]
+) -> bool:
     """True when the concrete path is one of those ``pattern`` can select (null = any index)."""
     if len(pattern) != len(concrete):
         return False
