@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import socket
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -57,6 +58,7 @@ _BLOCKED_NETWORKS = tuple(
     )
 )  # fmt: skip
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CROSS_ORIGIN_DROP = ("authorization", "cookie", "proxy-authorization")
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
@@ -321,22 +323,30 @@ class Fetcher:
         host = url.host
         if url.scheme == "http" and not self.policy.allow_http:
             raise _fail(f"{host} must be fetched over https://", "fetch_insecure_scheme", host)
-        if url.scheme not in ("https", "http") or not host:
-            raise _fail("only http(s) URLs with a host can be fetched", "fetch_invalid_url", host)
-        if url.userinfo:
-            raise _fail("URLs with a user name or password are refused", "fetch_invalid_url", host)
+        if url.scheme not in ("https", "http") or not host or url.userinfo:
+            raise _fail(
+                "only http(s) URLs with a host and no user:password", "fetch_invalid_url", host
+            )
+        name = url.raw_host.decode("ascii").rstrip(".").lower()
+        literal: IPAddress | None = None
+        with suppress(ValueError):
+            literal = ipaddress.ip_address(host)
+        # A numeric last label ("2130706433", "0x7f.1") is an IPv4 address to inet_aton.
+        last = name.rsplit(".", 1)[-1]
+        if literal is None and (
+            not _HOST_NAME.fullmatch(name) or last.isdigit() or last.startswith("0x")
+        ):
+            raise _fail(f"{host!r} is not a valid host name", "fetch_invalid_url", host)
         if self.policy.allow_private:
             return url
-        try:
-            literal: IPAddress | None = ipaddress.ip_address(host)
-        except ValueError:
-            literal = None
         # RFC 6761 §6.3: localhost names always mean the loopback interface.
-        local_name = host == "localhost" or host.endswith(".localhost")
-        if local_name or (literal is not None and is_blocked_address(literal)):
+        if literal is None and (name == "localhost" or name.endswith(".localhost")):
+            raise _fail(f"{host} is a local address", "fetch_blocked_address", host)
+        if literal is not None and is_blocked_address(literal):
             raise _fail(f"{host} is a private or local address", "fetch_blocked_address", host)
         if literal is None and self._simulated_dns is not None:
-            _checked_addresses(host, url.port or 443, self._simulated_dns, self.policy)
+            port = url.port or (443 if url.scheme == "https" else 80)
+            _checked_addresses(host, port, self._simulated_dns, self.policy)
         return url
 
     def _send(
