@@ -86,8 +86,8 @@ def raw_sd_jwt(raw_jws: RawJWS) -> RawSDJWT:
     """``raw_sd_jwt(payload_template, disclosures, key, present=None, header=None)``.
 
     ``disclosures`` are raw JSON texts, encoded as they are. ``{D<i>}`` in the payload template
-    becomes the SHA-256 digest of disclosure ``i``; ``present`` lists which disclosures are sent
-    (indexes, repeats allowed; default all)."""
+    (and ``__D<i>__`` in a later disclosure) becomes the digest of disclosure ``i``; ``present``
+    lists which disclosures are sent (indexes, repeats allowed; default all)."""
 
     def build(
         payload: str,
@@ -98,7 +98,12 @@ def raw_sd_jwt(raw_jws: RawJWS) -> RawSDJWT:
         header: dict[str, Any] | None = None,
         hash_alg: str = "sha-256",
     ) -> str:
-        encoded = [encode_disclosure(text) for text in disclosures]
+        encoded: list[str] = []
+        for text in disclosures:
+            # "__D<j>__" inside a disclosure: the digest of an earlier one (recursive disclosures).
+            for index, item in enumerate(encoded):
+                text = text.replace(f"__D{index}__", digest_of(item, hash_alg))
+            encoded.append(encode_disclosure(text))
         for index, item in enumerate(encoded):
             payload = payload.replace(f"{{D{index}}}", digest_of(item, hash_alg))
         jwt = raw_jws(header or {"alg": key.alg, "typ": "example+sd-jwt"}, payload, key)
