@@ -1,0 +1,193 @@
+"""Errors raised by the ``verifier`` package.
+
+Every error carries a stable machine-readable ``code``, a technical ``message`` for logs and
+developers, and :attr:`VerificationError.explanation`, the same thing in plain words for the
+person at the counter. ``cause`` is the code of the lowest error in the chain (a key that could
+not be resolved *because* its address is private says ``fetch_blocked_address``)::
+
+    VerificationError             root: ``except VerificationError`` catches everything below
+    ├── PresentationError         the presentation itself was rejected (signature, disclosures,
+    │                             key binding, validity, type, claims, status)
+    ├── TrustError                issuer not trusted, trust data or bundle unusable
+    ├── RequestError              an OpenID4VP request/response broke the protocol (``error``
+    │                             is the registered OAuth/OpenID4VP value, ``status`` HTTP)
+    └── ServiceError              relying-party API misuse (auth, unknown request, bad input)
+
+Errors of :mod:`credentials` and :mod:`did` are converted at this package's boundary with
+:func:`from_lower_error`, keeping their code.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from credentials.errors import CredentialError
+from did.errors import DIDError
+
+__all__ = [
+    "PresentationError",
+    "RequestError",
+    "ServiceError",
+    "TrustError",
+    "VerificationError",
+    "explain",
+    "from_lower_error",
+    "root_code",
+]
+
+# Plain-language explanations (for people with little digital experience: short, no jargon,
+# say what happened and, where there is one, what to do).
+_PLAIN = {
+    "status_revoked": "This credential has been revoked by its issuer.",
+    "status_suspended": "This credential is suspended by its issuer for now.",
+    "status_unavailable": (
+        "We could not check with the issuer whether this credential is still valid. "
+        "Try again when the connection is back."
+    ),
+    "untrusted_issuer": "This credential comes from an issuer this service does not accept.",
+    "vct_not_trusted": "This issuer is not accepted for this kind of credential.",
+    "vct_not_accepted": "This kind of credential is not accepted here.",
+    "vct_mismatch": "This is not the kind of credential that was asked for.",
+    "invalid_signature": "The credential's seal (its digital signature) is broken or forged.",
+    "algorithm_not_allowed": "The credential uses a security method that is not allowed.",
+    "algorithm_key_mismatch": "The credential's seal does not match its issuer's key.",
+    "invalid_typ": "This is not a digital credential of the expected kind.",
+    "expired": "This credential has expired.",
+    "not_yet_valid": "This credential is not valid yet.",
+    "issued_in_future": "This credential claims to be issued in the future; check the clock.",
+    "key_binding_required": (
+        "The wallet did not prove it holds this credential (the holder's proof is missing)."
+    ),
+    "kb_invalid_signature": "The holder's proof is not signed by the credential's own wallet.",
+    "kb_invalid_typ": "The holder's proof is not of the expected kind.",
+    "kb_missing_claim": "The holder's proof is incomplete.",
+    "kb_iat_invalid": "The holder's proof is too old or from the future; please try again.",
+    "kb_expired": "The holder's proof has expired; please try again.",
+    "nonce_mismatch": "This answer was made for a different request. Please scan the new code.",
+    "aud_mismatch": "This answer was made for a different organisation.",
+    "sd_hash_mismatch": "The shared information was changed after the holder signed it.",
+    "missing_cnf": "The credential is not tied to a wallet, so the holder cannot prove it.",
+    "invalid_cnf": "The credential's wallet key is unusable.",
+    "duplicate_digest": "The credential is malformed (a hidden item appears twice).",
+    "duplicate_disclosure": "The answer is malformed (a shared item was sent twice).",
+    "disclosure_unreferenced": "The answer contains information the issuer never sealed.",
+    "disclosure_type_mismatch": "The answer is malformed (a shared item has the wrong form).",
+    "claim_name_collision": "The answer is malformed (a shared item overwrites another).",
+    "forbidden_selective_disclosure": "The credential hides information that must be visible.",
+    "missing_claim": "Some information that was asked for was not shared.",
+    "too_large": "The answer is too large.",
+    "too_many_disclosures": "The answer has too many items.",
+    "malformed": "The answer is not a readable digital credential.",
+    "invalid_sd_jwt": "The answer is not a readable digital credential.",
+    "issuer_key_unresolved": "We could not find the issuer's key to check the credential.",
+    "issuer_metadata_unavailable": "We could not reach the issuer to get its key.",
+    "key_mechanism_not_permitted": "The issuer's key cannot be looked up in a permitted way.",
+    "request_expired": "This request has expired. Please start again and scan a new code.",
+    "request_already_used": "This request was already answered. Please scan a new code.",
+    "request_not_found": "This request does not exist or has been removed.",
+    "access_denied": "The holder declined to share the information.",
+    "dcql_claim_missing": "Some information that was asked for was not shared.",
+    "dcql_vct_mismatch": "This is not the kind of credential that was asked for.",
+    "dcql_unsatisfied": "The answer does not include every credential that was asked for.",
+    "trust_bundle_expired": "The list of trusted issuers is out of date; it must be renewed.",
+    "trust_bundle_invalid": "The list of trusted issuers is damaged or not genuine.",
+}
+_DEFAULT_PLAIN = "The credential could not be accepted."
+
+
+def explain(code: str) -> str:
+    """The plain-language sentence for ``code`` (a general sentence for codes without one)."""
+    if code.startswith("fetch_"):
+        return "We could not reach the issuer's server to check this credential."
+    if code.startswith("status_list_"):
+        return _PLAIN["status_unavailable"]
+    return _PLAIN.get(code, _DEFAULT_PLAIN)
+
+
+def root_code(exc: BaseException) -> str | None:
+    """The ``code`` of the deepest drukid error in ``exc``'s ``__cause__`` chain."""
+    found: str | None = None
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        code = getattr(current, "code", None)
+        if isinstance(code, str):
+            found = code
+        current = current.__cause__
+    return found
+
+
+class VerificationError(Exception):
+    """Root of every error in :mod:`verifier`."""
+
+    code: str = "verification_failed"
+    status: int = 400
+    error: str | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        cause: str | None = None,
+        checks: tuple[tuple[str, str, str], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.cause = cause
+        self.checks = checks
+
+    @property
+    def explanation(self) -> str:
+        return explain(self.code if self.cause is None or self.code in _PLAIN else self.cause)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class PresentationError(VerificationError):
+    code = "presentation_rejected"
+
+
+class TrustError(VerificationError):
+    code = "untrusted_issuer"
+
+
+class RequestError(VerificationError):
+    code = "invalid_request"
+    error = "invalid_request"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, error: str | None = None, status: int = 400
+    ) -> None:
+        super().__init__(message, code=code)
+        if error is not None:
+            self.error = error
+        self.status = status
+
+
+class ServiceError(VerificationError):
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int = 400) -> None:
+        super().__init__(message, code=code)
+        self.status = status
+
+
+E = TypeVar("E", bound=VerificationError)
+
+
+def from_lower_error(
+    exc: CredentialError | DIDError,
+    kind: type[E],
+    *,
+    checks: tuple[tuple[str, str, str], ...] = (),
+) -> E:
+    """``kind`` with ``exc``'s code and message; raise it ``from exc``."""
+    cause = root_code(exc)
+    error = kind(exc.message, code=exc.code, cause=cause if cause != exc.code else None)
+    error.checks = checks
+    return error
