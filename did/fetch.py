@@ -286,7 +286,7 @@ class Fetcher:
         follow_redirects: bool = True,
     ) -> FetchResponse:
         """GET ``url``; a non-2xx answer raises ``fetch_http_status`` and its body is not read."""
-        merged = dict(headers or {})
+        merged = httpx.Headers(headers)
         if accept is not None:
             merged["Accept"] = accept
         return self._send("GET", url, merged, None, follow_redirects, require_2xx=True)
@@ -305,7 +305,7 @@ class Fetcher:
         OAuth client needs the error body. Size, time and SSRF limits still apply."""
         if data is not None and json is not None:
             raise ValueError("pass either data or json, not both")
-        merged = dict(headers or {})
+        merged = httpx.Headers(headers)
         body: bytes | None = None
         if data is not None:
             body = urlencode(dict(data)).encode("ascii")
@@ -353,7 +353,7 @@ class Fetcher:
         self,
         method: str,
         url: str,
-        headers: dict[str, str],
+        headers: httpx.Headers,
         body: bytes | None,
         follow_redirects: bool,
         *,
@@ -384,8 +384,8 @@ class Fetcher:
                     headers.pop("Content-Type", None)
                 if _origin(target) != _origin(current):
                     # Credentials were meant for the first origin only (RFC 9110 §15.4).
-                    for name in [h for h in headers if h.lower() in _CROSS_ORIGIN_DROP]:
-                        del headers[name]
+                    for name in _CROSS_ORIGIN_DROP:
+                        headers.pop(name, None)
                 current = target
             finally:
                 response.close()

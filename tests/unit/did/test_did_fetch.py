@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -337,9 +338,15 @@ def test_compressed_bodies_are_decoded_under_the_cap() -> None:
     assert deflated.get("https://a.example/").content == plain
     bomb = gzip.compress(b"\0" * 50_000_000)  # about 50 KB on the wire, 50 MB unpacked
     assert len(bomb) < 100_000
-    with pytest.raises(FetchError) as info:
-        fetcher(encoded(bomb), policy).get("https://a.example/")
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError) as info:
+            fetcher(encoded(bomb), policy).get("https://a.example/")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert codes(info) == "fetch_too_large"
+    assert peak < 5_000_000  # never unpacked beyond the cap
 
 
 @pytest.mark.parametrize(
