@@ -125,3 +125,19 @@ def test_split_did_url() -> None:
     for bad in ("did:web:a.bt#", "did:web:a.bt#a b", "did:web:a.bt#a#b", "#key-1"):
         with pytest.raises(InvalidDIDError):
             split_did_url(bad)
+
+
+def test_limits_on_document_size_and_id() -> None:
+    vm = {"type": "JsonWebKey2020", "controller": "did:web:a.bt"}
+    many = [{**vm, "id": f"#k{i}", "publicKeyJwk": {"kty": "RSA"}} for i in range(65)]
+    with pytest.raises(ResolutionError, match="more than 64"):
+        DIDDocument.from_json(
+            {"id": "did:web:a.bt", "verificationMethod": many}, expected_id="did:web:a.bt"
+        )
+    with pytest.raises(ResolutionError) as info:
+        DIDDocument.from_json({"id": "not a did"}, expected_id="not a did")
+    assert info.value.code == "did_document_invalid"
+    with pytest.raises(InvalidDIDError):
+        parse_did(None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidDIDError):
+        split_did_url(b"did:web:a.bt")  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import socket
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
@@ -480,4 +481,24 @@ def test_real_socket_limits(server: Any) -> None:
     assert codes(info) == "fetch_timeout"
     with Fetcher(quick) as client, pytest.raises(FetchError) as info:
         client.get("http://127.0.0.1:1/")  # nothing listens on port 1
+    assert codes(info) == "fetch_failed"
+
+
+def test_bad_redirect_locations_and_url_types() -> None:
+    for location in ("https://[::1", "https://exa mple.com/"):
+        with pytest.raises(FetchError) as info:
+            fetcher(lambda r, loc=location: redirect_to(loc)).get("https://issuer.example/")
+        assert codes(info) == "fetch_invalid_url"
+    with pytest.raises(FetchError) as info:
+        fetcher(ok).get(None)  # type: ignore[arg-type]
+    assert codes(info) == "fetch_invalid_url"
+
+
+def test_system_resolver_failure_is_fetch_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_dns(*args: object, **kwargs: object) -> list[object]:
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    with Fetcher() as client, pytest.raises(FetchError) as info:
+        client.get("https://issuer.example/")
     assert codes(info) == "fetch_failed"

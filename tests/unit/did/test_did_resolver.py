@@ -253,3 +253,18 @@ def test_did_web_on_a_real_loopback_server(loopback: Any) -> None:
     policy = FetchPolicy(allow_http=True, allow_private=True)
     with Fetcher(policy) as fetcher:
         assert Resolver(fetcher=fetcher).resolve_key(f"{did}#key-1") == SIGNING
+
+
+def test_module_level_resolve_uses_a_fresh_https_fetcher(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[Fetcher] = []
+
+    def factory() -> Fetcher:
+        made.append(Fetcher(FetchPolicy(), transport=httpx.MockTransport(site)))
+        return made[-1]
+
+    monkeypatch.setattr(resolver_module, "Fetcher", factory)
+    assert resolve(ISSUER).find_key("#key-1") == SIGNING
+    assert len(made) == 1
+    assert made[0].policy == FetchPolicy()
