@@ -55,7 +55,7 @@ def _fail(message: str, code: str = "invalid_type_metadata") -> NoReturn:
 
 def _required(data: Mapping[str, Any], name: str, where: str) -> str:
     value = data.get(name)
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value.strip():
         _fail(f"{where}.{name} must be a non-empty string")
     return value
 
@@ -140,12 +140,13 @@ def _pick(entries: Sequence[_Entry], lang: str) -> _Entry | None:
 
 
 def _humanise(path: Sequence[str | int | None]) -> str:
-    names = [c for c in path if isinstance(c, str) and c]
-    if not names:
-        return "Claim"
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", names[-1]).replace("_", " ").replace("-", " ")
-    words = " ".join(words.split()).lower()
-    return words[:1].upper() + words[1:]
+    # "birth_date" -> "Birth date", "placeOfBirth" -> "Place of birth": better than nothing
+    for name in reversed([c for c in path if isinstance(c, str)]):
+        spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")
+        words = " ".join(spaced.split()).lower()
+        if words:
+            return words[:1].upper() + words[1:]
+    return "Claim"
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,6 +157,7 @@ def test_pre_draft_12_lang_is_read_and_locale_written() -> None:
         ({"vct": 5}, "vct must be a non-empty string"),
         ({"vct": ""}, "vct must be a non-empty string"),
         ({"vct": "v", "name": 3}, "name must be a non-empty string"),
+        ({"vct": " \t"}, "vct must be a non-empty string"),
         ({"vct": "v", "extends#integrity": "sha256-x"}, "'extends#integrity' but no 'extends'"),
         ({"vct": "v", "display": {"locale": "en"}}, "display must be an array"),
         ({"vct": "v", "display": ["en"]}, "display[0] must be a JSON object"),
@@ -244,6 +245,8 @@ BHUTAN = TypeMetadata.from_json(
         (["degreeTitle"], "en", "Degree title"),
         (["aliases", 0], "en", "Aliases"),
         ([0], "en", "Claim"),
+        (["address", "__"], "en", "Address"),  # nothing readable left: the parent's name
+        ([" "], "en", "Claim"),
     ],
 )
 def test_label_fallbacks(path: list[Any], lang: str, label: str) -> None:
@@ -580,16 +583,17 @@ _json = st.recursive(
     max_leaves=12,
 )
 _tags = st.sampled_from(["en", "en-GB", "dz", "dz-BT", "ne"])
+_words = st.text(min_size=1, max_size=8).filter(str.strip)
 _displays = st.lists(
     st.fixed_dictionaries(
-        {"locale": _tags, "label": st.text(min_size=1, max_size=8)},
-        optional={"description": st.text(min_size=1, max_size=8)},
+        {"locale": _tags, "label": _words},
+        optional={"description": _words},
     ),
     max_size=3,
 )
 _documents = st.fixed_dictionaries(
     {
-        "vct": st.text(min_size=1, max_size=10),
+        "vct": _words,
         "claims": st.lists(
             st.fixed_dictionaries(
                 {
@@ -609,7 +613,7 @@ _documents = st.fixed_dictionaries(
             unique_by=lambda claim: json.dumps(claim["path"]),
         ),
     },
-    optional={"name": st.text(min_size=1, max_size=8), "display": st.just([])},
+    optional={"name": _words, "display": st.just([])},
 )
 
 
