@@ -75,8 +75,13 @@ def _fail(code: str, message: str) -> NoReturn:
 
 @app.command()
 def create(
-    method: Annotated[Method, typer.Option(help="DID method.")] = Method.key,
-    alg: Annotated[Alg, typer.Option(help="Key algorithm; ES256 (P-256) suits HAIP.")] = Alg.ES256,
+    method: Annotated[Method, typer.Option(help="DID method.", case_sensitive=False)] = Method.key,
+    alg: Annotated[
+        Alg,
+        typer.Option(
+            help="Key algorithm; ES256 (P-256) is what HAIP asks for.", case_sensitive=False
+        ),
+    ] = Alg.ES256,
     out: Annotated[
         Path | None,
         typer.Option(

@@ -66,6 +66,13 @@ def test_create_reports_unwritable_paths(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_choices_ignore_case(tmp_path: Path) -> None:
+    out = tmp_path / "k.jwk.json"
+    result = runner.invoke(app, ["create", "--method", "JWK", "--alg", "eddsa", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert PrivateKey.load(out).alg == "EdDSA"
+
+
 def test_create_rejects_unknown_choices() -> None:
     result = runner.invoke(app, ["create", "--method", "web"])
     assert result.exit_code == 2
