@@ -43,8 +43,9 @@ class ResolutionError(DIDError):
 
 class FetchError(DIDError):
     """Network refusals and failures. Codes: ``fetch_insecure_scheme``, ``fetch_blocked_address``,
-    ``fetch_timeout``, ``fetch_too_large``, ``fetch_too_many_redirects``, ``fetch_http_status``,
-    ``fetch_failed``, ``fetch_invalid_url``."""
+    ``fetch_timeout``, ``fetch_too_large``, ``fetch_too_many_redirects``, ``fetch_http_status``
+    (``status`` holds the HTTP status), ``fetch_redirect_refused``, ``fetch_invalid_url``,
+    ``fetch_invalid_json`` and ``fetch_failed``."""
 
     code = "fetch_failed"
 
