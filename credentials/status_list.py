@@ -286,8 +286,6 @@ def verify_status_list_token(
         iat = numeric_date(claims, "iat")
         exp = numeric_date(claims, "exp")
         nbf = numeric_date(claims, "nbf")
-    except StatusListError:
-        raise
     except CredentialError as exc:  # JOSE and format errors keep their codes
         raise StatusListError(f"status list token rejected: {exc.message}", code=exc.code) from exc
     if claims.get("sub") != uri:

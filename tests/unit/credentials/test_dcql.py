@@ -534,3 +534,51 @@ def test_every_presentation_of_a_multiple_query_is_checked() -> None:
     query = pid_query({"path": ["name"]}, multiple=True)
     with codes("dcql_claim_missing"):
         verify_dcql_response(query, {"pid": [_pid(name="Pema"), _pid()]})
+
+
+# --- limits and edges -------------------------------------------------------------------------
+
+
+def test_overlong_paths_and_arrays_are_refused() -> None:
+    with codes("invalid_dcql_query") as caught:
+        pid_query({"path": ["a"] * 33})
+    assert "at most 32 components" in caught.value.message
+    with codes("invalid_dcql_query") as caught:
+        pid_query({"path": ["a"], "values": list(range(257))})
+    assert "at most 256 are accepted" in caught.value.message
+
+
+def test_select_claims_needs_an_object_at_the_root() -> None:
+    assert select_claims(["a"], ["a"]) == []  # type: ignore[arg-type]
+
+
+def test_wildcard_claims_that_select_nothing_do_not_match() -> None:
+    query = pid_query({"path": ["degrees", None, "type"]}, {"path": ["name"]}).credentials[0]
+    assert match_credential(query, candidate(vct=PID, name="P", degrees=[])) is None
+    assert match_credential(query, candidate(vct=PID, name="P", degrees=[{"grade": 1}])) is None
+
+
+def test_reasons_name_every_accepted_type_and_index_paths() -> None:
+    query = DCQLQuery.from_json(
+        {
+            "credentials": [
+                {
+                    "id": "pid",
+                    "format": SD_JWT_VC_FORMAT,
+                    "meta": {"vct_values": [PID, PID + "/v2"]},
+                    "claims": [{"path": ["nationalities", 1]}],
+                }
+            ]
+        }
+    )
+    (reason,) = evaluate(query, []).unsatisfied_reasons
+    assert reason == f"no credential of any of the types {PID!r}, {PID + '/v2'!r}"
+    (reason,) = evaluate(query, [candidate(vct=PID, nationalities=["BT"])]).unsatisfied_reasons
+    assert "it has no 'nationalities[1]'" in reason
+
+
+def test_verifier_messages_spell_wildcards() -> None:
+    query = pid_query({"path": ["degrees", None, "type"]})
+    with codes("dcql_claim_missing") as caught:
+        verify_dcql_response(query, {"pid": [_pid(degrees=[])]})
+    assert "'degrees[*].type' was not disclosed" in caught.value.message

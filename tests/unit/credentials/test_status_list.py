@@ -163,6 +163,10 @@ def test_from_bytes_size_counts_whole_entries() -> None:
     assert StatusList.from_bytes(b"\x00\x00\x00", bits=1).size == 24
 
 
+def test_repr_shows_shape_not_contents() -> None:
+    assert repr(StatusList(16, bits=2)) == "StatusList(size=16, bits=2)"
+
+
 def test_equality_compares_contents() -> None:
     one, two = StatusList(8), StatusList(8)
     assert one == two

@@ -312,7 +312,16 @@ def test_verify_integrity_rejects_a_changed_document(integrity: str) -> None:
 
 @pytest.mark.parametrize(
     "integrity",
-    ["", "md5-1B2M2Y8AsgTpgAmY7PhCfg==", "sha256", "sha256-", "sha256-!!!!", "sha256-qznL", 42],
+    [
+        "",
+        "md5-1B2M2Y8AsgTpgAmY7PhCfg==",
+        "sha256",
+        "sha256-",
+        "sha256-!!!!",
+        "sha256-qznL",  # too short for a sha256 digest
+        "sha256-A",  # not decodable base64
+        42,
+    ],
 )
 def test_verify_integrity_fails_closed_without_a_usable_hash(integrity: Any) -> None:
     with codes("invalid_integrity"):
