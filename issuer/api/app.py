@@ -1,0 +1,108 @@
+"""``create_app(settings)``: the issuer's FastAPI application.
+
+The lifespan opens the database engine (creating the schema), the key store, the credential
+types and the SSRF-guarded fetcher used to resolve ``did:web`` proof keys, and closes them on
+shutdown. Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from functools import partial
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from did.fetch import Fetcher, FetchPolicy
+from did.resolver import Resolver
+from drukid.common.database import create_db_engine, redact_url
+from drukid.common.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from issuer.api.errors import install_issuer_error_handlers
+from issuer.api.routes import (
+    offers,
+    oid4vci,
+    operator_admin,
+    operator_credentials,
+    operator_offers,
+    operator_registry,
+    public,
+)
+from issuer.api.routes.wellknown import discovery_router
+from issuer.operator import Operator
+from issuer.service import IssuerService, system_clock
+from issuer.settings import IssuerSettings
+from issuer.signing import KeyStore
+from issuer.types import load_types
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: IssuerSettings,
+    *,
+    clock: Callable[[], int] = system_clock,
+    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    randbelow: Callable[[int], int] = secrets.randbelow,
+) -> FastAPI:
+    """The issuer app. ``clock`` and the randomness sources are for tests."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        development = settings.mode == "development"
+        engine = create_db_engine(settings.resolved_database_url)
+        fetcher = Fetcher(FetchPolicy(allow_http=development, allow_private=development))
+        resolver = Resolver(fetcher=fetcher)
+        service = IssuerService(
+            settings=settings,
+            engine=engine,
+            keys=KeyStore(settings.keys_dir),
+            types=load_types(settings.types_dir, validity_days=settings.validity_days),
+            clock=clock,
+            random_bytes=random_bytes,
+            randbelow=randbelow,
+            resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
+        )
+        await run_in_threadpool(service.prepare)
+        app.state.service = service
+        app.state.operator = Operator(service)
+        log.info(
+            "issuer %s ready (%s mode, database %s)",
+            settings.public_url,
+            settings.mode,
+            redact_url(settings.resolved_database_url),
+        )
+        try:
+            yield
+        finally:
+            fetcher.close()
+            engine.dispose()
+
+    app = FastAPI(
+        title=f"drukid issuer — {settings.name}",
+        version="1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if settings.mode == "development" else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.mode == "development" else None,
+    )
+    install_issuer_error_handlers(app)
+    app.include_router(discovery_router(urlsplit(settings.public_url).path.rstrip("/")))
+    for module in (
+        public,
+        offers,
+        oid4vci,
+        operator_offers,
+        operator_credentials,
+        operator_admin,
+        operator_registry,
+    ):
+        app.include_router(module.router)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

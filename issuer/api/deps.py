@@ -1,0 +1,113 @@
+"""Request plumbing shared by the routes: the service, the operator actor, bodies and tokens.
+
+Bodies are read here, never by FastAPI's implicit JSON parsing: JSON goes through the strict
+parser (no duplicate member names, no NaN) and form bodies through ``parse_qsl`` with a field
+cap, so every malformed body becomes a clean ``invalid_request``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl
+
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel, ValidationError
+
+from did.encoding import InvalidEncodingError, parse_json
+from issuer.errors import InvalidRequestError
+from issuer.operator import Actor, Operator
+from issuer.service import IssuerService
+
+__all__ = [
+    "ActorDep",
+    "LimitDep",
+    "OffsetDep",
+    "OperatorDep",
+    "ServiceDep",
+    "bearer_token",
+    "current_actor",
+    "form_pairs",
+    "json_body",
+    "model_body",
+]
+
+M = TypeVar("M", bound=BaseModel)
+_MAX_FORM_FIELDS = 20
+
+
+def get_service(request: Request) -> IssuerService:
+    service: IssuerService = request.app.state.service
+    return service
+
+
+def get_operator(request: Request) -> Operator:
+    operator: Operator = request.app.state.operator
+    return operator
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 §2.1), else None."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_actor(request: Request, operator: Annotated[Operator, Depends(get_operator)]) -> Actor:
+    return operator.authenticate(bearer_token(request))
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def json_body(request: Request) -> Any:
+    if _media_type(request) != "application/json":
+        raise InvalidRequestError(
+            "send the request body as JSON (Content-Type: application/json)",
+            code="unsupported_media_type",
+        )
+    body = await request.body()
+    try:
+        return parse_json(body)
+    except InvalidEncodingError as exc:
+        raise InvalidRequestError(f"the body is not valid JSON: {exc.message}") from exc
+
+
+async def model_body(request: Request, model: type[M]) -> M:
+    data = await json_body(request)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidRequestError(f"{where or 'body'}: {first.get('msg', 'invalid')}") from exc
+
+
+async def form_pairs(request: Request) -> list[tuple[str, str]]:
+    """RFC 6749 §4.1.3 / Appendix B: ``application/x-www-form-urlencoded`` parameters in order."""
+    if _media_type(request) != "application/x-www-form-urlencoded":
+        raise InvalidRequestError(
+            "the token request must be form-encoded (application/x-www-form-urlencoded)",
+            code="unsupported_media_type",
+        )
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+        return parse_qsl(
+            text, keep_blank_values=True, strict_parsing=True, max_num_fields=_MAX_FORM_FIELDS
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        if not body:
+            return []
+        raise InvalidRequestError("the form body is malformed") from exc
+
+
+ServiceDep = Annotated[IssuerService, Depends(get_service)]
+OperatorDep = Annotated[Operator, Depends(get_operator)]
+ActorDep = Annotated[Actor, Depends(current_actor)]
+OffsetDep = Annotated[int, Query(ge=0, le=10_000_000)]
+LimitDep = Annotated[int, Query(ge=1, le=500)]

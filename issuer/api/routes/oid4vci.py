@@ -1,0 +1,54 @@
+"""OpenID4VCI endpoints: token (§6), nonce (§7), credential (§8), notification (§11)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from issuer.api.deps import ServiceDep, bearer_token, form_pairs, json_body
+from issuer.errors import InvalidTokenError
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["openid4vci"])
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def require_token(request: Request) -> str:
+    """RFC 6750 §3.1: a request without a usable access token gets the 401 first."""
+    access_token = bearer_token(request)
+    if access_token is None:
+        raise InvalidTokenError(
+            "send the access token from the token endpoint as 'Authorization: Bearer ...'",
+            code="missing_token",
+        )
+    return access_token
+
+
+@router.post("/token")
+async def token(request: Request, service: ServiceDep) -> JSONResponse:
+    pairs = await form_pairs(request)
+    body = await run_in_threadpool(service.exchange_token, pairs)
+    return JSONResponse(body, headers={**NO_STORE, "Pragma": "no-cache"})
+
+
+@router.post("/nonce")
+def nonce(service: ServiceDep) -> JSONResponse:
+    return JSONResponse({"c_nonce": service.new_nonce()}, headers=NO_STORE)
+
+
+@router.post("/credential")
+async def credential(request: Request, service: ServiceDep) -> JSONResponse:
+    access_token = require_token(request)
+    body = await json_body(request)
+    result = await run_in_threadpool(service.issue_credentials, access_token, body)
+    return JSONResponse(result, headers=NO_STORE)
+
+
+@router.post("/notification", status_code=204)
+async def notification(request: Request, service: ServiceDep) -> Response:
+    access_token = require_token(request)
+    body = await json_body(request)
+    await run_in_threadpool(service.notify, access_token, body)
+    return Response(status_code=204)

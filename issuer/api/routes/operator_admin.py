@@ -1,0 +1,70 @@
+"""Operator API for administrators: signing keys, API keys and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from issuer.api.deps import ActorDep, LimitDep, OffsetDep, OperatorDep, model_body
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["operator"])
+
+
+class RotateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alg: Literal["ES256", "EdDSA"] | None = None
+
+
+class ApiKeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["issue", "revoke", "admin"]
+    label: str = Field(default="", max_length=200)
+
+
+@router.post("/keys/rotate")
+async def rotate_keys(request: Request, actor: ActorDep, operator: OperatorDep) -> dict[str, Any]:
+    body = await model_body(request, RotateRequest)
+    return await run_in_threadpool(operator.rotate_key, actor, alg=body.alg)
+
+
+@router.get("/keys")
+def list_keys(actor: ActorDep, operator: OperatorDep) -> list[dict[str, Any]]:
+    return operator.list_keys(actor)
+
+
+@router.get("/audit")
+def audit_log(
+    actor: ActorDep,
+    operator: OperatorDep,
+    offset: OffsetDep = 0,
+    limit: LimitDep = 50,
+    action: str | None = None,
+) -> dict[str, Any]:
+    return operator.audit(actor, offset=offset, limit=limit, action=action)
+
+
+@router.get("/apikeys")
+def list_api_keys(actor: ActorDep, operator: OperatorDep) -> list[dict[str, Any]]:
+    return operator.list_api_keys(actor)
+
+
+@router.post("/apikeys", status_code=201)
+async def create_api_key(request: Request, actor: ActorDep, operator: OperatorDep) -> JSONResponse:
+    body = await model_body(request, ApiKeyRequest)
+    new = await run_in_threadpool(operator.create_api_key, actor, role=body.role, label=body.label)
+    return JSONResponse(
+        {"key_id": new.key_id, "role": body.role, "api_key": new.token}, status_code=201
+    )
+
+
+@router.post("/apikeys/{key_id}/revoke", status_code=204)
+def revoke_api_key(key_id: str, actor: ActorDep, operator: OperatorDep) -> None:
+    operator.revoke_api_key(actor, key_id)

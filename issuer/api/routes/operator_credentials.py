@@ -1,0 +1,42 @@
+"""Operator API: issued credentials (metadata only, never the credential) and their status."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+
+from issuer.api.deps import ActorDep, LimitDep, OffsetDep, OperatorDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/credentials", tags=["operator"])
+
+
+@router.get("")
+def list_credentials(
+    actor: ActorDep,
+    operator: OperatorDep,
+    offset: OffsetDep = 0,
+    limit: LimitDep = 50,
+    subject: str | None = None,
+    credential_configuration_id: str | None = None,
+) -> dict[str, Any]:
+    return operator.list_credentials(
+        actor, offset=offset, limit=limit, subject=subject, type_id=credential_configuration_id
+    )
+
+
+@router.get("/{credential_id}")
+def get_credential(credential_id: str, actor: ActorDep, operator: OperatorDep) -> dict[str, Any]:
+    return operator.get_credential(actor, credential_id)
+
+
+@router.post("/{credential_id}/{action}")
+def change_status(
+    credential_id: str,
+    action: Literal["revoke", "suspend", "reinstate"],
+    actor: ActorDep,
+    operator: OperatorDep,
+) -> dict[str, Any]:
+    return operator.change_status(actor, credential_id, action)

@@ -1,0 +1,54 @@
+"""Operator API: offers for registry records (one, or many in bulk)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from issuer.api.deps import ActorDep, OperatorDep, model_body
+from issuer.operator import MAX_BULK_OFFERS, OfferItem
+
+__all__ = ["OfferRequest", "router"]
+
+router = APIRouter(prefix="/api/v1/offers", tags=["operator"])
+
+
+class OfferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    credential_configuration_id: str = Field(max_length=64)
+    cid: str | None = Field(default=None, max_length=11)
+    licence_number: str | None = Field(default=None, max_length=32)
+    tx_code: bool = False
+
+    def item(self) -> OfferItem:
+        return OfferItem(
+            self.credential_configuration_id, self.cid, self.licence_number, self.tx_code
+        )
+
+
+class BulkOfferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    offers: list[OfferRequest] = Field(min_length=1, max_length=MAX_BULK_OFFERS)
+    response: Literal["full"] = "full"
+
+
+@router.post("", status_code=201)
+async def create_offer(request: Request, actor: ActorDep, operator: OperatorDep) -> JSONResponse:
+    body = await model_body(request, OfferRequest)
+    offer = await run_in_threadpool(operator.create_offer, actor, body.item())
+    return JSONResponse(offer.to_json(), status_code=201)
+
+
+@router.post("/bulk", status_code=201)
+async def create_offers(request: Request, actor: ActorDep, operator: OperatorDep) -> JSONResponse:
+    body = await model_body(request, BulkOfferRequest)
+    offers = await run_in_threadpool(
+        operator.create_offers, actor, [item.item() for item in body.offers]
+    )
+    return JSONResponse({"offers": [o.to_json() for o in offers]}, status_code=201)

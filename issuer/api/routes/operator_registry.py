@@ -1,0 +1,62 @@
+"""Operator API: the registry of people and businesses the agency may issue to."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from issuer.api.deps import ActorDep, LimitDep, OffsetDep, OperatorDep, json_body
+from issuer.errors import InvalidRequestError
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/registry", tags=["operator"])
+
+
+@router.get("/people")
+def list_people(
+    actor: ActorDep, operator: OperatorDep, offset: OffsetDep = 0, limit: LimitDep = 50
+) -> dict[str, Any]:
+    return operator.people(actor, offset=offset, limit=limit)
+
+
+@router.get("/people/{cid}")
+def get_person(cid: str, actor: ActorDep, operator: OperatorDep) -> dict[str, Any]:
+    return operator.person(actor, cid)
+
+
+@router.get("/businesses")
+def list_businesses(
+    actor: ActorDep, operator: OperatorDep, offset: OffsetDep = 0, limit: LimitDep = 50
+) -> dict[str, Any]:
+    return operator.businesses(actor, offset=offset, limit=limit)
+
+
+@router.post("/people", status_code=201)
+async def add_person(request: Request, actor: ActorDep, operator: OperatorDep) -> dict[str, int]:
+    body = await json_body(request)
+    return await run_in_threadpool(operator.add_person, actor, body)
+
+
+@router.post("/businesses", status_code=201)
+async def add_business(request: Request, actor: ActorDep, operator: OperatorDep) -> dict[str, int]:
+    body = await json_body(request)
+    return await run_in_threadpool(operator.add_business, actor, body)
+
+
+@router.post("/{kind}/import")
+async def import_csv(
+    kind: Literal["people", "businesses"], request: Request, actor: ActorDep, operator: OperatorDep
+) -> dict[str, int]:
+    """A CSV file as the body (``Content-Type: text/csv``), header row of field names."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "text/csv":
+        raise InvalidRequestError("send the file as text/csv", code="unsupported_media_type")
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequestError("the CSV file must be UTF-8 text") from exc
+    return await run_in_threadpool(
+        operator.import_csv, actor, text, kind=kind, source=f"api:{kind}.csv"
+    )

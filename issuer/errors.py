@@ -1,0 +1,230 @@
+"""Errors raised by the ``issuer`` package.
+
+Every error carries a stable machine-readable ``code``, a human ``message`` (plain words that say
+what to do next), the registered OAuth / OpenID4VCI ``error`` value it renders as, and the HTTP
+``status``. Protocol errors render themselves as RFC 6749 §5.2 JSON through
+:func:`drukid.common.http.install_error_handlers`::
+
+    IssuerError                       root: ``except IssuerError`` catches everything below
+    ├── InvalidRequestError           400 invalid_request: malformed or missing parameters
+    ├── UnsupportedGrantTypeError     400 unsupported_grant_type (token endpoint)
+    ├── InvalidGrantError             400 invalid_grant: wrong/expired/used code, wrong tx_code
+    ├── InvalidTokenError             401 invalid_token: missing, unknown or expired access token
+    ├── CredentialRequestError        400 OpenID4VCI 1.0 §8.3.1.2 credential request errors
+    │   ├── InvalidCredentialRequestError       invalid_credential_request
+    │   ├── UnknownCredentialConfigurationError unknown_credential_configuration
+    │   ├── InvalidProofError                   invalid_proof
+    │   ├── InvalidNonceError                   invalid_nonce
+    │   └── CredentialRequestDeniedError        credential_request_denied
+    ├── InsufficientScopeError        403 insufficient_scope: the token is for another credential
+    ├── NotificationError             400 invalid_notification_request
+    │   └── InvalidNotificationIdError      invalid_notification_id
+    ├── OfferNotFoundError            404 not_found: no such offer
+    ├── OfferGoneError                410 gone: the offer expired, was used or was burned
+    ├── NotFoundError                 404 not_found: no such credential, record, list or type
+    ├── ConflictError                 409 conflict: the action does not fit the current state
+    ├── UnauthorizedError             401 unauthorized: operator API without a valid API key
+    ├── ForbiddenError                403 forbidden: the API key's role does not allow this
+    ├── RegistryError                 400 invalid_record: a registry record or CSV row is invalid
+    ├── TemporarilyUnavailableError   503 temporarily_unavailable: busy or database unreachable
+    └── ConfigurationError            500 configuration_error: settings, type files, key store
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "ConfigurationError",
+    "ConflictError",
+    "CredentialRequestDeniedError",
+    "CredentialRequestError",
+    "ForbiddenError",
+    "InsufficientScopeError",
+    "InvalidCredentialRequestError",
+    "InvalidGrantError",
+    "InvalidNonceError",
+    "InvalidNotificationIdError",
+    "InvalidProofError",
+    "InvalidRequestError",
+    "InvalidTokenError",
+    "IssuerError",
+    "NotFoundError",
+    "NotificationError",
+    "OfferGoneError",
+    "OfferNotFoundError",
+    "RegistryError",
+    "TemporarilyUnavailableError",
+    "UnauthorizedError",
+    "UnknownCredentialConfigurationError",
+    "UnsupportedGrantTypeError",
+    "ascii_description",
+]
+
+# OpenID4VCI 1.0 §8.3.1.2 / RFC 6749 §5.2: error_description is limited to these characters.
+_ALLOWED = frozenset(chr(c) for c in (*range(0x20, 0x22), *range(0x23, 0x5C), *range(0x5D, 0x7F)))
+
+
+def ascii_description(text: str) -> str:
+    """``text`` reduced to the character set OAuth allows in ``error_description``."""
+    cleaned = "".join(c if c in _ALLOWED else ("'" if c in '"‘’“”' else "?") for c in text)
+    return cleaned[:500]
+
+
+class IssuerError(Exception):
+    """Root of every error in :mod:`issuer`."""
+
+    code: str = "issuer_error"
+    error: str = "invalid_request"
+    status: int = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        message = ascii_description(message)
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.headers = dict(headers) if headers else None
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class InvalidRequestError(IssuerError):
+    code = "invalid_request"
+    error = "invalid_request"
+
+
+class UnsupportedGrantTypeError(IssuerError):
+    code = "unsupported_grant_type"
+    error = "unsupported_grant_type"
+
+
+class InvalidGrantError(IssuerError):
+    code = "invalid_grant"
+    error = "invalid_grant"
+
+
+class InvalidTokenError(IssuerError):
+    """RFC 6750 §3.1: 401 with a ``WWW-Authenticate: Bearer`` challenge."""
+
+    code = "invalid_token"
+    error = "invalid_token"
+    status = 401
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(
+            message, code=code, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        )
+
+
+class CredentialRequestError(IssuerError):
+    code = "invalid_credential_request"
+    error = "invalid_credential_request"
+
+
+class InvalidCredentialRequestError(CredentialRequestError):
+    pass
+
+
+class UnknownCredentialConfigurationError(CredentialRequestError):
+    code = "unknown_credential_configuration"
+    error = "unknown_credential_configuration"
+
+
+class InvalidProofError(CredentialRequestError):
+    code = "invalid_proof"
+    error = "invalid_proof"
+
+
+class InvalidNonceError(CredentialRequestError):
+    code = "invalid_nonce"
+    error = "invalid_nonce"
+
+
+class CredentialRequestDeniedError(CredentialRequestError):
+    code = "credential_request_denied"
+    error = "credential_request_denied"
+
+
+class NotificationError(IssuerError):
+    code = "invalid_notification_request"
+    error = "invalid_notification_request"
+
+
+class InvalidNotificationIdError(NotificationError):
+    code = "invalid_notification_id"
+    error = "invalid_notification_id"
+
+
+class InsufficientScopeError(IssuerError):
+    """RFC 6750 §3.1: the access token does not cover the requested credential."""
+
+    code = "insufficient_scope"
+    error = "insufficient_scope"
+    status = 403
+
+
+class OfferNotFoundError(IssuerError):
+    code = "offer_not_found"
+    error = "not_found"
+    status = 404
+
+
+class OfferGoneError(IssuerError):
+    code = "offer_gone"
+    error = "gone"
+    status = 410
+
+
+class NotFoundError(IssuerError):
+    code = "not_found"
+    error = "not_found"
+    status = 404
+
+
+class ConflictError(IssuerError):
+    code = "conflict"
+    error = "conflict"
+    status = 409
+
+
+class UnauthorizedError(IssuerError):
+    code = "unauthorized"
+    error = "invalid_token"
+    status = 401
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message, code=code, headers={"WWW-Authenticate": "Bearer"})
+
+
+class ForbiddenError(IssuerError):
+    code = "forbidden"
+    error = "insufficient_scope"
+    status = 403
+
+
+class RegistryError(IssuerError):
+    code = "invalid_record"
+    error = "invalid_request"
+
+
+class TemporarilyUnavailableError(IssuerError):
+    code = "temporarily_unavailable"
+    error = "temporarily_unavailable"
+    status = 503
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message, code=code, headers={"Retry-After": "2"})
+
+
+class ConfigurationError(IssuerError):
+    code = "configuration_error"
+    error = "server_error"
+    status = 500

@@ -1,0 +1,81 @@
+"""Credential Endpoint messages (OpenID4VCI 1.0 §8).
+
+Request (§8.2): ``credential_configuration_id`` (this issuer returns no
+``authorization_details``, so ``credential_identifier`` MUST NOT be used) and ``proofs`` with
+exactly one proof type, ``jwt``, holding 1..batch_size proofs (§8.2, batch issuance §12.2.4).
+Unknown parameters are ignored as §8.2 requires; the pre-1.0 singular ``proof`` is refused with
+a message saying what to send instead. Response (§8.3): ``credentials`` (one per proof key) and
+``notification_id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from issuer.errors import (
+    InvalidCredentialRequestError,
+    InvalidProofError,
+)
+
+__all__ = ["CredentialRequest", "credential_response", "parse_credential_request"]
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRequest:
+    configuration_id: str
+    proofs: tuple[str, ...]
+
+
+def parse_credential_request(body: Any, *, batch_size: int) -> CredentialRequest:
+    if not isinstance(body, dict):
+        raise InvalidCredentialRequestError("the credential request must be a JSON object")
+    if "credential_identifier" in body:
+        raise InvalidCredentialRequestError(
+            "credential_identifier is not used by this issuer; send credential_configuration_id",
+            code="unknown_credential_identifier",
+        )
+    if "credential_response_encryption" in body:
+        raise InvalidCredentialRequestError(
+            "this issuer does not encrypt credential responses",
+            code="invalid_encryption_parameters",
+        )
+    configuration_id = body.get("credential_configuration_id")
+    if not isinstance(configuration_id, str) or not configuration_id:
+        raise InvalidCredentialRequestError("credential_configuration_id is missing")
+    if "proof" in body:
+        raise InvalidProofError(
+            "'proof' was replaced by 'proofs' in OpenID4VCI 1.0; send proofs: {jwt: [...]}",
+            code="proof_legacy_parameter",
+        )
+    proofs = body.get("proofs")
+    if proofs is None:
+        raise InvalidProofError(
+            "proofs is missing; send a key proof so the credential is bound to your wallet"
+        )
+    if not isinstance(proofs, dict) or len(proofs) != 1:
+        raise InvalidProofError("proofs must be an object with exactly one proof type")
+    if "jwt" not in proofs:
+        raise InvalidProofError(
+            f"proof type {next(iter(proofs))!r} is not supported; use jwt",
+            code="proof_type_unsupported",
+        )
+    items = proofs["jwt"]
+    if not isinstance(items, list) or not items:
+        raise InvalidProofError("proofs.jwt must be a non-empty list of JWTs")
+    if len(items) > batch_size:
+        raise InvalidCredentialRequestError(
+            f"at most {batch_size} proofs per request (batch_credential_issuance.batch_size)",
+            code="batch_too_large",
+        )
+    if not all(isinstance(item, str) for item in items):
+        raise InvalidProofError("each jwt proof must be a string")
+    return CredentialRequest(configuration_id, tuple(items))
+
+
+def credential_response(credentials: Sequence[str], *, notification_id: str) -> dict[str, Any]:
+    return {
+        "credentials": [{"credential": credential} for credential in credentials],
+        "notification_id": notification_id,
+    }

@@ -1,0 +1,116 @@
+"""Discovery documents.
+
+* OpenID4VCI 1.0 §12.2: Credential Issuer Metadata at ``/.well-known/openid-credential-issuer``
+  inserted between host and path of the issuer identifier (§12.2.2). ``credential_issuer`` must
+  equal the identifier exactly; endpoints, batch size, display and one configuration per type
+  (Appendix A.3 for ``dc+sd-jwt``: ``vct``, binding methods, signing and proof algorithms,
+  ``credential_metadata`` with display and claims).
+* RFC 8414: Authorization Server Metadata at ``/.well-known/oauth-authorization-server``, with
+  OpenID4VCI §12.3's ``pre-authorized_grant_anonymous_access_supported``.
+* SD-JWT VC draft-25 §5: JWT VC Issuer Metadata at ``/.well-known/jwt-vc-issuer`` with ``jwks``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from issuer.oid4vci.offer import PRE_AUTHORIZED_GRANT
+from issuer.types import CredentialType
+
+__all__ = [
+    "SD_JWT_VC_FORMAT",
+    "authorization_server_metadata",
+    "credential_issuer_metadata",
+    "jwt_vc_issuer_metadata",
+    "well_known_url",
+]
+
+SD_JWT_VC_FORMAT = "dc+sd-jwt"
+
+
+def well_known_url(issuer: str, name: str) -> str:
+    """§12.2.2 / RFC 8414 §3.1: ``https://host/.well-known/<name>[/path]``."""
+    parts = urlsplit(issuer)
+    path = parts.path.rstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc, f"/.well-known/{name}{path}", "", ""))
+
+
+def _display(entries: Iterable[Mapping[str, str]], name_key: str) -> list[dict[str, str]]:
+    # OpenID4VCI display objects use "locale" (BCP 47) where type metadata uses "lang".
+    out = []
+    for entry in entries:
+        item = {"name": entry[name_key], "locale": entry["lang"]}
+        if entry.get("description"):
+            item["description"] = entry["description"]
+        out.append(item)
+    return out
+
+
+def _configuration(
+    ctype: CredentialType, issuer: str, signing_algs: Sequence[str], proof_algs: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "format": SD_JWT_VC_FORMAT,
+        "vct": ctype.vct(issuer),
+        "scope": ctype.id,
+        "cryptographic_binding_methods_supported": ["jwk"],
+        "credential_signing_alg_values_supported": list(signing_algs),
+        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(proof_algs)}},
+        "credential_metadata": {
+            "display": _display(ctype.display, "name"),
+            "claims": [
+                {
+                    "path": list(claim.path),
+                    "mandatory": claim.mandatory,
+                    "display": _display(claim.display, "label"),
+                }
+                for claim in ctype.claims
+            ],
+        },
+    }
+
+
+def credential_issuer_metadata(
+    *,
+    issuer: str,
+    name: str,
+    types: Mapping[str, CredentialType],
+    signing_algs: Sequence[str],
+    proof_algs: Sequence[str],
+    batch_size: int,
+    display_names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """§12.2.4 Credential Issuer Metadata. ``display_names`` maps a language to the issuer's
+    name in it; English is ``name``."""
+    names = {"en": name, **(display_names or {})}
+    return {
+        "credential_issuer": issuer,
+        "credential_endpoint": f"{issuer}/credential",
+        "nonce_endpoint": f"{issuer}/nonce",
+        "notification_endpoint": f"{issuer}/notification",
+        "batch_credential_issuance": {"batch_size": batch_size},
+        "display": [{"name": value, "locale": lang} for lang, value in names.items()],
+        "credential_configurations_supported": {
+            type_id: _configuration(ctype, issuer, signing_algs, proof_algs)
+            for type_id, ctype in sorted(types.items())
+        },
+    }
+
+
+def authorization_server_metadata(*, issuer: str) -> dict[str, Any]:
+    """RFC 8414 §2 for the pre-authorized code flow only (no authorization endpoint)."""
+    return {
+        "issuer": issuer,
+        "token_endpoint": f"{issuer}/token",
+        "grant_types_supported": [PRE_AUTHORIZED_GRANT],
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "pre-authorized_grant_anonymous_access_supported": True,
+    }
+
+
+def jwt_vc_issuer_metadata(*, issuer: str, keys: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """SD-JWT VC §5.2: ``issuer`` equal to ``iss`` and the key set by value."""
+    return {"issuer": issuer, "jwks": {"keys": [dict(key) for key in keys]}}

@@ -1,0 +1,111 @@
+"""Issuer settings, read from ``DRUKID_ISSUER_*`` environment variables (pydantic-settings).
+
+Production is the default and fails closed: the public URL must be ``https://``, the status
+list must be large enough to hide one credential among many (herd privacy), demo people are not
+seeded, and a database password may not be a placeholder. ``mode=development`` (explicit) allows
+``http://127.0.0.1:PORT`` so the whole system runs on one laptop.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from drukid.common.database import sqlite_url
+from drukid.common.settings import Mode, check_public_url, check_secret
+
+__all__ = ["DEFAULT_PORT", "MIN_PRODUCTION_STATUS_LIST_SIZE", "IssuerSettings"]
+
+DEFAULT_PORT = 8101
+# HAIP / Token Status List §12.5: a list much larger than the number of credentials any one
+# verifier sees keeps a status fetch from revealing which credential is being checked.
+MIN_PRODUCTION_STATUS_LIST_SIZE = 100_000
+
+
+class IssuerSettings(BaseSettings):
+    """Every setting has a safe default except the public URL in production."""
+
+    model_config = SettingsConfigDict(env_prefix="DRUKID_ISSUER_", extra="ignore")
+
+    mode: Mode = "production"
+    public_url: str = Field(
+        default="", description="the issuer's public base URL, e.g. https://id.example.gov.bt"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    data_dir: Path = Path("data/issuer")
+    database_url: str | None = None
+    name: str = "Department of Civil Registration and Census"
+    signing_alg: Literal["ES256", "EdDSA"] = "ES256"
+    offer_lifetime: int = Field(default=600, ge=60, le=30 * 86400)
+    access_token_lifetime: int = Field(default=300, ge=30, le=3600)
+    nonce_lifetime: int = Field(default=300, ge=30, le=3600)
+    # A wallet on a flaky link may lose a response and ask again with the same access token.
+    max_credential_requests: int = Field(default=3, ge=1, le=10)
+    tx_code_length: int = Field(default=6, ge=4, le=10)
+    tx_code_max_attempts: int = Field(default=5, ge=1, le=10)
+    proof_max_age: int = Field(default=300, ge=30, le=3600)
+    clock_leeway: int = Field(default=60, ge=0, le=300)
+    batch_size: int = Field(default=10, ge=1, le=100)
+    validity_days: dict[str, int] = Field(default_factory=dict)
+    types_dir: Path | None = None
+    seed_demo_data: bool | None = None
+    status_list_size: int = Field(default=131_072, ge=8, le=8_388_608)
+    status_list_ttl: int = Field(default=300, ge=1, le=86400)
+    status_list_lifetime: int = Field(default=86400, ge=60, le=30 * 86400)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=4096, le=64 * 1024 * 1024)
+    page_size_max: int = Field(default=500, ge=10, le=10_000)
+
+    @model_validator(mode="after")
+    def _check(self) -> IssuerSettings:
+        if not self.public_url:
+            if self.mode != "development":
+                raise ValueError(
+                    "DRUKID_ISSUER_PUBLIC_URL is not set; set it to the issuer's https:// address"
+                )
+            self.public_url = f"http://127.0.0.1:{self.port}"
+        self.public_url = check_public_url(self.public_url, self.mode)
+        if self.mode == "production":
+            if self.status_list_size < MIN_PRODUCTION_STATUS_LIST_SIZE:
+                raise ValueError(
+                    f"status_list_size must be at least {MIN_PRODUCTION_STATUS_LIST_SIZE} "
+                    "in production (herd privacy)"
+                )
+            if self.seed_demo_data:
+                raise ValueError("seed_demo_data puts invented people in the registry: dev only")
+            if self.database_url:
+                password = _password_of(self.database_url)
+                if password is not None:
+                    check_secret(password, name="the database password", mode=self.mode)
+        for type_id, days in self.validity_days.items():
+            if days < 1 or days > 50 * 366:
+                raise ValueError(f"validity_days[{type_id!r}] must be 1 to 18300 days")
+        return self
+
+    @property
+    def seed_demo(self) -> bool:
+        """Demo people and businesses are seeded only in development, unless turned off."""
+        if self.seed_demo_data is None:
+            return self.mode == "development"
+        return self.seed_demo_data
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return sqlite_url(self.data_dir.resolve() / "issuer.sqlite")
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+
+def _password_of(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None

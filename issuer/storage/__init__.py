@@ -1,0 +1,1 @@
+"""Issuer storage: SQLModel tables (only in :mod:`issuer.storage.models`) and repositories."""

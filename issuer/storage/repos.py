@@ -1,0 +1,401 @@
+"""Repositories: every query the issuer runs, one small class per table, all on one Session.
+
+State changes that must happen at most once (redeeming a code, consuming a nonce, spending a
+tx_code attempt, using an access token) are single conditional ``UPDATE ... WHERE`` statements
+whose row count says whether this caller won: atomic on SQLite and PostgreSQL alike, with no
+read-then-write race. The audit repository can only append and read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, and_, func, update
+from sqlmodel import Session, col, select
+
+from issuer.storage.models import (
+    AccessTokenRow,
+    ApiKeyRow,
+    AuditRow,
+    BusinessRow,
+    CredentialRow,
+    NonceRow,
+    OfferRow,
+    PersonRow,
+    SigningKeyRow,
+    StatusListRow,
+)
+
+__all__ = [
+    "ApiKeys",
+    "Audit",
+    "Credentials",
+    "Keys",
+    "Nonces",
+    "Offers",
+    "Registry",
+    "StatusLists",
+    "Tokens",
+]
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+class Registry:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def person(self, cid: str) -> PersonRow | None:
+        return self.s.get(PersonRow, cid)
+
+    def business(self, licence_number: str) -> BusinessRow | None:
+        return self.s.get(BusinessRow, licence_number)
+
+    def businesses_of(self, owner_cid: str) -> Sequence[BusinessRow]:
+        query = select(BusinessRow).where(BusinessRow.owner_cid == owner_cid)
+        return self.s.exec(query.order_by(col(BusinessRow.licence_number))).all()
+
+    def people(self, *, offset: int, limit: int) -> Sequence[PersonRow]:
+        query = select(PersonRow).order_by(col(PersonRow.cid)).offset(offset).limit(limit)
+        return self.s.exec(query).all()
+
+    def businesses(self, *, offset: int, limit: int) -> Sequence[BusinessRow]:
+        query = select(BusinessRow).order_by(col(BusinessRow.licence_number))
+        return self.s.exec(query.offset(offset).limit(limit)).all()
+
+    def count_people(self) -> int:
+        return int(self.s.exec(select(func.count()).select_from(PersonRow)).one())
+
+    def count_businesses(self) -> int:
+        return int(self.s.exec(select(func.count()).select_from(BusinessRow)).one())
+
+    def put_person(self, cid: str, full_name: str, data: str, now: int) -> bool:
+        """Insert or update; True when the record is new."""
+        row = self.s.get(PersonRow, cid)
+        if row is None:
+            self.s.add(
+                PersonRow(cid=cid, full_name=full_name, data=data, created_at=now, updated_at=now)
+            )
+            return True
+        row.full_name, row.data, row.updated_at = full_name, data, now
+        self.s.add(row)
+        return False
+
+    def put_business(self, licence: str, owner: str, name: str, data: str, now: int) -> bool:
+        row = self.s.get(BusinessRow, licence)
+        if row is None:
+            self.s.add(
+                BusinessRow(
+                    licence_number=licence,
+                    owner_cid=owner,
+                    business_name=name,
+                    data=data,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            return True
+        row.owner_cid, row.business_name, row.data, row.updated_at = owner, name, data, now
+        self.s.add(row)
+        return False
+
+
+class Offers:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: OfferRow) -> None:
+        self.s.add(row)
+
+    def by_id_hash(self, id_hash: str) -> OfferRow | None:
+        return self.s.exec(select(OfferRow).where(OfferRow.id_hash == id_hash)).first()
+
+    def by_code_hash(self, code_hash: str) -> OfferRow | None:
+        return self.s.exec(select(OfferRow).where(OfferRow.code_hash == code_hash)).first()
+
+    def spend_tx_attempt(self, ref: str, *, max_attempts: int, now: int) -> bool:
+        """Reserve one tx_code attempt before checking it: at most ``max_attempts`` guesses
+        can ever be checked, even when they arrive at the same instant."""
+        result = self.s.execute(
+            update(OfferRow)
+            .where(
+                and_(
+                    col(OfferRow.ref) == ref,
+                    col(OfferRow.tx_attempts) < max_attempts,
+                    col(OfferRow.redeemed_at).is_(None),
+                    col(OfferRow.burned_at).is_(None),
+                    col(OfferRow.expires_at) > now,
+                )
+            )
+            .values(tx_attempts=col(OfferRow.tx_attempts) + 1)
+        )
+        return _rowcount(result) == 1
+
+    def burn_if_exhausted(self, ref: str, *, max_attempts: int, now: int) -> bool:
+        result = self.s.execute(
+            update(OfferRow)
+            .where(
+                and_(
+                    col(OfferRow.ref) == ref,
+                    col(OfferRow.tx_attempts) >= max_attempts,
+                    col(OfferRow.burned_at).is_(None),
+                )
+            )
+            .values(burned_at=now)
+        )
+        return _rowcount(result) == 1
+
+    def redeem(self, ref: str, *, now: int) -> bool:
+        """Mark the offer used; True only for the one caller that redeemed it."""
+        result = self.s.execute(
+            update(OfferRow)
+            .where(
+                and_(
+                    col(OfferRow.ref) == ref,
+                    col(OfferRow.redeemed_at).is_(None),
+                    col(OfferRow.burned_at).is_(None),
+                    col(OfferRow.expires_at) > now,
+                )
+            )
+            .values(redeemed_at=now)
+        )
+        return _rowcount(result) == 1
+
+
+class Tokens:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: AccessTokenRow) -> None:
+        self.s.add(row)
+
+    def get(self, token_hash: str) -> AccessTokenRow | None:
+        return self.s.get(AccessTokenRow, token_hash)
+
+    def use(self, token_hash: str, *, max_requests: int, now: int) -> bool:
+        result = self.s.execute(
+            update(AccessTokenRow)
+            .where(
+                and_(
+                    col(AccessTokenRow.token_hash) == token_hash,
+                    col(AccessTokenRow.requests) < max_requests,
+                    col(AccessTokenRow.expires_at) > now,
+                )
+            )
+            .values(requests=col(AccessTokenRow.requests) + 1)
+        )
+        return _rowcount(result) == 1
+
+
+class Nonces:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, nonce_hash: str, *, expires_at: int) -> None:
+        self.s.add(NonceRow(nonce_hash=nonce_hash, expires_at=expires_at))
+
+    def consume(self, nonce_hash: str, *, now: int) -> bool:
+        result = self.s.execute(
+            update(NonceRow)
+            .where(
+                and_(
+                    col(NonceRow.nonce_hash) == nonce_hash,
+                    col(NonceRow.used_at).is_(None),
+                    col(NonceRow.expires_at) > now,
+                )
+            )
+            .values(used_at=now)
+        )
+        return _rowcount(result) == 1
+
+    def purge(self, *, before: int) -> int:
+        from sqlalchemy import delete
+
+        return _rowcount(self.s.execute(delete(NonceRow).where(col(NonceRow.expires_at) < before)))
+
+
+class StatusLists:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, list_id: str) -> StatusListRow | None:
+        return self.s.get(StatusListRow, list_id)
+
+    def newest_open(self) -> StatusListRow | None:
+        query = select(StatusListRow).where(col(StatusListRow.open).is_(True))
+        return self.s.exec(query.order_by(col(StatusListRow.created_at).desc()).limit(1)).first()
+
+    def add(self, row: StatusListRow) -> None:
+        self.s.add(row)
+
+    def close(self, list_id: str) -> None:
+        self.s.execute(
+            update(StatusListRow).where(col(StatusListRow.id) == list_id).values(open=False)
+        )
+
+    def index_taken(self, list_id: str, idx: int) -> bool:
+        query = select(CredentialRow.id).where(
+            and_(col(CredentialRow.status_list_id) == list_id, col(CredentialRow.status_idx) == idx)
+        )
+        return self.s.exec(query).first() is not None
+
+    def entries(self, list_id: str) -> Sequence[tuple[int, int]]:
+        """``(idx, status)`` of every credential in the list that is not valid."""
+        query = select(CredentialRow.status_idx, CredentialRow.status).where(
+            and_(col(CredentialRow.status_list_id) == list_id, col(CredentialRow.status) != 0)
+        )
+        return [(int(i), int(s)) for i, s in self.s.exec(query).all()]
+
+    def bump(self, list_id: str) -> None:
+        self.s.execute(
+            update(StatusListRow)
+            .where(col(StatusListRow.id) == list_id)
+            .values(version=col(StatusListRow.version) + 1)
+        )
+
+    def store_token(self, list_id: str, *, token: str, version: int, kid: str, exp: int) -> None:
+        self.s.execute(
+            update(StatusListRow)
+            .where(col(StatusListRow.id) == list_id)
+            .values(token=token, token_version=version, token_kid=kid, token_exp=exp)
+        )
+
+
+class Credentials:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: CredentialRow) -> None:
+        self.s.add(row)
+
+    def get(self, credential_id: str) -> CredentialRow | None:
+        return self.s.get(CredentialRow, credential_id)
+
+    def page(
+        self,
+        *,
+        offset: int,
+        limit: int,
+        subject_id: str | None = None,
+        type_id: str | None = None,
+    ) -> Sequence[CredentialRow]:
+        query = select(CredentialRow)
+        if subject_id is not None:
+            query = query.where(CredentialRow.subject_id == subject_id)
+        if type_id is not None:
+            query = query.where(CredentialRow.type_id == type_id)
+        query = query.order_by(col(CredentialRow.issued_at).desc(), col(CredentialRow.id))
+        return self.s.exec(query.offset(offset).limit(limit)).all()
+
+    def count(self) -> int:
+        return int(self.s.exec(select(func.count()).select_from(CredentialRow)).one())
+
+    def set_status(self, credential_id: str, *, to: int, allowed_from: Sequence[int]) -> bool:
+        result = self.s.execute(
+            update(CredentialRow)
+            .where(
+                and_(
+                    col(CredentialRow.id) == credential_id,
+                    col(CredentialRow.status).in_(list(allowed_from)),
+                )
+            )
+            .values(status=to)
+        )
+        return _rowcount(result) == 1
+
+    def by_notification(self, notification_id: str) -> Sequence[CredentialRow]:
+        query = select(CredentialRow).where(CredentialRow.notification_id == notification_id)
+        return self.s.exec(query).all()
+
+    def notify(self, notification_id: str, *, event: str, now: int) -> None:
+        self.s.execute(
+            update(CredentialRow)
+            .where(col(CredentialRow.notification_id) == notification_id)
+            .values(notification_event=event, notified_at=now)
+        )
+
+    def latest_expiry_by_kid(self) -> dict[str, int]:
+        query = select(CredentialRow.kid, func.max(CredentialRow.expires_at)).group_by(
+            col(CredentialRow.kid)
+        )
+        return {str(kid): int(exp) for kid, exp in self.s.exec(query).all()}
+
+
+class Keys:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def active(self) -> SigningKeyRow | None:
+        query = select(SigningKeyRow).where(col(SigningKeyRow.retired_at).is_(None))
+        return self.s.exec(query.order_by(col(SigningKeyRow.created_at).desc()).limit(1)).first()
+
+    def all(self) -> Sequence[SigningKeyRow]:
+        query = select(SigningKeyRow).order_by(col(SigningKeyRow.created_at))
+        return self.s.exec(query).all()
+
+    def add(self, row: SigningKeyRow) -> None:
+        self.s.add(row)
+
+    def retire_all_except(self, kid: str, *, now: int) -> list[str]:
+        query = select(SigningKeyRow).where(
+            and_(col(SigningKeyRow.retired_at).is_(None), col(SigningKeyRow.kid) != kid)
+        )
+        retired = []
+        for row in self.s.exec(query).all():
+            row.retired_at = now
+            self.s.add(row)
+            retired.append(row.kid)
+        return retired
+
+
+class ApiKeys:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: ApiKeyRow) -> None:
+        self.s.add(row)
+
+    def get(self, key_id: str) -> ApiKeyRow | None:
+        return self.s.get(ApiKeyRow, key_id)
+
+    def all(self) -> Sequence[ApiKeyRow]:
+        return self.s.exec(select(ApiKeyRow).order_by(col(ApiKeyRow.created_at))).all()
+
+    def revoke(self, key_id: str, *, now: int) -> bool:
+        result = self.s.execute(
+            update(ApiKeyRow)
+            .where(and_(col(ApiKeyRow.key_id) == key_id, col(ApiKeyRow.revoked_at).is_(None)))
+            .values(revoked_at=now)
+        )
+        return _rowcount(result) == 1
+
+
+class Audit:
+    """Append and read only: there is deliberately no update or delete here."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def append(
+        self, *, at: int, actor: str, action: str, target: str, detail: dict[str, Any]
+    ) -> None:
+        self.s.add(
+            AuditRow(
+                at=at,
+                actor=actor,
+                action=action,
+                target=target[:200],
+                detail=json.dumps(detail, sort_keys=True, ensure_ascii=False),
+            )
+        )
+
+    def page(self, *, offset: int, limit: int, action: str | None = None) -> Sequence[AuditRow]:
+        query = select(AuditRow)
+        if action is not None:
+            query = query.where(col(AuditRow.action) == action)
+        query = query.order_by(col(AuditRow.id).desc()).offset(offset).limit(limit)
+        return self.s.exec(query).all()
