@@ -1,0 +1,204 @@
+"""What the wallet holds, as plain values: the catalog (an index decrypted once at open) and
+the secret part of each credential (its SD-JWT copies and holder keys, decrypted on use).
+
+Why an index: matching a DCQL query must not decrypt 10,000 records. The catalog keeps, per
+credential, what listing, display and matching need (type, issuer, decoded claims, which
+claims can stay hidden, per-copy usage); it is one sealed record, decrypted once when the
+wallet opens and kept in memory while it is open. The SD-JWTs and private keys stay sealed
+until a presentation needs exactly one of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from credentials.errors import CredentialError
+from credentials.type_metadata import TypeMetadata
+from wallet.errors import VaultError
+
+__all__ = [
+    "CATALOG_VERSION",
+    "Catalog",
+    "CopySecret",
+    "CopyState",
+    "CredentialEntry",
+    "CredentialSecret",
+    "pick_language",
+]
+
+CATALOG_VERSION = 1
+Path = tuple[str | int, ...]
+
+
+def pick_language(texts: Mapping[str, str], language: str) -> str | None:
+    """The text for ``language``: exact tag, then its primary subtag, then English, then any."""
+    if not texts:
+        return None
+    if language in texts:
+        return texts[language]
+    primary = language.split("-")[0].lower()
+    for tag, text in texts.items():
+        if tag.split("-")[0].lower() == primary:
+            return text
+    for tag, text in texts.items():
+        if tag.split("-")[0].lower() == "en":
+            return text
+    return next(iter(texts.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class CopyState:
+    """One copy of a credential (batch issuance) and the verifiers it was shown to."""
+
+    copy_id: str
+    shown_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialEntry:
+    """The catalog entry of one credential: everything but its SD-JWTs and keys."""
+
+    id: str
+    vct: str
+    iss: str
+    configuration_id: str
+    claims: Mapping[str, Any]
+    disclosable: tuple[Path, ...]
+    received_at: int
+    copies: tuple[CopyState, ...]
+    issuer_names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def expires_at(self) -> int | None:
+        exp = self.claims.get("exp")
+        return int(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+
+    def type_id(self) -> str:
+        """The contract's type id: the configuration id, else the vct's last path segment."""
+        return self.configuration_id or self.vct.rstrip("/").rsplit("/", 1)[-1]
+
+    def issuer_title(self, language: str) -> str:
+        return pick_language(self.issuer_names, language) or self.iss
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "vct": self.vct,
+            "iss": self.iss,
+            "configuration_id": self.configuration_id,
+            "claims": self.claims,
+            "disclosable": [list(p) for p in self.disclosable],
+            "received_at": self.received_at,
+            "copies": [{"id": c.copy_id, "shown_to": list(c.shown_to)} for c in self.copies],
+            "issuer_names": dict(self.issuer_names),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CredentialEntry:
+        return cls(
+            id=data["id"],
+            vct=data["vct"],
+            iss=data["iss"],
+            configuration_id=data["configuration_id"],
+            claims=data["claims"],
+            disclosable=tuple(tuple(p) for p in data["disclosable"]),
+            received_at=data["received_at"],
+            copies=tuple(CopyState(c["id"], tuple(c["shown_to"])) for c in data["copies"]),
+            issuer_names=dict(data.get("issuer_names", {})),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The wallet's index. Replaced as a whole on every change (see :mod:`wallet.store`)."""
+
+    credentials: Mapping[str, CredentialEntry] = field(default_factory=dict)
+    history: tuple[str, ...] = ()
+    trusted_verifiers: Mapping[str, str] = field(default_factory=dict)
+    types: Mapping[str, TypeMetadata] = field(default_factory=dict)
+    generation: int = 0
+
+    def type_metadata(self, vct: str) -> TypeMetadata:
+        """The cached Type Metadata of ``vct``; an empty one (labels from claim names) if none."""
+        return self.types.get(vct) or TypeMetadata(vct=vct)
+
+    def title(self, entry: CredentialEntry, language: str) -> str:
+        """A credential's name for people: the type's display name, else its type id."""
+        metadata = self.types.get(entry.vct)
+        return metadata.display_name(language) if metadata is not None else entry.type_id()
+
+    def record_keys(self) -> set[tuple[str, str]]:
+        """The (kind, id) of every record that must exist besides the catalog itself."""
+        keys = {("credential", ident) for ident in self.credentials}
+        keys.update(("history", ident) for ident in self.history)
+        return keys
+
+    def with_credentials(self, entries: Mapping[str, CredentialEntry]) -> Catalog:
+        return replace(self, credentials=dict(entries))
+
+    def to_bytes(self) -> bytes:
+        data = {
+            "version": CATALOG_VERSION,
+            "generation": self.generation,
+            "credentials": [entry.to_json() for entry in self.credentials.values()],
+            "history": list(self.history),
+            "trusted_verifiers": dict(self.trusted_verifiers),
+            "types": [metadata.to_json() for metadata in self.types.values()],
+        }
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Catalog:
+        # Only ever called on plaintext that passed its AES-GCM tag: it is what we wrote.
+        try:
+            data = json.loads(raw)
+            if data["version"] != CATALOG_VERSION:
+                raise VaultError(
+                    "the wallet index uses another format version",
+                    code="vault_version_unsupported",
+                )
+            entries = (CredentialEntry.from_json(item) for item in data["credentials"])
+            return cls(
+                credentials={entry.id: entry for entry in entries},
+                history=tuple(data["history"]),
+                trusted_verifiers=dict(data["trusted_verifiers"]),
+                types={t["vct"]: TypeMetadata.from_json(t) for t in data.get("types", [])},
+                generation=int(data["generation"]),
+            )
+        except (ValueError, KeyError, TypeError, CredentialError) as exc:
+            raise VaultError("the wallet index is not readable", code="vault_corrupted") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class CopySecret:
+    copy_id: str
+    sd_jwt: str
+    key: Mapping[str, str]  # the holder's private JWK for this copy
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialSecret:
+    """The sealed part of a credential: its SD-JWT copies and their private holder keys."""
+
+    copies: tuple[CopySecret, ...]
+
+    def copy(self, copy_id: str) -> CopySecret:
+        for item in self.copies:
+            if item.copy_id == copy_id:
+                return item
+        raise VaultError("a copy of the credential is missing", code="vault_corrupted")
+
+    def to_bytes(self) -> bytes:
+        data = [{"id": c.copy_id, "sd_jwt": c.sd_jwt, "key": dict(c.key)} for c in self.copies]
+        return json.dumps({"copies": data}, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> CredentialSecret:
+        try:
+            data = json.loads(raw)
+            return cls(tuple(CopySecret(c["id"], c["sd_jwt"], c["key"]) for c in data["copies"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise VaultError("a credential record is not readable", code="vault_corrupted") from exc

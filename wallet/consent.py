@@ -1,0 +1,327 @@
+"""The consent screen, in plain words: who asks, why, what will be shared, what stays hidden,
+and what to watch out for. Pure: values in, a :class:`ConsentSummary` out, so the command
+line and the web wallet show exactly the same thing.
+
+"Shared" is computed from the disclosures that will actually be sent, not from what the
+verifier asked for: :func:`visible_claims` walks the credential the way the verifier will see
+it (a claim is visible when every selectively disclosable claim above it is disclosed), so the
+screen can never promise to hide something that leaves the wallet, nor list as shared
+something that does not. Property tests hold it to that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from credentials.sd_jwt import DecodedSDJWT, Disclosure
+from credentials.type_metadata import TypeMetadata
+
+__all__ = [
+    "TECHNICAL_CLAIMS",
+    "ClaimItem",
+    "ConsentSummary",
+    "CredentialShare",
+    "Verifier",
+    "Warning",
+    "claim_label",
+    "share_for",
+    "summarize",
+    "value_text",
+    "visible_claims",
+]
+
+Path = tuple[str | int, ...]
+# Always visible and not personal data the citizen chose: named once in the summary instead.
+TECHNICAL_CLAIMS = frozenset(
+    {"iss", "vct", "vct#integrity", "iat", "nbf", "exp", "cnf", "status", "_sd_alg"}
+)
+_AGE_WORDS = re.compile(r"\b(age|ages|aged|adult|older|minor|18|21)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimItem:
+    path: Path
+    label: str
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialShare:
+    """One credential in the answer: what the verifier will see and what stays hidden."""
+
+    credential_id: str
+    title: str
+    issuer: str
+    shared: tuple[ClaimItem, ...]
+    hidden: tuple[ClaimItem, ...]
+    available: frozenset[str] = frozenset()  # top-level claim names the credential holds
+    shown_before_to: tuple[str, ...] = ()  # other verifiers that saw the copy to be used
+
+
+@dataclass(frozen=True, slots=True)
+class Verifier:
+    client_id: str
+    name: str | None
+    known: bool
+    known_as: str | None = None
+    response_mode: str = "direct_post.jwt"
+    response_uri: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentSummary:
+    verifier: Verifier
+    purpose: str | None
+    credentials: tuple[CredentialShare, ...]
+    warnings: tuple[Warning, ...]
+    can_share: bool = True
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def who(self) -> str:
+        v = self.verifier
+        name = v.known_as or v.name or "A verifier that gives no name"
+        known = "known to your wallet" if v.known else "NOT known to your wallet"
+        return f"{name} ({known}; identifier {v.client_id})"
+
+    def lines(self) -> list[str]:
+        """The summary as short sentences, for a terminal or a screen reader."""
+        out = [f"Who is asking: {self.who}"]
+        out.append(f"Why: {self.purpose}" if self.purpose else "Why: they did not say.")
+        if not self.can_share:
+            out.append("Your wallet cannot answer this request:")
+            out.extend(f"  - {problem}" for problem in self.problems)
+            return out
+        for share in self.credentials:
+            out.append(f"From your {share.title} (issued by {share.issuer}):")
+            out.append("  They will see:")
+            out.extend(f"    - {c.label}: {c.value}" for c in share.shared)
+            if not share.shared:
+                out.append("    - only that you hold this credential")
+            if share.hidden:
+                out.append("  Stays hidden: " + ", ".join(c.label for c in share.hidden))
+        out.append(
+            "They will also see who issued each credential, its type, its validity dates, "
+            "and a device key that proves it is on this device."
+        )
+        for warning in self.warnings:
+            out.append(f"Warning: {warning.text}")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        def items(claims: Sequence[ClaimItem]) -> list[dict[str, Any]]:
+            return [{"path": list(c.path), "label": c.label, "value": c.value} for c in claims]
+
+        return {
+            "verifier": {
+                "client_id": self.verifier.client_id,
+                "name": self.verifier.name,
+                "known": self.verifier.known,
+                "known_as": self.verifier.known_as,
+            },
+            "purpose": self.purpose,
+            "can_share": self.can_share,
+            "problems": list(self.problems),
+            "credentials": [
+                {
+                    "credential_id": s.credential_id,
+                    "title": s.title,
+                    "issuer": s.issuer,
+                    "shared": items(s.shared),
+                    "hidden": items(s.hidden),
+                }
+                for s in self.credentials
+            ],
+            "warnings": [{"code": w.code, "text": w.text} for w in self.warnings],
+        }
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        if value.startswith("data:image/"):
+            return "(a photo)"
+        text = " ".join(value.split())
+        return text if len(text) <= 80 else text[:77] + "..."
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(str(k) for k in value) + "}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return "-"
+
+
+def claim_label(metadata: TypeMetadata, path: Path, language: str) -> str:
+    # "Address › Village" and "Place of birth › Village" must not both read "Village".
+    parts = [
+        metadata.label(path[: i + 1], language)
+        for i, step in enumerate(path)
+        if isinstance(step, str)
+    ]
+    return " › ".join(parts) if parts else metadata.label(path, language)
+
+
+def visible_claims(
+    decoded: DecodedSDJWT, chosen: Iterable[Disclosure]
+) -> tuple[list[tuple[Path, Any]], list[Path]]:
+    """(shared leaves with values, hidden claims) when exactly ``chosen`` is disclosed.
+
+    A claim is visible when every selectively disclosable claim on its path is disclosed.
+    Shared lists the smallest visible units: a visible claim with a hidden part somewhere below
+    is opened up; one without is shared whole. Hidden lists each undisclosed claim once (its
+    children stay hidden with it). Technical claims (``iss``, ``cnf``...) are left out.
+    """
+    sent = {d.encoded for d in chosen}
+    by_path = {tuple(p): d for p, d in decoded.processed.disclosure_paths.items()}
+    prefixes = {path[:i] for path in by_path for i in range(len(path))}
+    shared: list[tuple[Path, Any]] = []
+    hidden: list[Path] = []
+
+    def walk(node: Any, path: Path) -> None:
+        disclosure = by_path.get(path)
+        if disclosure is not None and disclosure.encoded not in sent:
+            hidden.append(path)
+            return
+        if path in prefixes and isinstance(node, dict):
+            for key, child in node.items():
+                walk(child, (*path, key))
+        elif path in prefixes and isinstance(node, list):
+            for index, child in enumerate(node):
+                walk(child, (*path, index))
+        else:
+            shared.append((path, node))
+
+    for name, value in decoded.claims.items():
+        if name not in TECHNICAL_CLAIMS:
+            walk(value, (name,))
+    return shared, hidden
+
+
+def share_for(
+    decoded: DecodedSDJWT,
+    chosen: Iterable[Disclosure],
+    *,
+    credential_id: str,
+    title: str,
+    issuer: str,
+    metadata: TypeMetadata,
+    language: str,
+    shown_before_to: Sequence[str] = (),
+) -> CredentialShare:
+    shared, hidden = visible_claims(decoded, chosen)
+    return CredentialShare(
+        credential_id=credential_id,
+        title=title,
+        issuer=issuer,
+        shared=tuple(
+            ClaimItem(p, claim_label(metadata, p, language), value_text(v)) for p, v in shared
+        ),
+        hidden=tuple(ClaimItem(p, claim_label(metadata, p, language)) for p in hidden),
+        available=frozenset(str(k) for k in decoded.claims),
+        shown_before_to=tuple(shown_before_to),
+    )
+
+
+def _shares(share: CredentialShare, name: str) -> bool:
+    return any(item.path[0] == name for item in share.shared)
+
+
+def _warnings(
+    verifier: Verifier, purpose: str | None, shares: Sequence[CredentialShare]
+) -> list[Warning]:
+    found: list[Warning] = []
+    if not verifier.known:
+        found.append(
+            Warning(
+                "unknown_verifier",
+                "Your wallet does not know this verifier. Check the name, and share only if you "
+                "expected this request.",
+            )
+        )
+    if purpose is None:
+        found.append(Warning("no_purpose", "The verifier does not say why it needs this."))
+    for share in shares:
+        if _shares(share, "birthdate") and share.available & {"age_over_18", "age_over_21"}:
+            if purpose and _AGE_WORDS.search(purpose):
+                text = (
+                    "They say they need to check your age, but ask for your full date of birth. "
+                    "'Age over 18' would prove that without your birth date."
+                )
+            else:
+                text = (
+                    "They ask for your full date of birth. If they only need to know you are an "
+                    "adult, 'Age over 18' would be enough."
+                )
+            found.append(Warning("more_than_needed", text))
+        if _shares(share, "cid") or _shares(share, "owner_cid"):
+            found.append(
+                Warning(
+                    "identity_number",
+                    "They ask for your citizen ID number (CID), which lets organisations link "
+                    "records about you. Share it only if they must know exactly who you are.",
+                )
+            )
+        address = [i for i in share.shared if i.path[0] == "address"]
+        if any(len(i.path) == 1 or i.path[1] in ("house_number", "village") for i in address):
+            found.append(
+                Warning(
+                    "full_address",
+                    "They ask for your full address. If they only need your dzongkhag, the "
+                    "rest could stay hidden.",
+                )
+            )
+        if _shares(share, "photo"):
+            found.append(Warning("photo", "They ask for your photo."))
+        if share.shown_before_to:
+            found.append(
+                Warning(
+                    "linkable",
+                    f"All fresh copies of your {share.title} are used up: this copy was shown "
+                    "before, so those verifiers could tell it is the same person. Receive the "
+                    "credential again to get fresh copies.",
+                )
+            )
+    if len(shares) > 1:
+        found.append(Warning("several_credentials", f"They ask for {len(shares)} credentials."))
+    if verifier.response_uri.startswith("http://"):
+        found.append(
+            Warning(
+                "insecure_connection",
+                "The answer would travel over an unprotected connection (a test setup). "
+                "Never share real data this way.",
+            )
+        )
+    elif verifier.response_mode == "direct_post":
+        found.append(
+            Warning(
+                "not_encrypted",
+                "The answer is protected in transit but not encrypted for this verifier alone.",
+            )
+        )
+    return found
+
+
+def summarize(
+    verifier: Verifier,
+    purpose: str | None,
+    shares: Sequence[CredentialShare],
+    *,
+    problems: Sequence[str] = (),
+) -> ConsentSummary:
+    """The consent summary; ``problems`` (why the request cannot be answered) disable sharing."""
+    if problems:
+        return ConsentSummary(verifier, purpose, (), (), can_share=False, problems=tuple(problems))
+    return ConsentSummary(
+        verifier, purpose, tuple(shares), tuple(_warnings(verifier, purpose, shares))
+    )

@@ -1,0 +1,42 @@
+"""The wallet's side of the network: fetcher errors turned into errors a citizen can act on.
+
+All requests go through :class:`did.fetch.Fetcher` (HTTPS only in production, SSRF checks on
+every hop, time and size caps). Here a :class:`did.errors.FetchError` becomes a
+:class:`wallet.errors.NetworkError` whose code says what kind of failure it was, because "move
+to a better signal" and "do not use this QR code" are different advice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from did.errors import FetchError
+from wallet.errors import NetworkError
+
+__all__ = ["NOT_SENT_CODES", "network_errors"]
+
+_CODES = {
+    "fetch_timeout": "network_timeout",
+    "fetch_failed": "network_failed",
+    "fetch_blocked_address": "network_refused",
+    "fetch_insecure_scheme": "network_refused",
+    "fetch_invalid_url": "network_refused",
+    "fetch_too_large": "network_response_too_large",
+    "fetch_redirect_refused": "network_redirect_refused",
+    "fetch_too_many_redirects": "network_redirect_refused",
+    "fetch_http_status": "network_bad_status",
+    "fetch_invalid_json": "network_bad_response",
+}
+# Failures that happen before a single byte leaves the device.
+NOT_SENT_CODES = frozenset({"network_refused"})
+
+
+@contextlib.contextmanager
+def network_errors(what: str) -> Iterator[None]:
+    """Run a request; a fetch failure becomes ``NetworkError`` saying what was being fetched."""
+    try:
+        yield
+    except FetchError as exc:
+        code = _CODES.get(exc.code, "network_failed")
+        raise NetworkError(f"{what}: {exc.message}", code=code, status=exc.status) from exc
