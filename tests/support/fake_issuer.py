@@ -227,9 +227,10 @@ class FakeIssuer:
         def handler(request: httpx.Request) -> httpx.Response:
             if request.url.netloc.decode() != host:
                 return httpx.Response(404)
-            if self.status_override is not None and request.url.path == urlsplit(
-                self.status_uri
-            ).path:
+            if (
+                self.status_override is not None
+                and request.url.path == urlsplit(self.status_uri).path
+            ):
                 return self.status_override()
             status, media, body = self.respond(request.url.path, now=now())
             return httpx.Response(status, headers={"Content-Type": media}, content=body)

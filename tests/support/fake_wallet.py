@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from credentials.dcql import Candidate, DCQLQuery, evaluate
-from credentials.jose import encrypt_jwe
+from credentials.jose import encrypt_jwe, parse_json, parse_jws, verify_jws
 from credentials.sd_jwt import decode_sd_jwt, present_sd_jwt
+from did.document import DIDDocument
 from did.keys import PrivateKey
 
 __all__ = ["FakeWallet", "parse_openid4vp_uri"]
@@ -53,6 +54,28 @@ class FakeWallet:
             credential, disclose=disclose, holder_key=key or self.key, nonce=nonce, aud=aud, iat=iat
         ).serialize()
 
+    @staticmethod
+    def open_request(
+        body: str, media_type: str, *, client_id: str, did_document: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        """Check and open a fetched request object as a wallet must (OpenID4VP §5.9): a signed
+        JAR for ``decentralized_identifier:`` verified with the DID's key named by ``kid``;
+        plain JSON for ``redirect_uri:``. ``client_id`` must match the one in the QR."""
+        if client_id.startswith("decentralized_identifier:"):
+            assert media_type.startswith("application/oauth-authz-req+jwt"), media_type
+            did = client_id.removeprefix("decentralized_identifier:")
+            assert did_document is not None
+            document = DIDDocument.from_json(did_document, expected_id=did)
+            kid = parse_jws(body).kid
+            assert kid is not None
+            assert kid.startswith(did + "#")
+            claims = verify_jws(body, document.find_key(kid), typ="oauth-authz-req+jwt").payload
+        else:
+            assert media_type.startswith("application/json"), media_type
+            claims = parse_json(body)
+        assert claims["client_id"] == client_id
+        return dict(claims)
+
     def vp_token(self, request: Mapping[str, Any], *, iat: int) -> dict[str, list[str]]:
         """Answer the request's DCQL query from the stored credentials (first match each)."""
         query = DCQLQuery.from_json(request["dcql_query"])
@@ -87,7 +110,10 @@ class FakeWallet:
         enc: str = "A128GCM",
     ) -> dict[str, str]:
         """The form body to POST to ``response_uri`` in the request's ``response_mode``."""
-        payload = {"vp_token": dict(vp_token), "state": request["state"] if state is None else state}
+        payload = {
+            "vp_token": dict(vp_token),
+            "state": request["state"] if state is None else state,
+        }
         if request.get("response_mode") == "direct_post.jwt":
             jwk = request["client_metadata"]["jwks"]["keys"][0]
             return {"response": encrypt_jwe(json.dumps(payload).encode(), jwk, enc=enc)}

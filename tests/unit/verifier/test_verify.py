@@ -43,20 +43,28 @@ def _verify(presentation: str, trust, policy, keys, status, **kwargs) -> Verific
     )
 
 
-def _rejects(code: str, presentation: str, trust, policy, keys, status, **kwargs) -> VerificationError:  # type: ignore[no-untyped-def]
+def _rejects(
+    code: str, presentation: str, trust, policy, keys, status, **kwargs
+) -> VerificationError:  # type: ignore[no-untyped-def]
     with pytest.raises(VerificationError) as caught:
         _verify(presentation, trust, policy, keys, status, **kwargs)
     assert caught.value.code == code, caught.value
     assert caught.value.explanation  # always something to tell the person
-    assert caught.value.checks and caught.value.checks[-1][1] == "failed"
+    assert caught.value.checks
+    assert caught.value.checks[-1][1] == "failed"
     return caught.value
 
 
-def test_valid_presentation_reveals_only_disclosed_claims(issuer, wallet, trust, policy, keys, status):
-    result = _verify(_present(issuer, wallet), trust, policy, keys, status,
-                     required_claims=["full_name", "/cid"])
+def test_valid_presentation_reveals_only_disclosed_claims(
+    issuer, wallet, trust, policy, keys, status
+):
+    result = _verify(
+        _present(issuer, wallet), trust, policy, keys, status, required_claims=["full_name", "/cid"]
+    )
     assert dict(result.claims) == {
-        "full_name": "Karma Wangmo", "cid": "11512003456", "birthdate": "1994-03-12"
+        "full_name": "Karma Wangmo",
+        "cid": "11512003456",
+        "birthdate": "1994-03-12",
     }
     assert result.issuer == issuer.url
     assert result.issuer_name == "Department of Civil Registration"
@@ -68,8 +76,17 @@ def test_valid_presentation_reveals_only_disclosed_claims(issuer, wallet, trust,
     assert result.holder_key_thumbprint == wallet.public_key.thumbprint()
     names = [check.name for check in result.checks]
     assert names == [
-        "format", "credential_type", "issuer_trusted", "issuer_key", "typ", "issuer_signature",
-        "disclosures", "validity", "key_binding", "required_claims", "status",
+        "format",
+        "credential_type",
+        "issuer_trusted",
+        "issuer_key",
+        "typ",
+        "issuer_signature",
+        "disclosures",
+        "validity",
+        "key_binding",
+        "required_claims",
+        "status",
     ]
     assert all(check.outcome == "passed" for check in result.checks)
     with pytest.raises(TypeError):
@@ -80,8 +97,9 @@ def test_valid_presentation_reveals_only_disclosed_claims(issuer, wallet, trust,
 def test_nested_claims_are_frozen_and_thawed(issuer, wallet, trust, policy, keys, status):
     credential, _ = issuer.issue(holder_key=wallet.public_key)
     presentation = wallet.present(credential, ["/place_of_birth"], nonce=NONCE, aud=AUD, iat=NOW)
-    result = _verify(presentation, trust, policy, keys, status,
-                     required_claims=[("place_of_birth", "dzongkhag")])
+    result = _verify(
+        presentation, trust, policy, keys, status, required_claims=[("place_of_birth", "dzongkhag")]
+    )
     assert result.to_json()["claims"] == {
         "place_of_birth": {"dzongkhag": "Paro", "gewog": "Lungnyi", "village": "Bondey"}
     }
@@ -100,8 +118,14 @@ def test_tampered_issuer_payload(issuer, wallet, trust, policy, keys, status):
     claims = json.loads(b64url_decode(payload))
     claims["exp"] = NOW + 10**8
     forged = ".".join([header, b64url_encode(json.dumps(claims).encode()), signature])
-    error = _rejects("invalid_signature", forged + presentation[presentation.index("~"):],
-                     trust, policy, keys, status)
+    error = _rejects(
+        "invalid_signature",
+        forged + presentation[presentation.index("~") :],
+        trust,
+        policy,
+        keys,
+        status,
+    )
     assert error.checks[-1][0] == "issuer_signature"
 
 
@@ -127,18 +151,34 @@ def test_wrong_sd_hash(issuer, wallet, trust, policy, keys, status):
     presentation = _present(issuer, wallet)
     without_kb = presentation[: presentation.rindex("~") + 1]
     other = parse_sd_jwt(without_kb.split("~")[0] + "~")  # KB over a different disclosure set
-    kb = create_key_binding_jwt(other, wallet.key, nonce=NONCE, aud=AUD, iat=NOW, hash_alg="sha-256")
+    kb = create_key_binding_jwt(
+        other, wallet.key, nonce=NONCE, aud=AUD, iat=NOW, hash_alg="sha-256"
+    )
     _rejects("sd_hash_mismatch", without_kb + kb, trust, policy, keys, status)
 
 
 def test_wrong_nonce(issuer, wallet, trust, policy, keys, status):
-    _rejects("nonce_mismatch", _present(issuer, wallet), trust, policy, keys, status,
-             nonce="another-request")
+    _rejects(
+        "nonce_mismatch",
+        _present(issuer, wallet),
+        trust,
+        policy,
+        keys,
+        status,
+        nonce="another-request",
+    )
 
 
 def test_wrong_aud(issuer, wallet, trust, policy, keys, status):
-    _rejects("aud_mismatch", _present(issuer, wallet), trust, policy, keys, status,
-             aud="decentralized_identifier:did:web:other-bank.example.bt")
+    _rejects(
+        "aud_mismatch",
+        _present(issuer, wallet),
+        trust,
+        policy,
+        keys,
+        status,
+        aud="decentralized_identifier:did:web:other-bank.example.bt",
+    )
 
 
 def test_kb_signed_by_another_key(issuer, wallet, trust, policy, keys, status):
@@ -223,8 +263,15 @@ def test_wrong_vct_for_issuer(issuer, wallet, policy, keys, status):
 
 
 def test_vct_not_requested(issuer, wallet, trust, policy, keys, status):
-    _rejects("vct_mismatch", _present(issuer, wallet), trust, policy, keys, status,
-             vct_values=[issuer.vct("permanent-address")])
+    _rejects(
+        "vct_mismatch",
+        _present(issuer, wallet),
+        trust,
+        policy,
+        keys,
+        status,
+        vct_values=[issuer.vct("permanent-address")],
+    )
 
 
 def test_vct_not_accepted_by_policy(issuer, wallet, trust, keys, status):
@@ -248,13 +295,12 @@ def test_hmac_with_the_public_key(issuer, wallet, trust, policy, keys, status):
     presentation = _present(issuer, wallet)
     header = {"alg": "HS256", "typ": "dc+sd-jwt", "kid": issuer.kid}
     jwt = presentation.split("~")[0]
-    signing_input = (
-        b64url_encode(json.dumps(header).encode()) + "." + jwt.split(".")[1]
-    ).encode()
+    signing_input = (b64url_encode(json.dumps(header).encode()) + "." + jwt.split(".")[1]).encode()
     secret = json.dumps(issuer.jwk()).encode()
     mac = hmac.new(secret, signing_input, hashlib.sha256).digest()
-    _rejects("algorithm_not_allowed", _resign(presentation, header, mac),
-             trust, policy, keys, status)
+    _rejects(
+        "algorithm_not_allowed", _resign(presentation, header, mac), trust, policy, keys, status
+    )
 
 
 def test_wrong_typ_and_legacy_typ(issuer, wallet, trust, keys, status):
@@ -290,7 +336,9 @@ def test_zlib_bomb_in_status_list(issuer, wallet, trust, policy, keys):
     bomb = {"bits": 1, "lst": b64url_encode(zlib.compress(b"\0" * (64 * 1024 * 1024), 9))}
     token = sign_jws(
         {"sub": issuer.status_uri, "iat": NOW, "exp": NOW + 3600, "status_list": bomb},
-        issuer.key, typ="statuslist+jwt", kid=issuer.kid,
+        issuer.key,
+        typ="statuslist+jwt",
+        kid=issuer.kid,
     )
     issuer.status_override = lambda: httpx.Response(
         200, headers={"Content-Type": "application/statuslist+jwt"}, content=token.encode()
@@ -311,14 +359,20 @@ def FetchPolicyBig():  # type: ignore[no-untyped-def]
 def test_status_list_signed_by_someone_else(issuer, wallet, trust, policy, keys):
     credential, _ = issuer.issue(holder_key=wallet.public_key)
     forged = create_status_list_token(
-        issuer.status_list, uri=issuer.status_uri, key=PrivateKey.generate("ES256"),
-        iat=NOW, exp=NOW + 3600, ttl=300, kid=issuer.kid,
+        issuer.status_list,
+        uri=issuer.status_uri,
+        key=PrivateKey.generate("ES256"),
+        iat=NOW,
+        exp=NOW + 3600,
+        ttl=300,
+        kid=issuer.kid,
     )
     issuer.status_override = lambda: httpx.Response(200, content=forged.encode())
     with Fetcher(transport=issuer.transport()) as fetcher:
         presentation = wallet.present(credential, DISCLOSE, nonce=NONCE, aud=AUD, iat=NOW)
-        error = _rejects("status_unavailable", presentation, trust, policy, keys,
-                         StatusChecker(fetcher=fetcher))
+        error = _rejects(
+            "status_unavailable", presentation, trust, policy, keys, StatusChecker(fetcher=fetcher)
+        )
     assert error.cause == "invalid_signature"
 
 
@@ -347,7 +401,9 @@ def test_status_cache_honours_ttl(issuer, wallet, trust, policy, keys, status):
     assert result.checks[-1].detail.endswith("(network)")
 
 
-def test_revocation_seen_after_ttl_and_stale_cache_fallback(issuer, wallet, trust, policy, keys, status):
+def test_revocation_seen_after_ttl_and_stale_cache_fallback(
+    issuer, wallet, trust, policy, keys, status
+):
     credential, idx = issuer.issue(holder_key=wallet.public_key)
     assert idx is not None
     presentation = wallet.present(credential, DISCLOSE, nonce=NONCE, aud=AUD, iat=NOW)
@@ -356,7 +412,8 @@ def test_revocation_seen_after_ttl_and_stale_cache_fallback(issuer, wallet, trus
     later = NOW + 400  # ttl passed, refresh fails, the cached list has not expired
     fresh = wallet.present(credential, DISCLOSE, nonce=NONCE, aud=AUD, iat=later)
     result = _verify(fresh, trust, policy, keys, status, now=later)
-    assert result.status == "valid" and result.status_checked_at == NOW
+    assert result.status == "valid"
+    assert result.status_checked_at == NOW
     assert "stale-cache" in result.checks[-1].detail
     issuer.status_override = None
     issuer.revoke(idx)
@@ -375,8 +432,15 @@ def test_status_index_out_of_range(issuer, wallet, trust, policy, keys, status):
 
 
 def test_required_claim_missing(issuer, wallet, trust, policy, keys, status):
-    _rejects("missing_claim", _present(issuer, wallet), trust, policy, keys, status,
-             required_claims=["age_over_18"])
+    _rejects(
+        "missing_claim",
+        _present(issuer, wallet),
+        trust,
+        policy,
+        keys,
+        status,
+        required_claims=["age_over_18"],
+    )
 
 
 def test_metadata_mechanism_not_permitted(issuer, wallet, trust, keys, status):
@@ -387,8 +451,9 @@ def test_metadata_mechanism_not_permitted(issuer, wallet, trust, keys, status):
 def test_pinned_keys_work_offline(issuer, wallet, policy):
     trust = TrustRegistry.from_json({"issuers": [issuer.trusted_entry(pin_keys=True)]})
     presentation = _present(issuer, wallet, with_status=False)
-    result = verify_presentation(presentation, policy=policy, trust=trust, nonce=NONCE, aud=AUD,
-                                 now=NOW)
+    result = verify_presentation(
+        presentation, policy=policy, trust=trust, nonce=NONCE, aud=AUD, now=NOW
+    )
     assert result.key_mechanism == "pinned"
     assert issuer.requests == []
 
@@ -401,8 +466,9 @@ def test_pinned_keys_are_authoritative(issuer, wallet, policy, keys, status):
 
 def test_offline_without_pinned_keys_says_so(issuer, wallet, trust, policy):
     with pytest.raises(VerificationError) as caught:
-        verify_presentation(_present(issuer, wallet), policy=policy, trust=trust, nonce=NONCE,
-                            aud=AUD, now=NOW)
+        verify_presentation(
+            _present(issuer, wallet), policy=policy, trust=trust, nonce=NONCE, aud=AUD, now=NOW
+        )
     assert caught.value.code == "issuer_metadata_unavailable"
 
 
@@ -413,8 +479,14 @@ def test_did_web_pointing_at_a_private_address(wallet, policy):
     with Fetcher(
         transport=issuer.transport(), resolve_host=lambda host, port: ["10.0.0.7"]
     ) as fetcher:
-        error = _rejects("issuer_key_unresolved", presentation, trust, policy,
-                         IssuerKeys(fetcher=fetcher), StatusChecker(fetcher=fetcher))
+        error = _rejects(
+            "issuer_key_unresolved",
+            presentation,
+            trust,
+            policy,
+            IssuerKeys(fetcher=fetcher),
+            StatusChecker(fetcher=fetcher),
+        )
     assert error.cause == "fetch_blocked_address"
     assert issuer.requests == []
 
@@ -423,16 +495,28 @@ def test_did_web_issuer(wallet, policy):
     issuer = FakeIssuer("https://registry.example.bt", use_did=True)
     trust = TrustRegistry.from_json({"issuers": [issuer.trusted_entry()]})
     with Fetcher(transport=issuer.transport()) as fetcher:
-        result = _verify(_present(issuer, wallet), trust, policy, IssuerKeys(fetcher=fetcher),
-                         StatusChecker(fetcher=fetcher))
-    assert result.issuer == issuer.did and result.key_mechanism == "did"
+        result = _verify(
+            _present(issuer, wallet),
+            trust,
+            policy,
+            IssuerKeys(fetcher=fetcher),
+            StatusChecker(fetcher=fetcher),
+        )
+    assert result.issuer == issuer.did
+    assert result.key_mechanism == "did"
 
 
-def test_eddsa_issuer_and_holder(trust_registry_for=None):  # type: ignore[no-untyped-def]
+def test_eddsa_issuer_and_holder() -> None:
     issuer, wallet = FakeIssuer(alg="EdDSA"), FakeWallet(alg="EdDSA")
     trust = TrustRegistry.from_json({"issuers": [issuer.trusted_entry(pin_keys=True)]})
-    result = verify_presentation(_present(issuer, wallet, with_status=False), policy=Policy(),
-                                 trust=trust, nonce=NONCE, aud=AUD, now=NOW)
+    result = verify_presentation(
+        _present(issuer, wallet, with_status=False),
+        policy=Policy(),
+        trust=trust,
+        nonce=NONCE,
+        aud=AUD,
+        now=NOW,
+    )
     assert result.claims["full_name"] == "Karma Wangmo"
 
 

@@ -1,0 +1,64 @@
+"""FastAPI dependencies: the service, the caller's API key, the posted form."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from verifier.errors import RequestError
+from verifier.service import VerifierService
+
+__all__ = ["AdminKey", "Form", "RelyingParty", "Service"]
+
+MAX_FORM_FIELDS = 16
+
+
+def _service(request: Request) -> VerifierService:
+    service: VerifierService = request.app.state.service
+    return service
+
+
+Service = Annotated[VerifierService, Depends(_service)]
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _relying_party(service: Service, authorization: Annotated[str | None, Header()] = None) -> str:
+    return service.authenticate(_bearer(authorization))
+
+
+def _admin(service: Service, authorization: Annotated[str | None, Header()] = None) -> str:
+    return service.authenticate(_bearer(authorization), admin=True)
+
+
+RelyingParty = Annotated[str, Depends(_relying_party)]
+AdminKey = Annotated[str, Depends(_admin)]
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A url-encoded form with each field once (OpenID4VP §8.2 ``direct_post``)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        raise RequestError(
+            "the response must be posted as application/x-www-form-urlencoded",
+            code="invalid_content_type",
+            status=415,
+        )
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    fields: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if not isinstance(value, str) or name in fields:
+            raise RequestError(
+                f"form field {name!r} is repeated or not text", code="invalid_response"
+            )
+        fields[name] = value
+    return fields
+
+
+Form = Annotated[dict[str, str], Depends(_form)]

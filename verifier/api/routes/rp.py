@@ -1,0 +1,43 @@
+"""Relying-party API: create presentation requests, poll results, QR images, templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from verifier.api.deps import RelyingParty, Service
+from verifier.api.schemas import CreateRequestBody
+from verifier.templates import load_templates
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["relying party"])
+
+
+@router.post("/requests", status_code=201)
+def create_request(body: CreateRequestBody, rp: RelyingParty, service: Service) -> dict[str, Any]:
+    """Create a presentation request; show ``qr_png_url`` (or ``uri``) to the citizen."""
+    return service.create_request(rp, **body.model_dump())
+
+
+@router.get("/requests/{request_id}")
+def get_request(
+    request_id: str, rp: RelyingParty, service: Service, response_code: str | None = None
+) -> dict[str, Any]:
+    """Poll: ``pending``, ``verified`` (with the disclosed claims), ``rejected`` (with the
+    reason in plain words) or ``expired``."""
+    return service.request_view(rp, request_id, response_code=response_code)
+
+
+@router.get("/requests/{request_id}/qr.{kind}")
+def get_qr(request_id: str, kind: str, rp: RelyingParty, service: Service) -> Response:
+    if kind not in ("png", "svg"):
+        return Response(status_code=404)
+    content, media_type = service.qr(rp, request_id, kind)
+    return Response(content, media_type=media_type)
+
+
+@router.get("/templates")
+def list_templates(rp: RelyingParty) -> list[dict[str, Any]]:
+    return [template.to_json() for template in load_templates().values()]

@@ -1,0 +1,81 @@
+"""Verifier service settings, from ``DRUKID_VERIFIER_*`` environment variables.
+
+Production is the default: the public URL must be ``https://`` and the fetcher refuses plain
+HTTP and private addresses. ``mode=development`` (explicit) allows ``http://127.0.0.1`` so the
+issuer, wallet and verifier can run on one laptop (docs/dev/contracts.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from drukid.common.database import sqlite_url
+from drukid.common.settings import Mode, check_public_url
+from verifier.policy import StatusPolicy
+
+__all__ = ["VerifierSettings"]
+
+
+class VerifierSettings(BaseSettings):
+    """Every option, with its environment variable ``DRUKID_VERIFIER_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="DRUKID_VERIFIER_", extra="ignore")
+
+    mode: Mode = "production"
+    public_url: str = "http://127.0.0.1:8102"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8102, ge=1, le=65535)
+    data_dir: Path = Path("./data/verifier")
+    database_url: str | None = None
+    name: str = Field(default="drukid verifier", min_length=1, max_length=120)
+    logo_uri: str | None = None
+    trust_file: Path | None = None
+    trust_bundle: Path | None = None
+    trust_authority_key: str | None = None  # the pinned public JWK (JSON text or a file path)
+    status_policy: StatusPolicy = "reject"
+    client_id_scheme: Literal["decentralized_identifier", "redirect_uri"] = (
+        "decentralized_identifier"
+    )
+    response_mode: Literal["direct_post.jwt", "direct_post"] = "direct_post.jwt"
+    request_lifetime_seconds: int = Field(default=300, ge=30, le=3600)
+    result_retention_seconds: int = Field(default=900, ge=0, le=30 * 86400)
+    leeway_seconds: int = Field(default=60, ge=0, le=300)
+    kb_max_age_seconds: int = Field(default=300, ge=10, le=3600)
+    fetch_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=16 * 1024 * 1024)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=20)
+    webhook_backoff_seconds: float = Field(default=2.0, gt=0, le=3600)
+    prune_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        self.public_url = check_public_url(self.public_url, self.mode)
+        if self.trust_bundle is not None and not self.trust_authority_key:
+            raise ValueError(
+                "DRUKID_VERIFIER_TRUST_BUNDLE needs DRUKID_VERIFIER_TRUST_AUTHORITY_KEY "
+                "(the trust authority's public JWK) to check the bundle's signature"
+            )
+        if self.logo_uri is not None and not self.logo_uri.startswith("https://"):
+            raise ValueError("DRUKID_VERIFIER_LOGO_URI must be an https:// URL")
+        return self
+
+    @property
+    def development(self) -> bool:
+        return self.mode == "development"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir / "verifier.db")
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.data_dir / "verifier-signing-key.jwk"

@@ -1,0 +1,81 @@
+"""Presentation request templates: the requests a bank or agency makes most, as data files.
+
+Each ``<id>.json`` names credential *type ids* (docs/dev/contracts.md: ``foundational-id``,
+``permanent-address``, ``business-licence``) and claims paths; :func:`template_to_dcql` turns
+it into an OpenID4VP DCQL query (§6) by resolving each type id to the ``vct`` values of the
+issuers the trust registry trusts for it. Each template has a plain-language default purpose
+for the consent screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from credentials.dcql import DCQLQuery
+from credentials.errors import DCQLError
+from did.encoding import parse_json
+from verifier.errors import ServiceError
+from verifier.trust import TrustRegistry
+
+__all__ = ["Template", "load_templates", "template_to_dcql"]
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    id: str
+    title: str
+    purpose: str
+    credentials: tuple[Mapping[str, Any], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "purpose": self.purpose,
+            "credentials": [dict(item) for item in self.credentials],
+        }
+
+
+@cache
+def load_templates() -> dict[str, Template]:
+    """Every bundled template, by id."""
+    found: dict[str, Template] = {}
+    for item in sorted(resources.files(__name__).iterdir(), key=lambda p: p.name):
+        if not item.name.endswith(".json"):
+            continue
+        data = parse_json(item.read_bytes())
+        template = Template(data["id"], data["title"], data["purpose"], tuple(data["credentials"]))
+        found[template.id] = template
+    return found
+
+
+def template_to_dcql(template: Template, trust: TrustRegistry) -> dict[str, Any]:
+    """The DCQL query for ``template`` with ``vct_values`` from the trust registry."""
+    credentials = []
+    for item in template.credentials:
+        vcts = trust.vcts_for_type(item["type"])
+        if not vcts:
+            raise ServiceError(
+                f"no trusted issuer issues {item['type']!r} credentials; add one to the trust "
+                "registry first (drukid verifier trust add)",
+                code="no_trusted_issuer_for_type",
+                status=409,
+            )
+        credentials.append(
+            {
+                "id": item["id"],
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": list(vcts)},
+                "claims": [dict(claim) for claim in item["claims"]],
+            }
+        )
+    query = {"credentials": credentials}
+    try:
+        DCQLQuery.from_json(query)
+    except DCQLError as exc:  # a broken template file is a bug, not bad input
+        raise RuntimeError(f"template {template.id} is not valid DCQL: {exc}") from exc
+    return query
