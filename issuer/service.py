@@ -131,6 +131,9 @@ class IssuerService:
 
     def prepare(self) -> None:
         """Create the schema, make sure a signing key exists, seed demo data when asked."""
+        # Keys, the SQLite database and its journal hold secrets and personal data.
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings.data_dir.chmod(0o700)
         create_schema(self.engine)
         now = self.clock()
         with self.session() as s:
