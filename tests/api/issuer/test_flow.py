@@ -45,7 +45,8 @@ def _status(client: Any, credential: str, now: int) -> int:
     keys = client.get("/.well-known/jwt-vc-issuer").json()["jwks"]["keys"]
     key = select_jwk(keys, token.kid, issuer=ISSUER)
     verified = verify_status_list_token(response.text, key, uri=ref.uri, now=now, iss=ISSUER)
-    assert verified.ttl == 300 and verified.exp is not None
+    assert verified.ttl == 300
+    assert verified.exp is not None
     return status_of(verified, ref)
 
 
@@ -67,14 +68,16 @@ def test_discovery_documents(client: Any) -> None:
     assert oauth["token_endpoint"] == f"{ISSUER}/token"
     assert oauth["pre-authorized_grant_anonymous_access_supported"] is True
     jwks = client.get("/.well-known/jwt-vc-issuer").json()
-    assert jwks["issuer"] == ISSUER and len(jwks["jwks"]["keys"]) == 1
+    assert jwks["issuer"] == ISSUER
+    assert len(jwks["jwks"]["keys"]) == 1
     did = client.get("/.well-known/did.json").json()
     assert did["id"] == "did:web:127.0.0.1%3A8101"
     assert did["assertionMethod"] == [f"{did['id']}#{jwks['jwks']['keys'][0]['kid']}"]
     types = client.get("/types/foundational-id").json()
     assert types["vct"] == f"{ISSUER}/types/foundational-id"
     paths = [claim["path"] for claim in types["claims"]]
-    assert ["place_of_birth", "dzongkhag"] in paths and ["age_over_18"] in paths
+    assert ["place_of_birth", "dzongkhag"] in paths
+    assert ["age_over_18"] in paths
     assert client.get("/types/no-such-type").status_code == 404
     assert "Department of Civil Registration" in client.get("/").text
 
@@ -96,7 +99,8 @@ def test_foundational_id_end_to_end(
         "gewog": "Lungnyi",
         "village": "Bondey",
     }
-    assert claims["age_over_18"] is True and claims["age_over_21"] is True
+    assert claims["age_over_18"] is True
+    assert claims["age_over_21"] is True
     assert "photo" not in claims  # optional and absent in the record
     assert verified.vct == f"{ISSUER}/types/foundational-id"
     assert verified.holder_key == received.keys[0].public_key
@@ -177,7 +181,8 @@ def test_batch_issuance_binds_each_credential_to_its_own_key(
         assert verified.holder_key == key.public_key
         holders.add(key.public_key.thumbprint())
         indexes.add(parse_jws(credential.split("~")[0]).payload["status"]["status_list"]["idx"])
-    assert len(holders) == 4 and len(indexes) == 4
+    assert len(holders) == 4
+    assert len(indexes) == 4
     assert client.get("/api/v1/credentials", headers=admin).json()["total"] == 4
 
 
@@ -198,7 +203,8 @@ def test_revoke_suspend_reinstate_reach_the_status_list(
     credential_id = client.get("/api/v1/credentials", headers=admin).json()["items"][0]["id"]
     base = f"/api/v1/credentials/{credential_id}"
     response = client.post(f"{base}/suspend", headers=admin)
-    assert response.status_code == 200 and response.json()["status"] == "suspended"
+    assert response.status_code == 200
+    assert response.json()["status"] == "suspended"
     assert _status(client, credential, clock()) == STATUS_SUSPENDED
     assert client.post(f"{base}/reinstate", headers=admin).json()["status"] == "valid"
     assert _status(client, credential, clock()) == STATUS_VALID
@@ -246,5 +252,7 @@ def test_offer_link_is_by_reference_and_small(client: Any, admin: dict[str, str]
     assert len(offer["offer_uri"]) < 200  # a low-version QR code that cheap cameras read
     document = client.get(offer["credential_offer_uri"].removeprefix(ISSUER)).json()
     grant = document["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
-    assert grant["tx_code"]["input_mode"] == "numeric" and grant["tx_code"]["length"] == 6
-    assert len(offer["tx_code"]) == 6 and offer["tx_code"].isdigit()
+    assert grant["tx_code"]["input_mode"] == "numeric"
+    assert grant["tx_code"]["length"] == 6
+    assert len(offer["tx_code"]) == 6
+    assert offer["tx_code"].isdigit()
