@@ -239,12 +239,12 @@ class FakeIssuer:
 
     def asgi_app(self, *, now: Callable[[], int] = lambda: NOW) -> Any:
         """A FastAPI app serving the same documents (run with tests.support.servers)."""
-        from fastapi import FastAPI, Request, Response
+        from fastapi import FastAPI, Response
 
         app = FastAPI()
 
         @app.get("/{path:path}")
-        def serve(path: str, request: Request) -> Response:
+        def serve(path: str) -> Response:
             status, media, body = self.respond("/" + path, now=now())
             return Response(body, status_code=status, media_type=media)
 
