@@ -12,7 +12,7 @@ something that does not. Property tests hold it to that.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "Verifier",
     "Warning",
     "claim_label",
+    "claim_order",
     "share_for",
     "summarize",
     "value_text",
@@ -172,6 +173,19 @@ def claim_label(metadata: TypeMetadata, path: Path, language: str) -> str:
     return " › ".join(parts) if parts else metadata.label(path, language)
 
 
+def claim_order(metadata: TypeMetadata) -> Callable[[Path], tuple[int, list[str]]]:
+    """Sort key: the order the type metadata lists claims in, then by name (stable screens)."""
+    index: dict[str, int] = {}
+    for position, claim in enumerate(metadata.claims):
+        if claim.path and isinstance(claim.path[0], str):
+            index.setdefault(claim.path[0], position)
+
+    def key(path: Path) -> tuple[int, list[str]]:
+        return index.get(str(path[0]), len(index)), [str(p) for p in path]
+
+    return key
+
+
 def visible_claims(
     decoded: DecodedSDJWT, chosen: Iterable[Disclosure]
 ) -> tuple[list[tuple[Path, Any]], list[Path]]:
@@ -220,6 +234,9 @@ def share_for(
     shown_before_to: Sequence[str] = (),
 ) -> CredentialShare:
     shared, hidden = visible_claims(decoded, chosen)
+    order = claim_order(metadata)
+    shared.sort(key=lambda item: order(item[0]))
+    hidden.sort(key=order)
     return CredentialShare(
         credential_id=credential_id,
         title=title,

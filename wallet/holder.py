@@ -166,6 +166,9 @@ class Wallet:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def now(self) -> int:
+        return self._clock()
+
     @property
     def path(self) -> Path:
         return self._store.path

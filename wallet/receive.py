@@ -24,7 +24,7 @@ from credentials.issuer_keys import (
     jwt_vc_issuer_metadata_url,
     select_jwk,
 )
-from credentials.jose import JWS, sign_jws
+from credentials.jose import JWS, parse_jws, sign_jws
 from credentials.sd_jwt import decode_sd_jwt
 from credentials.sd_jwt_vc import verify_sd_jwt_vc
 from credentials.type_metadata import TypeMetadata, resolve_type_metadata
@@ -341,6 +341,12 @@ class IssuanceClient:
         first: Any = None
         for text in texts:
             try:
+                # Before any key lookup: a credential naming another issuer would make the
+                # wallet fetch from a host the citizen never chose.
+                claimed = parse_jws(text.split("~", 1)[0]).payload.get("iss")
+                _check_issuer(
+                    claimed if isinstance(claimed, str) else "", metadata.credential_issuer
+                )
                 verified = verify_sd_jwt_vc(
                     text,
                     issuer_key=resolver,
@@ -361,7 +367,6 @@ class IssuanceClient:
                     f"the issuer's key could not be found ({exc.message})",
                     code="credential_invalid",
                 ) from exc
-            _check_issuer(verified.iss, metadata.credential_issuer)
             holder = verified.holder_key
             key = unused.pop(holder.thumbprint(), None) if holder is not None else None
             if key is None:

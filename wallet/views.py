@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wallet.catalog import Catalog, CredentialEntry
-from wallet.consent import TECHNICAL_CLAIMS, ClaimItem, claim_label, value_text
+from wallet.consent import TECHNICAL_CLAIMS, ClaimItem, claim_label, claim_order, value_text
 
 __all__ = ["CredentialView", "describe_credential"]
 
@@ -39,11 +39,17 @@ def _leaves(value: Any, path: tuple[str | int, ...]) -> list[tuple[tuple[str | i
 
 def describe_credential(catalog: Catalog, entry: CredentialEntry, language: str) -> CredentialView:
     metadata = catalog.type_metadata(entry.vct)
-    claims = tuple(
-        ClaimItem(path, claim_label(metadata, path, language), value_text(value))
+    leaves = [
+        leaf
         for name, top in entry.claims.items()
         if name not in TECHNICAL_CLAIMS
-        for path, value in _leaves(top, (name,))
+        for leaf in _leaves(top, (name,))
+    ]
+    order = claim_order(metadata)
+    leaves.sort(key=lambda leaf: order(leaf[0]))
+    claims = tuple(
+        ClaimItem(path, claim_label(metadata, path, language), value_text(value))
+        for path, value in leaves
     )
     return CredentialView(
         id=entry.id,
