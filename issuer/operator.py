@@ -327,7 +327,7 @@ class Operator:
 
     def create_offer(self, actor: Actor, item: OfferItem) -> NewOffer:
         actor.require("offers:create")
-        with self.service.session() as s:
+        with self.service.session(write=True) as s:
             offer = self._new_offer(s, actor, item)
             s.commit()
         log.info("offer %s created for %s (%s)", offer.ref, offer.subject_id, offer.type_id)
@@ -341,7 +341,7 @@ class Operator:
                 f"at most {MAX_BULK_OFFERS} offers per request; split the list", code="too_many"
             )
         created = []
-        with self.service.session() as s:
+        with self.service.session(write=True) as s:
             for number, item in enumerate(items, start=1):
                 try:
                     created.append(self._new_offer(s, actor, item))
@@ -387,7 +387,7 @@ class Operator:
         """Revoke, suspend or reinstate; the status list token is re-signed on its next fetch."""
         actor.require("credentials:status")
         step = transition(action)
-        with self.service.session() as s:
+        with self.service.session(write=True) as s:
             repo = Credentials(s)
             row = repo.get(credential_id)
             if row is None:
@@ -557,10 +557,12 @@ class Operator:
         return {"created": created, "updated": updated}
 
     def add_person(self, actor: Actor, data: Any) -> dict[str, int]:
+        actor.require("registry:write")
         person = validate_person(data)
         return self.put_people(actor, [person], source=person.cid)
 
     def add_business(self, actor: Actor, data: Any) -> dict[str, int]:
+        actor.require("registry:write")
         business = validate_business(data)
         return self.put_businesses(actor, [business], source=business.licence_number)
 

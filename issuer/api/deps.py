@@ -29,6 +29,7 @@ __all__ = [
     "form_pairs",
     "json_body",
     "model_body",
+    "requires",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -58,6 +59,17 @@ def bearer_token(request: Request) -> str | None:
 
 def current_actor(request: Request, operator: Annotated[Operator, Depends(get_operator)]) -> Actor:
     return operator.authenticate(bearer_token(request))
+
+
+def requires(permission: str) -> Any:
+    """A dependency: the authenticated actor, refused (403) unless its role has
+    ``permission`` — checked before the body is read, so a wrong role never learns more."""
+
+    def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        actor.require(permission)
+        return actor
+
+    return Depends(dependency)
 
 
 def _media_type(request: Request) -> str:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from issuer.api.deps import ActorDep, LimitDep, OffsetDep, OperatorDep, model_body
+from issuer.api.deps import LimitDep, OffsetDep, OperatorDep, model_body, requires
+from issuer.operator import Actor
 
 __all__ = ["router"]
 
@@ -30,19 +31,23 @@ class ApiKeyRequest(BaseModel):
 
 
 @router.post("/keys/rotate")
-async def rotate_keys(request: Request, actor: ActorDep, operator: OperatorDep) -> dict[str, Any]:
+async def rotate_keys(
+    request: Request, actor: Annotated[Actor, requires("keys:manage")], operator: OperatorDep
+) -> dict[str, Any]:
     body = await model_body(request, RotateRequest)
     return await run_in_threadpool(operator.rotate_key, actor, alg=body.alg)
 
 
 @router.get("/keys")
-def list_keys(actor: ActorDep, operator: OperatorDep) -> list[dict[str, Any]]:
+def list_keys(
+    actor: Annotated[Actor, requires("keys:manage")], operator: OperatorDep
+) -> list[dict[str, Any]]:
     return operator.list_keys(actor)
 
 
 @router.get("/audit")
 def audit_log(
-    actor: ActorDep,
+    actor: Annotated[Actor, requires("audit:read")],
     operator: OperatorDep,
     offset: OffsetDep = 0,
     limit: LimitDep = 50,
@@ -52,12 +57,16 @@ def audit_log(
 
 
 @router.get("/apikeys")
-def list_api_keys(actor: ActorDep, operator: OperatorDep) -> list[dict[str, Any]]:
+def list_api_keys(
+    actor: Annotated[Actor, requires("apikeys:manage")], operator: OperatorDep
+) -> list[dict[str, Any]]:
     return operator.list_api_keys(actor)
 
 
 @router.post("/apikeys", status_code=201)
-async def create_api_key(request: Request, actor: ActorDep, operator: OperatorDep) -> JSONResponse:
+async def create_api_key(
+    request: Request, actor: Annotated[Actor, requires("apikeys:manage")], operator: OperatorDep
+) -> JSONResponse:
     body = await model_body(request, ApiKeyRequest)
     new = await run_in_threadpool(operator.create_api_key, actor, role=body.role, label=body.label)
     return JSONResponse(
@@ -66,5 +75,7 @@ async def create_api_key(request: Request, actor: ActorDep, operator: OperatorDe
 
 
 @router.post("/apikeys/{key_id}/revoke", status_code=204)
-def revoke_api_key(key_id: str, actor: ActorDep, operator: OperatorDep) -> None:
+def revoke_api_key(
+    key_id: str, actor: Annotated[Actor, requires("apikeys:manage")], operator: OperatorDep
+) -> None:
     operator.revoke_api_key(actor, key_id)

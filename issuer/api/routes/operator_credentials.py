@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 
-from issuer.api.deps import ActorDep, LimitDep, OffsetDep, OperatorDep
+from issuer.api.deps import LimitDep, OffsetDep, OperatorDep, requires
+from issuer.operator import Actor
 
 __all__ = ["router"]
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/v1/credentials", tags=["operator"])
 
 @router.get("")
 def list_credentials(
-    actor: ActorDep,
+    actor: Annotated[Actor, requires("credentials:read")],
     operator: OperatorDep,
     offset: OffsetDep = 0,
     limit: LimitDep = 50,
@@ -28,7 +29,9 @@ def list_credentials(
 
 
 @router.get("/{credential_id}")
-def get_credential(credential_id: str, actor: ActorDep, operator: OperatorDep) -> dict[str, Any]:
+def get_credential(
+    credential_id: str, actor: Annotated[Actor, requires("credentials:read")], operator: OperatorDep
+) -> dict[str, Any]:
     return operator.get_credential(actor, credential_id)
 
 
@@ -36,7 +39,7 @@ def get_credential(credential_id: str, actor: ActorDep, operator: OperatorDep) -
 def change_status(
     credential_id: str,
     action: Literal["revoke", "suspend", "reinstate"],
-    actor: ActorDep,
+    actor: Annotated[Actor, requires("credentials:status")],
     operator: OperatorDep,
 ) -> dict[str, Any]:
     return operator.change_status(actor, credential_id, action)

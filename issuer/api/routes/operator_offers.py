@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from issuer.api.deps import ActorDep, OperatorDep, model_body
-from issuer.operator import MAX_BULK_OFFERS, OfferItem
+from issuer.api.deps import OperatorDep, model_body, requires
+from issuer.operator import MAX_BULK_OFFERS, Actor, OfferItem
 
 __all__ = ["OfferRequest", "router"]
 
@@ -39,14 +39,18 @@ class BulkOfferRequest(BaseModel):
 
 
 @router.post("", status_code=201)
-async def create_offer(request: Request, actor: ActorDep, operator: OperatorDep) -> JSONResponse:
+async def create_offer(
+    request: Request, actor: Annotated[Actor, requires("offers:create")], operator: OperatorDep
+) -> JSONResponse:
     body = await model_body(request, OfferRequest)
     offer = await run_in_threadpool(operator.create_offer, actor, body.item())
     return JSONResponse(offer.to_json(), status_code=201)
 
 
 @router.post("/bulk", status_code=201)
-async def create_offers(request: Request, actor: ActorDep, operator: OperatorDep) -> JSONResponse:
+async def create_offers(
+    request: Request, actor: Annotated[Actor, requires("offers:create")], operator: OperatorDep
+) -> JSONResponse:
     body = await model_body(request, BulkOfferRequest)
     offers = await run_in_threadpool(
         operator.create_offers, actor, [item.item() for item in body.offers]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from issuer.api.deps import ActorDep, LimitDep, OffsetDep, OperatorDep, json_body
+from issuer.api.deps import LimitDep, OffsetDep, OperatorDep, json_body, requires
 from issuer.errors import InvalidRequestError
+from issuer.operator import Actor
 
 __all__ = ["router"]
 
@@ -17,38 +18,53 @@ router = APIRouter(prefix="/api/v1/registry", tags=["operator"])
 
 @router.get("/people")
 def list_people(
-    actor: ActorDep, operator: OperatorDep, offset: OffsetDep = 0, limit: LimitDep = 50
+    actor: Annotated[Actor, requires("registry:read")],
+    operator: OperatorDep,
+    offset: OffsetDep = 0,
+    limit: LimitDep = 50,
 ) -> dict[str, Any]:
     return operator.people(actor, offset=offset, limit=limit)
 
 
 @router.get("/people/{cid}")
-def get_person(cid: str, actor: ActorDep, operator: OperatorDep) -> dict[str, Any]:
+def get_person(
+    cid: str, actor: Annotated[Actor, requires("registry:read")], operator: OperatorDep
+) -> dict[str, Any]:
     return operator.person(actor, cid)
 
 
 @router.get("/businesses")
 def list_businesses(
-    actor: ActorDep, operator: OperatorDep, offset: OffsetDep = 0, limit: LimitDep = 50
+    actor: Annotated[Actor, requires("registry:read")],
+    operator: OperatorDep,
+    offset: OffsetDep = 0,
+    limit: LimitDep = 50,
 ) -> dict[str, Any]:
     return operator.businesses(actor, offset=offset, limit=limit)
 
 
 @router.post("/people", status_code=201)
-async def add_person(request: Request, actor: ActorDep, operator: OperatorDep) -> dict[str, int]:
+async def add_person(
+    request: Request, actor: Annotated[Actor, requires("registry:write")], operator: OperatorDep
+) -> dict[str, int]:
     body = await json_body(request)
     return await run_in_threadpool(operator.add_person, actor, body)
 
 
 @router.post("/businesses", status_code=201)
-async def add_business(request: Request, actor: ActorDep, operator: OperatorDep) -> dict[str, int]:
+async def add_business(
+    request: Request, actor: Annotated[Actor, requires("registry:write")], operator: OperatorDep
+) -> dict[str, int]:
     body = await json_body(request)
     return await run_in_threadpool(operator.add_business, actor, body)
 
 
 @router.post("/{kind}/import")
 async def import_csv(
-    kind: Literal["people", "businesses"], request: Request, actor: ActorDep, operator: OperatorDep
+    kind: Literal["people", "businesses"],
+    request: Request,
+    actor: Annotated[Actor, requires("registry:write")],
+    operator: OperatorDep,
 ) -> dict[str, int]:
     """A CSV file as the body (``Content-Type: text/csv``), header row of field names."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "text/csv":

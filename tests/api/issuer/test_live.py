@@ -1,0 +1,121 @@
+"""The issuer over a real loopback socket (uvicorn): the whole flow, the remote CLI, and 200
+concurrent issuances that must give 200 distinct status indexes and 200 stored records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from credentials.jose import parse_jws
+from issuer.api.app import create_app
+from issuer.cli import app as cli_app
+from issuer.operator import OfferItem, local_actor
+from tests.api.issuer.conftest import KARMA, make_settings
+from tests.support.oid4vci_client import WalletClient
+from tests.support.servers import free_port, serve_app
+
+pytestmark = pytest.mark.network
+
+PEOPLE = ["11512003456", "10711001234", "11005004567", "10303002345", "11410006789"]
+
+
+@pytest.fixture
+def live(data_dir: Path) -> Iterator[tuple[str, Any]]:
+    port = free_port()
+    settings = make_settings(data_dir, public_url=f"http://127.0.0.1:{port}")
+    app = create_app(settings)
+    with serve_app(app, port=port) as base_url:
+        yield base_url, app
+
+
+def issue_concurrently(base_url: str, offer_uris: list[str], *, workers: int = 16) -> list[str]:
+    """Each offer redeemed by its own wallet thread: offer → token → nonce → credential."""
+
+    def one(offer_uri: str) -> str:
+        with httpx.Client(base_url=base_url, timeout=120) as http:
+            return WalletClient(http, issuer=base_url).receive(offer_uri).credentials[0]
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, offer_uris))
+
+
+def check_concurrent_issuance(base_url: str, app: Any, count: int = 200) -> None:
+    items = [OfferItem("foundational-id", cid=PEOPLE[i % len(PEOPLE)]) for i in range(count)]
+    offers = app.state.operator.create_offers(local_actor(), items)
+    credentials = issue_concurrently(base_url, [o.offer_uri for o in offers])
+    positions = set()
+    for credential in credentials:
+        reference = parse_jws(credential.split("~")[0]).payload["status"]["status_list"]
+        positions.add((reference["uri"], reference["idx"]))
+    assert len(positions) == count
+    stored = app.state.operator.list_credentials(local_actor(), limit=1)
+    assert stored["total"] == count
+
+
+def test_flow_over_a_real_socket(live: tuple[str, Any]) -> None:
+    base_url, app = live
+    offer = app.state.operator.create_offer(local_actor(), OfferItem("permanent-address", KARMA))
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        wallet = WalletClient(http, issuer=base_url)
+        received = wallet.receive(offer.offer_uri)
+        assert (
+            wallet.notify(
+                received.access_token, received.notification_id, "credential_accepted"
+            ).status_code
+            == 204
+        )
+        metadata = http.get("/.well-known/openid-credential-issuer").json()
+    assert metadata["credential_issuer"] == base_url
+    assert parse_jws(received.credentials[0].split("~")[0]).payload["iss"] == base_url
+
+
+def test_remote_cli_against_a_running_issuer(live: tuple[str, Any]) -> None:
+    base_url, app = live
+    key = app.state.operator.create_api_key(local_actor(), role="admin").token
+    runner = CliRunner()
+    env = {"DRUKID_ISSUER_URL": base_url, "DRUKID_ISSUER_API_KEY": key}
+    result = runner.invoke(
+        cli_app,
+        ["offer", "--person", KARMA, "--type", "foundational-id", "--tx-code", "--json"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    created = json.loads(result.stdout)
+    assert created["offer_uri"].startswith("openid-credential-offer://")
+    assert len(created["tx_code"]) == 6
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        WalletClient(http, issuer=base_url).receive(
+            created["offer_uri"], tx_code=created["tx_code"]
+        )
+    listed = runner.invoke(cli_app, ["credentials", "--json"], env=env)
+    credential_id = json.loads(listed.stdout)["items"][0]["id"]
+    revoked = runner.invoke(cli_app, ["revoke", credential_id, "--json"], env=env)
+    assert revoked.exit_code == 0, revoked.output
+    assert json.loads(revoked.stdout)["status"] == "revoked"
+    again = runner.invoke(cli_app, ["reinstate", credential_id], env=env)
+    assert again.exit_code == 1
+    assert "stays revoked" in again.output
+    issue_only = app.state.operator.create_api_key(local_actor(), role="issue").token
+    denied = runner.invoke(
+        cli_app, ["keys", "rotate"], env={**env, "DRUKID_ISSUER_API_KEY": issue_only}
+    )
+    assert denied.exit_code == 1
+    assert "role_forbidden" in denied.output
+    unreachable = runner.invoke(
+        cli_app, ["audit"], env={**env, "DRUKID_ISSUER_URL": f"http://127.0.0.1:{free_port()}"}
+    )
+    assert unreachable.exit_code == 1
+    assert "cannot reach the issuer" in unreachable.output
+
+
+@pytest.mark.slow
+def test_200_concurrent_issuances_sqlite(live: tuple[str, Any]) -> None:
+    check_concurrent_issuance(*live)

@@ -1,0 +1,83 @@
+"""The issuer on PostgreSQL: the full flow, replay refusals, the append-only audit trigger and
+200 concurrent issuances (distinct status indexes under real row locking)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+from starlette.exceptions import StarletteDeprecationWarning
+
+from credentials.jose import parse_jws
+from issuer.api.app import create_app
+from issuer.operator import OfferItem, local_actor
+from tests.api.issuer.conftest import ISSUER, KARMA, make_settings
+from tests.api.issuer.test_live import check_concurrent_issuance
+from tests.support.oid4vci_client import WalletClient
+from tests.support.servers import free_port, serve_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_client(data_dir: Path, postgres_url: str) -> Iterator[TestClient]:
+    settings = make_settings(data_dir, database_url=postgres_url)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_flow_and_refusals_on_postgres(pg_client: TestClient) -> None:
+    app: Any = pg_client.app
+    operator = app.state.operator
+    wallet = WalletClient(pg_client, issuer=ISSUER)
+    offer = operator.create_offer(local_actor(), OfferItem("foundational-id", KARMA))
+    document = wallet.fetch_offer(offer.offer_uri)
+    code = wallet.code_of(document)
+    access_token = wallet.token(code)
+    assert wallet.token_response(code).json()["code"] == "code_used"
+    received = wallet.receive(
+        operator.create_offer(local_actor(), OfferItem("business-licence", KARMA)).offer_uri,
+        keys=2,
+    )
+    assert len(received.credentials) == 2
+    nonce = wallet.nonce()
+    from did.keys import PrivateKey
+    from tests.support.oid4vci_client import make_proof
+
+    proof = make_proof(PrivateKey.generate(), aud=ISSUER, nonce=nonce)
+    assert wallet.request_credentials(access_token, "foundational-id", [proof]).status_code == 200
+    again = make_proof(PrivateKey.generate(), aud=ISSUER, nonce=nonce)
+    replay = wallet.request_credentials(access_token, "foundational-id", [again])
+    assert replay.json()["error"] == "invalid_nonce"
+    listed = operator.list_credentials(local_actor())
+    assert listed["total"] == 3
+    credential_id = listed["items"][0]["id"]
+    assert operator.change_status(local_actor(), credential_id, "revoke")["status"] == "revoked"
+    uri = parse_jws(received.credentials[0].split("~")[0]).payload["status"]["status_list"]["uri"]
+    assert pg_client.get(uri.removeprefix(ISSUER)).status_code == 200
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        app.state.service.engine.begin() as conn,
+    ):
+        conn.execute(text("DELETE FROM issuer_audit"))
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_200_concurrent_issuances_postgres(data_dir: Path, postgres_url: str) -> None:
+    port = free_port()
+    settings = make_settings(
+        data_dir, database_url=postgres_url, public_url=f"http://127.0.0.1:{port}"
+    )
+    app = create_app(settings)
+    with serve_app(app, port=port) as base_url:
+        check_concurrent_issuance(base_url, app)
