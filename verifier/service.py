@@ -198,6 +198,30 @@ class VerifierService:
             status=401,
         )
 
+    def list_api_keys(self) -> list[dict[str, Any]]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            rows = repos.list_api_keys(session)
+        return [
+            {
+                "key_id": r.key_id,
+                "name": r.name,
+                "admin": r.admin,
+                "revoked": r.revoked,
+                "created_at": r.created_at,
+            }
+            for r in rows
+        ]
+
+    def revoke_api_key(self, key_id: str) -> None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            record = repos.get_api_key(session, key_id)
+            if record is None:
+                raise ServiceError(f"no API key {key_id!r}", code="not_found", status=404)
+            record.revoked = True
+            session.add(record)
+            session.commit()
+        log.info("api key revoked: key_id=%s", key_id)
+
     def webhook_secret(self, key_id: str) -> str | None:
         with Session(self.engine, expire_on_commit=False) as session:
             record = repos.get_api_key(session, key_id)

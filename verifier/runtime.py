@@ -1,0 +1,118 @@
+"""Assemble a :class:`~verifier.service.VerifierService` from settings: database engine, signing
+identity, SSRF-guarded fetcher, key and status caches, trust sources. Used by the web app's
+lifespan and by the command line; :meth:`Runtime.close` releases everything."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from did.fetch import Fetcher, FetchPolicy
+from did.keys import PrivateKey
+from did.methods.web import did_web_from_url
+from drukid.common.database import create_db_engine
+from verifier.keys import IssuerKeys
+from verifier.policy import Policy
+from verifier.service import Identity, ServiceConfig, VerifierService
+from verifier.settings import VerifierSettings
+from verifier.status import StatusChecker
+from verifier.storage import repos
+from verifier.trust_sources import TrustSources, load_authority_key
+from verifier.webhooks import WebhookDispatcher
+
+__all__ = ["Runtime", "build_runtime", "load_identity", "policy_from_settings", "trust_sources"]
+
+log = logging.getLogger(__name__)
+
+
+def load_identity(settings: VerifierSettings) -> Identity:
+    """The verifier's signing key (created on first use, file mode 0600) and did:web."""
+    path = settings.signing_key_path
+    if path.exists():
+        key = PrivateKey.load(path)
+    else:
+        key = PrivateKey.generate("ES256")
+        key.save(path)
+        log.info("created verifier signing key %s", key.public_key.thumbprint())
+    return Identity(key, did_web_from_url(settings.public_url))
+
+
+def policy_from_settings(settings: VerifierSettings) -> Policy:
+    return Policy(
+        leeway=settings.leeway_seconds,
+        kb_max_age=settings.kb_max_age_seconds,
+        status_policy=settings.status_policy,
+    )
+
+
+def trust_sources(settings: VerifierSettings) -> TrustSources:
+    authority = (
+        load_authority_key(settings.trust_authority_key) if settings.trust_authority_key else None
+    )
+    return TrustSources(
+        trust_file=settings.trust_file,
+        bundle_file=settings.trust_bundle,
+        authority_key=authority,
+        leeway=settings.leeway_seconds,
+    )
+
+
+@dataclass
+class Runtime:
+    service: VerifierService
+    webhooks: WebhookDispatcher
+    fetcher: Fetcher
+
+    def close(self) -> None:
+        self.webhooks.stop()
+        self.fetcher.close()
+        self.service.engine.dispose()
+
+
+def build_runtime(
+    settings: VerifierSettings,
+    *,
+    clock: Callable[[], int] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    resolve_host: Callable[[str, int], list[str]] | None = None,
+) -> Runtime:
+    now = clock or (lambda: int(time.time()))
+    sources = trust_sources(settings)
+    engine = create_db_engine(settings.effective_database_url)
+    repos.create_schema(engine)
+    dev = settings.development
+    policy = FetchPolicy(timeout=settings.fetch_timeout_seconds, allow_http=dev, allow_private=dev)
+    fetcher = Fetcher(policy, transport=transport, resolve_host=resolve_host)
+    service = VerifierService(
+        engine=engine,
+        config=ServiceConfig(
+            public_url=settings.public_url,
+            name=settings.name,
+            policy=policy_from_settings(settings),
+            client_id_scheme=settings.client_id_scheme,
+            response_mode=settings.response_mode,
+            request_lifetime=settings.request_lifetime_seconds,
+            retention=settings.result_retention_seconds,
+            logo_uri=settings.logo_uri,
+            development=dev,
+        ),
+        identity=load_identity(settings),
+        keys=IssuerKeys(fetcher=fetcher, allow_http=dev),
+        status=StatusChecker(fetcher=fetcher),
+        file_trust=sources.registry,
+        clock=now,
+    )
+    webhooks = WebhookDispatcher(
+        engine,
+        fetcher=fetcher,
+        secret_for=service.webhook_secret,
+        clock=now,
+        max_attempts=settings.webhook_max_attempts,
+        backoff=settings.webhook_backoff_seconds,
+    )
+    service.webhooks = webhooks
+    return Runtime(service, webhooks, fetcher)
