@@ -54,9 +54,10 @@ def parse_sd_jwt(
         raise MalformedError(
             "not an SD-JWT: it has no '~' separator (a plain JWT?)", code="invalid_sd_jwt"
         )
-    parts = text.split("~")
-    if len(parts) - 2 > max_disclosures:
+    # Count before splitting: 512 KiB of "a~a~..." would otherwise become 256K strings first.
+    if text.count("~") - 1 > max_disclosures:
         raise SDJWTError(f"more than {max_disclosures} disclosures", code="too_many_disclosures")
+    parts = text.split("~")
     jwt, encoded, last = parts[0], parts[1:-1], parts[-1]
     if jwt.count(".") != 2:
         raise MalformedError("the issuer-signed part is not a compact JWS", code="invalid_sd_jwt")
