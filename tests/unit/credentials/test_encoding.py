@@ -166,6 +166,7 @@ def test_depth_limit_is_exact() -> None:
 def test_brackets_inside_strings_do_not_count_as_depth() -> None:
     text = json.dumps(["[" * 100, "{" * 100])
     assert parse_json(text) == ["[" * 100, "{" * 100]
+    assert parse_json(json.dumps("[" * 100)) == "[" * 100
 
 
 def test_recursion_bomb_is_malformed_not_recursion_error() -> None:

@@ -354,6 +354,14 @@ def test_static_resolver(keys: dict[str, PrivateKey]) -> None:
         assert info.value.code == code
 
 
+def test_static_resolver_single_named_key_serves_a_token_without_kid(
+    keys: dict[str, PrivateKey],
+) -> None:
+    resolver = StaticKeyResolver({ISS: {"k1": keys["k1"].public_key}})
+    assert resolver(_jws(keys["k1"])) == keys["k1"].public_key
+    assert resolver(_jws(keys["k1"], kid="k1")) == keys["k1"].public_key
+
+
 def test_first_match_resolver_dispatches_on_the_form_of_iss(keys: dict[str, PrivateKey]) -> None:
     seen: list[str] = []
 

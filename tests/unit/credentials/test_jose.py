@@ -18,7 +18,9 @@ from credentials.jose import (
     decrypt_jwe,
     encrypt_jwe,
     generate_encryption_key,
+    parse_json,
     parse_jws,
+    public_encryption_jwk,
     sign_jws,
     typ_matches,
     verify_jws,
@@ -440,3 +442,24 @@ def test_jwe_encrypt_refuses_weak_choices(enc_key: dict[str, str], issuer_key: P
     with pytest.raises(JOSEError) as info:
         encrypt_jwe(b"x", PrivateKey.generate(EDDSA).public_key.to_jwk())
     assert info.value.code == "invalid_key"
+
+
+def test_jose_parse_json_converts_the_error_type() -> None:
+    assert parse_json(b'{"a":[1]}') == {"a": [1]}
+    with pytest.raises(MalformedError) as info:
+        parse_json('{"a":1,"a":2}')
+    assert info.value.code == "malformed"
+
+
+def test_public_encryption_jwk_drops_the_private_part(enc_key: dict[str, str]) -> None:
+    public = public_encryption_jwk(enc_key)
+    assert "d" not in public
+    assert public == _public(enc_key)
+    assert decrypt_jwe(encrypt_jwe(b"x", public), enc_key)[1] == b"x"
+
+
+def test_jwe_encrypt_to_an_invalid_point_fails_cleanly(enc_key: dict[str, str]) -> None:
+    broken = dict(_public(enc_key), y=_public(enc_key)["x"])  # not on the curve
+    with pytest.raises(JOSEError) as info:
+        encrypt_jwe(b"x", broken)
+    assert info.value.code == "encryption_failed"
