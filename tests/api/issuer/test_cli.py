@@ -1,0 +1,189 @@
+"""``drukid issuer ...`` on the local data directory (the remote mode runs in test_live)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from drukid.common.qr import decode_qr_image
+from issuer.cli import app
+from tests.api.issuer.conftest import KARMA
+
+
+@pytest.fixture
+def env(data_dir: Path) -> dict[str, str]:
+    return {
+        "DRUKID_ISSUER_MODE": "development",
+        "DRUKID_ISSUER_DATA_DIR": str(data_dir),
+        "DRUKID_ISSUER_STATUS_LIST_SIZE": "4096",
+        "DRUKID_ISSUER_URL": "",
+        "DRUKID_ISSUER_API_KEY": "",
+    }
+
+
+def test_local_cli_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    created = runner.invoke(app, ["apikey", "create", "--role", "admin", "--json"], env=env)
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["api_key"].startswith("drk_")
+    listed = runner.invoke(app, ["registry", "list", "--json", "--limit", "3"], env=env)
+    assert json.loads(listed.stdout)["total"] == 12
+    add = runner.invoke(
+        app,
+        [
+            "registry",
+            "add",
+            "--cid",
+            "12345678901",
+            "--given-name",
+            "Phuntsho",
+            "--gender",
+            "male",
+            "--birthdate",
+            "1990-01-01",
+            "--birth-dzongkhag",
+            "Haa",
+            "--birth-gewog",
+            "Bji",
+            "--birth-village",
+            "Jyenkana",
+            "--dzongkhag",
+            "Haa",
+            "--gewog",
+            "Bji",
+            "--village",
+            "Jyenkana",
+            "--house-number",
+            "J-1",
+        ],
+        env=env,
+    )
+    assert add.exit_code == 0, add.output
+    bad = runner.invoke(
+        app,
+        [
+            "registry",
+            "add",
+            "--cid",
+            "1",
+            "--given-name",
+            "X",
+            "--gender",
+            "male",
+            "--birthdate",
+            "1990-01-01",
+            "--birth-dzongkhag",
+            "Haa",
+            "--birth-gewog",
+            "B",
+            "--birth-village",
+            "J",
+            "--dzongkhag",
+            "Haa",
+            "--gewog",
+            "B",
+            "--village",
+            "J",
+            "--house-number",
+            "1",
+        ],
+        env=env,
+    )
+    assert bad.exit_code == 2
+    assert "11 digits" in bad.output
+    people_csv = tmp_path / "people.csv"
+    people_csv.write_text(
+        "cid,given_name,gender,birthdate,birth_dzongkhag,birth_gewog,"
+        "birth_village,dzongkhag,gewog,village,house_number\n"
+        "12345678902,Dawa,female,1985-05-05,Paro,Doga,Dopshari,Paro,Doga,"
+        "Dopshari,D-2\n",
+        encoding="utf-8",
+    )
+    imported = runner.invoke(app, ["registry", "import", str(people_csv)], env=env)
+    assert "1 added" in imported.output
+    offer = runner.invoke(
+        app,
+        [
+            "offer",
+            "--person",
+            KARMA,
+            "--type",
+            "permanent-address",
+            "--tx-code",
+            "--json",
+            "--qr",
+            str(tmp_path / "q.png"),
+        ],
+        env=env,
+    )
+    assert offer.exit_code == 0, offer.output
+    result = json.loads(offer.stdout)
+    assert decode_qr_image(tmp_path / "q.png") == [result["offer_uri"]]
+    assert len(result["tx_code"]) == 6
+    human = runner.invoke(app, ["offer", "--person", KARMA], env=env)
+    assert "openid-credential-offer://" in human.output
+    missing = runner.invoke(app, ["offer", "--person", "99999999999"], env=env)
+    assert missing.exit_code == 1
+    assert "unknown_person" in missing.output
+    audit = runner.invoke(app, ["audit", "--json"], env=env)
+    actions = [item["action"] for item in json.loads(audit.stdout)["items"]]
+    assert actions.count("offer.create") == 2
+    assert "apikey.create" in actions
+    rotated = runner.invoke(app, ["keys", "rotate", "--json"], env=env)
+    assert json.loads(rotated.stdout)["retired"]
+    unknown = runner.invoke(app, ["revoke", "cred_missing"], env=env)
+    assert unknown.exit_code == 1
+    assert "unknown_credential" in unknown.output
+
+
+def test_bulk_offers_write_links_and_qr_codes(env: dict[str, str], tmp_path: Path) -> None:
+    rows = [
+        "cid,type",
+        f"{KARMA},foundational-id",
+        "10711001234,permanent-address",
+        "10303002345,business-licence",
+    ]
+    source = tmp_path / "batch.csv"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["offers", "--from-csv", str(source), "--out", str(out), "--tx-code"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    with (out / "offers.csv").open(encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert [row["subject"] for row in written] == [KARMA, "10711001234", "BL-2025-00982"]
+    assert all(len(row["tx_code"]) == 6 for row in written)
+    assert stat.S_IMODE((out / "offers.csv").stat().st_mode) == 0o600
+    for row in written:
+        image = out / "qr" / f"{row['offer_ref']}.png"
+        assert decode_qr_image(image) == [row["offer_uri"]]
+    no_type = tmp_path / "notype.csv"
+    no_type.write_text(f"cid\n{KARMA}\n", encoding="utf-8")
+    refused = CliRunner().invoke(app, ["offers", "--from-csv", str(no_type)], env=env)
+    assert refused.exit_code == 2
+
+
+def test_cli_refuses_bad_settings_with_a_plain_message(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["registry", "list"],
+        env={
+            "DRUKID_ISSUER_MODE": "production",
+            "DRUKID_ISSUER_PUBLIC_URL": "",
+            "DRUKID_ISSUER_DATA_DIR": str(tmp_path),
+            "DRUKID_ISSUER_URL": "",
+        },
+    )
+    assert result.exit_code == 2
+    assert "PUBLIC_URL" in result.output
+    remote = CliRunner().invoke(
+        app, ["audit", "--url", "http://127.0.0.1:1"], env={"DRUKID_ISSUER_API_KEY": ""}
+    )
+    assert remote.exit_code == 2
+    assert "--api-key" in remote.output
