@@ -375,7 +375,7 @@ class IssuanceClient:
                     "(or to one key twice)",
                     code="credential_invalid",
                 )
-            summary = (verified.vct, verified.iss, decoded.claims.keys() - {"cnf"})
+            summary = (verified.vct, verified.iss, decoded.claims.keys() - _PER_COPY)
             if first is None:
                 first = (summary, decoded)
             elif summary != first[0] or _without_cnf(decoded.claims) != _without_cnf(
@@ -446,8 +446,13 @@ class IssuanceClient:
             )
 
 
+# Per copy by design: its own holder key, and (HAIP) its own status list index so that
+# status checks cannot link the copies either.
+_PER_COPY = frozenset({"cnf", "iat", "status"})
+
+
 def _without_cnf(claims: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in claims.items() if k not in ("cnf", "iat")}
+    return {k: v for k, v in claims.items() if k not in _PER_COPY}
 
 
 def _check_issuer(iss: str, credential_issuer: str) -> None:

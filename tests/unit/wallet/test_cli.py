@@ -1,0 +1,149 @@
+"""``drukid wallet`` end to end through the command line (in-process test doubles)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+import wallet.holder
+from did.fetch import Fetcher, FetchPolicy
+from tests.support.fake_verifier import FakeVerifier, query
+from tests.support.wallet_issuer import FakeIssuer
+from wallet.cli import app
+
+PASS = "correct horse battery"
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path,
+    transport: httpx.MockTransport,
+    issuer: FakeIssuer,
+    verifier: FakeVerifier,
+    monkeypatch: pytest.MonkeyPatch,
+) -> CliRunner:
+    issuer.now = verifier.now = int(time.time())  # the CLI runs on the real clock
+
+    def fetcher(policy: FetchPolicy | None = None) -> Fetcher:
+        return Fetcher(policy or FetchPolicy(), transport=transport)
+
+    monkeypatch.setattr(wallet.holder, "Fetcher", fetcher)
+    for name in ("DRUKID_WALLET_MODE", "DRUKID_WALLET_NEW_PASSPHRASE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DRUKID_WALLET_PATH", str(tmp_path / "w" / "wallet.db"))
+    monkeypatch.setenv("DRUKID_WALLET_PASSPHRASE", PASS)
+    monkeypatch.setenv("DRUKID_WALLET_BACKUP_PASSPHRASE", "backup passphrase!")
+    monkeypatch.setenv("COLUMNS", "200")
+    return CliRunner()
+
+
+def run(cli: CliRunner, *args: str, code: int = 0, stdin: str | None = None) -> str:
+    result = cli.invoke(app, list(args), input=stdin)
+    output = result.output
+    assert result.exit_code == code, output
+    assert "Traceback" not in output
+    return output
+
+
+def test_the_citizen_walkthrough(
+    cli: CliRunner, issuer: FakeIssuer, verifier: FakeVerifier, tmp_path: Path
+) -> None:
+    assert "Your wallet is ready" in run(cli, "init")
+    assert "Your wallet is empty" in run(cli, "list")
+    out = run(cli, "receive", issuer.offer(tx_code="4321"), "--tx-code", "4321")
+    assert "National ID" in out
+    out = run(cli, "list")
+    assert "National ID" in out
+    assert "5 of 5" in out
+    wallet_id = next(iter(_ids(tmp_path)))
+    out = run(cli, "show", wallet_id[:8])
+    assert "Karma Wangmo" in out
+    assert "you choose" in out
+    link, session_id = verifier.create_request(
+        query(issuer.vct("foundational-id"), ["full_name"], ["age_over_18"])
+    )
+    out = run(cli, "present", link, stdin="n\n")
+    assert "Who is asking: Bhutan National Bank" in out
+    assert "Stays hidden:" in out
+    assert "You refused. Nothing was shared." in out
+    assert verifier.sessions[session_id].error == "access_denied"
+    link, session_id = verifier.create_request(
+        query(issuer.vct("foundational-id"), ["full_name"], ["age_over_18"])
+    )
+    out = run(cli, "present", link, "--yes")
+    assert "Shared with Bhutan National Bank" in out
+    assert "response_code=abc" in out
+    assert verifier.sessions[session_id].result is not None
+    out = run(cli, "history")
+    assert "refused" in out
+    assert "shared" in out
+    export = tmp_path / "history.json"
+    run(cli, "history", "--export", str(export))
+    assert [e["outcome"] for e in json.loads(export.read_text())] == ["refused", "shared"]
+    run(cli, "history", "--export", str(tmp_path / "h.csv"), "--format", "csv")
+    run(cli, "trust", "add", verifier.client_id, "My bank")
+    assert "My bank" in run(cli, "trust", "list")
+    backup = tmp_path / "backup.drukid"
+    assert "Backup written" in run(cli, "export", str(backup))
+    other = tmp_path / "other" / "wallet.db"
+    out = run(cli, "import", str(backup), "--wallet", str(other))
+    assert "Restored 1 credential(s)" in out
+    assert "National ID" in run(cli, "list", "--wallet", str(other))
+    assert "Deleted" in run(cli, "delete", wallet_id[:8], "--yes")
+    assert "Your wallet is empty" in run(cli, "list")
+
+
+def _ids(tmp_path: Path) -> list[str]:
+    with wallet.holder.Wallet.open(tmp_path / "w" / "wallet.db", PASS) as opened:
+        return list(opened.catalog.credentials)
+
+
+def test_passwd(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(cli, "init")
+    monkeypatch.setenv("DRUKID_WALLET_NEW_PASSPHRASE", "the new passphrase")
+    assert "Passphrase changed" in run(cli, "passwd")
+    out = run(cli, "list", code=1)
+    assert "error: the passphrase is not right" in out
+    monkeypatch.setenv("DRUKID_WALLET_PASSPHRASE", "the new passphrase")
+    run(cli, "list")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("list",), "there is no wallet at"),
+        (("receive", "openid-credential-offer://?x=1"), "there is no wallet at"),
+    ],
+)
+def test_errors_say_what_to_do(cli: CliRunner, args: tuple[str, ...], message: str) -> None:
+    out = run(cli, *args, code=1)
+    assert f"error: {message}" in out
+    assert "what to do: Create a wallet first" in out
+
+
+def test_bad_input_is_explained(cli: CliRunner, issuer: FakeIssuer) -> None:
+    run(cli, "init")
+    out = run(cli, "init", code=1)
+    assert "already exists" in out
+    out = run(cli, "receive", "openid-credential-offer://?nothing=here", code=1)
+    assert "what to do: The offer could not be read" in out
+    out = run(cli, "receive", issuer.offer(tx_code="1234"), code=1)
+    assert "--tx-code" in out
+    issuer.faults.add("tampered")
+    out = run(cli, "receive", issuer.offer(), code=1)
+    assert "failed verification" in out
+    out = run(cli, "show", "nope", code=1)
+    assert "wallet list" in out
+    out = run(cli, "present", "openid4vp://?client_id=x", code=1)
+    assert "error:" in out
+
+
+def test_bad_settings_are_explained(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRUKID_WALLET_MODE", "yolo")
+    out = run(cli, "list", code=1)
+    assert "DRUKID_WALLET_ setting is not valid" in out
