@@ -42,6 +42,20 @@ PrivateKeyObject = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 _P256_COORD = 32
 _ED25519_LEN = 32
+_ED25519_FIELD = 2**255 - 19
+# The canonical encodings (sign bit cleared) of the eight points of order dividing 8, as in
+# libsodium's ge25519_has_small_order. With such a public key, signatures like R = identity,
+# S = 0 verify for *every* message (OpenSSL's Ed25519 verification does not exclude them).
+_ED25519_SMALL_ORDER = frozenset(
+    bytes.fromhex(point)
+    for point in (
+        "0000000000000000000000000000000000000000000000000000000000000000",  # order 4
+        "0100000000000000000000000000000000000000000000000000000000000000",  # identity
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  # order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # order 2
+    )
+)
 
 
 def _b64_member(jwk: Mapping[str, Any], name: str, length: int) -> bytes:
@@ -55,6 +69,18 @@ def _b64_member(jwk: Mapping[str, Any], name: str, length: int) -> bytes:
     if len(raw) != length:
         raise KeyFormatError(f"JWK member {name!r} must be {length} bytes, got {len(raw)}")
     return raw
+
+
+def _ed25519_public(raw: bytes) -> ed25519.Ed25519PublicKey:
+    """Import 32 raw bytes as an Ed25519 public key, refusing small-order points (universal
+    forgery, see above) and non-canonical encodings (y >= p: a second spelling of one key,
+    hence a second thumbprint and did:key)."""
+    masked = raw[:31] + bytes([raw[31] & 0x7F])
+    if masked in _ED25519_SMALL_ORDER:
+        raise KeyFormatError("Ed25519 public key is a small-order point")
+    if int.from_bytes(masked, "little") >= _ED25519_FIELD:
+        raise KeyFormatError("Ed25519 public key is not canonically encoded")
+    return ed25519.Ed25519PublicKey.from_public_bytes(raw)
 
 
 def _check_declared(jwk: Mapping[str, Any], alg: str) -> None:
@@ -105,7 +131,7 @@ class PublicKey:
         if kty == "OKP" and crv == "Ed25519":
             x = _b64_member(jwk, "x", _ED25519_LEN)
             _check_declared(jwk, EDDSA)
-            return cls(EDDSA, ed25519.Ed25519PublicKey.from_public_bytes(x))
+            return cls(EDDSA, _ed25519_public(x))
         raise KeyFormatError(
             f"unsupported JWK (kty={kty!r}, crv={crv!r}); use EC P-256 or OKP Ed25519"
         )
@@ -116,7 +142,7 @@ class PublicKey:
         if alg == EDDSA:
             if len(raw) != _ED25519_LEN:
                 raise KeyFormatError(f"Ed25519 public key must be 32 bytes, got {len(raw)}")
-            return cls(EDDSA, ed25519.Ed25519PublicKey.from_public_bytes(raw))
+            return cls(EDDSA, _ed25519_public(raw))
         if alg == ES256:
             if len(raw) not in (33, 65):
                 raise KeyFormatError(f"P-256 public key must be 33 or 65 bytes, got {len(raw)}")
