@@ -26,6 +26,7 @@ from credentials.jose import (
     verify_jws,
 )
 from did.encoding import b64url_decode, b64url_encode, dumps_compact
+from did.errors import KeyFormatError
 from did.keys import EDDSA, ES256, PrivateKey, PublicKey
 
 JOSE = Path(__file__).parents[2] / "vectors" / "jose"
@@ -463,3 +464,45 @@ def test_jwe_encrypt_to_an_invalid_point_fails_cleanly(enc_key: dict[str, str]) 
     with pytest.raises(JOSEError) as info:
         encrypt_jwe(b"x", broken)
     assert info.value.code == "encryption_failed"
+
+
+# Encodings of the eight small-order Ed25519 points (with and without the sign bit) and of
+# field elements >= p: with such a "public key" OpenSSL accepts R = identity, S = 0 as a
+# signature on every message, so the key import must refuse them.
+SMALL_ORDER_ED25519 = [
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000080",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+]
+
+
+@pytest.mark.parametrize("point", SMALL_ORDER_ED25519)
+def test_small_order_or_non_canonical_ed25519_keys_are_refused(point: str) -> None:
+    raw = bytes.fromhex(point)
+    with pytest.raises(KeyFormatError):
+        PublicKey.from_raw(EDDSA, raw)
+    with pytest.raises(KeyFormatError):
+        PublicKey.from_jwk({"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)})
+
+
+def test_forged_signature_for_the_identity_key_never_reaches_verification() -> None:
+    identity = bytes.fromhex(SMALL_ORDER_ED25519[2])
+    signing_input = b64url_encode(b'{"alg":"EdDSA"}') + "." + b64url_encode(b'{"admin":true}')
+    forged = f"{signing_input}.{b64url_encode(identity + bytes(32))}"
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(identity)}
+    with pytest.raises(KeyFormatError):
+        verify_jws(forged, PublicKey.from_jwk(jwk), typ=None)
+
+
+def test_rfc8037_key_is_canonical_and_accepted() -> None:
+    public = PublicKey.from_jwk(RFC8037["public_jwk"])
+    assert PublicKey.from_raw(EDDSA, public.raw()) == public

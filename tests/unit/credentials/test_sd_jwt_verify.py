@@ -425,6 +425,11 @@ def _cnf_sd_jwt(issuer_key: PrivateKey, cnf: Any) -> SDJWT:
         pytest.param(
             {"jwk": {"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}}, "invalid_cnf", id="bad_ec"
         ),
+        pytest.param(
+            {"jwk": {"kty": "OKP", "crv": "Ed25519", "x": "AQ" + "A" * 41}},
+            "invalid_cnf",
+            id="ed25519_identity_point",
+        ),
     ],
 )
 def test_holder_key_problems(
