@@ -29,7 +29,6 @@ from credentials.errors import IssuerKeyError
 from credentials.issuer_keys import (
     JWT_VC_ISSUER_WELL_KNOWN,
     DIDKeyResolver,
-    StaticKeyResolver,
     jwt_vc_issuer_metadata_url,
     select_jwk,
 )
@@ -72,6 +71,7 @@ class IssuerKeys:
         self._ttl = cache_ttl
         self._allow_http = allow_http
         self._cache: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._keys: dict[tuple[str, str | None], tuple[int, PublicKey]] = {}
         self._lock = threading.Lock()
 
     def resolve(
@@ -79,9 +79,9 @@ class IssuerKeys:
     ) -> tuple[PublicKey, KeyMechanism]:
         """The key for ``jws`` (issued by the trusted ``entry``) and the mechanism used.
         Raises :class:`credentials.errors.IssuerKeyError`."""
-        if entry.keys:
+        if entry.pinned is not None:
             self._permit("pinned", policy, entry)
-            return StaticKeyResolver({entry.id: entry.public_keys()})(jws), "pinned"
+            return entry.pinned(jws), "pinned"
         if entry.id.startswith("did:"):
             self._permit("did", policy, entry)
             return DIDKeyResolver(self._dids)(jws), "did"
@@ -156,7 +156,17 @@ class IssuerKeys:
         return keys
 
     def _from_metadata(self, jws: JWS, iss: str, now: int) -> PublicKey:
-        return select_jwk(self.issuer_jwks(iss, now=now), jws.kid, issuer=iss)
+        slot = (iss, jws.kid)
+        with self._lock:
+            cached = self._keys.get(slot)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        key = select_jwk(self.issuer_jwks(iss, now=now), jws.kid, issuer=iss)
+        with self._lock:
+            if len(self._keys) >= _MAX_CACHE:
+                self._keys.clear()
+            self._keys[slot] = (now + self._ttl, key)
+        return key
 
     def for_issuer(
         self, entry: TrustedIssuer, policy: Policy, *, now: int

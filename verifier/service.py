@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +73,7 @@ __all__ = ["Identity", "ServiceConfig", "VerifierService"]
 log = logging.getLogger(__name__)
 
 MAX_PURPOSE = 500
+TRUST_CACHE_SECONDS = 5.0
 TERMINAL = frozenset({"verified", "rejected", "expired"})
 
 
@@ -126,6 +129,8 @@ class VerifierService:
         self.clock = clock
         self.webhooks = webhooks
         self._token = token
+        self._trust_lock = threading.Lock()
+        self._trust_cache: tuple[float, TrustRegistry, TrustRegistry] | None = None
 
     # identity -----------------------------------------------------------------------------
     @property
@@ -229,7 +234,16 @@ class VerifierService:
 
     # trust --------------------------------------------------------------------------------
     def trust_registry(self) -> TrustRegistry:
-        """Database entries first (the operator's own decisions), then file and bundle."""
+        """Database entries first (the operator's own decisions), then file and bundle.
+
+        The database part is cached for :data:`TRUST_CACHE_SECONDS` (a response should not
+        re-read and re-parse the registry); this service's own changes apply at once, changes
+        made by another process (the command line) within that time."""
+        files = self.file_trust(self.clock())
+        with self._trust_lock:
+            cached = self._trust_cache
+            if cached is not None and cached[0] > time.monotonic() and cached[1] is files:
+                return cached[2]
         with Session(self.engine, expire_on_commit=False) as session:
             rows = repos.list_trusted_issuers(session)
         issuers = tuple(
@@ -239,7 +253,14 @@ class VerifierService:
         database = TrustRegistry(
             issuers, valid_as_of=max(dates) if dates else None, source="database"
         )
-        return TrustRegistry.merged([database, self.file_trust(self.clock())])
+        merged = TrustRegistry.merged([database, files])
+        with self._trust_lock:
+            self._trust_cache = (time.monotonic() + TRUST_CACHE_SECONDS, files, merged)
+        return merged
+
+    def _trust_changed(self) -> None:
+        with self._trust_lock:
+            self._trust_cache = None
 
     def save_trusted_issuer(self, issuer: TrustedIssuer) -> TrustedIssuer:
         entry = issuer.to_json()
@@ -251,6 +272,7 @@ class VerifierService:
             row.entry, row.updated_at = dumps_compact(entry), self.clock()
             session.add(row)
             session.commit()
+        self._trust_changed()
         return TrustedIssuer.from_json(entry, source="database")
 
     def add_issuer_from_url(
@@ -270,6 +292,7 @@ class VerifierService:
                 )
             session.delete(row)
             session.commit()
+        self._trust_changed()
 
     # requests -----------------------------------------------------------------------------
     def _check_callback_url(self, url: str, what: str) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from credentials.issuer_keys import StaticKeyResolver
 from did.document import parse_did
 from did.encoding import InvalidEncodingError, dumps_compact, parse_json
 from did.errors import DIDError
@@ -84,6 +85,8 @@ class TrustedIssuer:
     status_lists: tuple[str, ...] = ()
     valid_as_of: int | None = None
     source: str = "file"
+    _resolver: StaticKeyResolver | None = field(default=None, init=False, repr=False, compare=False)
+    _vcts: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_issuer_id(self.id)
@@ -98,10 +101,20 @@ class TrustedIssuer:
         if len(self.keys) > MAX_KEYS_PER_ISSUER:
             raise TrustError(f"issuer {self.id}: too many keys", code="trust_invalid")
         object.__setattr__(self, "keys", tuple(_check_key(jwk, self.id) for jwk in self.keys))
+        object.__setattr__(self, "_vcts", frozenset(vct for _, vct in self.types))
+        if self.keys:
+            # Parsed once: a verification per second per desk should not re-parse JWKs.
+            resolver = StaticKeyResolver({self.id: self.public_keys()})
+            object.__setattr__(self, "_resolver", resolver)
+
+    @property
+    def pinned(self) -> StaticKeyResolver | None:
+        """A resolver over the pinned keys (``None`` when none are pinned)."""
+        return self._resolver
 
     @property
     def vcts(self) -> frozenset[str]:
-        return frozenset(vct for _, vct in self.types)
+        return self._vcts
 
     def type_id(self, vct: str) -> str | None:
         return next((type_id for type_id, value in self.types if value == vct), None)

@@ -20,6 +20,7 @@ stable code and the checks done so far; success returns an immutable
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -28,10 +29,12 @@ from typing import Any
 from credentials.clock import numeric_date, system_time
 from credentials.dcql import select_claims
 from credentials.errors import CredentialError
-from credentials.jose import parse_jws
+from credentials.jose import JWS
 from credentials.sd_jwt import SDJWT, parse_claim_path, parse_sd_jwt
 from credentials.sd_jwt_vc import VerifiedCredential, verify_sd_jwt_vc
 from credentials.status_list import StatusReference
+from did.encoding import b64url_encode, dumps_compact
+from did.keys import PublicKey
 from verifier.errors import PresentationError, TrustError, VerificationError, from_lower_error
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
@@ -43,6 +46,7 @@ __all__ = [
     "Check",
     "VerificationResult",
     "freeze",
+    "jwk_thumbprint",
     "thaw",
     "verify_presentation",
 ]
@@ -129,7 +133,12 @@ class VerificationResult:
     issued_at: int | None
     expires_at: int | None
     key_mechanism: str
-    holder_key_thumbprint: str | None
+    holder_jwk: Mapping[str, Any] | None = None
+
+    @property
+    def holder_key_thumbprint(self) -> str | None:
+        """RFC 7638 thumbprint of the holder's key (computed on demand, for audit logs)."""
+        return None if self.holder_jwk is None else jwk_thumbprint(self.holder_jwk)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -181,7 +190,7 @@ class _Run:
         return self.fail(_CHECK_OF_CODE.get(exc.code, name), from_lower_error(exc, kind))
 
 
-def _parse(presentation: object, policy: Policy, run: _Run) -> tuple[SDJWT, dict[str, Any]]:
+def _parse(presentation: object, policy: Policy, run: _Run) -> SDJWT:
     if isinstance(presentation, SDJWT):
         presentation = presentation.serialize()
     if not isinstance(presentation, str):
@@ -195,11 +204,10 @@ def _parse(presentation: object, policy: Policy, run: _Run) -> tuple[SDJWT, dict
         )
     try:
         parsed = parse_sd_jwt(presentation, max_bytes=policy.max_presentation_bytes)
-        payload = parse_jws(parsed.jwt).payload
     except CredentialError as exc:
         raise run.lower("format", exc) from exc
     run.passed("format", f"SD-JWT with {len(parsed.disclosures)} disclosure(s)")
-    return parsed, payload
+    return parsed
 
 
 def _select_issuer(
@@ -236,6 +244,13 @@ def _select_issuer(
         raise run.fail("issuer_trusted", exc) from exc
     run.passed("issuer_trusted", f"{entry.name} ({entry.source})")
     return entry
+
+
+def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
+    """RFC 7638 thumbprint of an (already validated) public JWK, straight from its members."""
+    required = ("crv", "kty", "x", "y") if jwk.get("kty") == "EC" else ("crv", "kty", "x")
+    canonical = dumps_compact({name: jwk[name] for name in required}, sort_keys=True)
+    return b64url_encode(hashlib.sha256(canonical.encode("utf-8")).digest())
 
 
 def _claim_present(claims: Mapping[str, Any], required: str | Sequence[str | int | None]) -> bool:
@@ -329,30 +344,37 @@ def verify_presentation(
     keys = keys or IssuerKeys()
     status = status or StatusChecker()
     run = _Run()
-    parsed, payload = _parse(presentation, policy, run)
-    entry = _select_issuer(payload, trust, policy, vct_values, run)
-    jws = parse_jws(parsed.jwt)
-    try:
-        key, mechanism = keys.resolve(jws, entry, policy, now=now)
-    except CredentialError as exc:
-        raise run.lower("issuer_key", exc) from exc
-    run.passed("issuer_key", f"{mechanism} key {key.thumbprint()[:16]}")
+    parsed = _parse(presentation, policy, run)
+    selected: list[tuple[TrustedIssuer, str]] = []
+
+    def issuer_key(jws: JWS) -> PublicKey:
+        # Called by the core with the issuer JWT it parsed (so it is parsed once): the still
+        # unverified iss and vct only select the trust entry, before any network access.
+        entry = _select_issuer(jws.payload, trust, policy, vct_values, run)
+        try:
+            key, mechanism = keys.resolve(jws, entry, policy, now=now)
+        except CredentialError as exc:
+            raise run.lower("issuer_key", exc) from exc
+        run.passed("issuer_key", f"{mechanism} key {jws.kid or '(no kid)'}")
+        selected.append((entry, mechanism))
+        return key
+
     try:
         verified = verify_sd_jwt_vc(
             parsed,
-            issuer_key=key,
+            issuer_key=issuer_key,
             now=now,
             require_key_binding=policy.require_key_binding,
             nonce=nonce,
             aud=aud,
-            vct_values=(payload["vct"],),
             allow_legacy_typ=policy.allow_legacy_typ,
             algorithms=policy.algorithms,
             leeway=policy.leeway,
             kb_max_age=policy.kb_max_age,
         )
     except CredentialError as exc:
-        raise run.lower("disclosures", exc) from exc
+        raise run.lower("disclosures" if selected else "issuer_jwt", exc) from exc
+    entry, mechanism = selected[0]
     sd = verified.sd_jwt
     run.passed("typ", str(sd.header.get("typ")))
     run.passed("issuer_signature", f"{sd.header.get('alg')} signature verified")
@@ -391,5 +413,5 @@ def verify_presentation(
         issued_at=numeric_date(sd.payload, "iat"),
         expires_at=numeric_date(sd.payload, "exp"),
         key_mechanism=mechanism,
-        holder_key_thumbprint=sd.holder_key.thumbprint() if sd.holder_key else None,
+        holder_jwk=sd.payload["cnf"]["jwk"] if sd.holder_key else None,
     )
