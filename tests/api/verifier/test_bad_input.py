@@ -182,3 +182,51 @@ def test_status_list_bomb_through_the_service(client, rp, wallet, issuer):
     assert answer.json()["code"] == "status_unavailable"
     view = client.get(f"/api/v1/requests/{created['id']}", headers=auth(rp)).json()
     assert view["error"]["cause"] == "status_list_too_large"
+
+
+def _tamper_disclosure(vp: str) -> str:
+    parts = vp.split("~")
+    salt, name, _ = json.loads(b64url_decode(parts[1]))
+    parts[1] = b64url_encode(json.dumps([salt, name, "forged"]).encode())
+    return "~".join(parts)
+
+
+def _duplicate_disclosure(vp: str) -> str:
+    parts = vp.split("~")
+    parts.insert(2, parts[1])
+    return "~".join(parts)
+
+
+def _alg_none(vp: str) -> str:
+    jwt, rest = vp.split("~", 1)
+    _, payload, _ = jwt.split(".")
+    header = b64url_encode(json.dumps({"alg": "none", "typ": "dc+sd-jwt"}).encode())
+    return f"{header}.{payload}.~{rest}"
+
+
+CRAFTED = {
+    "disclosure_unreferenced": _tamper_disclosure,
+    "duplicate_disclosure": _duplicate_disclosure,
+    "key_binding_required": lambda vp: vp[: vp.rindex("~") + 1],
+    "algorithm_not_allowed": _alg_none,
+    "too_large": lambda vp: vp + "A" * 600_000,
+    "invalid_sd_jwt": lambda vp: "x" * 50,
+}
+
+
+@pytest.mark.parametrize("code", sorted(CRAFTED))
+def test_crafted_presentations_through_the_endpoint(client, rp, wallet, code):
+    created = create(client, rp, response_mode="direct_post")
+    request = open_request(client, created)
+    token = wallet.vp_token(request, iat=NOW)
+    token["national_id"] = [CRAFTED[code](token["national_id"][0])]
+    answer = client.post(
+        path_of(request["response_uri"]),
+        data={"vp_token": json.dumps(token), "state": request["state"]},
+    )
+    assert answer.status_code in (400, 413), answer.text
+    if answer.status_code == 400:
+        assert answer.json()["code"] == code
+        view = client.get(f"/api/v1/requests/{created['id']}", headers=auth(rp)).json()
+        assert view["status"] == "rejected"
+        assert view["error"]["explanation"]
