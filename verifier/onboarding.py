@@ -25,11 +25,31 @@ __all__ = ["OPENID_CREDENTIAL_ISSUER_WELL_KNOWN", "discover_issuer"]
 OPENID_CREDENTIAL_ISSUER_WELL_KNOWN = "/.well-known/openid-credential-issuer"
 
 
-def _metadata_url(url: str) -> str:
+def _metadata_urls(url: str) -> list[str]:
+    """§12.2.2 (1.0 Final): the well-known segment goes between host and path; issuers built
+    on earlier drafts appended it after the path, which is tried second for those only."""
     parts = urlsplit(url)
-    # §12.2.2: the well-known segment goes after the issuer's path.
-    path = parts.path.rstrip("/") + OPENID_CREDENTIAL_ISSUER_WELL_KNOWN
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    path = parts.path.rstrip("/")
+    urls = [
+        urlunsplit((parts.scheme, parts.netloc, OPENID_CREDENTIAL_ISSUER_WELL_KNOWN + path, "", ""))
+    ]
+    if path:
+        urls.append(
+            urlunsplit(
+                (parts.scheme, parts.netloc, path + OPENID_CREDENTIAL_ISSUER_WELL_KNOWN, "", "")
+            )
+        )
+    return urls
+
+
+def _fetch_metadata(url: str, keys: IssuerKeys, now: int) -> Any:
+    urls = _metadata_urls(url)
+    for candidate in urls[:-1]:
+        try:
+            return keys.fetch_json(candidate, now=now)
+        except CredentialError:
+            continue
+    return keys.fetch_json(urls[-1], now=now)
 
 
 def _display_name(metadata: Mapping[str, Any], fallback: str) -> str:
@@ -57,7 +77,7 @@ def discover_issuer(
     """A trust entry for the issuer at ``url`` from its published metadata."""
     url = url.rstrip("/")
     try:
-        metadata = keys.fetch_json(_metadata_url(url), now=now)
+        metadata = _fetch_metadata(url, keys, now)
         if not isinstance(metadata, Mapping) or metadata.get("credential_issuer") != url:
             raise TrustError(
                 f"{url} does not publish OpenID4VCI metadata for itself", code="issuer_discovery"

@@ -212,7 +212,7 @@ class FakeIssuer:
         base_path = urlsplit(self.url).path
         if path == f"/.well-known/jwt-vc-issuer{base_path}":
             return 200, "application/json", json.dumps(self.jwt_vc_issuer_metadata()).encode()
-        if path == f"{base_path}/.well-known/openid-credential-issuer":
+        if path == f"/.well-known/openid-credential-issuer{base_path}":
             return 200, "application/json", json.dumps(self.credential_issuer_metadata()).encode()
         if path == "/.well-known/did.json" and self.did is not None:
             return 200, "application/did+json", json.dumps(self.did_document()).encode()

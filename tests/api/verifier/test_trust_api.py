@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from did.fetch import Fetcher
 from tests.api.verifier.conftest import create, respond
 from tests.support.fake_issuer import FakeIssuer
 from tests.support.fake_wallet import FakeWallet
@@ -65,3 +66,15 @@ def test_bad_trust_additions(client, admin, body):
     answer = client.post("/api/v1/trust/issuers", json=body, headers=admin)
     assert 400 <= answer.status_code < 500, answer.text
     assert answer.json()["code"]
+
+
+def test_issuer_with_a_path(client, admin):
+    # OpenID4VCI 1.0 §12.2.2: /.well-known/openid-credential-issuer goes before the path.
+    agency = FakeIssuer("https://gov.example.bt/licensing")
+    client.app.state.service.keys._fetcher = Fetcher(transport=agency.transport())
+    answer = client.post(
+        "/api/v1/trust/issuers", json={"url": agency.url, "pin_keys": True}, headers=admin
+    )
+    assert answer.status_code == 201, answer.text
+    assert "/.well-known/openid-credential-issuer/licensing" in agency.requests
+    assert "/.well-known/jwt-vc-issuer/licensing" in agency.requests
