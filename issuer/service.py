@@ -410,6 +410,12 @@ class IssuerService:
         now = self.clock()
         with self.session() as s:
             token = self._access(s, access_token, now)
+            try:
+                records = self.records_for(s, token.subject_kind, token.subject_id)
+            except NotFoundError as exc:
+                missing: NotFoundError | None = exc
+            else:
+                missing = None
         request = parse_credential_request(body, batch_size=self.settings.batch_size)
         if request.configuration_id not in self.types:
             raise UnknownCredentialConfigurationError(
@@ -429,14 +435,11 @@ class IssuerService:
             resolve_kid=self.resolve_kid,
         )
         ctype = self.types[token.type_id]
-        with self.session() as s:
-            try:
-                records = self.records_for(s, token.subject_kind, token.subject_id)
-            except NotFoundError as exc:
-                raise CredentialRequestDeniedError(
-                    f"the agency can no longer issue this credential: {exc.message}",
-                    code="record_missing",
-                ) from exc
+        if missing is not None:
+            raise CredentialRequestDeniedError(
+                f"the agency can no longer issue this credential: {missing.message}",
+                code="record_missing",
+            ) from missing
         claims = build_claims(
             ctype,
             today=datetime.fromtimestamp(now, UTC).date(),

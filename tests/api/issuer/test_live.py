@@ -3,6 +3,7 @@ concurrent issuances that must give 200 distinct status indexes and 200 stored r
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,12 +38,22 @@ def live(data_dir: Path) -> Iterator[tuple[str, Any]]:
 def issue_concurrently(base_url: str, offer_uris: list[str], *, workers: int = 16) -> list[str]:
     """Each offer redeemed by its own wallet thread: offer → token → nonce → credential."""
 
-    def one(offer_uri: str) -> str:
-        with httpx.Client(base_url=base_url, timeout=120) as http:
-            return WalletClient(http, issuer=base_url).receive(offer_uri).credentials[0]
+    local = threading.local()
+    clients: list[httpx.Client] = []
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, offer_uris))
+    def one(offer_uri: str) -> str:
+        if not hasattr(local, "wallet"):  # one connection-pooling client per worker thread
+            http = httpx.Client(base_url=base_url, timeout=120)
+            clients.append(http)
+            local.wallet = WalletClient(http, issuer=base_url)
+        return str(local.wallet.receive(offer_uri).credentials[0])
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(one, offer_uris))
+    finally:
+        for http in clients:
+            http.close()
 
 
 def check_concurrent_issuance(base_url: str, app: Any, count: int = 200) -> None:
