@@ -71,10 +71,12 @@ def test_bad_trust_additions(client, admin, body):
 def test_issuer_with_a_path(client, admin):
     # OpenID4VCI 1.0 §12.2.2: /.well-known/openid-credential-issuer goes before the path.
     agency = FakeIssuer("https://gov.example.bt/licensing")
-    client.app.state.service.keys._fetcher = Fetcher(transport=agency.transport())
-    answer = client.post(
-        "/api/v1/trust/issuers", json={"url": agency.url, "pin_keys": True}, headers=admin
-    )
+    keys = client.app.state.service.keys
+    with Fetcher(transport=agency.transport()) as fetcher:
+        keys._fetcher = fetcher  # this test's issuer lives behind its own mock network
+        answer = client.post(
+            "/api/v1/trust/issuers", json={"url": agency.url, "pin_keys": True}, headers=admin
+        )
     assert answer.status_code == 201, answer.text
     assert "/.well-known/openid-credential-issuer/licensing" in agency.requests
     assert "/.well-known/jwt-vc-issuer/licensing" in agency.requests
