@@ -15,7 +15,8 @@ def run(settings: IssuerSettings, *, host: str | None = None, port: int | None =
     URL (what wallets see) stays as configured — except in development without an explicit
     public URL, where it follows the port so ``--port 9000`` just works on a laptop."""
     listen_port = port or settings.port
-    if settings.mode == "development" and "public_url" not in settings.model_fields_set:
+    derived = f"http://127.0.0.1:{settings.port}"  # the development default for public_url
+    if settings.mode == "development" and settings.public_url == derived:
         settings = settings.model_copy(
             update={"public_url": f"http://127.0.0.1:{listen_port}", "port": listen_port}
         )

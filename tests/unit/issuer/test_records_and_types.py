@@ -318,3 +318,18 @@ def test_published_keys() -> None:
     assert published_keys(rows, latest, now=1000, token_lifetime=100) == ["old", "active"]
     assert published_keys(rows, latest, now=20_000, token_lifetime=100) == ["active"]
     assert published_keys(rows, {}, now=120, token_lifetime=100) == ["old", "older", "active"]
+
+
+def test_server_run_follows_the_port_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    import issuer.server as server
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(server, "create_app", lambda s: seen.setdefault("settings", s))
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: seen.update(kw))
+    server.run(IssuerSettings(mode="development"), port=9001)
+    assert seen["settings"].public_url == "http://127.0.0.1:9001"
+    assert seen["port"] == 9001
+    seen.clear()
+    server.run(IssuerSettings(public_url="https://id.gov.bt"), host="10.1.2.3", port=9002)
+    assert seen["settings"].public_url == "https://id.gov.bt"
+    assert seen["host"] == "10.1.2.3"
