@@ -26,11 +26,21 @@ __all__ = [
     "CopyState",
     "CredentialEntry",
     "CredentialSecret",
+    "index_claims",
     "pick_language",
 ]
 
 CATALOG_VERSION = 1
 Path = tuple[str | int, ...]
+
+
+# Per copy (each copy has its own key and status index) and of no use for matching or display.
+_NOT_INDEXED = frozenset({"cnf", "status"})
+
+
+def index_claims(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """The claims kept in the catalog: everything DCQL may ask for, without per-copy parts."""
+    return {name: value for name, value in claims.items() if name not in _NOT_INDEXED}
 
 
 def pick_language(texts: Mapping[str, str], language: str) -> str | None:

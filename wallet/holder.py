@@ -21,14 +21,28 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from credentials.clock import system_time
-from credentials.dcql import SD_JWT_VC_FORMAT, Candidate, CredentialMatch, evaluate
+from credentials.dcql import (
+    SD_JWT_VC_FORMAT,
+    Candidate,
+    CredentialMatch,
+    DCQLQuery,
+    DCQLResult,
+    evaluate,
+)
 from credentials.errors import CredentialError
 from credentials.sd_jwt import decode_sd_jwt
 from did.fetch import Fetcher
 from did.keys import PrivateKey
 from drukid.common.qr import QRDecodeError, decode_qr_image
 from wallet.backup import BackupContents, read_backup, write_backup
-from wallet.catalog import Catalog, CopySecret, CopyState, CredentialEntry, CredentialSecret
+from wallet.catalog import (
+    Catalog,
+    CopySecret,
+    CopyState,
+    CredentialEntry,
+    CredentialSecret,
+    index_claims,
+)
 from wallet.consent import ConsentSummary, CredentialShare, Verifier, share_for, summarize
 from wallet.errors import BackupError, NetworkError, PresentError, ReceiveError, StorageError
 from wallet.history import HistoryEntry, SharedCredential
@@ -255,7 +269,7 @@ class Wallet:
                 vct=item.vct,
                 iss=item.iss,
                 configuration_id=item.configuration_id,
-                claims=item.claims,
+                claims=index_claims(item.claims),
                 disclosable=item.disclosable,
                 received_at=now,
                 copies=tuple(CopyState(c.copy_id) for c in copies),
@@ -282,9 +296,10 @@ class Wallet:
             self._candidates = (catalog.generation, built)
         return self._candidates[1]
 
-    def match(self, request: AuthorizationRequest) -> object:
-        """The DCQL evaluation of ``request`` over the stored credentials (for benchmarks)."""
-        return evaluate(request.dcql, self._candidate_list())
+    def match(self, query: DCQLQuery) -> DCQLResult:
+        """Evaluate a DCQL query over the stored, unexpired credentials (catalog only: no
+        record is decrypted)."""
+        return evaluate(query, self._candidate_list())
 
     def prepare_presentation(self, source: str | bytes) -> PresentationSession:
         """Fetch and check a request, match it, and build the consent summary. Nothing is
@@ -305,7 +320,7 @@ class Wallet:
             response_mode=request.response_mode,
             response_uri=request.response_uri,
         )
-        result = evaluate(request.dcql, self._candidate_list())
+        result = self.match(request.dcql)
         if not result.satisfied:
             consent = summarize(verifier, request.purpose, [], problems=result.unsatisfied_reasons)
             return PresentationSession(request, consent, ())

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, event
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
@@ -190,20 +191,27 @@ class RecordRepository:
         ``expected_generation`` was read (nothing is written then).
         """
         deletes = list(deletes)
+        rows = [{"kind": kind, "id": ident, "blob": blob} for kind, ident, blob in puts]
         with _database_errors(self.path), Session(self._engine) as session:
             row = session.get(WalletMeta, _GENERATION)
             if row is None or int(row.value) != expected_generation:
                 raise StorageError(
                     "the wallet was changed by another program", code="wallet_changed_elsewhere"
                 )
+            connection = session.connection()
             for kind, ident in deletes:
-                session.exec(
+                connection.execute(
                     delete(WalletRecord).where(
                         col(WalletRecord.kind) == kind, col(WalletRecord.id) == ident
                     )
                 )
-            for kind, ident, blob in puts:
-                session.merge(WalletRecord(kind=kind, id=ident, blob=blob))
+            if rows:
+                # One executemany upsert: 10,000 records in one statement, not 10,000 ORM merges.
+                upsert = sqlite_insert(WalletRecord)
+                upsert = upsert.on_conflict_do_update(
+                    index_elements=["kind", "id"], set_={"blob": upsert.excluded.blob}
+                )
+                connection.execute(upsert, rows)
             if header is not None:
                 session.merge(WalletMeta(name=_HEADER, value=header))
             new_generation = expected_generation + 1
