@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from credentials.errors import CredentialError
+from credentials.type_metadata import TypeMetadata, check_sd_policy
 from issuer.errors import ConfigurationError
 
 __all__ = ["CORE_TYPE_IDS", "ClaimSpec", "CredentialType", "load_types", "parse_type"]
@@ -74,23 +76,30 @@ class CredentialType:
         return f"{public_url}/types/{self.id}"
 
     def type_metadata(self, public_url: str) -> dict[str, Any]:
-        """SD-JWT VC Type Metadata (draft-25 §6) served at the ``vct`` URL."""
+        """SD-JWT VC Type Metadata (draft-25 §6) served at the ``vct`` URL; display entries use
+        ``locale`` (§8, §9.2) — the type files say ``lang``."""
         english = next((d for d in self.display if d.get("lang") == "en"), self.display[0])
         return {
             "vct": self.vct(public_url),
             "name": english["name"],
             "description": english.get("description", english["name"]),
-            "display": [dict(entry) for entry in self.display],
+            "display": [_localised(entry) for entry in self.display],
             "claims": [
                 {
                     "path": list(claim.path),
-                    "display": [dict(entry) for entry in claim.display],
+                    "display": [_localised(entry) for entry in claim.display],
                     "mandatory": claim.mandatory,
                     "sd": claim.sd,
                 }
                 for claim in self.claims
             ],
         }
+
+
+def _localised(entry: Mapping[str, str]) -> dict[str, str]:
+    out = {"locale": entry["lang"]}
+    out.update((k, v) for k, v in entry.items() if k != "lang")
+    return out
 
 
 def _fail(where: str, message: str) -> ConfigurationError:
@@ -171,7 +180,15 @@ def parse_type(data: Any, *, where: str = "<memory>") -> CredentialType:
         ):
             raise _fail(where, f"claim {list(claim.path)}: a person type has no business")
     display = _display(data.get("display"), where, "name")
-    return CredentialType(type_id, subject, days, display, claims)
+    ctype = CredentialType(type_id, subject, days, display, claims)
+    try:
+        # The document we will serve must parse as Type Metadata, and the claims we make
+        # selectively disclosable must honour its own sd rules (§9.4).
+        metadata = TypeMetadata.from_json(ctype.type_metadata("https://issuer.invalid"))
+        check_sd_policy(metadata, ctype.sd_paths)
+    except CredentialError as exc:
+        raise _fail(where, f"not valid SD-JWT VC Type Metadata: {exc.message}") from exc
+    return ctype
 
 
 def _read(path: Path) -> CredentialType:

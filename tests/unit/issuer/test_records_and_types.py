@@ -223,7 +223,11 @@ def test_type_files_are_validated(tmp_path: Path) -> None:
 
 
 def test_type_metadata_document() -> None:
+    from credentials.type_metadata import TypeMetadata
+
     metadata = load_types()["permanent-address"].type_metadata("https://x.bt")
+    parsed = TypeMetadata.from_json(metadata)  # the independent parser of credentials/
+    assert parsed.vct == "https://x.bt/types/permanent-address"
     assert metadata["vct"] == "https://x.bt/types/permanent-address"
     assert metadata["claims"][0] == {
         "path": ["cid"],
