@@ -122,7 +122,7 @@ class MetadataKeyResolver:
 
 
 class DIDKeyLookup(Protocol):
-    def resolve_key(self, did_url: str) -> PublicKey: ...
+    def resolve_key(self, did_url: str, *, relationship: str | None = None) -> PublicKey: ...
 
 
 class DIDKeyResolver:
@@ -145,7 +145,8 @@ class DIDKeyResolver:
                 "the key id does not belong to the issuer's DID", code="issuer_kid_mismatch"
             )
         try:
-            return self._resolver.resolve_key(kid)
+            # DID Core §5.3.2: only an assertionMethod key may sign credentials.
+            return self._resolver.resolve_key(kid, relationship="assertionMethod")
         except DIDError as exc:
             raise IssuerKeyError(
                 f"cannot resolve the issuer's key: {exc.message}", code="issuer_key_unresolved"

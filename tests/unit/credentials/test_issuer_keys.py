@@ -291,9 +291,11 @@ class FakeDIDs:
     def __init__(self, keys: dict[str, PublicKey]) -> None:
         self.keys = keys
         self.calls: list[str] = []
+        self.relationships: list[str | None] = []
 
-    def resolve_key(self, did_url: str) -> PublicKey:
+    def resolve_key(self, did_url: str, *, relationship: str | None = None) -> PublicKey:
         self.calls.append(did_url)
+        self.relationships.append(relationship)
         if did_url not in self.keys:
             raise ResolutionError(f"{did_url} not found")
         return self.keys[did_url]
@@ -304,6 +306,7 @@ def test_did_issuer_key(kid: str, keys: dict[str, PrivateKey]) -> None:
     dids = FakeDIDs({f"{DID}#key-1": keys["k1"].public_key})
     assert DIDKeyResolver(dids)(_jws(keys["k1"], iss=DID, kid=kid)) == keys["k1"].public_key
     assert dids.calls == [f"{DID}#key-1"]
+    assert dids.relationships == ["assertionMethod"]  # an authentication-only key cannot issue
 
 
 @pytest.mark.parametrize(
