@@ -234,8 +234,8 @@ def test_type_metadata_document() -> None:
         "mandatory": True,
         "sd": "always",
         "display": [
-            {"lang": "en", "label": "CID number"},
-            {"lang": "dz", "label": "མི་ཁུངས་ངོ་སྤྲོད་ཨང་"},
+            {"locale": "en", "label": "CID number"},
+            {"locale": "dz", "label": "མི་ཁུངས་ངོ་སྤྲོད་ཨང་"},
         ],
     }
 
