@@ -71,6 +71,8 @@ class TrustSources:
         self._authority = authority_key
         self._leeway = leeway
         self._cache: dict[Path, tuple[int, TrustRegistry]] = {}
+        self._merged: tuple[tuple[int, ...], TrustRegistry] | None = None
+        self._empty = TrustRegistry(source="empty")
         self._lock = threading.Lock()
 
     def _read(self, path: Path, now: int) -> TrustRegistry:
@@ -106,4 +108,12 @@ class TrustSources:
                 log.warning("trust bundle expired at %s; load a current one", bundle.expires_at)
             else:
                 parts.append(bundle)
-        return TrustRegistry.merged(parts) if parts else TrustRegistry(source="empty")
+        if not parts:
+            return self._empty
+        key = tuple(id(part) for part in parts)
+        with self._lock:
+            if self._merged is not None and self._merged[0] == key:
+                return self._merged[1]  # the same object while nothing changed (cacheable)
+            merged = TrustRegistry.merged(parts)
+            self._merged = (key, merged)
+        return merged

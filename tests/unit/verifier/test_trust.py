@@ -229,3 +229,15 @@ def test_authority_key_must_be_public(tmp_path):
         assert caught.value.code == "trust_authority_key_invalid"
     with pytest.raises(TrustError):
         TrustSources(bundle_file=tmp_path / "b.jwt")
+
+
+def test_trust_sources_return_the_same_snapshot_while_unchanged(tmp_path, issuer):
+    path = _registry(issuer).save(tmp_path / "trust.json")
+    sources = TrustSources(trust_file=path)
+    first = sources.registry(NOW)
+    assert sources.registry(NOW + 1) is first
+    TrustRegistry().save(path)
+    os.utime(path, ns=(10**18, 10**18))
+    assert sources.registry(NOW + 2).issuers == ()
+    empty = TrustSources()
+    assert empty.registry(NOW) is empty.registry(NOW + 1)
