@@ -225,3 +225,32 @@ def test_apikeys_and_database_trust(env, issuer, monkeypatch):
     empty = runner.invoke(cli.app, ["trust", "list"])
     assert "no trusted issuers yet" in empty.output
     assert runner.invoke(cli.app, ["trust", "remove", "--issuer", issuer.url]).exit_code == 2
+
+
+def test_server_refuses_to_start_with_a_missing_trust_file(tmp_path, capsys):
+    from verifier.server import run
+    from verifier.settings import VerifierSettings
+
+    settings = VerifierSettings(
+        public_url="https://verifier.example.bt",
+        data_dir=tmp_path,
+        trust_file=tmp_path / "absent.json",
+    )
+    with pytest.raises(SystemExit) as stopped:
+        run(settings)
+    assert stopped.value.code == 2
+    assert "trust_file_unreadable" in capsys.readouterr().err
+
+
+def test_settings_rules(tmp_path):
+    from verifier.settings import VerifierSettings
+
+    with pytest.raises(ValueError, match="https"):
+        VerifierSettings(public_url="http://verifier.example.bt", data_dir=tmp_path)
+    with pytest.raises(ValueError, match="TRUST_AUTHORITY_KEY"):
+        VerifierSettings(public_url="https://v.example.bt", trust_bundle=tmp_path / "b.jwt")
+    dev = VerifierSettings(
+        mode="development", public_url="http://127.0.0.1:8102/", data_dir=tmp_path
+    )
+    assert dev.public_url == "http://127.0.0.1:8102"
+    assert dev.effective_database_url.endswith("verifier.db")
