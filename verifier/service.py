@@ -544,7 +544,15 @@ class VerifierService:
         log.info("request %s: id=%s code=%s", record.status, record.id, record.error_code)
         session.add(record)
         if record.webhook_url:
-            body = dumps_compact({"event": "presentation.completed", **self._view(record)})
+            view = self._view(record)
+            if record.same_device:
+                # Session fixation (OpenID4VP §13.3): a same-device result belongs to whoever
+                # completes the redirect with the response_code, not to whoever started the
+                # request; the webhook only says that the result is there.
+                view.pop("claims", None)
+                view.pop("credentials", None)
+                view["result_withheld"] = "same-device request: poll with ?response_code="
+            body = dumps_compact({"event": "presentation.completed", **view})
             session.add(
                 WebhookDelivery(
                     request_id=record.id,

@@ -161,3 +161,21 @@ def test_signature_format():
     header = sign_webhook(b"{}", "whsec_x", timestamp=1_800_000_000)
     assert header.startswith("t=1800000000,v1=")
     assert len(header.split("v1=")[1]) == 64
+
+
+def test_same_device_webhook_carries_no_claims(hooked, receiver, wallet):
+    client, rp, _ = hooked
+    created = create(
+        client,
+        rp,
+        webhook_url=HOOK,
+        same_device=True,
+        redirect_uri="https://bank.example.bt/kyc/done",
+    )
+    assert respond(client, wallet, created).status_code == 200
+    client.app.state.webhooks.run_once()
+    payload = json.loads(receiver.received[0].content)
+    assert payload["status"] == "verified"
+    assert "claims" not in payload
+    assert "credentials" not in payload
+    assert "response_code" in payload["result_withheld"]
