@@ -283,13 +283,14 @@ class Operator:
         kind, subject_id, records = self._subject(s, item)
         ctype = svc.types[item.type_id]
         # Fail at the counter, not on the citizen's phone: the record must make a credential.
-        build_claims(
+        claims = build_claims(
             ctype,
             today=datetime.fromtimestamp(now, UTC).date(),
             person=records.person,
             business=records.business,
             owner=records.owner,
         )
+        svc.expiry_for(ctype, claims, now)
         offer_id = new_secret(svc.random_bytes)
         ref = "off_" + svc.random_bytes(8).hex()
         tx_code = (

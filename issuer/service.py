@@ -448,7 +448,7 @@ class IssuerService:
             owner=records.owner,
         )
         sd_paths = present_sd_paths(ctype, claims)
-        expires_at = self._expiry(ctype, claims, now)
+        expires_at = self.expiry_for(ctype, claims, now)
         holder_keys = [proof.key for proof in proofs]
         nonce_hash = lookup_hash(proofs[0].nonce)
         for _attempt in range(_ALLOCATION_RETRIES):
@@ -465,13 +465,15 @@ class IssuerService:
             return credential_response(issued, notification_id=notification_id)
         raise TemporarilyUnavailableError("the issuer is busy; try again in a moment")
 
-    def _expiry(self, ctype: CredentialType, claims: dict[str, Any], now: int) -> int:
+    def expiry_for(self, ctype: CredentialType, claims: dict[str, Any], now: int) -> int:
+        """When a credential issued ``now`` expires, rounded down to a UTC day boundary."""
         expires_at = now + ctype.validity_days * _DAY
         valid_until = claims.get("valid_until")
         if isinstance(valid_until, str):
             # A licence credential must not outlive the licence it describes.
             end = datetime.combine(date.fromisoformat(valid_until), datetime.max.time(), UTC)
             expires_at = min(expires_at, int(end.timestamp()))
+        expires_at -= expires_at % _DAY
         if expires_at <= now:
             raise CredentialRequestDeniedError(
                 "the registry record has already expired; renew it before issuing",
@@ -516,7 +518,9 @@ class IssuerService:
                     key,
                     iss=self.issuer_url,
                     vct=ctype.vct(self.issuer_url),
-                    iat=now,
+                    # Day granularity: an exact second shared by batch copies (or unique to one
+                    # citizen) would let verifiers link presentations; a day is shared by many.
+                    iat=now - now % _DAY,
                     exp=expires_at,
                     sd_paths=sd_paths,
                     holder_key=holder_key,

@@ -117,6 +117,9 @@ def test_foundational_id_end_to_end(
         assert path in hidden
     payload = parse_jws(credential.split("~")[0]).payload
     assert {"iss", "vct", "iat", "exp", "cnf", "status"} <= set(payload)
+    # Times at day granularity, so they cannot link presentations of batch copies.
+    assert payload["iat"] % 86400 == 0
+    assert payload["exp"] % 86400 == 0
     assert "birthdate" not in payload
     assert _status(client, credential, clock()) == STATUS_VALID
     assert (

@@ -429,6 +429,24 @@ def test_offer_for_unknown_or_mismatched_records(client: Any, admin: dict[str, s
         "invalid_request",
         "record_mismatch",
     )
+    expired = {
+        "licence_number": "BL-2019-00001",
+        "business_name": "Old Shop",
+        "owner_cid": "11005004567",
+        "activity": "Retail",
+        "valid_until": "2020-12-31",
+    }
+    assert (
+        client.post("/api/v1/registry/businesses", json=expired, headers=admin).status_code == 201
+    )
+    _error(
+        post(
+            {"credential_configuration_id": "business-licence", "licence_number": "BL-2019-00001"}
+        ),
+        400,
+        "credential_request_denied",
+        "record_expired",
+    )
     _error(
         post({"credential_configuration_id": "foundational-id", "cid": KARMA, "x": 1}),
         400,
