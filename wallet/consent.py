@@ -23,9 +23,9 @@ __all__ = [
     "TECHNICAL_CLAIMS",
     "ClaimItem",
     "ConsentSummary",
+    "ConsentWarning",
     "CredentialShare",
     "Verifier",
-    "Warning",
     "claim_label",
     "claim_order",
     "share_for",
@@ -73,7 +73,7 @@ class Verifier:
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:
+class ConsentWarning:
     code: str
     text: str
 
@@ -83,7 +83,7 @@ class ConsentSummary:
     verifier: Verifier
     purpose: str | None
     credentials: tuple[CredentialShare, ...]
-    warnings: tuple[Warning, ...]
+    warnings: tuple[ConsentWarning, ...]
     can_share: bool = True
     problems: tuple[str, ...] = field(default_factory=tuple)
 
@@ -256,18 +256,18 @@ def _shares(share: CredentialShare, name: str) -> bool:
 
 def _warnings(
     verifier: Verifier, purpose: str | None, shares: Sequence[CredentialShare]
-) -> list[Warning]:
-    found: list[Warning] = []
+) -> list[ConsentWarning]:
+    found: list[ConsentWarning] = []
     if not verifier.known:
         found.append(
-            Warning(
+            ConsentWarning(
                 "unknown_verifier",
                 "Your wallet does not know this verifier. Check the name, and share only if you "
                 "expected this request.",
             )
         )
     if purpose is None:
-        found.append(Warning("no_purpose", "The verifier does not say why it needs this."))
+        found.append(ConsentWarning("no_purpose", "The verifier does not say why it needs this."))
     for share in shares:
         if _shares(share, "birthdate") and share.available & {"age_over_18", "age_over_21"}:
             if purpose and _AGE_WORDS.search(purpose):
@@ -280,10 +280,10 @@ def _warnings(
                     "They ask for your full date of birth. If they only need to know you are an "
                     "adult, 'Age over 18' would be enough."
                 )
-            found.append(Warning("more_than_needed", text))
+            found.append(ConsentWarning("more_than_needed", text))
         if _shares(share, "cid") or _shares(share, "owner_cid"):
             found.append(
-                Warning(
+                ConsentWarning(
                     "identity_number",
                     "They ask for your citizen ID number (CID), which lets organisations link "
                     "records about you. Share it only if they must know exactly who you are.",
@@ -292,17 +292,17 @@ def _warnings(
         address = [i for i in share.shared if i.path[0] == "address"]
         if any(len(i.path) == 1 or i.path[1] in ("house_number", "village") for i in address):
             found.append(
-                Warning(
+                ConsentWarning(
                     "full_address",
                     "They ask for your full address. If they only need your dzongkhag, the "
                     "rest could stay hidden.",
                 )
             )
         if _shares(share, "photo"):
-            found.append(Warning("photo", "They ask for your photo."))
+            found.append(ConsentWarning("photo", "They ask for your photo."))
         if share.shown_before_to:
             found.append(
-                Warning(
+                ConsentWarning(
                     "linkable",
                     f"All fresh copies of your {share.title} are used up: this copy was shown "
                     "before, so those verifiers could tell it is the same person. Receive the "
@@ -310,10 +310,12 @@ def _warnings(
                 )
             )
     if len(shares) > 1:
-        found.append(Warning("several_credentials", f"They ask for {len(shares)} credentials."))
+        found.append(
+            ConsentWarning("several_credentials", f"They ask for {len(shares)} credentials.")
+        )
     if verifier.response_uri.startswith("http://"):
         found.append(
-            Warning(
+            ConsentWarning(
                 "insecure_connection",
                 "The answer would travel over an unprotected connection (a test setup). "
                 "Never share real data this way.",
@@ -321,7 +323,7 @@ def _warnings(
         )
     elif verifier.response_mode == "direct_post":
         found.append(
-            Warning(
+            ConsentWarning(
                 "not_encrypted",
                 "The answer is protected in transit but not encrypted for this verifier alone.",
             )

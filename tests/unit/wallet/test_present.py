@@ -310,3 +310,40 @@ def test_expired_credentials_are_not_offered(
     session = wallet.prepare_presentation(link)
     assert not session.consent.can_share
     assert wallet.credential(pid).expired(later)
+
+
+def test_no_purpose_and_json_view(
+    wallet: Wallet, issuer: FakeIssuer, verifier: FakeVerifier, pid: str
+) -> None:
+    link, _ = verifier.create_request(name_query(issuer), purpose=None)
+    consent = wallet.prepare_presentation(link).consent
+    assert "no_purpose" in {w.code for w in consent.warnings}
+    assert "Why: they did not say." in consent.lines()
+    data = consent.to_json()
+    assert data["verifier"]["client_id"] == verifier.client_id
+    assert data["credentials"][0]["shared"][0]["label"] == "Full name"
+    assert data["can_share"] is True
+
+
+def test_a_timeout_while_answering_is_recorded_as_uncertain(
+    wallet: Wallet, issuer: FakeIssuer, verifier: FakeVerifier, pid: str
+) -> None:
+    import httpx
+
+    from did.fetch import Fetcher
+
+    link, _ = verifier.create_request(name_query(issuer))
+    session = wallet.prepare_presentation(link)
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    wallet._network = lambda: Fetcher(
+        wallet.settings.fetch_policy(), transport=httpx.MockTransport(slow)
+    )
+    with pytest.raises(NetworkError) as info:
+        wallet.approve(session)
+    assert info.value.code == "network_timeout"
+    [entry] = wallet.history()
+    assert entry.outcome == "uncertain"
+    assert entry.disclosed == ("Full name", "Age over 18")
