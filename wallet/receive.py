@@ -97,6 +97,8 @@ class IssuanceClient:
         self._generate_key = generate_key
         self._known_types = dict(known_types or {})
         self._resolver = Resolver(fetcher=fetcher)
+        self._metadata: IssuerMetadata | None = None
+        self._access_token = ""
 
     # --- offer and metadata ----------------------------------------------------------------
 
@@ -440,6 +442,8 @@ class IssuanceClient:
 
     def accepted(self, received: Sequence[ReceivedCredential]) -> None:
         """After the credentials were stored: ``credential_accepted`` for each."""
+        if self._metadata is None:
+            return
         for item in received:
             self.notify(
                 self._metadata, self._access_token, item.notification_id, "credential_accepted"
