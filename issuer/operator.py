@@ -428,6 +428,7 @@ class Operator:
             retired = Keys(s).retire_all_except(kid, now=now)
             self._audit(s, actor, "key.rotate", kid, alg=alg, retired=retired)
             s.commit()
+        svc.forget_jwks()
         for old in retired:
             svc.keys.destroy(old)
         log.info("signing key rotated to %s (%s); retired %s", kid, alg, ", ".join(retired))

@@ -89,6 +89,7 @@ log = logging.getLogger(__name__)
 _OFFER_ID_LENGTH = 43  # 32 random bytes, base64url
 _ALLOCATION_RETRIES = 8
 _DAY = 86400
+_JWKS_CACHE = 30
 
 
 def system_clock() -> int:
@@ -119,6 +120,7 @@ class IssuerService:
     proof_algorithms: tuple[str, ...] = ALGORITHMS
     _ready: bool = field(default=False, repr=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _jwks_cache: tuple[int, list[dict[str, Any]]] | None = field(default=None, repr=False)
 
     @property
     def issuer_url(self) -> str:
@@ -189,8 +191,20 @@ class IssuerService:
     # --- discovery ----------------------------------------------------------------------
 
     def jwks(self) -> list[dict[str, Any]]:
+        """The published keys, recomputed at most every :data:`_JWKS_CACHE` seconds (the
+        retired-key check scans credential expiries) and at once when the active key changed,
+        also when another worker process rotated it."""
         now = self.clock()
         with self.session() as s:
+            active = Keys(s).active()
+            cached = self._jwks_cache
+            if (
+                cached is not None
+                and cached[0] > now
+                and active is not None
+                and cached[1][:1] == [json.loads(active.public_jwk)]
+            ):
+                return cached[1]
             rows = Keys(s).all()
             latest = Credentials(s).latest_expiry_by_kid()
         kids = set(
@@ -202,7 +216,12 @@ class IssuerService:
             )
         )
         # Newest first: a verifier that tries keys in order hits the active one first.
-        return [json.loads(r.public_jwk) for r in reversed(rows) if r.kid in kids]
+        keys = [json.loads(r.public_jwk) for r in reversed(rows) if r.kid in kids]
+        self._jwks_cache = (now + _JWKS_CACHE, keys)
+        return keys
+
+    def forget_jwks(self) -> None:
+        self._jwks_cache = None
 
     def did_document(self) -> dict[str, object]:
         did = did_web_from_url(self.issuer_url)

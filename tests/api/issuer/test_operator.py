@@ -210,3 +210,28 @@ def test_local_actor_is_admin(client: Any) -> None:
     actor = local_actor()
     assert actor.role == "admin"
     assert actor.id.startswith("local:")
+
+
+def test_jwks_follows_a_rotation_made_by_another_process(
+    client: Any, admin: dict[str, str], settings: Any
+) -> None:
+    """Two workers share one database: a rotation through the local CLI (another process)
+    shows in this worker's JWKS at once, not after the cache expires."""
+    from drukid.common.database import create_db_engine
+    from issuer.operator import Operator
+    from issuer.service import IssuerService
+    from issuer.signing import KeyStore
+    from issuer.types import load_types
+
+    before = client.get("/.well-known/jwt-vc-issuer").json()["jwks"]["keys"]
+    other = IssuerService(
+        settings=settings,
+        engine=create_db_engine(settings.resolved_database_url),
+        keys=KeyStore(settings.keys_dir),
+        types=load_types(),
+    )
+    rotated = Operator(other).rotate_key(local_actor())
+    other.engine.dispose()
+    after = client.get("/.well-known/jwt-vc-issuer").json()["jwks"]["keys"]
+    assert after[0]["kid"] == rotated["kid"]
+    assert after[0]["kid"] != before[0]["kid"]
