@@ -74,6 +74,7 @@ log = logging.getLogger(__name__)
 
 MAX_PURPOSE = 500
 TRUST_CACHE_SECONDS = 5.0
+PRUNE_ON_ACCESS_SECONDS = 5  # polls come every second; pruning that often would be waste
 TERMINAL = frozenset({"verified", "rejected", "expired"})
 
 
@@ -131,6 +132,7 @@ class VerifierService:
         self._token = token
         self._trust_lock = threading.Lock()
         self._trust_cache: tuple[float, TrustRegistry, TrustRegistry] | None = None
+        self._last_prune = 0
 
     # identity -----------------------------------------------------------------------------
     @property
@@ -421,11 +423,12 @@ class VerifierService:
 
     def request_object(self, request_id: str) -> tuple[str, str]:
         """The request object: a signed JAR, or plain JSON for a ``redirect_uri:`` client."""
-        self.prune()
+        self._prune_on_access()
         with Session(self.engine, expire_on_commit=False) as session:
             record = self._open(session, request_id)
-        if record.status != "pending":
-            code = "request_expired" if record.status == "expired" else "request_already_used"
+        status = self._status_of(record)
+        if status != "pending":
+            code = "request_expired" if status == "expired" else "request_already_used"
             raise RequestError(explain(code), code=code, error="invalid_request_uri", status=400)
         encryption = None
         if record.ephemeral_jwk:
@@ -570,7 +573,7 @@ class VerifierService:
     def _view(self, record: RequestRecord) -> dict[str, Any]:
         view: dict[str, Any] = {
             "id": record.id,
-            "status": record.status if record.status != "processing" else "pending",
+            "status": self._status_of(record),
             "template": record.template,
             "purpose": record.purpose,
             "created_at": record.created_at,
@@ -600,7 +603,7 @@ class VerifierService:
     def request_view(
         self, rp_key_id: str, request_id: str, *, response_code: str | None = None
     ) -> dict[str, Any]:
-        self.prune()
+        self._prune_on_access()
         with Session(self.engine, expire_on_commit=False) as session:
             record = self._open(session, request_id, rp_key_id)
             view = self._view(record)
@@ -627,6 +630,19 @@ class VerifierService:
         if kind == "png":
             return qr_png(uri), "image/png"
         return qr_svg(uri).encode("utf-8"), "image/svg+xml"
+
+    def _status_of(self, record: RequestRecord) -> str:
+        """What a caller sees: ``processing`` is still ``pending``; past ``expires_at`` an
+        unanswered request is ``expired`` whether or not pruning has run yet."""
+        if record.status in ("pending", "processing") and record.expires_at <= self.clock():
+            return "expired" if record.status == "pending" else "pending"
+        return "pending" if record.status == "processing" else record.status
+
+    def _prune_on_access(self) -> None:
+        now = self.clock()
+        if now >= self._last_prune + PRUNE_ON_ACCESS_SECONDS:
+            self._last_prune = now
+            self.prune()
 
     def prune(self) -> int:
         """Expire unanswered requests, delete results past retention (data minimisation)."""

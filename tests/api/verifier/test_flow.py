@@ -370,3 +370,15 @@ def test_wrong_presenter_issuer(client, rp):
     answer = respond(client, wallet, create(client, rp))
     assert answer.status_code == 400
     assert answer.json()["code"] == "untrusted_issuer"
+
+
+def test_expiry_does_not_wait_for_pruning(client, rp, clock):
+    created = create(client, rp)
+    service = client.app.state.service
+    clock.now += 301
+    service._last_prune = clock.now  # as if pruning had just run: expiry must still hold
+    refused = client.get(path_of(created["request_uri"]))
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "request_expired"
+    view = client.get(f"/api/v1/requests/{created['id']}", headers=auth(rp)).json()
+    assert view["status"] == "expired"
