@@ -38,13 +38,17 @@ JWT_VC_ISSUER_WELL_KNOWN = "/.well-known/jwt-vc-issuer"
 IssuerKeyResolverLike = Callable[[JWS], PublicKey]
 
 
-def jwt_vc_issuer_metadata_url(iss: str) -> str:
-    """§4.1: insert ``/.well-known/jwt-vc-issuer`` between the host and the path of ``iss``."""
+def jwt_vc_issuer_metadata_url(iss: str, *, allow_insecure_http: bool = False) -> str:
+    """§4.1: insert ``/.well-known/jwt-vc-issuer`` between the host and the path of ``iss``.
+
+    ``allow_insecure_http`` admits ``http://`` issuers: only for development on one machine.
+    """
     parts = urlsplit(iss)
+    schemes = ("https", "http") if allow_insecure_http else ("https",)
     # §4.1: the issuer identifier is an https URL. Plain http would let anyone on the path
     # substitute the issuer's keys; userinfo has no place in an identifier.
     if (
-        parts.scheme != "https"
+        parts.scheme not in schemes
         or not parts.hostname
         or "@" in parts.netloc
         or parts.query
@@ -81,8 +85,11 @@ def select_jwk(keys: Sequence[Any], kid: str | None, *, issuer: str) -> PublicKe
 class MetadataKeyResolver:
     """Resolve via JWT VC Issuer Metadata; ``fetch_json(url)`` does the (guarded) GET."""
 
-    def __init__(self, fetch_json: Callable[[str], Any]) -> None:
+    def __init__(
+        self, fetch_json: Callable[[str], Any], *, allow_insecure_http: bool = False
+    ) -> None:
         self._fetch_json = fetch_json
+        self._allow_http = allow_insecure_http
 
     def _get(self, url: str) -> Any:
         try:
@@ -94,7 +101,7 @@ class MetadataKeyResolver:
 
     def __call__(self, jws: JWS, /) -> PublicKey:
         iss = _issuer_of(jws)
-        metadata = self._get(jwt_vc_issuer_metadata_url(iss))
+        metadata = self._get(jwt_vc_issuer_metadata_url(iss, allow_insecure_http=self._allow_http))
         if not isinstance(metadata, Mapping) or metadata.get("issuer") != iss:
             raise IssuerKeyError(
                 "issuer metadata does not belong to this issuer", code="issuer_metadata_mismatch"
@@ -109,7 +116,8 @@ class MetadataKeyResolver:
             jwks = metadata["jwks"]
         else:
             jwks_uri = metadata["jwks_uri"]
-            if not isinstance(jwks_uri, str) or not jwks_uri.startswith("https://"):
+            schemes = ("https://", "http://") if self._allow_http else ("https://",)
+            if not isinstance(jwks_uri, str) or not jwks_uri.startswith(schemes):
                 raise IssuerKeyError(
                     "issuer metadata jwks_uri is not an https URL", code="issuer_metadata_invalid"
                 )

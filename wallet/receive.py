@@ -311,10 +311,8 @@ class IssuanceClient:
         iss = jws.payload.get("iss")
         if not isinstance(iss, str):
             raise ReceiveError("the credential names no issuer", code="credential_invalid")
-        if iss.startswith("http://") and self._fetcher.policy.allow_http:
-            url = "http://" + jwt_vc_issuer_metadata_url("https://" + iss[7:])[8:]
-        else:
-            url = jwt_vc_issuer_metadata_url(iss)  # https only (raises IssuerKeyError)
+        # http only when the fetch policy is in development mode (IssuerKeyError otherwise)
+        url = jwt_vc_issuer_metadata_url(iss, allow_insecure_http=self._fetcher.policy.allow_http)
         with network_errors("could not fetch the issuer's keys"):
             metadata = self._fetcher.get(url, accept=_JSON).json()
         if not isinstance(metadata, Mapping) or metadata.get("issuer") != iss:

@@ -386,3 +386,15 @@ def test_first_match_resolver_dispatches_on_the_form_of_iss(keys: dict[str, Priv
     with pytest.raises(IssuerKeyError) as info:
         FirstMatchResolver(did=did_resolver)(_jws(keys["k1"]))
     assert info.value.code == "issuer_key_unresolved"
+
+
+def test_http_issuers_only_with_the_explicit_development_switch() -> None:
+    with pytest.raises(IssuerKeyError) as caught:
+        jwt_vc_issuer_metadata_url("http://127.0.0.1:8101")
+    assert caught.value.code == "invalid_issuer"
+    url = jwt_vc_issuer_metadata_url("http://127.0.0.1:8101/x", allow_insecure_http=True)
+    assert url == "http://127.0.0.1:8101/.well-known/jwt-vc-issuer/x"
+    assert (
+        jwt_vc_issuer_metadata_url("https://a.example", allow_insecure_http=True)
+        == "https://a.example/.well-known/jwt-vc-issuer"
+    )
