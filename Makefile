@@ -35,5 +35,14 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
+serve-issuer: $(STAMP)
+	$(BIN)/drukid serve issuer
+
+serve-verifier: $(STAMP)
+	$(BIN)/drukid serve verifier
+
+serve-wallet: $(STAMP)
+	$(BIN)/drukid serve wallet
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
