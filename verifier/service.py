@@ -525,7 +525,7 @@ class VerifierService:
         error: VerificationError | None,
         now: int,
     ) -> dict[str, str]:
-        record = self._open(session, record.id)
+        # ``record`` is still attached to ``session``: no second read; the claim made it ours.
         record.completed_at = now
         record.result_expires_at = now + self.config.retention
         record.ephemeral_jwk = None  # the session is over: its decryption key goes
