@@ -5,6 +5,7 @@ lifespan and by the command line; :meth:`Runtime.close` releases everything."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,17 @@ def trust_sources(settings: VerifierSettings) -> TrustSources:
     )
 
 
+def _private_data_dir(settings: VerifierSettings) -> None:
+    """The data directory holds the signing key, webhook secrets and (briefly) results: owner
+    only. A new SQLite file is created 0600 before SQLite opens it (its -wal/-shm files follow
+    the database file's mode)."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if settings.database_url is None:
+        path = settings.data_dir / "verifier.db"
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 @dataclass
 class Runtime:
     service: VerifierService
@@ -82,6 +94,7 @@ def build_runtime(
 ) -> Runtime:
     now = clock or (lambda: int(time.time()))
     sources = trust_sources(settings)
+    _private_data_dir(settings)
     engine = create_db_engine(settings.effective_database_url)
     repos.create_schema(engine)
     dev = settings.development

@@ -382,3 +382,9 @@ def test_expiry_does_not_wait_for_pruning(client, rp, clock):
     assert refused.json()["code"] == "request_expired"
     view = client.get(f"/api/v1/requests/{created['id']}", headers=auth(rp)).json()
     assert view["status"] == "expired"
+
+
+def test_data_files_are_private(client, settings):
+    database = settings.data_dir / "verifier.db"
+    assert database.stat().st_mode & 0o077 == 0
+    assert settings.data_dir.stat().st_mode & 0o077 == 0
