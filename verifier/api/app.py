@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from drukid.common.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from verifier.api import errors
-from verifier.api.routes import oid4vp, rp, trust
+from verifier.api.routes import oid4vp, rp, teller, trust
 from verifier.runtime import build_runtime, trust_sources
 from verifier.settings import VerifierSettings
 
@@ -89,7 +89,7 @@ def create_app(
         redoc_url=None,
     )
     errors.install(app)
-    for router in (rp.router, oid4vp.router, trust.router):
+    for router in (rp.router, oid4vp.router, trust.router, teller.router):
         app.include_router(router)
 
     @app.get("/health", tags=["health"])

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from verifier.api.deps import RelyingParty, Service
 from verifier.api.schemas import CreateRequestBody
+from verifier.errors import ServiceError
 from verifier.templates import load_templates
 
 __all__ = ["router"]
@@ -33,7 +34,7 @@ def get_request(
 @router.get("/requests/{request_id}/qr.{kind}")
 def get_qr(request_id: str, kind: str, rp: RelyingParty, service: Service) -> Response:
     if kind not in ("png", "svg"):
-        return Response(status_code=404)
+        raise ServiceError("QR codes come as qr.png or qr.svg", code="not_found", status=404)
     content, media_type = service.qr(rp, request_id, kind)
     return Response(content, media_type=media_type)
 
