@@ -2,10 +2,12 @@
 
 Order of checks (each recorded in :attr:`VerificationResult.checks`):
 
-1. ``format``: size cap, SD-JWT compact form (RFC 9901 §4), issuer JWT parseable.
+1. ``format``: size cap, SD-JWT compact form (RFC 9901 §4); ``issuer_jwt`` when the issuer's
+   JWT itself cannot be parsed.
 2. ``credential_type`` and ``issuer_trusted``: the (not yet verified) ``iss`` and ``vct`` only
    *select* the trust entry; an untrusted issuer is refused before any network access.
-3. ``issuer_key``: the key, by a mechanism the policy permits (:mod:`verifier.keys`).
+3. ``issuer_key``: the key, by a mechanism the policy permits (:mod:`verifier.keys`). Steps 2-3
+   run as the core's key resolver, so the issuer JWT is parsed once.
 4. ``typ``, ``issuer_signature``, ``disclosures``, ``validity``, ``key_binding``: RFC 9901 §7.1
    and §7.3 and the SD-JWT VC profile (draft-25 §3), by :func:`credentials.sd_jwt_vc.
    verify_sd_jwt_vc`. Key binding is required by policy, never inferred from its presence.
