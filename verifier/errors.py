@@ -40,6 +40,17 @@ __all__ = [
 _PLAIN = {
     "status_revoked": "This credential has been revoked by its issuer.",
     "status_suspended": "This credential is suspended by its issuer for now.",
+    "status_not_valid": "The issuer has marked this credential as not valid.",
+    "status_missing": (
+        "This credential cannot be checked for revocation, and this service requires that."
+    ),
+    "status_index_out_of_range": "The credential's revocation entry is broken.",
+    "dcql_value_mismatch": (
+        "The shared information does not meet what was asked (for example, not over 18)."
+    ),
+    "dcql_holder_binding_missing": "The wallet did not prove it holds this credential.",
+    "state_mismatch": "This answer does not belong to this request.",
+    "encryption_required": "The answer must be encrypted; please update the wallet app.",
     "status_unavailable": (
         "We could not check with the issuer whether this credential is still valid. "
         "Try again when the connection is back."

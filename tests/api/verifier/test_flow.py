@@ -19,7 +19,7 @@ from tests.api.verifier.conftest import (
     path_of,
     respond,
 )
-from tests.support.fake_issuer import FakeIssuer
+from tests.support.fake_issuer import CLAIMS, FakeIssuer
 from tests.support.fake_wallet import FakeWallet
 from verifier.api.app import create_app
 from verifier.trust import TrustRegistry
@@ -388,3 +388,20 @@ def test_data_files_are_private(client, settings):
     database = settings.data_dir / "verifier.db"
     assert database.stat().st_mode & 0o077 == 0
     assert settings.data_dir.stat().st_mode & 0o077 == 0
+
+
+def test_under_18_is_refused_in_plain_words(client, rp, issuer):
+    minor = FakeWallet()
+    claims = {**CLAIMS["foundational-id"], "age_over_18": False}
+    credential, _ = issuer.issue(holder_key=minor.public_key, claims=claims)
+    created = create(client, rp, template="age-over-18")
+    request = open_request(client, created)
+    presentation = minor.present(
+        credential, ["/age_over_18"], nonce=request["nonce"], aud=request["client_id"], iat=NOW
+    )
+    answer = client.post(
+        path_of(request["response_uri"]), data=minor.form(request, {"national_id": [presentation]})
+    )
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "dcql_value_mismatch"
+    assert "not over 18" in answer.json()["error_description"]
