@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +30,9 @@ from credentials.jose import generate_encryption_key, public_encryption_jwk
 from did.encoding import dumps_compact, parse_json
 from did.keys import PrivateKey
 from did.methods.web import create_did_web_document
-from drukid.common import apikeys
 from drukid.common.qr import qr_png, qr_svg
 from drukid.common.settings import LOOPBACK_HOSTS
+from verifier.admin import Administration
 from verifier.errors import (
     PresentationError,
     RequestError,
@@ -53,18 +51,15 @@ from verifier.oid4vp.request import (
     sign_request_object,
 )
 from verifier.oid4vp.response import check_state, parse_response, verify_response
-from verifier.onboarding import discover_issuer
 from verifier.policy import Policy
 from verifier.status import StatusChecker
 from verifier.storage import repos
 from verifier.storage.models import (
-    ApiKeyRecord,
     RequestRecord,
-    TrustedIssuerRecord,
     WebhookDelivery,
 )
 from verifier.templates import load_templates, template_to_dcql
-from verifier.trust import TrustedIssuer, TrustRegistry
+from verifier.trust import TrustRegistry
 from verifier.verify import VerificationResult, verify_presentation
 from verifier.webhooks import WebhookDispatcher
 
@@ -73,7 +68,6 @@ __all__ = ["Identity", "ServiceConfig", "VerifierService"]
 log = logging.getLogger(__name__)
 
 MAX_PURPOSE = 500
-TRUST_CACHE_SECONDS = 5.0
 PRUNE_ON_ACCESS_SECONDS = 5  # polls come every second; pruning that often would be waste
 TERMINAL = frozenset({"verified", "rejected", "expired"})
 
@@ -107,7 +101,10 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-class VerifierService:
+class VerifierService(Administration):
+    """Presentation requests, wallet responses and results (plus, inherited, API keys and
+    trust administration)."""
+
     def __init__(
         self,
         *,
@@ -121,17 +118,11 @@ class VerifierService:
         webhooks: WebhookDispatcher | None = None,
         token: Callable[[int], str] = secrets.token_urlsafe,
     ) -> None:
-        self.engine = engine
+        super().__init__(engine=engine, keys=keys, file_trust=file_trust, clock=clock, token=token)
         self.config = config
         self.identity = identity
-        self.keys = keys
         self.status = status
-        self.file_trust = file_trust
-        self.clock = clock
         self.webhooks = webhooks
-        self._token = token
-        self._trust_lock = threading.Lock()
-        self._trust_cache: tuple[float, TrustRegistry, TrustRegistry] | None = None
         self._last_prune = 0
 
     # identity -----------------------------------------------------------------------------
@@ -161,140 +152,6 @@ class VerifierService:
             "use": "sig",
         }
         return {"keys": [jwk]}
-
-    # API keys -----------------------------------------------------------------------------
-    def create_api_key(self, name: str, *, admin: bool = False) -> tuple[str, str]:
-        """A new relying-party key: (bearer token, webhook secret), each shown once."""
-        new = apikeys.create_api_key()
-        webhook_secret = "whsec_" + self._token(32)
-        with Session(self.engine, expire_on_commit=False) as session:
-            repos.add(
-                session,
-                ApiKeyRecord(
-                    key_id=new.key_id,
-                    name=name[:200],
-                    secret_hash=new.secret_hash,
-                    webhook_secret=webhook_secret,
-                    admin=admin,
-                    created_at=self.clock(),
-                ),
-            )
-            session.commit()
-        log.info("api key created: key_id=%s admin=%s", new.key_id, admin)
-        return new.token, webhook_secret
-
-    def authenticate(self, token: str | None, *, admin: bool = False) -> str:
-        """The key id of a valid bearer token (and an admin one, if asked)."""
-        parsed = apikeys.parse_api_key(token) if token else None
-        if parsed is not None:
-            with Session(self.engine, expire_on_commit=False) as session:
-                record = repos.get_api_key(session, parsed[0])
-            if (
-                record is not None
-                and not record.revoked
-                and apikeys.verify_secret(parsed[1], record.secret_hash)
-            ):
-                if admin and not record.admin:
-                    raise ServiceError(
-                        "this API key may not administer trust", code="forbidden", status=403
-                    )
-                return record.key_id
-        raise ServiceError(
-            "a valid API key is required (Authorization: Bearer drk_...)",
-            code="unauthorized",
-            status=401,
-        )
-
-    def list_api_keys(self) -> list[dict[str, Any]]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            rows = repos.list_api_keys(session)
-        return [
-            {
-                "key_id": r.key_id,
-                "name": r.name,
-                "admin": r.admin,
-                "revoked": r.revoked,
-                "created_at": r.created_at,
-            }
-            for r in rows
-        ]
-
-    def revoke_api_key(self, key_id: str) -> None:
-        with Session(self.engine, expire_on_commit=False) as session:
-            record = repos.get_api_key(session, key_id)
-            if record is None:
-                raise ServiceError(f"no API key {key_id!r}", code="not_found", status=404)
-            record.revoked = True
-            session.add(record)
-            session.commit()
-        log.info("api key revoked: key_id=%s", key_id)
-
-    def webhook_secret(self, key_id: str) -> str | None:
-        with Session(self.engine, expire_on_commit=False) as session:
-            record = repos.get_api_key(session, key_id)
-        return None if record is None or record.revoked else record.webhook_secret
-
-    # trust --------------------------------------------------------------------------------
-    def trust_registry(self) -> TrustRegistry:
-        """Database entries first (the operator's own decisions), then file and bundle.
-
-        The database part is cached for :data:`TRUST_CACHE_SECONDS` (a response should not
-        re-read and re-parse the registry); this service's own changes apply at once, changes
-        made by another process (the command line) within that time."""
-        files = self.file_trust(self.clock())
-        with self._trust_lock:
-            cached = self._trust_cache
-            if cached is not None and cached[0] > time.monotonic() and cached[1] is files:
-                return cached[2]
-        with Session(self.engine, expire_on_commit=False) as session:
-            rows = repos.list_trusted_issuers(session)
-        issuers = tuple(
-            TrustedIssuer.from_json(parse_json(row.entry), source="database") for row in rows
-        )
-        dates = [i.valid_as_of for i in issuers if i.valid_as_of is not None]
-        database = TrustRegistry(
-            issuers, valid_as_of=max(dates) if dates else None, source="database"
-        )
-        merged = TrustRegistry.merged([database, files])
-        with self._trust_lock:
-            self._trust_cache = (time.monotonic() + TRUST_CACHE_SECONDS, files, merged)
-        return merged
-
-    def _trust_changed(self) -> None:
-        with self._trust_lock:
-            self._trust_cache = None
-
-    def save_trusted_issuer(self, issuer: TrustedIssuer) -> TrustedIssuer:
-        entry = issuer.to_json()
-        entry["valid_as_of"] = self.clock()
-        with Session(self.engine, expire_on_commit=False) as session:
-            row = repos.get_trusted_issuer(session, issuer.id)
-            if row is None:
-                row = TrustedIssuerRecord(id=issuer.id, entry="", updated_at=0)
-            row.entry, row.updated_at = dumps_compact(entry), self.clock()
-            session.add(row)
-            session.commit()
-        self._trust_changed()
-        return TrustedIssuer.from_json(entry, source="database")
-
-    def add_issuer_from_url(
-        self, url: str, *, pin_keys: bool, name: str | None = None
-    ) -> TrustedIssuer:
-        issuer = discover_issuer(
-            url, keys=self.keys, now=self.clock(), pin_keys=pin_keys, name=name
-        )
-        return self.save_trusted_issuer(issuer)
-
-    def remove_trusted_issuer(self, iss: str) -> None:
-        with Session(self.engine, expire_on_commit=False) as session:
-            row = repos.get_trusted_issuer(session, iss)
-            if row is None:
-                raise ServiceError(
-                    f"issuer {iss!r} is not in the database registry", code="not_found", status=404
-                )
-            session.delete(row)
-            session.commit()
-        self._trust_changed()
 
     # requests -----------------------------------------------------------------------------
     def _check_callback_url(self, url: str, what: str) -> str:
