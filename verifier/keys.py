@@ -23,11 +23,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from credentials.errors import IssuerKeyError
 from credentials.issuer_keys import (
-    JWT_VC_ISSUER_WELL_KNOWN,
     DIDKeyResolver,
     jwt_vc_issuer_metadata_url,
     select_jwk,
@@ -47,11 +45,7 @@ _MAX_CACHE = 256
 
 def metadata_url(iss: str, *, allow_http: bool = False) -> str:
     """The JWT VC Issuer Metadata URL of ``iss`` (§4.1); ``http`` only with ``allow_http``."""
-    parts = urlsplit(iss)
-    if allow_http and parts.scheme == "http" and parts.hostname and "@" not in parts.netloc:
-        path = parts.path.rstrip("/")
-        return urlunsplit(("http", parts.netloc, JWT_VC_ISSUER_WELL_KNOWN + path, "", ""))
-    return jwt_vc_issuer_metadata_url(iss)
+    return jwt_vc_issuer_metadata_url(iss, allow_insecure_http=allow_http)
 
 
 class IssuerKeys:
