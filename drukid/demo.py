@@ -1,105 +1,392 @@
-"""``drukid demo``: the journey a newcomer sees first.
+"""``drukid demo``: the whole journey, on this machine, through the real HTTP endpoints.
 
-Until the services exist, the demo runs the credential core in one process: a civil registry
-issues a Foundational ID as an SD-JWT VC, the citizen presents only name and age-over-18 with key
-binding, and a bank verifies it — printing each step in plain words.
+It starts the issuer (the civil registry), the verifier (a bank) and the citizen's web wallet on
+loopback ports in development mode with demo data, then walks the journey in the terminal:
+
+1. the registry makes an offer for a citizen in its registry (operator API) → QR code + PIN;
+2. the citizen's wallet receives the Foundational ID over OpenID4VCI (with the PIN);
+3. the bank asks for name, CID and "over 18" (relying-party API) → QR code;
+4. the wallet shows the consent summary in plain words and presents (OpenID4VP);
+5. the bank reads the verified result;
+6. the registry revokes the credential (operator API);
+7. the bank's next check fails with "revoked".
+
+Afterwards the services keep running and the three page URLs are printed until Ctrl-C
+(``--once`` exits after the journey). Nothing is shortcut: every step is an HTTP request a real
+agency system, wallet or bank backend would make.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+import contextlib
+import logging
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
+import httpx
 import typer
 from rich.console import Console
 from rich.panel import Panel
+from rich.table import Table
 
-from credentials.clock import system_time
-from credentials.sd_jwt import decode_sd_jwt, present_sd_jwt
-from credentials.sd_jwt_vc import issue_sd_jwt_vc, verify_sd_jwt_vc
-from did.keys import PrivateKey
+from drukid.common.qr import qr_terminal
+from drukid.common.runner import ServerThread, free_port, port_is_free
+from issuer.api.app import create_app as create_issuer_app
+from issuer.operator import local_actor
+from issuer.settings import IssuerSettings
+from verifier.api.app import create_app as create_verifier_app
+from verifier.settings import VerifierSettings
+from wallet.errors import WalletError
+from wallet.holder import Wallet
+from wallet.settings import WalletSettings
 
-__all__ = ["demo_command", "run_core_demo"]
+__all__ = ["DEMO_CITIZEN_CID", "DemoStack", "demo_command", "run_journey", "start_stack"]
 
-DEMO_VCT = "https://demo.drukid.bt/credentials/foundational-id"
-DEMO_ISSUER = "https://registry.demo.drukid.bt"
-DEMO_CITIZEN = {
-    "cid": "11512003456",
-    "given_name": "Karma",
-    "family_name": "Wangmo",
-    "full_name": "Karma Wangmo",
-    "birthdate": "1994-03-12",
-    "gender": "female",
-    "place_of_birth": {"dzongkhag": "Paro", "gewog": "Lungnyi", "village": "Bondey"},
-    "citizenship": "BT",
-    "age_over_18": True,
-    "age_over_21": True,
-}
+DEMO_CITIZEN_CID = "11512003456"  # Karma Wangmo in the issuer's demo registry
+DEMO_PASSPHRASE = "tashi delek demo wallet"  # noqa: S105 - printed for the demo on purpose
+DEMO_PORTS = (8101, 8102, 8103)
+BANK_NAME = "Bank of Bhutan — account opening desk"
+REGISTRY_NAME = "Department of Civil Registration and Census"
+STATUS_TTL = 3  # seconds a verifier may cache the status list; short so revocation shows fast
+TYPES = ("foundational-id", "permanent-address", "business-licence")
 
 
-def run_core_demo(console: Console) -> bool:
-    """Issue → present → verify in-process. Returns True when the bank accepted."""
-    now = system_time()
-    registry_key = PrivateKey.generate("ES256")
-    citizen_key = PrivateKey.generate("ES256")
-    console.print(Panel.fit("1. The civil registry issues a Foundational ID", style="bold"))
-    sd_paths = [f"/{name}" for name in DEMO_CITIZEN if name != "citizenship"]
-    sd_paths += ["/place_of_birth/dzongkhag", "/place_of_birth/gewog", "/place_of_birth/village"]
-    credential = issue_sd_jwt_vc(
-        DEMO_CITIZEN,
-        registry_key,
-        iss=DEMO_ISSUER,
-        vct=DEMO_VCT,
-        iat=now,
-        exp=now + 5 * 365 * 86400,
-        sd_paths=sd_paths,
-        holder_key=citizen_key.public_key,
-        decoys=4,
+@dataclass
+class DemoStack:
+    """The three running services and the credentials the demo uses to drive them."""
+
+    data_dir: Path
+    issuer_url: str
+    verifier_url: str
+    wallet_url: str | None
+    issuer_key: str
+    verifier_key: str
+    wallet_path: Path
+    passphrase: str = DEMO_PASSPHRASE
+    servers: list[ServerThread] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+
+def _ports(preferred: tuple[int, ...]) -> list[int]:
+    return [port if port_is_free(port) else free_port() for port in preferred]
+
+
+def _wallet_app(settings: WalletSettings) -> Any | None:
+    """The web wallet's app, when this installation has it."""
+    try:
+        from wallet.web.app import create_app
+    except ImportError:
+        return None
+    return create_app(settings)
+
+
+def start_stack(data_dir: Path, *, ports: tuple[int, ...] = DEMO_PORTS) -> DemoStack:
+    """Start issuer, verifier and web wallet on loopback with demo data; return when ready."""
+    issuer_port, verifier_port, wallet_port = _ports(ports)
+    issuer_url = f"http://127.0.0.1:{issuer_port}"
+    verifier_url = f"http://127.0.0.1:{verifier_port}"
+    issuer_app = create_issuer_app(
+        IssuerSettings(
+            mode="development",
+            public_url=issuer_url,
+            data_dir=data_dir / "issuer",
+            name=REGISTRY_NAME,
+            seed_demo_data=True,
+            status_list_size=16_384,
+            status_list_ttl=STATUS_TTL,
+        )
     )
-    hidden = decode_sd_jwt(credential).selectively_disclosable
+    trust_file = data_dir / "verifier-trust.json"
+    _write_trust(trust_file, issuer_url)
+    verifier_app = create_verifier_app(
+        VerifierSettings(
+            mode="development",
+            public_url=verifier_url,
+            data_dir=data_dir / "verifier",
+            trust_file=trust_file,
+            name=BANK_NAME,
+        )
+    )
+    wallet_settings = WalletSettings(
+        mode="development", data_dir=data_dir / "wallet", port=wallet_port
+    )
+    wallet_app = _wallet_app(wallet_settings)
+    stack = DemoStack(
+        data_dir=data_dir,
+        issuer_url=issuer_url,
+        verifier_url=verifier_url,
+        wallet_url=None,
+        issuer_key="",
+        verifier_key="",
+        wallet_path=wallet_settings.wallet_path,
+    )
+    try:
+        stack.servers.append(ServerThread(issuer_app, port=issuer_port).start())
+        stack.servers.append(ServerThread(verifier_app, port=verifier_port).start())
+        if wallet_app is not None:
+            stack.servers.append(ServerThread(wallet_app, port=wallet_port).start())
+            stack.wallet_url = f"http://127.0.0.1:{wallet_port}"
+        # What an administrator does once with `drukid issuer apikey create` and
+        # `drukid verifier apikey create`: make the keys the agency system and the bank use.
+        stack.issuer_key = issuer_app.state.operator.create_api_key(
+            local_actor(), role="admin", label="demo registry system"
+        ).token
+        stack.verifier_key, _ = verifier_app.state.service.create_api_key(BANK_NAME)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def _write_trust(path: Path, issuer_url: str) -> None:
+    import json
+
+    entry = {
+        "id": issuer_url,
+        "name": REGISTRY_NAME,
+        "types": {type_id: f"{issuer_url}/types/{type_id}" for type_id in TYPES},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"issuers": [entry]}, indent=2), encoding="utf-8")
+
+
+# --- the journey ------------------------------------------------------------------------------
+
+
+def _step(console: Console, number: int, text: str) -> None:
+    console.print()
+    console.print(Panel.fit(f"[bold]{number}. {text}[/bold]", border_style="dark_orange"))
+
+
+def _show_qr(console: Console, link: str, *, show: bool) -> None:
+    if show:
+        console.print(qr_terminal(link), highlight=False, soft_wrap=True)
+    console.print(f"   link: [cyan]{link}[/cyan]", soft_wrap=True, highlight=False)
+
+
+def _ask_bank(bank: httpx.Client, console: Console, *, show_qr: bool) -> dict[str, Any]:
+    response = bank.post("/api/v1/requests", json={"template": "account-opening"})
+    response.raise_for_status()
+    request: dict[str, Any] = response.json()
+    console.print("   The bank's screen shows this QR code for the customer to scan:")
+    _show_qr(console, request["uri"], show=show_qr)
+    return request
+
+
+def _present(wallet: Wallet, console: Console, uri: str, *, explain: bool = True) -> None:
+    session = wallet.prepare_presentation(uri)
+    consent = session.consent
+    if not explain:
+        shared = ", ".join(i.label for share in consent.credentials for i in share.shared)
+        console.print(f"   The wallet shows the same consent screen ({shared}); Karma shares.")
+        _approve(wallet, session, console)
+        return
+    who = consent.verifier
+    known = "a verifier you marked as known" if who.known else "not in your list of known verifiers"
+    console.print(f"   [bold]Who asks:[/bold] {who.name or 'an unnamed verifier'} ({known})")
+    console.print(f"             {who.client_id}", highlight=False)
+    console.print(f"   [bold]Why:[/bold] {consent.purpose or '(no reason given)'}")
+    for share in consent.credentials:
+        console.print(f"   [bold]From your {share.title}:[/bold]")
+        for item in share.shared:
+            console.print(f"     [green]shared[/green]  {item.label}: {item.value}")
+        hidden = ", ".join(item.label for item in share.hidden)
+        console.print(f"     [dim]stays hidden: {hidden}[/dim]")
+    for warning in consent.warnings:
+        console.print(f"   [yellow]note:[/yellow] {warning.text}")
+    if not consent.can_share:
+        raise RuntimeError("; ".join(consent.problems))
+    console.print("   The citizen taps [bold]Share[/bold].")
+    _approve(wallet, session, console)
+
+
+def _approve(wallet: Wallet, session: Any, console: Console) -> None:
+    try:
+        outcome = wallet.approve(session)
+    except WalletError as exc:  # the verifier refused the answer and said why
+        console.print(f"   wallet: the bank did not accept it — {exc.message}")
+        return
+    console.print(f"   wallet: {outcome.outcome}")
+
+
+def _await_result(bank: httpx.Client, request_id: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = bank.get(f"/api/v1/requests/{request_id}").json()
+        if body.get("status") != "pending" or time.monotonic() > deadline:
+            return body
+        time.sleep(0.3)
+
+
+def _show_result(console: Console, body: dict[str, Any]) -> bool:
+    if body.get("status") == "verified":
+        table = Table(title="What the bank received (verified)", show_header=False)
+        for items in body.get("credentials", {}).values():
+            for item in items:
+                for name, value in item.get("claims", {}).items():
+                    table.add_row(name, str(value))
+                issuer = item.get("issuer_name") or item.get("issuer")
+                table.add_row("[dim]issued by[/dim]", str(issuer))
+                table.add_row("[dim]status[/dim]", str(item.get("status")))
+                for key, label in (
+                    ("status_checked_at", "status list as of"),
+                    ("trust_valid_as_of", "trust data valid as of"),
+                ):
+                    if isinstance(item.get(key), int):
+                        table.add_row(f"[dim]{label}[/dim]", _when(item[key]))
+        console.print(table)
+        console.print("   [bold green]✔ Verified[/bold green]")
+        return True
+    error = body.get("error") or {}
     console.print(
-        f"   signed with ES256 key {registry_key.public_key.thumbprint()[:12]}…, "
-        f"{len(credential.disclosures)} claims each sealed in its own disclosure "
-        f"({len(hidden)} the citizen may keep hidden)"
+        f"   [bold red]✘ Not accepted[/bold red]: {error.get('explanation') or body.get('status')}"
+        f"  [dim]({error.get('code')})[/dim]"
     )
-    console.print(Panel.fit("2. A bank asks for name and 'over 18' (not the birth date)"))
-    nonce, bank = "demo-nonce-7f3a", "decentralized_identifier:did:web:bank.demo.drukid.bt"
-    console.print(f"   verifier: {bank}\n   nonce:    {nonce}")
-    console.print(Panel.fit("3. The citizen's wallet presents only those claims"))
-    presentation = present_sd_jwt(
-        credential,
-        disclose=["/full_name", "/age_over_18"],
-        holder_key=citizen_key,
-        nonce=nonce,
-        aud=bank,
-        iat=now,
+    return False
+
+
+def _when(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def run_journey(stack: DemoStack, console: Console, *, show_qr: bool = True) -> bool:
+    """Walk the journey; True when every step ended as it should (including the final refusal)."""
+    registry = httpx.Client(
+        base_url=stack.issuer_url,
+        headers={"Authorization": f"Bearer {stack.issuer_key}"},
+        timeout=30,
     )
-    console.print(
-        f"   shared: full_name, age_over_18 — {len(presentation.disclosures)} of "
-        f"{len(credential.disclosures)} disclosures; birth date, CID and the rest stay hidden"
+    bank = httpx.Client(
+        base_url=stack.verifier_url,
+        headers={"Authorization": f"Bearer {stack.verifier_key}"},
+        timeout=30,
     )
-    console.print(Panel.fit("4. The bank verifies signature, disclosures, key binding and time"))
-    result = verify_sd_jwt_vc(
-        presentation.serialize(),
-        issuer_key=registry_key.public_key,
-        now=now,
-        require_key_binding=True,
-        nonce=nonce,
-        aud=bank,
-        vct_values=[DEMO_VCT],
+    wallet_settings = WalletSettings(mode="development", data_dir=stack.wallet_path.parent)
+    with registry, bank:
+        _step(console, 1, "The civil registry issues a Foundational ID to Karma Wangmo")
+        person = registry.get(f"/api/v1/registry/people/{DEMO_CITIZEN_CID}")
+        person.raise_for_status()
+        console.print(
+            f"   registry record: {person.json().get('full_name')}, CID {DEMO_CITIZEN_CID}"
+        )
+        offer = registry.post(
+            "/api/v1/offers",
+            json={
+                "credential_configuration_id": "foundational-id",
+                "cid": DEMO_CITIZEN_CID,
+                "tx_code": True,
+            },
+        )
+        offer.raise_for_status()
+        made = offer.json()
+        console.print("   The clerk shows this QR code and tells the citizen the PIN separately:")
+        _show_qr(console, made["offer_uri"], show=show_qr)
+        console.print(f"   PIN: [bold]{made['tx_code']}[/bold]")
+
+        _step(console, 2, "Karma's wallet receives it (OpenID4VCI, with the PIN)")
+        existing = stack.wallet_path.exists()
+        opener = Wallet.open if existing else Wallet.create
+        with opener(stack.wallet_path, stack.passphrase, settings=wallet_settings) as wallet:
+            loaded = wallet.load_offer(made["offer_uri"])
+            [view] = wallet.receive(loaded, tx_code=made["tx_code"])
+            console.print(
+                f"   received [bold]{view.title}[/bold] from {view.issuer} — "
+                f"{view.copies} one-time copies, each with its own key"
+            )
+            for claim in view.claims[:8]:
+                value = claim.value if len(claim.value) < 60 else claim.value[:57] + "…"
+                console.print(f"     {claim.label}: {value}")
+
+            _step(console, 3, "A bank asks for name, CID and 'over 18' to open an account")
+            request = _ask_bank(bank, console, show_qr=show_qr)
+
+            _step(console, 4, "The wallet explains the request in plain words; Karma shares")
+            _present(wallet, console, request["uri"])
+
+            _step(console, 5, "The bank sees the verified result")
+            first_ok = _show_result(console, _await_result(bank, request["id"]))
+
+            _step(console, 6, "The registry revokes the credential")
+            listed = registry.get("/api/v1/credentials", params={"subject": DEMO_CITIZEN_CID})
+            listed.raise_for_status()
+            revoked = 0
+            for item in listed.json()["items"]:
+                if item["offer_ref"] == made["offer_ref"] and item["status"] != "revoked":
+                    registry.post(f"/api/v1/credentials/{item['id']}/revoke").raise_for_status()
+                    revoked += 1
+            console.print(f"   {revoked} copies revoked; the status list now says so.")
+            console.print(
+                f"   Verifiers may cache the list for {STATUS_TTL} s (its ttl); waiting for that."
+            )
+            time.sleep(STATUS_TTL + 1)
+
+            _step(console, 7, "The bank checks again: the revocation shows")
+            request = _ask_bank(bank, console, show_qr=False)
+            _present(wallet, console, request["uri"], explain=False)
+            second = _await_result(bank, request["id"])
+            second_refused = not _show_result(console, second)
+            revoked_reason = (second.get("error") or {}).get("code") == "status_revoked"
+    ok = first_ok and second_refused and revoked_reason
+    console.print()
+    verdict = (
+        "[bold green]Journey complete.[/bold green]" if ok else "[bold red]Unexpected.[/bold red]"
     )
-    shown = {k: v for k, v in result.claims.items() if k not in ("cnf",)}
-    console.print(json.dumps(shown, indent=2, ensure_ascii=False))
-    accepted = "birthdate" not in result.claims and result.claims.get("age_over_18") is True
-    verdict = "[green]ACCEPTED[/green]" if accepted else "[red]REJECTED[/red]"
-    console.print(f"   {verdict}: issued by {result.iss}, type {result.vct}")
-    return accepted
+    console.print(verdict)
+    return ok
+
+
+@contextlib.contextmanager
+def _data_dir(path: Path | None) -> Iterator[Path]:
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="drukid-demo-") as tmp:
+        yield Path(tmp)
 
 
 def demo_command(
     once: Annotated[bool, typer.Option("--once", help="exit after the journey")] = False,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="keep the demo's data here (default: a temporary folder)")
+    ] = None,
+    no_qr: Annotated[bool, typer.Option("--no-qr", help="print links instead of QR codes")] = False,
 ) -> None:
-    """Walk the whole journey: issue, present, verify."""
+    """Start issuer, verifier and web wallet on this machine and walk the whole journey."""
     console = Console()
-    if not run_core_demo(console):
+    # Library warnings (e.g. "did:web over plain HTTP (development mode)") as quiet log lines.
+    logging.basicConfig(level=logging.WARNING, format="   log: %(message)s")
+    with _data_dir(data_dir) as folder:
+        console.print("[bold]drukid demo[/bold]: starting the registry, the bank and the wallet…")
+        stack = start_stack(folder)
+        try:
+            ok = run_journey(stack, console, show_qr=not no_qr)
+            if not once:
+                _serve_until_interrupted(stack, console)
+        finally:
+            stack.stop()
+    if not ok:
         raise typer.Exit(1)
+
+
+def _serve_until_interrupted(stack: DemoStack, console: Console) -> None:
+    console.print()
+    console.print("The services keep running. Open the pages in a browser:")
+    console.print(f"  agency operator: {stack.issuer_url}/operator   (API key: {stack.issuer_key})")
+    console.print(
+        f"  bank teller:     {stack.verifier_url}/teller   (API key: {stack.verifier_key})"
+    )
+    if stack.wallet_url:
+        console.print(f"  citizen wallet:  {stack.wallet_url}   (passphrase: {stack.passphrase})")
+    console.print("Press Ctrl-C to stop.")
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(1)

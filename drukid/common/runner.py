@@ -34,7 +34,7 @@ class ServerThread:
     """One uvicorn server on a daemon thread; ``start()`` returns once it accepts connections."""
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(app, host=host, port=port, log_level="error", lifespan="on")
         self.server = uvicorn.Server(config)
         self.url = f"http://{host}:{port}"
         self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{port}", daemon=True)
