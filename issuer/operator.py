@@ -13,7 +13,7 @@ import getpass
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -53,6 +53,7 @@ from issuer.storage.repos import ApiKeys, Audit, Credentials, Keys, Offers, Regi
 
 __all__ = [
     "MAX_BULK_OFFERS",
+    "MAX_SEARCH_RESULTS",
     "PERMISSIONS",
     "ROLES",
     "Actor",
@@ -83,12 +84,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
 }
 MAX_BULK_OFFERS = 1000
+MAX_SEARCH_RESULTS = 20
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
     id: str  # "key:<key id>" or "local:<os user>"
     role: Role
+    label: str = field(default="", compare=False)  # the API key's label, for screens only
 
     def require(self, permission: str) -> None:
         if permission not in PERMISSIONS[self.role]:
@@ -190,12 +193,26 @@ class Operator:
             row = ApiKeys(s).get(key_id)
         if row is None or not verify_secret(secret, row.secret_hash):
             raise UnauthorizedError("the API key is not valid", code="invalid_api_key")
+        return self._key_actor(row)
+
+    def actor_for_key(self, key_id: str) -> Actor:
+        """The actor of an API key that already signed in (a browser session keeps the key id,
+        never the key): looked up again on every request, so revoking the key or changing its
+        role takes effect at once."""
+        with self.service.session() as s:
+            row = ApiKeys(s).get(key_id)
+        if row is None:
+            raise UnauthorizedError("the API key is not valid", code="invalid_api_key")
+        return self._key_actor(row)
+
+    @staticmethod
+    def _key_actor(row: ApiKeyRow) -> Actor:
         if row.revoked_at is not None:
             raise UnauthorizedError("the API key was revoked", code="api_key_revoked")
         role = next((r for r in ROLES if r == row.role), None)
         if role is None:
             raise UnauthorizedError("the API key has an unknown role", code="invalid_api_key")
-        return Actor(f"key:{row.key_id}", role)
+        return Actor(f"key:{row.key_id}", role, row.label)
 
     # --- API keys ------------------------------------------------------------------------
 
@@ -368,7 +385,7 @@ class Operator:
         with self.service.session() as s:
             repo = Credentials(s)
             rows = repo.page(offset=offset, limit=limit, subject_id=subject, type_id=type_id)
-            total = repo.count()
+            total = repo.count(subject_id=subject, type_id=type_id)
         return {
             "items": [_credential_json(r) for r in rows],
             "offset": offset,
@@ -384,10 +401,14 @@ class Operator:
             raise NotFoundError(f"no credential {credential_id!r}", code="unknown_credential")
         return _credential_json(row)
 
-    def change_status(self, actor: Actor, credential_id: str, action: str) -> dict[str, Any]:
-        """Revoke, suspend or reinstate; the status list token is re-signed on its next fetch."""
+    def change_status(
+        self, actor: Actor, credential_id: str, action: str, *, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Revoke, suspend or reinstate; the status list token is re-signed on its next fetch.
+        A ``reason`` (the operator's own words) is kept in the audit entry."""
         actor.require("credentials:status")
         step = transition(action)
+        extra = {"reason": reason[:200]} if reason else {}
         with self.service.session(write=True) as s:
             repo = Credentials(s)
             row = repo.get(credential_id)
@@ -405,6 +426,7 @@ class Operator:
                 credential_id,
                 subject=row.subject_id,
                 type=row.type_id,
+                **extra,
             )
             s.commit()
             updated = Credentials(s).get(credential_id)
@@ -511,6 +533,36 @@ class Operator:
                 f"no person with CID {cid} is in the registry", code="unknown_person"
             )
         return dict(json.loads(row.data))
+
+    def search_registry(
+        self, actor: Actor, text: str, *, limit: int = MAX_SEARCH_RESULTS
+    ) -> dict[str, Any]:
+        """People and businesses for a CID (or its first digits), a licence number (or its
+        start) or part of a name. ``more`` says the list was cut at ``limit``."""
+        actor.require("registry:read")
+        text = " ".join(text.split())
+        if not 2 <= len(text) <= 100:
+            raise InvalidRequestError(
+                "type at least 2 letters of a name, a CID number or a licence number",
+                code="bad_search",
+            )
+        limit = max(1, min(limit, MAX_SEARCH_RESULTS))
+        with self.service.session() as s:
+            registry = Registry(s)
+            people = registry.search_people(text, limit=limit + 1)
+            businesses = registry.search_businesses(text, limit=limit + 1)
+            owners = {b.owner_cid: registry.person(b.owner_cid) for b in businesses[:limit]}
+        return {
+            "people": [json.loads(r.data) for r in people[:limit]],
+            "businesses": [
+                {
+                    **json.loads(r.data),
+                    "owner_name": owner.full_name if (owner := owners.get(r.owner_cid)) else None,
+                }
+                for r in businesses[:limit]
+            ],
+            "more": len(people) > limit or len(businesses) > limit,
+        }
 
     def put_people(self, actor: Actor, people: Iterable[Person], *, source: str) -> dict[str, int]:
         actor.require("registry:write")

@@ -59,6 +59,10 @@ class IssuerSettings(BaseSettings):
     status_list_lifetime: int = Field(default=86400, ge=60, le=30 * 86400)
     max_body_bytes: int = Field(default=1024 * 1024, ge=4096, le=64 * 1024 * 1024)
     page_size_max: int = Field(default=500, ge=10, le=10_000)
+    # Operator pages (/operator): signed out after this many idle seconds; times shown in this
+    # zone, minutes east of UTC (Bhutan Time, UTC+06:00, has no daylight saving).
+    operator_session_idle: int = Field(default=900, ge=60, le=8 * 3600)
+    operator_utc_offset: int = Field(default=360, ge=-720, le=840)
 
     @model_validator(mode="after")
     def _check(self) -> IssuerSettings:

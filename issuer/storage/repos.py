@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, update
+from sqlalchemy import CursorResult, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from issuer.storage.models import (
@@ -66,6 +66,31 @@ class Registry:
     def businesses(self, *, offset: int, limit: int) -> Sequence[BusinessRow]:
         query = select(BusinessRow).order_by(col(BusinessRow.licence_number))
         return self.s.exec(query.offset(offset).limit(limit)).all()
+
+    def search_people(self, text: str, *, limit: int) -> Sequence[PersonRow]:
+        """People whose CID is ``text`` (11 digits) or starts with it, or whose name contains it
+        (case-insensitive; ``%`` and ``_`` match themselves)."""
+        if text.isdigit():
+            where = col(PersonRow.cid).startswith(text, autoescape=True)
+        else:
+            where = func.lower(col(PersonRow.full_name)).contains(text.lower(), autoescape=True)
+        query = (
+            select(PersonRow).where(where).order_by(col(PersonRow.full_name), col(PersonRow.cid))
+        )
+        return self.s.exec(query.limit(limit)).all()
+
+    def search_businesses(self, text: str, *, limit: int) -> Sequence[BusinessRow]:
+        """Businesses owned by the CID ``text``, or whose licence number starts with ``text``, or
+        whose name contains it (case-insensitive)."""
+        if text.isdigit() and len(text) == 11:
+            where = col(BusinessRow.owner_cid) == text
+        else:
+            where = or_(
+                col(BusinessRow.licence_number).startswith(text.upper(), autoescape=True),
+                func.lower(col(BusinessRow.business_name)).contains(text.lower(), autoescape=True),
+            )
+        query = select(BusinessRow).where(where).order_by(col(BusinessRow.business_name))
+        return self.s.exec(query.limit(limit)).all()
 
     def count_people(self) -> int:
         return int(self.s.exec(select(func.count()).select_from(PersonRow)).one())
@@ -275,6 +300,15 @@ class Credentials:
     def get(self, credential_id: str) -> CredentialRow | None:
         return self.s.get(CredentialRow, credential_id)
 
+    @staticmethod
+    def _filters(subject_id: str | None, type_id: str | None) -> list[Any]:
+        where = []
+        if subject_id is not None:
+            where.append(col(CredentialRow.subject_id) == subject_id)
+        if type_id is not None:
+            where.append(col(CredentialRow.type_id) == type_id)
+        return where
+
     def page(
         self,
         *,
@@ -283,16 +317,13 @@ class Credentials:
         subject_id: str | None = None,
         type_id: str | None = None,
     ) -> Sequence[CredentialRow]:
-        query = select(CredentialRow)
-        if subject_id is not None:
-            query = query.where(CredentialRow.subject_id == subject_id)
-        if type_id is not None:
-            query = query.where(CredentialRow.type_id == type_id)
+        query = select(CredentialRow).where(*self._filters(subject_id, type_id))
         query = query.order_by(col(CredentialRow.issued_at).desc(), col(CredentialRow.id))
         return self.s.exec(query.offset(offset).limit(limit)).all()
 
-    def count(self) -> int:
-        return int(self.s.exec(select(func.count()).select_from(CredentialRow)).one())
+    def count(self, *, subject_id: str | None = None, type_id: str | None = None) -> int:
+        query = select(func.count()).select_from(CredentialRow)
+        return int(self.s.exec(query.where(*self._filters(subject_id, type_id))).one())
 
     def set_status(self, credential_id: str, *, to: int, allowed_from: Sequence[int]) -> bool:
         result = self.s.execute(
