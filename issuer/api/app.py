@@ -37,6 +37,7 @@ from issuer.service import IssuerService, system_clock
 from issuer.settings import IssuerSettings
 from issuer.signing import KeyStore
 from issuer.types import load_types
+from issuer.web import install_operator_pages
 
 __all__ = ["create_app"]
 
@@ -103,6 +104,7 @@ def create_app(
         operator_registry,
     ):
         app.include_router(module.router)
+    install_operator_pages(app, settings, clock=clock)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

@@ -1,0 +1,68 @@
+"""The audit log: who did what, when, to which record — newest first, page by page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from issuer.api.deps import OperatorDep, ServiceDep
+from issuer.errors import InvalidRequestError
+from issuer.web import views
+from issuer.web.forms import page_number
+from issuer.web.pages import PREFIX, PagesDep, VisitDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+PAGE_SIZE = 25
+
+
+def who(actor: str, labels: dict[str, str]) -> tuple[str, str]:
+    """(name, detail): an API key by its label and id, a server user by name."""
+    kind, _, name = actor.partition(":")
+    if kind == "key":
+        return (labels.get(name) or "API key", f"key {name}")
+    if kind == "local":
+        return (name, "command line on the server")
+    return (actor, "")
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(
+    request: Request,
+    pages: PagesDep,
+    visit: VisitDep,
+    operator: OperatorDep,
+    service: ServiceDep,
+    page: str | None = None,
+) -> HTMLResponse:
+    visit.actor.require("audit:read")
+    try:
+        number = page_number(page)
+    except InvalidRequestError as exc:
+        context: dict[str, Any] = {"page_title": "Audit log", "error": exc.message, "rows": []}
+        return pages.render(request, "audit.html", context, visit=visit, status=400)
+    # One row more than a page says whether there is a next page.
+    result = operator.audit(visit.actor, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
+    items = result["items"]
+    labels = {}
+    if visit.can("apikeys:manage"):
+        labels = {k["key_id"]: k["label"] for k in operator.list_api_keys(visit.actor)}
+    rows = [
+        {
+            **item,
+            "who": who(item["actor"], labels),
+            "what": views.action_words(item["action"]),
+            "details": views.audit_details(item["detail"], service.types, visit.lang),
+        }
+        for item in items[:PAGE_SIZE]
+    ]
+    context = {
+        "page_title": "Audit log",
+        "rows": rows,
+        "pager": views.Pager(number, PAGE_SIZE, has_next_hint=len(items) > PAGE_SIZE),
+    }
+    return pages.render(request, "audit.html", context, visit=visit, lang_switch=True)

@@ -1,0 +1,183 @@
+"""Issued credentials (metadata only) and their status: suspend, reinstate or revoke one, after
+a confirmation page that says what will happen and asks for a reason for the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from issuer.api.deps import OperatorDep, ServiceDep
+from issuer.errors import InvalidRequestError, NotFoundError
+from issuer.service import IssuerService
+from issuer.status import STATUS_NAMES, transition
+from issuer.web import views
+from issuer.web.auth import Visit, check_csrf
+from issuer.web.forms import page_number, read_form, reason_text, subject_filter
+from issuer.web.pages import PREFIX, OperatorPages, PagesDep, VisitDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+PAGE_SIZE = 20
+# action → (button text, past tense, what happens), in the order the buttons appear.
+ACTIONS = {
+    "suspend": (
+        "Suspend",
+        "suspended",
+        "The credential stops working until someone reinstates it. Use this while a lost "
+        "phone may still be found.",
+    ),
+    "reinstate": ("Reinstate", "reinstated", "The credential works again."),
+    "revoke": (
+        "Revoke",
+        "revoked",
+        "The credential stops working for good. This cannot be undone: the person will need "
+        "a new credential.",
+    ),
+}
+
+
+def allowed_actions(status: str) -> list[str]:
+    """The status changes the issuer allows from ``status`` (its own transition rules)."""
+    return [
+        action
+        for action in ACTIONS
+        if status in {STATUS_NAMES[s] for s in transition(action).allowed_from}
+    ]
+
+
+def _row(item: dict[str, Any], visit: Visit, service: IssuerService) -> dict[str, Any]:
+    ctype = service.types.get(item["credential_configuration_id"])
+    status = item["status"]
+    words = views.status_words(status, expires_at=item["expires_at"], now=service.clock())
+    return {
+        **item,
+        "type_name": views.type_name(
+            ctype, visit.lang, fallback=item["credential_configuration_id"]
+        ),
+        "status_words": words,
+        "status_class": words.lower(),
+        "actions": allowed_actions(status) if visit.can("credentials:status") else [],
+    }
+
+
+@router.get("/credentials", response_class=HTMLResponse)
+def credentials(
+    request: Request,
+    pages: PagesDep,
+    visit: VisitDep,
+    operator: OperatorDep,
+    service: ServiceDep,
+    subject: str | None = None,
+    page: str | None = None,
+) -> HTMLResponse:
+    visit.actor.require("credentials:read")
+    context: dict[str, Any] = {
+        "page_title": "Issued credentials",
+        "subject": (subject or "").strip()[:32],
+        "actions": ACTIONS,
+        "rows": [],
+    }
+    try:
+        subject_id, number = subject_filter(subject), page_number(page)
+    except InvalidRequestError as exc:
+        context["error"] = exc.message
+        return pages.render(request, "credentials.html", context, visit=visit, status=400)
+    listed = operator.list_credentials(
+        visit.actor, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, subject=subject_id
+    )
+    context["rows"] = [_row(item, visit, service) for item in listed["items"]]
+    context["pager"] = views.Pager(number, PAGE_SIZE, total=listed["total"])
+    context["subject_id"] = subject_id
+    return pages.render(request, "credentials.html", context, visit=visit, lang_switch=True)
+
+
+def _action(action: str) -> str:
+    if action not in ACTIONS:
+        raise NotFoundError("there is no such action; use the buttons on the credentials page")
+    return action
+
+
+def _confirm_page(
+    request: Request,
+    pages: OperatorPages,
+    visit: Visit,
+    service: IssuerService,
+    credential: dict[str, Any],
+    action: str,
+    *,
+    error: str | None = None,
+    reason: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    button, _past, effect = ACTIONS[action]
+    minutes = max(1, service.settings.status_list_ttl // 60)
+    context = {
+        "page_title": f"{button} a credential",
+        "credential": _row(credential, visit, service),
+        "action": action,
+        "button": button,
+        "effect": effect,
+        "minutes": minutes,
+        "allowed": action in allowed_actions(credential["status"]),
+        "error": error,
+        "reason": reason,
+    }
+    return pages.render(request, "confirm.html", context, visit=visit, status=status)
+
+
+@router.get("/credentials/{credential_id}/{action}", response_class=HTMLResponse)
+def confirm(
+    credential_id: str,
+    action: str,
+    request: Request,
+    pages: PagesDep,
+    visit: VisitDep,
+    operator: OperatorDep,
+    service: ServiceDep,
+) -> HTMLResponse:
+    action = _action(action)
+    visit.actor.require("credentials:status")
+    credential = operator.get_credential(visit.actor, credential_id[:64])
+    return _confirm_page(request, pages, visit, service, credential, action)
+
+
+@router.post("/credentials/{credential_id}/{action}")
+async def change_status(
+    credential_id: str,
+    action: str,
+    request: Request,
+    pages: PagesDep,
+    visit: VisitDep,
+    operator: OperatorDep,
+    service: ServiceDep,
+) -> Response:
+    form = await read_form(request, allowed=frozenset({"csrf_token", "reason"}))
+    check_csrf(visit, form)
+    action = _action(action)
+    visit.actor.require("credentials:status")
+    try:
+        reason = reason_text(form.get("reason"))
+    except InvalidRequestError as exc:
+        credential = operator.get_credential(visit.actor, credential_id[:64])
+        return _confirm_page(
+            request,
+            pages,
+            visit,
+            service,
+            credential,
+            action,
+            error=exc.message,
+            reason=form.get("reason")[:200],
+            status=400,
+        )
+    changed = await run_in_threadpool(
+        operator.change_status, visit.actor, credential_id[:64], action, reason=reason
+    )
+    name = views.type_name(service.types.get(changed["credential_configuration_id"]), visit.lang)
+    visit.flash("ok", f"{name} for {changed['subject']} is now {ACTIONS[action][1]}.")
+    return pages.redirect(request, "/credentials", subject=changed["subject"])
