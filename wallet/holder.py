@@ -234,9 +234,14 @@ class Wallet:
             return IssuanceClient(fetcher, clock=self._clock).load_offer(text)
 
     def receive(
-        self, offer: CredentialOffer | str | bytes, *, tx_code: str | None = None
+        self,
+        offer: CredentialOffer | str | bytes,
+        *,
+        tx_code: str | None = None,
+        language: str | None = None,
     ) -> list[CredentialView]:
-        """Receive, verify and store the offered credentials (all or nothing)."""
+        """Receive, verify and store the offered credentials (all or nothing); describe them
+        in ``language`` (default the settings')."""
         if not isinstance(offer, CredentialOffer):
             offer = self.load_offer(offer)
         with self._network() as fetcher:
@@ -250,7 +255,7 @@ class Wallet:
             received = client.receive(offer, tx_code=tx_code)
             ids = self._store_received(received)
             client.accepted(received)
-        return [self.credential(ident) for ident in ids]
+        return [self.credential(ident, language=language) for ident in ids]
 
     def _store_received(self, received: Sequence[ReceivedCredential]) -> list[str]:
         catalog = self.catalog
@@ -301,15 +306,20 @@ class Wallet:
         record is decrypted)."""
         return evaluate(query, self._candidate_list())
 
-    def prepare_presentation(self, source: str | bytes) -> PresentationSession:
-        """Fetch and check a request, match it, and build the consent summary. Nothing is
-        sent until :meth:`approve` or :meth:`refuse`."""
+    def prepare_presentation(
+        self, source: str | bytes, *, language: str | None = None
+    ) -> PresentationSession:
+        """Fetch and check a request, match it, and build the consent summary (names and
+        labels in ``language``, default the settings'). Nothing is sent until
+        :meth:`approve` or :meth:`refuse`."""
         text = read_link(source, error=PresentError)
         with self._network() as fetcher:
             request = PresentationClient(fetcher, clock=self._clock).load_request(text)
-        return self.plan(request)
+        return self.plan(request, language=language)
 
-    def plan(self, request: AuthorizationRequest) -> PresentationSession:
+    def plan(
+        self, request: AuthorizationRequest, *, language: str | None = None
+    ) -> PresentationSession:
         catalog = self.catalog
         trusted = catalog.trusted_verifiers
         verifier = Verifier(
@@ -324,7 +334,7 @@ class Wallet:
         if not result.satisfied:
             consent = summarize(verifier, request.purpose, [], problems=result.unsatisfied_reasons)
             return PresentationSession(request, consent, ())
-        lang = self.settings.language
+        lang = language or self.settings.language
         planned: list[_Planned] = []
         taken: set[str] = set()
         for query_id in result.selection:

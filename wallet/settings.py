@@ -4,21 +4,39 @@
 ``https://`` addresses; ``development`` (explicit) also allows ``http://`` and loopback, so the
 issuer, verifier and wallet can run together on one laptop. Nothing else changes with the mode:
 every credential and request is checked the same way.
+
+The web wallet (``drukid serve wallet``) is a personal app: it listens on loopback only, and
+refuses any other address unless ``allow_non_loopback`` says so (the risk is in the name: the
+pages would travel unencrypted to anyone on the network who can reach the port).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from did.fetch import FetchPolicy
-from drukid.common.settings import Mode
+from drukid.common.settings import LOOPBACK_HOSTS, Mode
 
-__all__ = ["DEFAULT_DATA_DIR", "WalletSettings"]
+__all__ = ["DEFAULT_DATA_DIR", "WalletSettings", "is_loopback"]
 
 DEFAULT_DATA_DIR = Path("~/.drukid/wallet")
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class WalletSettings(BaseSettings):
@@ -39,6 +57,37 @@ class WalletSettings(BaseSettings):
     copies: int = Field(default=5, ge=1, le=20)
     # Read by the CLI only; never logged.
     passphrase: SecretStr | None = None
+
+    # --- the web wallet (drukid serve wallet) ---
+    host: str = "127.0.0.1"
+    port: int = Field(default=8103, ge=1, le=65535)
+    # Listening on anything but loopback exposes the unlocked wallet to the network.
+    allow_non_loopback: bool = False
+    # Lock the wallet after this many seconds without a page being used, and after this many
+    # seconds in any case.
+    session_idle_seconds: int = Field(default=600, ge=10, le=24 * 3600)
+    session_max_seconds: int = Field(default=4 * 3600, ge=60, le=7 * 24 * 3600)
+    # The largest uploaded QR photo (the QR reader refuses more than 10 MB anyway).
+    max_upload_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024, le=10 * 1024 * 1024)
+    # Languages offered by the web wallet's switch, for names and labels from type metadata.
+    languages: tuple[str, ...] = ("en", "dz")
+
+    @field_validator("languages")
+    @classmethod
+    def _language_tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [tag for tag in value if not _LANGUAGE_TAG.match(tag)]
+        if bad or not value:
+            raise ValueError(f"languages must be tags like 'en' or 'dz' (not {bad})")
+        return value
+
+    @model_validator(mode="after")
+    def _loopback_only(self) -> Self:
+        if not self.allow_non_loopback and not is_loopback(self.host):
+            raise ValueError(
+                f"host {self.host!r} is not this machine; the web wallet listens on 127.0.0.1 "
+                "(set DRUKID_WALLET_ALLOW_NON_LOOPBACK=true only if you understand the risk)"
+            )
+        return self
 
     @property
     def wallet_path(self) -> Path:
