@@ -658,3 +658,19 @@ def test_static_files_and_security_headers(admin_web: tuple[TestClient, str]) ->
     ):
         assert web.get(link).status_code == 200, link
     assert web.get("/static/issuer/operator.js").status_code == 200
+
+
+@pytest.mark.postgres
+def test_search_and_filtered_list_on_postgres(data_dir: Any, postgres_url: str) -> None:
+    """Case-insensitive name search and escaped wildcards behave the same on PostgreSQL."""
+    settings = make_settings(data_dir, database_url=postgres_url)
+    with TestClient(create_app(settings)) as client:
+        web, _ = signed_in(client, "admin")
+        assert_page(web.get("/operator/search", params={"q": "wANGmo"}), 200, "Karma Wangmo")
+        assert_page(web.get("/operator/search", params={"q": "1151"}), 200, "Karma Wangmo")
+        for wildcard in ("%%", "__", "a%"):
+            response = web.get("/operator/search", params={"q": wildcard})
+            assert_page(response, 200, "No one in the registry matches")
+        issue_credential(client, DECHEN)
+        listed = web.get("/operator/credentials", params={"subject": DECHEN})
+        assert_page(listed, 200, "1 credential for", "Valid")
