@@ -1,0 +1,121 @@
+"""What the citizen gives the web wallet: a pasted link, or a photo of a QR code.
+
+Pasted text is only ever a link: the library also reads a *file path* as an image, which a web
+page must never let anyone do, so text without ``://`` is refused here. A photo is decoded here
+(not in the library) so a blurred photo gets advice about photos, and a request pasted where an
+offer belongs (or the other way round) gets advice about which page to use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import UploadFile
+
+from drukid.common.qr import QRDecodeError, decode_qr_image
+from wallet.errors import PresentError, ReceiveError, WalletError
+
+__all__ = ["MAX_LINK_CHARS", "OFFER", "REQUEST", "LinkKind", "read_link_input", "read_upload"]
+
+# Offers and requests by value stay well below this; by reference they are ~200 characters.
+MAX_LINK_CHARS = 16_000
+
+
+@dataclass(frozen=True, slots=True)
+class LinkKind:
+    error: type[ReceiveError] | type[PresentError]
+    scheme: str
+    name: str  # "offer link"
+    a_name: str  # "an offer link"
+    other_scheme: str
+    other_hint: str
+
+
+OFFER = LinkKind(
+    ReceiveError,
+    "openid-credential-offer://",
+    "offer link",
+    "an offer link",
+    "openid4vp://",
+    "This is a request to SHARE information, not an offer. Open 'Share' and paste it there.",
+)
+REQUEST = LinkKind(
+    PresentError,
+    "openid4vp://",
+    "request link",
+    "a request link",
+    "openid-credential-offer://",
+    "This is an OFFER of a credential, not a request. Open 'Receive' and paste it there.",
+)
+
+
+def _fail(kind: LinkKind, message: str, code: str, hint: str) -> WalletError:
+    return kind.error(message, code=code, hint=hint)
+
+
+def read_link_input(text: str, photo: bytes | None, kind: LinkKind) -> str:
+    """The link from the pasted ``text`` (preferred when both are given) or the QR ``photo``."""
+    text = text.strip()
+    if text:
+        return _checked(text, kind)
+    if not photo:
+        raise _fail(
+            kind,
+            "you did not paste a link or choose a photo of a QR code",
+            "link_missing",
+            f"Paste the whole {kind.name}, or choose a photo of its QR code, then press the "
+            "button again.",
+        )
+    try:
+        found = decode_qr_image(photo)
+    except QRDecodeError as exc:
+        raise _fail(
+            kind,
+            exc.message,
+            "qr_unreadable",
+            "Take a sharper, closer photo of the whole QR code in good light (PNG or JPEG), or "
+            "paste the link instead.",
+        ) from exc
+    wanted = [t for t in found if t.startswith(kind.scheme)]
+    return _checked((wanted or found)[0], kind)
+
+
+def _checked(text: str, kind: LinkKind) -> str:
+    if len(text) > MAX_LINK_CHARS:
+        raise _fail(
+            kind,
+            f"this is far longer than any {kind.name}",
+            "link_invalid",
+            f"Copy only the {kind.name} and paste it again.",
+        )
+    if text.startswith(kind.other_scheme):
+        raise _fail(kind, f"this is not {kind.a_name}", "link_wrong_kind", kind.other_hint)
+    if "://" not in text:
+        raise _fail(
+            kind,
+            f"this is not {kind.a_name}",
+            "link_invalid",
+            f"{kind.a_name.capitalize()} starts with {kind.scheme} — copy the whole link and "
+            "paste it again, or use a photo of the QR code.",
+        )
+    return text
+
+
+def read_upload(upload: UploadFile | None, max_bytes: int, kind: LinkKind) -> bytes | None:
+    """The uploaded photo's bytes (``None`` when no file was chosen), at most ``max_bytes``."""
+    if upload is None or not upload.filename:
+        return None
+    data = upload.file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _fail(
+            kind,
+            f"the photo is too large (over {_size(max_bytes)})",
+            "photo_too_large",
+            "Take the photo again at a lower resolution, or crop it to the QR code.",
+        )
+    return data
+
+
+def _size(count: int) -> str:
+    mib = 1024 * 1024
+    return f"{count // mib} MB" if count >= mib else f"{count // 1024} KB"

@@ -1,0 +1,1 @@
+"""The web wallet's pages, one router per area."""

@@ -1,0 +1,121 @@
+"""Create the wallet (first run), unlock it with the passphrase, lock it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from drukid.common.sessions import cookie_options
+from wallet.errors import VaultError, WalletError
+from wallet.web.deps import CheckedForm, CurrentSession, FormSession, Web
+from wallet.web.pages import SESSION_COOKIE, Problem, set_session_cookie
+from wallet.web.routes.common import flash, redirect
+from wallet.web.state import OpenWallet
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+Passphrase = Annotated[str, Form(max_length=1024)]
+# Why the unlock page is shown; only these fixed texts, never text from the address bar.
+_MESSAGES = {
+    "locked": ("ok", "Your wallet is locked. Unlock it with your passphrase to use it again."),
+    "expired": (
+        "info",
+        "Your wallet locked itself because it was not used for a while. Unlock it to continue.",
+    ),
+}
+
+
+@router.get("/")
+def home(web: Web, session: CurrentSession) -> Response:
+    if session is not None and session.data.get("wallet") is not None:
+        return redirect("/credentials")
+    return redirect("/unlock" if web.exists else "/create")
+
+
+@router.get("/create")
+def create_page(request: Request, web: Web, session: CurrentSession) -> Response:
+    if web.exists:
+        return redirect("/unlock")
+    return web.pages.render(request, "wallet/create.html", session=session or web.sessions.start())
+
+
+@router.post("/create")
+def create(
+    request: Request,
+    web: Web,
+    session: FormSession,
+    passphrase: Passphrase,
+    confirm: Passphrase,
+) -> Response:
+    if web.exists:
+        return redirect("/unlock")
+    if passphrase != confirm:
+        problem = Problem(
+            "The two passphrases are not the same.",
+            "Type the same passphrase in both boxes.",
+            "passphrase_mismatch",
+        )
+        return web.pages.problem(request, "wallet/create.html", problem, session=session)
+    try:
+        wallet = web.create(passphrase)
+    except WalletError as exc:
+        return web.pages.problem(request, "wallet/create.html", exc, session=session)
+    return _signed_in(web, session.id, OpenWallet(wallet), "Your wallet is ready.")
+
+
+@router.get("/unlock")
+def unlock_page(request: Request, web: Web, session: CurrentSession, m: str = "") -> Response:
+    if session is not None and session.data.get("wallet") is not None:
+        return redirect("/credentials")
+    if not web.exists:
+        return redirect("/create")
+    kind, text = _MESSAGES.get(m, ("", ""))
+    return web.pages.render(
+        request,
+        "wallet/unlock.html",
+        session=session or web.sessions.start(),
+        flash={"kind": kind, "text": text} if text else None,
+    )
+
+
+@router.post("/unlock")
+def unlock(request: Request, web: Web, session: FormSession, passphrase: Passphrase) -> Response:
+    wait = web.guard.wait_seconds()
+    if wait:
+        problem = Problem(
+            "Too many wrong passphrases in a row.",
+            f"Wait {wait} seconds, then type your passphrase again.",
+            "too_many_tries",
+            429,
+        )
+        return web.pages.problem(request, "wallet/unlock.html", problem, session=session)
+    with web.guard.lock:  # one try at a time: parallel guesses gain nothing
+        try:
+            wallet = web.open(passphrase)
+        except WalletError as exc:
+            if isinstance(exc, VaultError) and exc.code == "wrong_passphrase":
+                web.guard.failed()
+            return web.pages.problem(request, "wallet/unlock.html", exc, session=session)
+        web.guard.succeeded()
+    return _signed_in(web, session.id, OpenWallet(wallet), "Your wallet is unlocked.")
+
+
+@router.post("/lock")
+def lock(web: Web, unlocked: CheckedForm) -> Response:
+    web.sessions.end(unlocked.session.id)
+    response = redirect("/unlock?m=locked")
+    response.delete_cookie(SESSION_COOKIE, **cookie_options(secure=False))
+    return response
+
+
+def _signed_in(web: Web, anonymous_id: str, opened: OpenWallet, message: str) -> Response:
+    web.sessions.end(anonymous_id)
+    session = web.sessions.start(opened)
+    flash(session, message)
+    response = redirect("/credentials")
+    set_session_cookie(response, session)
+    return response

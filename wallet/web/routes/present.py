@@ -1,0 +1,114 @@
+"""Answer a verifier's request: paste its link or upload a photo of its QR code, read the
+consent screen (who asks, why, what is shared, what stays hidden, warnings), then Share or
+Don't share; the page then says what happened.
+
+The checked request waits in the session under a random ticket; nothing is sent before the
+citizen presses a button, and only the exact value ``share`` shares.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+
+from wallet.errors import WalletError
+from wallet.web.deps import CheckedForm, Unlocked, Web
+from wallet.web.inputs import REQUEST, read_link_input, read_upload
+from wallet.web.pages import Problem
+from wallet.web.routes.common import TICKET, language, redirect
+from wallet.web.state import PendingPresentation
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+Ticket = Annotated[str, PathParam(pattern=TICKET)]
+_GONE = Problem(
+    "This request is no longer open here.",
+    "The wallet was locked in between, or many requests came after it. Scan or paste the "
+    "request again.",
+    "ticket_unknown",
+    404,
+)
+_NO_DECISION = Problem(
+    "Nothing was sent: the wallet did not understand which button was pressed.",
+    "Press 'Share' or 'Don't share' again.",
+    "decision_invalid",
+)
+
+
+@router.get("/present")
+def present_page(request: Request, web: Web, unlocked: Unlocked) -> Response:
+    return web.pages.show(request, "wallet/present.html", unlocked.session)
+
+
+@router.post("/present")
+def present(
+    request: Request,
+    web: Web,
+    unlocked: CheckedForm,
+    link: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    try:
+        photo_bytes = read_upload(photo, web.settings.max_upload_bytes, REQUEST)
+        text = read_link_input(link, photo_bytes, REQUEST)
+        with unlocked.opened.use() as wallet:
+            session = wallet.prepare_presentation(text, language=language(request))
+            pending = PendingPresentation(session.consent, session)
+            ticket = unlocked.opened.add_presentation(pending)
+    except WalletError as exc:
+        return web.pages.show(request, "wallet/present.html", unlocked.session, problem=exc)
+    return redirect(f"/present/{ticket}")
+
+
+@router.get("/present/{ticket}")
+def consent(request: Request, web: Web, unlocked: Unlocked, ticket: Ticket) -> Response:
+    pending = unlocked.opened.presentations.get(ticket)
+    if pending is None:
+        return web.pages.show(request, "wallet/present.html", unlocked.session, problem=_GONE)
+    template = "wallet/consent.html" if pending.session is not None else "wallet/outcome.html"
+    return web.pages.show(
+        request, template, unlocked.session, problem=pending.error, pending=pending, ticket=ticket
+    )
+
+
+@router.post("/present/{ticket}")
+def answer(
+    request: Request,
+    web: Web,
+    unlocked: CheckedForm,
+    ticket: Ticket,
+    decision: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    pending = unlocked.opened.presentations.get(ticket)
+    if pending is None:
+        return web.pages.show(request, "wallet/present.html", unlocked.session, problem=_GONE)
+    if pending.session is None:  # answered already (a second click, a reload)
+        return redirect(f"/present/{ticket}")
+    if decision not in ("share", "refuse"):
+        return web.pages.show(
+            request,
+            "wallet/consent.html",
+            unlocked.session,
+            problem=_NO_DECISION,
+            pending=pending,
+            ticket=ticket,
+        )
+    with unlocked.opened.use() as wallet:
+        session = pending.session  # read under the lock: two tabs cannot both answer
+        if session is None:
+            return redirect(f"/present/{ticket}")
+        try:
+            if decision == "share":
+                pending.outcome = wallet.approve(session)
+            else:
+                pending.outcome = wallet.refuse(session)
+        except WalletError as exc:
+            pending.error = exc
+        finally:
+            pending.session = None  # the decrypted copies leave memory with it
+    return redirect(f"/present/{ticket}")

@@ -1,0 +1,97 @@
+"""Receive a credential: paste an offer link or upload a photo of its QR code; when the offer
+needs a PIN, a second step asks for it; then the page shows what was received.
+
+The loaded offer waits in the session under a random ticket (its pre-authorized code is a
+bearer secret: it never goes back to the browser). The PIN travels in the form body only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+
+from wallet.errors import WalletError
+from wallet.web.deps import CheckedForm, Unlocked, Web
+from wallet.web.inputs import OFFER, read_link_input, read_upload
+from wallet.web.pages import Problem
+from wallet.web.routes.common import TICKET, language, redirect
+from wallet.web.state import PendingOffer
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+Ticket = Annotated[str, PathParam(pattern=TICKET)]
+_GONE = Problem(
+    "This offer is no longer open here.",
+    "It was received already, or the wallet was locked in between. Paste the offer link again.",
+    "ticket_unknown",
+    404,
+)
+
+
+@router.get("/receive")
+def receive_page(request: Request, web: Web, unlocked: Unlocked) -> Response:
+    return web.pages.show(request, "wallet/receive.html", unlocked.session)
+
+
+@router.post("/receive")
+def receive(
+    request: Request,
+    web: Web,
+    unlocked: CheckedForm,
+    link: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    try:
+        photo_bytes = read_upload(photo, web.settings.max_upload_bytes, OFFER)
+        text = read_link_input(link, photo_bytes, OFFER)
+        with unlocked.opened.use() as wallet:
+            offer = wallet.load_offer(text)
+            if offer.tx_code is None:
+                received = tuple(wallet.receive(offer, language=language(request)))
+                ticket = unlocked.opened.add_offer(PendingOffer(None, received))
+            else:
+                ticket = unlocked.opened.add_offer(PendingOffer(offer))
+    except WalletError as exc:
+        return web.pages.show(request, "wallet/receive.html", unlocked.session, problem=exc)
+    return redirect(f"/receive/{ticket}")
+
+
+@router.get("/receive/{ticket}")
+def pending_offer(request: Request, web: Web, unlocked: Unlocked, ticket: Ticket) -> Response:
+    session = unlocked.session
+    pending = unlocked.opened.offers.get(ticket)
+    if pending is None:
+        return web.pages.show(request, "wallet/receive.html", session, problem=_GONE)
+    if pending.received is not None:
+        return web.pages.show(request, "wallet/received.html", session, views=pending.received)
+    return web.pages.show(request, "wallet/pin.html", session, offer=pending.offer, ticket=ticket)
+
+
+@router.post("/receive/{ticket}")
+def receive_with_pin(
+    request: Request,
+    web: Web,
+    unlocked: CheckedForm,
+    ticket: Ticket,
+    tx_code: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    session = unlocked.session
+    pending = unlocked.opened.offers.get(ticket)
+    if pending is None:
+        return web.pages.show(request, "wallet/receive.html", session, problem=_GONE)
+    try:
+        with unlocked.opened.use() as wallet:
+            offer = pending.offer  # read under the lock: a second press finds it received
+            if offer is not None:
+                received = wallet.receive(offer, tx_code=tx_code, language=language(request))
+                pending.offer, pending.received = None, tuple(received)
+    except WalletError as exc:
+        return web.pages.show(
+            request, "wallet/pin.html", session, problem=exc, offer=pending.offer, ticket=ticket
+        )
+    return redirect(f"/receive/{ticket}")
