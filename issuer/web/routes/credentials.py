@@ -160,10 +160,11 @@ async def change_status(
     check_csrf(visit, form)
     action = _action(action)
     visit.actor.require("credentials:status")
+    credential_id = credential_id[:64]
     try:
         reason = reason_text(form.get("reason"))
-    except InvalidRequestError as exc:
-        credential = operator.get_credential(visit.actor, credential_id[:64])
+    except InvalidRequestError as exc:  # the same form again, with what to fix
+        credential = await run_in_threadpool(operator.get_credential, visit.actor, credential_id)
         return _confirm_page(
             request,
             pages,
@@ -176,7 +177,7 @@ async def change_status(
             status=400,
         )
     changed = await run_in_threadpool(
-        operator.change_status, visit.actor, credential_id[:64], action, reason=reason
+        operator.change_status, visit.actor, credential_id, action, reason=reason
     )
     name = views.type_name(service.types.get(changed["credential_configuration_id"]), visit.lang)
     visit.flash("ok", f"{name} for {changed['subject']} is now {ACTIONS[action][1]}.")
