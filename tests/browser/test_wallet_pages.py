@@ -65,6 +65,11 @@ def fits_the_phone(page: Page) -> None:
 def snap(page: Page, artifacts_dir: Path, name: str) -> None:
     fits_the_phone(page)
     screenshot(page, artifacts_dir, f"wallet-{name}")
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 640})  # the smallest phones in use
+    fits_the_phone(page)
+    assert viewport is not None
+    page.set_viewport_size(viewport)
 
 
 def menu(page: Page, name: str) -> None:
