@@ -50,6 +50,7 @@ def new_key(app: FastAPI, role: str) -> str:
 
 def fits_phone_width(page: Any) -> bool:
     """Nothing sticks out sideways at phone width (no horizontal scrolling needed)."""
+    page.wait_for_load_state("load")  # measured with the stylesheets applied
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
@@ -108,6 +109,7 @@ def test_issue_suspend_revoke_and_audit_in_chromium(
     assert len(received.credentials) == 1
 
     page.get_by_role("link", name="Issued credentials").click()
+    page.wait_for_url(f"{url}/operator/credentials")
     row = page.locator("table#credentials tbody tr").first
     assert "Valid" in row.inner_text()
     assert KARMA in row.inner_text()
@@ -115,6 +117,7 @@ def test_issue_suspend_revoke_and_audit_in_chromium(
     screenshot(page, artifacts_dir, "operator-credentials")
 
     row.get_by_role("link", name="Suspend").click()
+    page.wait_for_url("**/suspend")
     assert "Suspend this credential?" in page.locator("h1").inner_text()
     page.get_by_label("Reason (kept in the audit log)").fill("Phone reported lost by the citizen")
     assert fits_phone_width(page)
@@ -126,6 +129,7 @@ def test_issue_suspend_revoke_and_audit_in_chromium(
     assert "Suspended" in row.inner_text()
 
     row.get_by_role("link", name="Revoke").click()
+    page.wait_for_url("**/revoke")
     assert "cannot be undone" in page.locator("main").inner_text()
     page.get_by_label("Reason (kept in the audit log)").fill("Citizen confirmed the phone is gone")
     page.get_by_role("button", name="Yes, revoke it").click()
@@ -136,6 +140,7 @@ def test_issue_suspend_revoke_and_audit_in_chromium(
     screenshot(page, artifacts_dir, "operator-credentials-revoked")
 
     page.get_by_role("link", name="Audit log").click()
+    page.wait_for_url(f"{url}/operator/audit")
     log = page.locator("table#audit").inner_text()
     for words in (
         "Revoked a credential",
