@@ -75,7 +75,7 @@ def transport(issuer: FakeIssuer, verifier: FakeVerifier) -> httpx.MockTransport
 @pytest.fixture
 def settings(tmp_path: Path) -> WalletSettings:
     return WalletSettings(
-        mode="development", data_dir=tmp_path / "wallet", max_upload_bytes=256 * 1024
+        mode="development", data_dir=tmp_path / "wallet", max_upload_bytes=256 * 1024, copies=2
     )
 
 

@@ -44,7 +44,7 @@ def test_the_details_page_labels_every_claim(holding: TestClient) -> None:
         "Place of birth › Dzongkhag Paro",  # a nested claim keeps its parent's label
     ):
         assert row in words, row
-    assert "Fresh copies 5 of 5" in words
+    assert "Fresh copies 2 of 2" in words
 
 
 def test_details_the_issuer_never_hides_are_marked(
