@@ -280,7 +280,13 @@ def test_redirect_uri_client_id_scheme(tmp_path, issuer, clock, wallet):
 
 def test_templates_and_raw_dcql(client, rp, wallet, issuer):
     listed = client.get("/api/v1/templates", headers=auth(rp)).json()
-    assert [t["id"] for t in listed] == ["address", "age-over-18", "business-licence", "kyc-basic"]
+    assert [t["id"] for t in listed] == [
+        "account-opening",
+        "address",
+        "age-over-18",
+        "business-licence",
+        "kyc-basic",
+    ]
     query = {
         "credentials": [
             {
