@@ -63,6 +63,7 @@ def fits_the_phone(page: Page) -> None:
 
 
 def snap(page: Page, artifacts_dir: Path, name: str) -> None:
+    page.wait_for_load_state("load")  # measured and drawn with the stylesheets applied
     fits_the_phone(page)
     screenshot(page, artifacts_dir, f"wallet-{name}")
     viewport = page.viewport_size
@@ -72,8 +73,9 @@ def snap(page: Page, artifacts_dir: Path, name: str) -> None:
     page.set_viewport_size(viewport)
 
 
-def menu(page: Page, name: str) -> None:
+def menu(page: Page, name: str, path: str) -> None:
     page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+    page.wait_for_url(f"**{path}")
 
 
 def tab_to(page: Page, target: Locator, *, limit: int = 40) -> None:
@@ -103,7 +105,7 @@ def test_a_citizen_receives_and_shares_with_the_web_wallet(
     offer = stack.issuer.state.operator.create_offer(
         local_actor(), OfferItem("foundational-id", KARMA, tx_code=True)
     )
-    menu(page, "Receive")
+    menu(page, "Receive", "/receive")
     page.get_by_label("Paste the offer link").fill(offer.offer_uri)
     snap(page, artifacts_dir, "receive")
     page.get_by_role("button", name="Receive", exact=True).click()
@@ -115,7 +117,7 @@ def test_a_citizen_receives_and_shares_with_the_web_wallet(
     snap(page, artifacts_dir, "received")
 
     # The card carries the display name from the type metadata.
-    menu(page, "My credentials")
+    menu(page, "My credentials", "/credentials")
     card = page.locator(".credential-card")
     expect(card.get_by_role("heading", name="Foundational ID")).to_be_visible()
     expect(card).to_contain_text("Department of Civil Registration and Census")
@@ -130,7 +132,7 @@ def test_a_citizen_receives_and_shares_with_the_web_wallet(
     created = stack.verifier.post("/api/v1/requests", json={"template": "age-over-18"})
     assert created.status_code == 201, created.text
     request = created.json()
-    menu(page, "Share")
+    menu(page, "Share", "/present")
     page.get_by_label("Paste the request link").fill(request["uri"])
     page.get_by_role("button", name="See what they ask for").click()
 
@@ -169,7 +171,7 @@ def test_a_citizen_receives_and_shares_with_the_web_wallet(
     assert set(seen["claims"]) == {"age_over_18"}
 
     # The history says who saw what.
-    menu(page, "History")
+    menu(page, "History", "/history")
     entry = page.locator(".history-entry")
     expect(entry).to_contain_text(BANK)
     expect(entry).to_contain_text("Shared")
