@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
@@ -104,16 +104,22 @@ def install_error_handlers(app: FastAPI, error_types: Iterable[type[Exception]])
     app.add_exception_handler(Exception, render_unknown)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodySizeLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` with 413, by header and while streaming."""
+    """Refuse request bodies over ``max_bytes`` with 413, by header and while streaming.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    ``response`` builds the 413 response (pages answer HTML); by default the JSON error body.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        response: Callable[[int], Response] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.response = response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -129,33 +135,42 @@ class BodySizeLimitMiddleware:
                     await self._reject(scope, receive, send)
                     return
         received = 0
-        started = False
+        overflow = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # Past the cap the app sees the body end there; its answer is then replaced by
+            # 413 (raising here would be swallowed by the framework's body parser as a 400).
+            nonlocal received, overflow
+            if overflow:
+                return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    overflow = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
+        replaced = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal replaced
+            if overflow:
+                if not replaced:
+                    replaced = True
+                    await self._reject(scope, receive, send)
+                return
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._reject(scope, receive, send)
+        await self.app(scope, limited_receive, guarded_send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413, "request_too_large", f"the request body is larger than {self.max_bytes} bytes"
-        )
+        if self.response is not None:
+            response = self.response(self.max_bytes)
+        else:
+            response = error_response(
+                413, "request_too_large", f"the request body is larger than {self.max_bytes} bytes"
+            )
         await response(scope, receive, send)
 
 

@@ -78,6 +78,20 @@ class SessionStore:
             if session is not None:
                 self._drop(session)
 
+    def sweep(self) -> int:
+        """End every idle or too old session now (``on_expire`` runs for each); return how
+        many. Services call this periodically so that expiry happens even with no traffic."""
+        now = self._clock()
+        with self._lock:
+            before = len(self._sessions)
+            self._prune(now)
+            return before - len(self._sessions)
+
+    def snapshot(self) -> list[Session]:
+        """The live sessions at this moment (for counting; never for authentication)."""
+        with self._lock:
+            return list(self._sessions.values())
+
     def drop_all(self) -> None:
         with self._lock:
             for session in list(self._sessions.values()):

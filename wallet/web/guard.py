@@ -49,12 +49,13 @@ class LoopbackHostOnly:
 
 
 class PageBodyLimit(BodySizeLimitMiddleware):
-    def __init__(self, app: ASGIApp, *, max_bytes: int, render: Callable[[], str]) -> None:
-        super().__init__(app, max_bytes=max_bytes)
-        self.render = render
+    """The shared body cap, answering with an HTML page a person can read."""
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = HTMLResponse(
-            self.render(), status_code=413, headers={"Cache-Control": "no-store"}
+    def __init__(self, app: ASGIApp, *, max_bytes: int, render: Callable[[], str]) -> None:
+        super().__init__(
+            app,
+            max_bytes=max_bytes,
+            response=lambda _limit: HTMLResponse(
+                render(), status_code=413, headers={"Cache-Control": "no-store"}
+            ),
         )
-        await response(scope, receive, send)

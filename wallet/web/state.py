@@ -126,25 +126,17 @@ class WebSessions:
     def __init__(
         self, *, idle_seconds: float, max_seconds: float, clock: Callable[[], float]
     ) -> None:
-        self._idle = idle_seconds
-        self._max = max_seconds
-        self._clock = clock
         self._store = SessionStore(
             idle_seconds=idle_seconds,
             absolute_seconds=max_seconds,
             clock=clock,
             on_expire=self._ended,
         )
-        self._live: dict[str, Session] = {}
-        self._lock = threading.Lock()
 
     def start(self, opened: OpenWallet | None = None) -> Session:
         """A new session: anonymous (it only carries a CSRF token for the unlock form), or
         holding ``opened``. A fresh id on unlock, so an id seen before unlocking is worthless."""
-        session = self._store.create(**({_WALLET: opened} if opened is not None else {}))
-        with self._lock:
-            self._live[session.id] = session
-        return session
+        return self._store.create(**({_WALLET: opened} if opened is not None else {}))
 
     def get(self, session_id: str | None) -> Session | None:
         return self._store.get(session_id)
@@ -157,24 +149,13 @@ class WebSessions:
 
     def sweep(self) -> int:
         """End every idle or too old session (closing its wallet); return how many."""
-        now = self._clock()
-        with self._lock:
-            sessions = list(self._live.values())
-        expired = [
-            s for s in sessions if now - s.last_seen > self._idle or now - s.created > self._max
-        ]
-        for session in expired:
-            self._store.drop(session.id)
-        return len(expired)
+        return self._store.sweep()
 
     @property
     def open_wallets(self) -> int:
-        with self._lock:
-            return sum(1 for s in self._live.values() if s.data.get(_WALLET) is not None)
+        return sum(1 for s in self._store.snapshot() if s.data.get(_WALLET) is not None)
 
     def _ended(self, session: Session) -> None:
-        with self._lock:
-            self._live.pop(session.id, None)
         opened = session.data.get(_WALLET)
         if isinstance(opened, OpenWallet):
             opened.close()
