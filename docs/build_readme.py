@@ -28,8 +28,7 @@ NOTICE = "<!-- Generated from docs/readme/*.md by docs/build_readme.py; edit tho
 
 
 def _anchor(title: str) -> str:
-    slug = re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
-    return slug
+    return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
 
 
 def build() -> str:
