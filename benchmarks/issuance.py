@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from starlette.exceptions import StarletteDeprecationWarning
+from starlette.testclient import TestClient
 
 from benchmarks._timing import Measurement, compare
 from credentials.jose import sign_jws
@@ -40,10 +39,6 @@ from issuer.operator import OfferItem, local_actor
 from issuer.registry import demo_people
 from issuer.settings import IssuerSettings
 from issuer.types import load_types
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
 
 ISSUER = "http://127.0.0.1:8101"
 NUMBER, ROUNDS = 25, 5

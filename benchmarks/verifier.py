@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import tempfile
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -210,11 +209,8 @@ def _prepared(service: Any, f: dict[str, Any], count: int) -> list[tuple[str, di
 def run_service(count: int = 150) -> dict[str, float]:
     """Seconds per response: through HTTP (ASGI in-process), through the service method
     alone, and the JWE decryption alone."""
-    from starlette.exceptions import StarletteDeprecationWarning
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StarletteDeprecationWarning)
-        from starlette.testclient import TestClient
+    from starlette.testclient import TestClient
 
     from credentials.jose import decrypt_jwe
     from did.encoding import parse_json

@@ -5,7 +5,6 @@ verifies a key-bound presentation made from one with its own holder code."""
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,16 +13,12 @@ import pytest
 from jwcrypto.jwk import JWK
 from sd_jwt.holder import SDJWTHolder
 from sd_jwt.verifier import SDJWTVerifier
-from starlette.exceptions import StarletteDeprecationWarning
+from starlette.testclient import TestClient
 
 from issuer.api.app import create_app
 from issuer.operator import OfferItem, local_actor
 from tests.api.issuer.conftest import ISSUER, KARMA, make_settings
 from tests.support.oid4vci_client import WalletClient
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
 
 
 @pytest.fixture

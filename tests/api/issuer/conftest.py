@@ -8,23 +8,17 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.exceptions import StarletteDeprecationWarning
+from starlette.testclient import TestClient
 
 from issuer.api.app import create_app
 from issuer.operator import local_actor
 from issuer.settings import IssuerSettings
 from tests.support.oid4vci_client import WalletClient
-
-with warnings.catch_warnings():
-    # starlette asks for httpx2 at import time; the suite runs with warnings as errors.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
 
 ISSUER = "http://127.0.0.1:8101"
 KARMA = "11512003456"  # Karma Wangmo, born 1994, owns BL-2024-00117

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
-from starlette.exceptions import StarletteDeprecationWarning
+from starlette.testclient import TestClient
 
 from credentials.jose import parse_jws
 from issuer.api.app import create_app
@@ -20,10 +19,6 @@ from tests.api.issuer.conftest import ISSUER, KARMA, make_settings
 from tests.api.issuer.test_live import check_concurrent_issuance
 from tests.support.oid4vci_client import WalletClient
 from tests.support.servers import free_port, serve_app
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
 
 pytestmark = pytest.mark.postgres
 

@@ -1,20 +1,13 @@
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from starlette.exceptions import StarletteDeprecationWarning
-
-with warnings.catch_warnings():
-    # Starlette 1.x wants httpx2 for its test client; until the dev dependencies carry it,
-    # the httpx fallback works the same (this import is the only place the warning fires).
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
+from starlette.testclient import TestClient
 
 from tests.support.fake_issuer import NOW, FakeIssuer
 from tests.support.fake_wallet import FakeWallet, parse_openid4vp_uri

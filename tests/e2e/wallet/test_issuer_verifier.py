@@ -5,7 +5,6 @@ sockets, then check what the verifier concluded."""
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.exceptions import StarletteDeprecationWarning
+from starlette.testclient import TestClient
 
 from did.fetch import Fetcher
 from issuer.api.app import create_app as create_issuer
@@ -25,11 +24,6 @@ from verifier.settings import VerifierSettings
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
 from wallet.vault import ScryptParams
-
-with warnings.catch_warnings():
-    # starlette asks for httpx2 at import time; the suite runs with warnings as errors.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
 
 KARMA = "11512003456"
 TYPES = ("foundational-id", "permanent-address", "business-licence")
