@@ -16,17 +16,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from credentials.dcql import CredentialQuery, DCQLQuery
 from credentials.errors import CredentialError
 from credentials.jose import generate_encryption_key, public_encryption_jwk
+from credentials.type_metadata import TypeMetadata, resolve_type_metadata
 from did.encoding import dumps_compact, parse_json
 from did.keys import PrivateKey
 from did.methods.web import create_did_web_document
@@ -70,6 +73,10 @@ log = logging.getLogger(__name__)
 MAX_PURPOSE = 500
 PRUNE_ON_ACCESS_SECONDS = 5  # polls come every second; pruning that often would be waste
 TERMINAL = frozenset({"verified", "rejected", "expired"})
+# Seconds a Type Metadata document (or the failure to get one: labels then fall back to claim
+# names) is reused; pages must not wait for an unreachable issuer on every view.
+TYPE_METADATA_TTL = 300
+_MAX_TYPE_METADATA = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +131,8 @@ class VerifierService(Administration):
         self.status = status
         self.webhooks = webhooks
         self._last_prune = 0
+        self._type_metadata: dict[str, tuple[int, TypeMetadata | None]] = {}
+        self._type_metadata_lock = threading.Lock()
 
     # identity -----------------------------------------------------------------------------
     @property
@@ -478,12 +487,16 @@ class VerifierService(Administration):
                 session.commit()
         return view
 
-    def qr(self, rp_key_id: str, request_id: str, kind: str) -> tuple[bytes, str]:
+    def request_link(self, rp_key_id: str, request_id: str) -> str:
+        """The ``openid4vp://`` link of a request (what its QR code holds)."""
         with Session(self.engine, expire_on_commit=False) as session:
             record = self._open(session, request_id, rp_key_id)
-        uri = create_openid4vp_uri(
+        return create_openid4vp_uri(
             client_id=record.client_id, request_uri=self.request_uri(record.id)
         )
+
+    def qr(self, rp_key_id: str, request_id: str, kind: str) -> tuple[bytes, str]:
+        uri = self.request_link(rp_key_id, request_id)
         if kind == "png":
             return qr_png(uri), "image/png"
         return qr_svg(uri).encode("utf-8"), "image/svg+xml"
@@ -509,3 +522,55 @@ class VerifierService(Administration):
             removed = repos.prune(session, now=now)
             session.commit()
         return removed
+
+    # teller pages -------------------------------------------------------------------------
+    def desk_name(self, key_id: str) -> str | None:
+        """The name of the API key ``key_id`` while it is valid, else ``None``. The teller pages
+        ask on every page, so revoking a desk's key ends its browser sessions at once."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            record = repos.get_api_key(session, key_id)
+        return None if record is None or record.revoked else record.name
+
+    def discard_request(self, rp_key_id: str, request_id: str) -> bool:
+        """Delete a request and its result now: a cancelled check can no longer be answered,
+        and a result read at the counter is not kept until retention ends. A response being
+        checked at this very moment (``processing``) is left to finish; pruning removes it."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            result = session.execute(
+                delete(RequestRecord).where(
+                    col(RequestRecord.id) == request_id,
+                    col(RequestRecord.rp_key_id) == rp_key_id,
+                    col(RequestRecord.status) != "processing",
+                )
+            )
+            session.commit()
+        removed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        log.info("request discarded: id=%s removed=%s", request_id, removed)
+        return removed
+
+    def type_metadata(self, vct: str) -> TypeMetadata | None:
+        """SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc-25 §6) of ``vct``, for display
+        names and claim labels; ``None`` when no trusted issuer issues ``vct`` (nothing is
+        fetched for untrusted types) or the document cannot be had (callers fall back to the
+        claim names). Fetched through the SSRF-guarded fetcher; the answer, found or not, is
+        kept for :data:`TYPE_METADATA_TTL` seconds."""
+        now = self.clock()
+        with self._type_metadata_lock:
+            cached = self._type_metadata.get(vct)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        found: TypeMetadata | None = None
+        try:
+            if any(vct in issuer.vcts for issuer in self.trust_registry().issuers):
+
+                def fetch(url: str) -> bytes:
+                    return dumps_compact(self.keys.fetch_json(url, now=now)).encode("utf-8")
+
+                found = resolve_type_metadata(vct, fetch)
+        except (CredentialError, VerificationError) as exc:
+            log.info("type metadata unavailable: vct=%s code=%s", vct, exc.code)
+        with self._type_metadata_lock:
+            if len(self._type_metadata) >= _MAX_TYPE_METADATA:
+                self._type_metadata.clear()
+            self._type_metadata[vct] = (now + TYPE_METADATA_TTL, found)
+        return found

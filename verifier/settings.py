@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,7 +18,9 @@ from drukid.common.database import sqlite_url
 from drukid.common.settings import Mode, check_public_url
 from verifier.policy import StatusPolicy
 
-__all__ = ["VerifierSettings"]
+__all__ = ["DEFAULT_TIMEZONE", "VerifierSettings"]
+
+DEFAULT_TIMEZONE = "Asia/Thimphu"  # UTC+06:00 all year; used even where tzdata is missing
 
 
 class VerifierSettings(BaseSettings):
@@ -50,11 +53,30 @@ class VerifierSettings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=20)
     webhook_backoff_seconds: float = Field(default=2.0, gt=0, le=3600)
     prune_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # The teller pages (/teller): a desk signs in with its API key.
+    teller_idle_seconds: int = Field(default=15 * 60, ge=60, le=8 * 3600)
+    teller_result_seconds: int = Field(default=120, ge=10, le=1800)
+    teller_max_failed_sign_ins: int = Field(default=5, ge=1, le=100)
+    teller_sign_in_window_seconds: int = Field(default=300, ge=10, le=86400)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, min_length=1, max_length=64)
 
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        if value != DEFAULT_TIMEZONE:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(
+                    f"DRUKID_VERIFIER_TIMEZONE {value!r} is not a known time zone "
+                    "(for example Asia/Thimphu or UTC)"
+                ) from exc
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Self:
