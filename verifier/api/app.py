@@ -20,9 +20,10 @@ from fastapi import FastAPI
 
 from drukid.common.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from verifier.api import errors
-from verifier.api.routes import oid4vp, rp, teller, trust
+from verifier.api.routes import oid4vp, rp, trust
 from verifier.runtime import build_runtime, trust_sources
 from verifier.settings import VerifierSettings
+from verifier.web import install_teller_pages
 
 __all__ = ["create_app"]
 
@@ -89,8 +90,9 @@ def create_app(
         redoc_url=None,
     )
     errors.install(app)
-    for router in (rp.router, oid4vp.router, trust.router, teller.router):
+    for router in (rp.router, oid4vp.router, trust.router):
         app.include_router(router)
+    install_teller_pages(app, settings, clock=now)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:

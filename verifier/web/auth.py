@@ -1,0 +1,152 @@
+"""Who is at the desk: the browser session, CSRF tokens and sign-in throttling.
+
+* Signing in checks the desk's relying-party API key exactly as the API does
+  (:meth:`verifier.service.VerifierService.authenticate`) and opens a server-side
+  :class:`~drukid.common.sessions.Session` that holds the key's *id* only. The key itself is
+  never stored, never put in a cookie and never sent back to the browser.
+* Every page looks the key up again by id, so revoking a desk's key ends its sessions at once.
+* The session cookie is ``HttpOnly``, ``SameSite=Strict``, ``Secure`` when the public URL is
+  ``https``, and scoped to ``/teller``; sessions end after idle time (settings) and absolutely.
+* Every POST carries the session's CSRF token. The sign-in form, before any session exists,
+  uses a double-submit token: a random cookie echoed in a hidden field (login CSRF would
+  otherwise sign a teller in as someone else's desk).
+* Failed sign-ins are counted per client address; after ``limit`` failures within ``window``
+  seconds that address must wait. Keys hold 256 random bits, so this is about noise and
+  guessing tools, not the key's strength.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from drukid.common.sessions import Session
+from verifier.web.problems import PageProblem
+
+__all__ = [
+    "SESSION_COOKIE",
+    "SIGN_IN_COOKIE",
+    "Desk",
+    "SignInThrottle",
+    "check_csrf",
+    "check_sign_in_token",
+    "sign_in_token",
+]
+
+SESSION_COOKIE = "drukid_teller"
+SIGN_IN_COOKIE = "drukid_teller_sign_in"
+_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
+_MAX_TRACKED_CLIENTS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """One signed-in page view: the session, the API key id and the desk's name."""
+
+    session: Session
+    key_id: str
+    name: str
+
+    @property
+    def csrf_token(self) -> str:
+        return self.session.csrf_token
+
+    @property
+    def check_id(self) -> str | None:
+        """The presentation request this desk is running or showing, if any."""
+        value = self.session.data.get("check")
+        return value if isinstance(value, str) else None
+
+    def start_check(self, request_id: str) -> None:
+        self.session.data["check"] = request_id
+        self.session.data.pop("shown_until", None)
+
+    def forget_check(self) -> None:
+        """Nothing about the last check stays in the session."""
+        self.session.data.pop("check", None)
+        self.session.data.pop("shown_until", None)
+
+    def shown_until(self, deadline: int) -> int:
+        """When the current result leaves the screen: fixed the first time it is shown."""
+        value = self.session.data.setdefault("shown_until", deadline)
+        return int(value)
+
+    def flash(self, kind: str, text: str) -> None:
+        """A one-line notice for the next page this desk sees."""
+        self.session.data["flash"] = {"kind": kind, "text": text}
+
+    def take_flash(self) -> dict[str, str] | None:
+        flash = self.session.data.pop("flash", None)
+        return flash if isinstance(flash, dict) else None
+
+
+def _stale_form() -> PageProblem:
+    return PageProblem(
+        403,
+        "This form is out of date or did not come from this page.",
+        "Reload the page and try again.",
+    )
+
+
+def check_csrf(desk: Desk, form: Mapping[str, str]) -> None:
+    if not desk.session.csrf_ok(form.get("csrf_token") or None):
+        raise _stale_form()
+
+
+def sign_in_token(cookies: Mapping[str, str]) -> str:
+    """The double-submit token for the sign-in form: the browser's existing one, else new."""
+    current = cookies.get(SIGN_IN_COOKIE, "")
+    if len(current) == _TOKEN_LENGTH and current.replace("-", "").replace("_", "").isalnum():
+        return current
+    return secrets.token_urlsafe(32)
+
+
+def check_sign_in_token(cookies: Mapping[str, str], form: Mapping[str, Any]) -> None:
+    cookie = cookies.get(SIGN_IN_COOKIE, "")
+    sent = form.get("csrf_token")
+    if not cookie or not isinstance(sent, str) or not sent:
+        raise _stale_form()
+    if not hmac.compare_digest(cookie.encode("utf-8"), sent.encode("utf-8")):
+        raise _stale_form()
+
+
+class SignInThrottle:
+    """At most ``limit`` failed sign-ins per client within ``window`` seconds. Thread-safe;
+    remembers at most 10 000 clients (a flood forgets the oldest first)."""
+
+    def __init__(self, *, clock: Callable[[], float], limit: int, window: float) -> None:
+        self._clock = clock
+        self._limit = limit
+        self._window = window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, client: str) -> int:
+        """Seconds until ``client`` may try again; 0 when it may try now."""
+        now = self._clock()
+        with self._lock:
+            recent = self._recent(client, now)
+            if len(recent) < self._limit:
+                return 0
+            return max(1, int(recent[-self._limit] + self._window - now) + 1)
+
+    def failed(self, client: str) -> None:
+        now = self._clock()
+        with self._lock:
+            if client not in self._failures and len(self._failures) >= _MAX_TRACKED_CLIENTS:
+                for stale in [c for c in self._failures if not self._recent(c, now)]:
+                    del self._failures[stale]
+                if len(self._failures) >= _MAX_TRACKED_CLIENTS:
+                    self._failures.pop(next(iter(self._failures)))
+            self._failures[client] = [*self._recent(client, now), now]
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+
+    def _recent(self, client: str, now: float) -> list[float]:
+        return [t for t in self._failures.get(client, ()) if now - t < self._window]
