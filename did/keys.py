@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from did.encoding import (
     parse_json,
 )
 from did.errors import KeyFormatError
+from did.files import atomic_write
 
 __all__ = ["ALGORITHMS", "EDDSA", "ES256", "PrivateKey", "PublicKey"]
 
@@ -267,20 +267,7 @@ class PrivateKey:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the private JWK to ``path`` atomically, readable by the owner only (0600)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(dumps_compact(self.to_jwk()) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        return atomic_write(path, (dumps_compact(self.to_jwk()) + "\n").encode("utf-8"))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> PrivateKey:

@@ -15,7 +15,6 @@ A :class:`TrustRegistry` is an immutable snapshot. It is loaded from a JSON file
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +25,7 @@ from credentials.issuer_keys import StaticKeyResolver
 from did.document import parse_did
 from did.encoding import InvalidEncodingError, dumps_compact, parse_json
 from did.errors import DIDError
+from did.files import atomic_write
 from did.keys import PublicKey
 from verifier.errors import TrustError
 
@@ -302,16 +302,5 @@ class TrustRegistry:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write atomically (a crash never leaves half a trust file)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(dumps_compact(self.to_json()) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        data = (dumps_compact(self.to_json()) + "\n").encode("utf-8")
+        return atomic_write(path, data, mode=0o644)  # public information

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from did.encoding import (
     dumps_compact,
     parse_json,
 )
+from did.files import atomic_write
 from wallet.catalog import Catalog, CredentialSecret
 from wallet.errors import BackupError, VaultError
 from wallet.history import HistoryEntry
@@ -87,20 +87,7 @@ def write_backup(
     prefix = MAGIC + dumps_compact(header).encode("ascii") + b"\n"
     key = derive_key(passphrase, salt, kdf)
     body = AESGCM(key).encrypt(nonce, _payload(contents), prefix)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(prefix + body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write(path, prefix + body)
 
 
 def _header(raw: bytes) -> tuple[dict[str, Any], bytes, bytes]:
