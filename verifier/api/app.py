@@ -3,7 +3,8 @@
 The lifespan builds the runtime (:mod:`verifier.runtime`: database and tables, the signing key
 kept 0600 under the data directory, the SSRF-guarded fetcher — ``development`` mode alone
 allows http and loopback peers — key and status caches, trust sources), starts the webhook
-worker and the pruner, and stops and closes them on shutdown.
+worker and the pruner (expired requests, results and teller sessions), and stops and closes
+them on shutdown. The teller pages (:mod:`verifier.web`) are mounted at ``/teller``.
 """
 
 from __future__ import annotations
@@ -70,7 +71,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings, clock=now, transport=transport, resolve_host=resolve_host)
-        pruner = _Pruner(runtime.service.prune, settings.prune_interval_seconds)
+        sessions = teller.sessions
+
+        def prune() -> int:  # teller sessions end (and delete their checks) with no traffic too
+            return runtime.service.prune() + sessions.sweep()
+
+        pruner = _Pruner(prune, settings.prune_interval_seconds)
         app.state.service, app.state.webhooks = runtime.service, runtime.webhooks
         if start_workers:
             runtime.webhooks.start()
@@ -80,6 +86,7 @@ def create_app(
         finally:
             if start_workers:
                 pruner.stop()
+            sessions.drop_all()  # signed-in desks end with the process, and so do their checks
             runtime.close()
 
     app = FastAPI(
@@ -92,7 +99,7 @@ def create_app(
     errors.install(app)
     for router in (rp.router, oid4vp.router, trust.router):
         app.include_router(router)
-    install_teller_pages(app, settings, clock=now)
+    teller = install_teller_pages(app, settings, clock=now)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:

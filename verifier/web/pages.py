@@ -277,14 +277,14 @@ def _install_error_pages(app: FastAPI, pages: TellerPages) -> None:
 
 def install_teller_pages(
     app: FastAPI, settings: VerifierSettings, *, clock: Callable[[], int]
-) -> None:
+) -> TellerPages:
     """Add the teller pages to the verifier app (call after the API's error handlers)."""
     from verifier.web import routes
 
-    app.state.teller_pages = TellerPages(
-        settings, clock=clock, service=lambda: getattr(app.state, "service", None)
-    )
+    pages = TellerPages(settings, clock=clock, service=lambda: getattr(app.state, "service", None))
+    app.state.teller_pages = pages
     app.include_router(routes.router)
     mount_common_static(app)
     app.mount(STATIC_URL, StaticFiles(directory=str(_HERE / "static")), name="verifier-static")
-    _install_error_pages(app, app.state.teller_pages)
+    _install_error_pages(app, pages)
+    return pages

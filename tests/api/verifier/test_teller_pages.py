@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from tests.api.verifier.conftest import (
 from tests.support.fake_issuer import FakeIssuer
 from tests.support.fake_wallet import FakeWallet, parse_openid4vp_uri
 from verifier.api.app import create_app
+from verifier.errors import RequestError
 from verifier.settings import VerifierSettings
 from verifier.templates import load_templates
 from verifier.web.views import claim_rows, display_zone, format_time
@@ -673,3 +675,28 @@ def test_settings_refuse_an_unknown_time_zone(tmp_path: Path, issuer: FakeIssuer
         make_settings(tmp_path, issuer, timezone="Mars/Olympus_Mons")
     with pytest.raises(ValidationError):
         make_settings(tmp_path, issuer, teller_result_seconds=0)
+
+
+def test_idle_sessions_end_without_traffic_and_at_shutdown(
+    settings: VerifierSettings, clock: Clock, transport: httpx.MockTransport
+) -> None:
+    settings = settings.model_copy(update={"prune_interval_seconds": 0.02})
+    app = create_app(settings, clock=clock, transport=transport)  # with the pruner running
+    with TestClient(app, base_url=PUBLIC_URL, follow_redirects=False) as client:
+        key, _ = app.state.service.create_api_key("Counter 5")
+        key_id = key.split("_")[1]
+        start(client, key, "kyc-basic")
+        idle = session_data(client)["check"]
+        clock.now += 15 * 60 + 1  # nobody touches the page again
+        for _ in range(200):
+            if not app.state.teller_pages.sessions.snapshot():
+                break
+            time.sleep(0.01)
+        with pytest.raises(RequestError):
+            app.state.service.request_view(key_id, idle)
+        client.cookies.clear()
+        start(client, key, "age-over-18")
+        running = session_data(client)["check"]
+    again = create_app(settings, clock=clock, transport=transport, start_workers=False)
+    with TestClient(again, base_url=PUBLIC_URL), pytest.raises(RequestError):
+        again.state.service.request_view(key_id, running)  # gone with the stopped service
