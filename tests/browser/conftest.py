@@ -25,8 +25,10 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[object]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in this
+    # thread while it is open, which breaks later non-browser tests that call asyncio.run().
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
