@@ -15,15 +15,12 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
 
 from drukid.common.sessions import Session
+from drukid.common.signin import SignInThrottle, form_token, form_token_ok
 from issuer.errors import ForbiddenError
 from issuer.operator import PERMISSIONS, Actor
 from issuer.web.forms import Form
@@ -45,8 +42,6 @@ SESSION_COOKIE = "drukid_operator"
 SIGN_IN_COOKIE = "drukid_operator_sign_in"
 MAX_FAILED_SIGN_INS = 5
 SIGN_IN_WINDOW = 60
-_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
-_MAX_TRACKED_CLIENTS = 10_000
 
 
 class SignInRequired(Exception):
@@ -91,16 +86,11 @@ def check_csrf(visit: Visit, form: Form) -> None:
 
 def sign_in_token(request: Request) -> str:
     """The double-submit token for the sign-in form: the browser's existing one, else new."""
-    current = request.cookies.get(SIGN_IN_COOKIE, "")
-    if len(current) == _TOKEN_LENGTH and current.replace("-", "").replace("_", "").isalnum():
-        return current
-    return secrets.token_urlsafe(32)
+    return form_token(request.cookies, SIGN_IN_COOKIE)
 
 
 def check_sign_in_token(request: Request, form: Form) -> None:
-    cookie = request.cookies.get(SIGN_IN_COOKIE, "")
-    sent = form.get("csrf_token")
-    if not cookie or not sent or not hmac.compare_digest(cookie.encode(), sent.encode()):
+    if not form_token_ok(request.cookies, SIGN_IN_COOKIE, form.get("csrf_token")):
         raise _stale_form()
 
 
@@ -109,50 +99,3 @@ def _stale_form() -> ForbiddenError:
         "this form is out of date or did not come from this page; reload the page and try again",
         code="csrf_failed",
     )
-
-
-class SignInThrottle:
-    """At most ``limit`` failed sign-ins per client within ``window`` seconds."""
-
-    def __init__(
-        self,
-        *,
-        clock: Callable[[], float],
-        limit: int = MAX_FAILED_SIGN_INS,
-        window: float = SIGN_IN_WINDOW,
-    ) -> None:
-        self._clock = clock
-        self._limit = limit
-        self._window = window
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, client: str) -> int:
-        """Seconds until ``client`` may try again; 0 when it may try now."""
-        now = self._clock()
-        with self._lock:
-            recent = self._recent(client, now)
-            if len(recent) < self._limit:
-                return 0
-            return max(1, int(recent[-self._limit] + self._window - now) + 1)
-
-    def failed(self, client: str) -> None:
-        now = self._clock()
-        with self._lock:
-            if client not in self._failures and len(self._failures) >= _MAX_TRACKED_CLIENTS:
-                self._forget_stale(now)
-                if len(self._failures) >= _MAX_TRACKED_CLIENTS:  # a flood: drop the oldest
-                    self._failures.pop(next(iter(self._failures)))
-            self._failures.setdefault(client, []).append(now)
-            self._failures[client] = self._recent(client, now)
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
-
-    def _recent(self, client: str, now: float) -> list[float]:
-        return [t for t in self._failures.get(client, ()) if now - t < self._window]
-
-    def _forget_stale(self, now: float) -> None:
-        for client in [c for c in self._failures if not self._recent(c, now)]:
-            del self._failures[client]

@@ -30,7 +30,14 @@ from issuer.errors import IssuerError, UnauthorizedError
 from issuer.operator import Operator
 from issuer.settings import IssuerSettings
 from issuer.web import views
-from issuer.web.auth import SESSION_COOKIE, SignInRequired, SignInThrottle, Visit
+from issuer.web.auth import (
+    MAX_FAILED_SIGN_INS,
+    SESSION_COOKIE,
+    SIGN_IN_WINDOW,
+    SignInRequired,
+    SignInThrottle,
+    Visit,
+)
 
 __all__ = [
     "NO_STORE",
@@ -86,7 +93,9 @@ class OperatorPages:
         self.clock = clock
         self.secure_cookies = settings.public_url.startswith("https://")
         self.sessions = SessionStore(idle_seconds=settings.operator_session_idle, clock=clock)
-        self.throttle = SignInThrottle(clock=clock)
+        self.throttle = SignInThrottle(
+            clock=clock, limit=MAX_FAILED_SIGN_INS, window=SIGN_IN_WINDOW
+        )
         self.templates = create_templates(
             _HERE / "templates",
             service_name=settings.name,

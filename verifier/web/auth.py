@@ -17,14 +17,12 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from drukid.common.sessions import Session
+from drukid.common.signin import SignInThrottle, form_token, form_token_ok
 from verifier.web.problems import PageProblem
 
 __all__ = [
@@ -39,8 +37,6 @@ __all__ = [
 
 SESSION_COOKIE = "drukid_teller"
 SIGN_IN_COOKIE = "drukid_teller_sign_in"
-_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
-_MAX_TRACKED_CLIENTS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,54 +95,9 @@ def check_csrf(desk: Desk, form: Mapping[str, str]) -> None:
 
 def sign_in_token(cookies: Mapping[str, str]) -> str:
     """The double-submit token for the sign-in form: the browser's existing one, else new."""
-    current = cookies.get(SIGN_IN_COOKIE, "")
-    if len(current) == _TOKEN_LENGTH and current.replace("-", "").replace("_", "").isalnum():
-        return current
-    return secrets.token_urlsafe(32)
+    return form_token(cookies, SIGN_IN_COOKIE)
 
 
 def check_sign_in_token(cookies: Mapping[str, str], form: Mapping[str, Any]) -> None:
-    cookie = cookies.get(SIGN_IN_COOKIE, "")
-    sent = form.get("csrf_token")
-    if not cookie or not isinstance(sent, str) or not sent:
+    if not form_token_ok(cookies, SIGN_IN_COOKIE, form.get("csrf_token")):
         raise _stale_form()
-    if not hmac.compare_digest(cookie.encode("utf-8"), sent.encode("utf-8")):
-        raise _stale_form()
-
-
-class SignInThrottle:
-    """At most ``limit`` failed sign-ins per client within ``window`` seconds. Thread-safe;
-    remembers at most 10 000 clients (a flood forgets the oldest first)."""
-
-    def __init__(self, *, clock: Callable[[], float], limit: int, window: float) -> None:
-        self._clock = clock
-        self._limit = limit
-        self._window = window
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, client: str) -> int:
-        """Seconds until ``client`` may try again; 0 when it may try now."""
-        now = self._clock()
-        with self._lock:
-            recent = self._recent(client, now)
-            if len(recent) < self._limit:
-                return 0
-            return max(1, int(recent[-self._limit] + self._window - now) + 1)
-
-    def failed(self, client: str) -> None:
-        now = self._clock()
-        with self._lock:
-            if client not in self._failures and len(self._failures) >= _MAX_TRACKED_CLIENTS:
-                for stale in [c for c in self._failures if not self._recent(c, now)]:
-                    del self._failures[stale]
-                if len(self._failures) >= _MAX_TRACKED_CLIENTS:
-                    self._failures.pop(next(iter(self._failures)))
-            self._failures[client] = [*self._recent(client, now), now]
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
-
-    def _recent(self, client: str, now: float) -> list[float]:
-        return [t for t in self._failures.get(client, ()) if now - t < self._window]

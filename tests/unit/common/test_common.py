@@ -213,3 +213,33 @@ def test_body_cap_and_security_headers() -> None:
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         assert page.headers["cache-control"] == "max-age=60"  # a route's own choice wins
         assert client.get("/ours").headers["cache-control"] == "no-store"
+
+
+def test_sign_in_throttle_window_and_reset() -> None:
+    from drukid.common.signin import SignInThrottle
+
+    now = [0.0]
+    throttle = SignInThrottle(clock=lambda: now[0], limit=3, window=60)
+    for _ in range(3):
+        assert throttle.retry_after("10.0.0.1") == 0
+        throttle.failed("10.0.0.1")
+    assert throttle.retry_after("10.0.0.1") == 61
+    assert throttle.retry_after("10.0.0.2") == 0  # per client
+    now[0] = 61
+    assert throttle.retry_after("10.0.0.1") == 0  # the window slid past
+    throttle.failed("10.0.0.1")
+    throttle.succeeded("10.0.0.1")
+    assert throttle.retry_after("10.0.0.1") == 0
+
+
+def test_sign_in_form_token_is_double_submitted() -> None:
+    from drukid.common.signin import form_token, form_token_ok
+
+    fresh = form_token({}, "c")
+    assert len(fresh) == 43
+    assert form_token({"c": fresh}, "c") == fresh  # the browser keeps its token
+    assert form_token({"c": "short"}, "c") != "short"
+    assert form_token_ok({"c": fresh}, "c", fresh)
+    assert not form_token_ok({"c": fresh}, "c", fresh[:-1] + "x")
+    assert not form_token_ok({}, "c", fresh)
+    assert not form_token_ok({"c": fresh}, "c", None)
