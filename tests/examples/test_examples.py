@@ -156,9 +156,17 @@ class Bank:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
-    started = start_stack(
-        tmp_path_factory.mktemp("stack"), ports=(free_port(), free_port(), free_port())
-    )
+    # A port free a moment ago may be taken before uvicorn binds it (another test run, or any
+    # outgoing connection's ephemeral port): start again on other ports, up to three times.
+    for attempt in range(3):
+        try:
+            started = start_stack(
+                tmp_path_factory.mktemp("stack"), ports=(free_port(), free_port(), free_port())
+            )
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
     yield started
     started.stop()
 
