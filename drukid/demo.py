@@ -380,12 +380,14 @@ def demo_command(
 def _serve_until_interrupted(stack: DemoStack, console: Console) -> None:
     console.print()
     console.print("The services keep running. Open the pages in a browser:")
-    console.print(f"  agency operator: {stack.issuer_url}/operator   (API key: {stack.issuer_key})")
-    console.print(
-        f"  bank teller:     {stack.verifier_url}/teller   (API key: {stack.verifier_key})"
-    )
+    lines = [
+        f"  agency operator: {stack.issuer_url}/operator   (API key: {stack.issuer_key})",
+        f"  bank teller:     {stack.verifier_url}/teller   (API key: {stack.verifier_key})",
+    ]
     if stack.wallet_url:
-        console.print(f"  citizen wallet:  {stack.wallet_url}   (passphrase: {stack.passphrase})")
+        lines.append(f"  citizen wallet:  {stack.wallet_url}   (passphrase: {stack.passphrase})")
+    for line in lines:  # never wrapped: the keys must stay copyable
+        console.print(line, soft_wrap=True, highlight=False)
     console.print("Press Ctrl-C to stop.")
     with contextlib.suppress(KeyboardInterrupt):
         while True:
