@@ -80,7 +80,12 @@ class _Walker:
         for name, value in node.items():
             if name == SD_KEY or (name == SD_ALG and depth == 0):
                 continue
-            out[name] = self.walk(value, (*path, name), depth + 1)
+            # Leaves need no walk (nor a path tuple): the common case, kept cheap.
+            out[name] = (
+                self.walk(value, (*path, name), depth + 1)
+                if isinstance(value, dict | list)
+                else value
+            )
         digests = node.get(SD_KEY)
         if digests is None:
             return out
@@ -121,8 +126,10 @@ class _Walker:
                 child_path = (*path, len(out))
                 self.paths[child_path] = disclosure
                 out.append(self.walk(disclosure.value, child_path, depth + 1))
-            else:
+            elif isinstance(element, dict | list):
                 out.append(self.walk(element, (*path, len(out)), depth + 1))
+            else:
+                out.append(element)
         return out
 
 
