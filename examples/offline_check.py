@@ -42,7 +42,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         required=True,
         help="a file holding the presentation (SD-JWT with key binding, '<jwt>~...~<kb-jwt>')",
     )
-    parser.add_argument("--nonce", required=True, help="the nonce of the request it answers")
+    parser.add_argument(
+        "--nonce",
+        required=True,
+        help="the nonce of the request it answers (write --nonce=N when N starts with '-')",
+    )
     parser.add_argument(
         "--aud", required=True, help="this verifier's client_id (the holder proof's audience)"
     )

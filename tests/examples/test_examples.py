@@ -483,8 +483,7 @@ class Offline:
             str(self.authority_public),
             "--presentation",
             str(presentation),
-            "--nonce",
-            self.nonce[presentation],
+            f"--nonce={self.nonce[presentation]}",  # a nonce may start with "-"
             "--aud",
             self.aud,
         ]
