@@ -138,11 +138,12 @@ def main(argv: list[str] | None = None) -> int:
                 if args.out:
                     # The issuer draws the QR code of the link itself (a public endpoint).
                     png = request(client, "GET", offer["credential_offer_uri"] + "/qr.png")
-                    png.raise_for_status()
+                    if png.status_code != 200:
+                        raise Fatal(f"the issuer sent no QR code: {reason(png)}")
                     path = args.out / f"{offer['offer_ref']}.png"
                     save_private(path, png.content)
                     print(f"  QR:    {path}")
-    except (Fatal, httpx.HTTPStatusError, OSError) as exc:
+    except (Fatal, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         print(f"Summary: {made} offer(s) created before the error, {refused} refused.")
         return 2
