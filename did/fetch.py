@@ -9,9 +9,10 @@ Rules (STANDARDS.md "Fetching rules"; OWASP SSRF Prevention Cheat Sheet):
   unspecified, documentation and reserved ranges (IANA special-purpose registries, RFC 6890),
   and IPv6 forms embedding such an IPv4 address (mapped, NAT64, 6to4).
 * Checked **after DNS resolution, for every address and on every redirect hop**, and the socket
-  is connected to the address that was checked: :class:`_GuardedBackend` is the httpcore network
-  backend, so a DNS answer that changes between check and connect (rebinding) cannot redirect
-  us. TLS still verifies the certificate against the host name (httpcore passes it as SNI).
+  is connected to the address that was checked: :mod:`did._netguard` supplies the httpcore
+  network backend, so a DNS answer that changes between check and connect (rebinding) cannot
+  redirect us. TLS still verifies the certificate against the host name (httpcore passes it as
+  SNI).
 * Redirects are followed here, at most ``max_redirects``, re-checking scheme and address each hop
   and dropping ``Authorization``/``Cookie`` when the origin changes.
 * Time: per-operation timeouts and a total deadline. Size: the body is streamed and reading
@@ -25,18 +26,26 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-import socket
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 import httpcore
 import httpx
 
+from did._netguard import (
+    GuardedTransport,
+    IPAddress,
+    ResolveHost,
+    checked_addresses,
+    fail,
+    is_blocked_address,
+    system_resolve,
+)
 from did.encoding import InvalidEncodingError, dumps_compact, parse_json
 from did.errors import FetchError
 
@@ -44,45 +53,10 @@ __all__ = ["FetchPolicy", "FetchResponse", "Fetcher", "is_blocked_address"]
 
 log = logging.getLogger(__name__)
 
-ResolveHost = Callable[[str, int], list[str]]
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-_BLOCKED_NETWORKS = tuple(
-    ipaddress.ip_network(net)
-    for net in (
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
-        "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "::/96", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
-        "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-    )
-)  # fmt: skip
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CROSS_ORIGIN_DROP = ("authorization", "cookie", "proxy-authorization")
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
-
-
-def is_blocked_address(address: str | IPAddress) -> bool:
-    """True when ``address`` is not a public unicast address (see the module docstring)."""
-    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-    if isinstance(ip, ipaddress.IPv6Address):
-        # An IPv6 address that carries an IPv4 one reaches that IPv4 host: judge that host.
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            return is_blocked_address(embedded)
-    return any(ip in net for net in _BLOCKED_NETWORKS) or not ip.is_global
-
-
-def _system_resolve(host: str, port: int) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve host {host!r}", code="fetch_failed") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,111 +94,8 @@ class FetchResponse:
             ) from exc
 
 
-class _GuardedBackend(httpcore.NetworkBackend):
-    """Resolves, checks every address, then connects to a checked address (DNS pinning)."""
-
-    def __init__(self, policy: FetchPolicy, resolve_host: ResolveHost) -> None:
-        self._inner = httpcore.SyncBackend()
-        self._policy = policy
-        self._resolve = resolve_host
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        addresses = _checked_addresses(host, port, self._resolve, self._policy)
-        error: Exception = FetchError(f"{host} has no address", code="fetch_failed")
-        for address in addresses:
-            try:
-                return self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options=socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc  # try the next checked address, as browsers do
-        raise error
-
-
-def _checked_addresses(
-    host: str, port: int, resolve: ResolveHost, policy: FetchPolicy
-) -> list[str]:
-    addresses = resolve(host, port)
-    if not addresses:
-        raise _fail(f"{host} did not resolve to any address", "fetch_failed", host)
-    # One bad answer refuses the host: trying only the "good" addresses would let a rebinding
-    # DNS server choose which one we use.
-    if not policy.allow_private and any(map(_blocked, addresses)):
-        raise _fail(f"{host} resolves to a private or local address", "fetch_blocked_address", host)
-    return addresses
-
-
-def _blocked(address: str) -> bool:
-    try:
-        return is_blocked_address(address)
-    except ValueError:
-        return True  # whatever it is, it is not a public IP address
-
-
-class _Stream(httpx.SyncByteStream):
-    def __init__(self, stream: Iterable[bytes]) -> None:
-        self._stream = stream
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._stream
-
-    def close(self) -> None:
-        close = getattr(self._stream, "close", None)
-        if close is not None:
-            close()
-
-
-class _GuardedTransport(httpx.BaseTransport):
-    """An httpx transport over an httpcore pool that uses :class:`_GuardedBackend`."""
-
-    def __init__(self, policy: FetchPolicy, resolve_host: ResolveHost) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=20,
-            max_keepalive_connections=10,
-            keepalive_expiry=30.0,
-            network_backend=_GuardedBackend(policy, resolve_host),
-        )
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        core = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=cast(Iterable[bytes], request.stream),
-            extensions=request.extensions,
-        )
-        response = self._pool.handle_request(core)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_Stream(cast(Iterable[bytes], response.stream)),
-            extensions=response.extensions,
-        )
-
-    def close(self) -> None:
-        self._pool.close()
-
-
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port
-
-
-def _fail(message: str, code: str, host: str, status: int | None = None) -> FetchError:
-    log.info("fetch failed: host=%s code=%s", host, code)
-    return FetchError(message, code=code, status=status)
 
 
 @contextmanager
@@ -233,7 +104,7 @@ def _errors(host: str) -> Iterator[None]:
     try:
         yield
     except (httpx.TimeoutException, httpcore.TimeoutException, TimeoutError) as exc:
-        raise _fail(f"{host} did not answer in time", "fetch_timeout", host) from exc
+        raise fail(f"{host} did not answer in time", "fetch_timeout", host) from exc
     except (
         httpx.TransportError,
         httpcore.NetworkError,
@@ -242,7 +113,7 @@ def _errors(host: str) -> Iterator[None]:
         zlib.error,
     ) as exc:
         message = f"could not fetch from {host}: {type(exc).__name__}"
-        raise _fail(message, "fetch_failed", host) from exc
+        raise fail(message, "fetch_failed", host) from exc
 
 
 class Fetcher:
@@ -266,7 +137,9 @@ class Fetcher:
         self.policy = policy
         self._clock = clock
         self._simulated_dns = resolve_host if transport is not None else None
-        self._transport = transport or _GuardedTransport(policy, resolve_host or _system_resolve)
+        self._transport = transport or GuardedTransport(
+            resolve_host or system_resolve, allow_private=policy.allow_private
+        )
 
     def __enter__(self) -> Fetcher:
         return self
@@ -319,12 +192,12 @@ class Fetcher:
         try:
             url = httpx.URL(raw)
         except (httpx.InvalidURL, TypeError) as exc:
-            raise _fail("not a valid URL", "fetch_invalid_url", "-") from exc
+            raise fail("not a valid URL", "fetch_invalid_url", "-") from exc
         host = url.host
         if url.scheme == "http" and not self.policy.allow_http:
-            raise _fail(f"{host} must be fetched over https://", "fetch_insecure_scheme", host)
+            raise fail(f"{host} must be fetched over https://", "fetch_insecure_scheme", host)
         if url.scheme not in ("https", "http") or not host or url.userinfo:
-            raise _fail(
+            raise fail(
                 "only http(s) URLs with a host and no user:password", "fetch_invalid_url", host
             )
         name = url.raw_host.decode("ascii").rstrip(".").lower()
@@ -336,17 +209,19 @@ class Fetcher:
         if literal is None and (
             not _HOST_NAME.fullmatch(name) or last.isdigit() or last.startswith("0x")
         ):
-            raise _fail(f"{host!r} is not a valid host name", "fetch_invalid_url", host)
+            raise fail(f"{host!r} is not a valid host name", "fetch_invalid_url", host)
         if self.policy.allow_private:
             return url
         # RFC 6761 §6.3: localhost names always mean the loopback interface.
         if literal is None and (name == "localhost" or name.endswith(".localhost")):
-            raise _fail(f"{host} is a local address", "fetch_blocked_address", host)
+            raise fail(f"{host} is a local address", "fetch_blocked_address", host)
         if literal is not None and is_blocked_address(literal):
-            raise _fail(f"{host} is a private or local address", "fetch_blocked_address", host)
+            raise fail(f"{host} is a private or local address", "fetch_blocked_address", host)
         if literal is None and self._simulated_dns is not None:
             port = url.port or (443 if url.scheme == "https" else 80)
-            _checked_addresses(host, port, self._simulated_dns, self.policy)
+            checked_addresses(
+                host, port, self._simulated_dns, allow_private=self.policy.allow_private
+            )
         return url
 
     def _send(
@@ -372,13 +247,13 @@ class Fetcher:
                     return self._finish(current, response, deadline, require_2xx)
                 if not follow_redirects:
                     message = f"{current.host} redirects, and redirects are not followed here"
-                    raise _fail(message, "fetch_redirect_refused", current.host, status)
+                    raise fail(message, "fetch_redirect_refused", current.host, status)
                 if hop == self.policy.max_redirects:
                     break
                 try:
                     target = self._check_url(current.join(location))
                 except httpx.InvalidURL as exc:
-                    raise _fail("bad redirect URL", "fetch_invalid_url", current.host) from exc
+                    raise fail("bad redirect URL", "fetch_invalid_url", current.host) from exc
                 if status == 303 or (status in (301, 302) and method == "POST"):
                     method, body = "GET", None  # RFC 9110 §15.4.3-4, as browsers do
                     headers.pop("Content-Type", None)
@@ -390,12 +265,12 @@ class Fetcher:
             finally:
                 response.close()
         limit = self.policy.max_redirects
-        raise _fail(f"more than {limit} redirects", "fetch_too_many_redirects", current.host)
+        raise fail(f"more than {limit} redirects", "fetch_too_many_redirects", current.host)
 
     def _remaining(self, deadline: float, host: str) -> float:
         remaining = deadline - self._clock()
         if remaining <= 0:
-            raise _fail(f"{host} took longer than {self.policy.timeout} s", "fetch_timeout", host)
+            raise fail(f"{host} took longer than {self.policy.timeout} s", "fetch_timeout", host)
         return min(remaining, self.policy.timeout)
 
     def _open(
@@ -418,7 +293,7 @@ class Fetcher:
     ) -> FetchResponse:
         status = response.status_code
         if require_2xx and not 200 <= status < 300:
-            raise _fail(f"{url.host} answered HTTP {status}", "fetch_http_status", url.host, status)
+            raise fail(f"{url.host} answered HTTP {status}", "fetch_http_status", url.host, status)
         with _errors(url.host):
             content = self._read(url.host, response, deadline)
         return FetchResponse(str(url), status, response.headers, content)
@@ -427,7 +302,7 @@ class Fetcher:
         limit = self.policy.max_bytes
 
         def too_large() -> FetchError:
-            return _fail(f"{host} sent more than {limit} bytes", "fetch_too_large", host)
+            return fail(f"{host} sent more than {limit} bytes", "fetch_too_large", host)
 
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -438,7 +313,7 @@ class Fetcher:
             return response.content
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding != "identity" and encoding not in _DECODERS:
-            raise _fail(f"{host} used content-encoding {encoding!r}", "fetch_failed", host)
+            raise fail(f"{host} used content-encoding {encoding!r}", "fetch_failed", host)
         decoder = zlib.decompressobj(_DECODERS[encoding]) if encoding in _DECODERS else None
         body = bytearray()
         for chunk in response.iter_raw():
@@ -452,5 +327,5 @@ class Fetcher:
             if len(body) > limit:
                 raise too_large()
         if decoder is not None and not decoder.eof:
-            raise _fail(f"{host} sent a truncated compressed body", "fetch_failed", host)
+            raise fail(f"{host} sent a truncated compressed body", "fetch_failed", host)
         return bytes(body)
