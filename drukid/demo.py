@@ -67,6 +67,7 @@ class DemoStack:
     issuer_key: str
     verifier_key: str
     wallet_path: Path
+    verifier_webhook_secret: str = ""
     passphrase: str = DEMO_PASSPHRASE
     servers: list[ServerThread] = field(default_factory=list)
 
@@ -139,7 +140,9 @@ def start_stack(data_dir: Path, *, ports: tuple[int, ...] = DEMO_PORTS) -> DemoS
         stack.issuer_key = issuer_app.state.operator.create_api_key(
             local_actor(), role="admin", label="demo registry system"
         ).token
-        stack.verifier_key, _ = verifier_app.state.service.create_api_key(BANK_NAME)
+        stack.verifier_key, stack.verifier_webhook_secret = (
+            verifier_app.state.service.create_api_key(BANK_NAME)
+        )
     except BaseException:
         stack.stop()
         raise
@@ -383,6 +386,7 @@ def _serve_until_interrupted(stack: DemoStack, console: Console) -> None:
     lines = [
         f"  agency operator: {stack.issuer_url}/operator   (API key: {stack.issuer_key})",
         f"  bank teller:     {stack.verifier_url}/teller   (API key: {stack.verifier_key})",
+        f"  bank webhooks are signed with: {stack.verifier_webhook_secret}",
     ]
     if stack.wallet_url:
         lines.append(f"  citizen wallet:  {stack.wallet_url}   (passphrase: {stack.passphrase})")

@@ -21,7 +21,7 @@ from verifier.status import StatusChecker, StatusOutcome
 from verifier.trust import TrustedIssuer, TrustRegistry
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.verify import Check, VerificationResult, verify_presentation
-from verifier.webhooks import SIGNATURE_HEADER, sign_webhook, verify_webhook_signature
+from verifier.webhook_signature import SIGNATURE_HEADER, sign_webhook, verify_webhook_signature
 
 __all__ = [
     "SIGNATURE_HEADER",

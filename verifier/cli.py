@@ -217,6 +217,9 @@ def verify(
         _fail("file_unreadable", f"cannot read {file}: {exc.strerror}")
     try:
         registry = _file_trust(trust, bundle, authority_key)
+    except VerificationError as exc:  # a setup problem (no or bad trust data), not a verdict
+        _fail(exc.code, exc.message)
+    try:
         policy = Policy(status_policy="accept_unknown" if accept_unknown_status else "reject")
         fetcher = _fetcher(development) if online else None
         try:

@@ -1,10 +1,7 @@
 """Signed webhooks: tell the relying party's server when a result has arrived.
 
 * Body: JSON ``{"event": "presentation.completed", "request_id", "status", ...}``.
-* Header ``Drukid-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`` over
-  the *exact* bytes sent, with the relying party's own webhook secret. Receivers recompute it,
-  compare in constant time and refuse timestamps older than a few minutes (replay)
-  (:func:`verify_webhook_signature` does all three).
+* Signed with ``Drukid-Signature`` (:mod:`verifier.webhook_signature`, which receivers use).
 * Delivery runs in a background thread, never in the response endpoint: the wallet's answer is
   never delayed by a slow bank server. Failures are retried with exponential backoff and
   jitter (``backoff * 2^(attempt-1)``, at most an hour) up to ``max_attempts``.
@@ -14,8 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import random
 import threading
@@ -27,47 +22,14 @@ from sqlmodel import Session
 from did.encoding import parse_json
 from did.errors import DIDError
 from did.fetch import Fetcher
-from verifier.errors import VerificationError
 from verifier.storage import repos
+from verifier.webhook_signature import SIGNATURE_HEADER, sign_webhook
 
-__all__ = [
-    "SIGNATURE_HEADER",
-    "WebhookDispatcher",
-    "sign_webhook",
-    "verify_webhook_signature",
-]
+__all__ = ["WebhookDispatcher"]
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "Drukid-Signature"
 MAX_BACKOFF = 3600
-DEFAULT_TOLERANCE = 300
-
-
-def _mac(secret: str, timestamp: int, body: bytes) -> str:
-    message = str(timestamp).encode("ascii") + b"." + body
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
-
-
-def sign_webhook(body: bytes, secret: str, *, timestamp: int) -> str:
-    """The ``Drukid-Signature`` header value for ``body``."""
-    return f"t={timestamp},v1={_mac(secret, timestamp, body)}"
-
-
-def verify_webhook_signature(
-    body: bytes, header: str, secret: str, *, now: int, tolerance: int = DEFAULT_TOLERANCE
-) -> None:
-    """For receivers: raise :class:`VerificationError` (``webhook_signature_invalid``) unless
-    ``header`` signs ``body`` with ``secret`` within ``tolerance`` seconds of ``now``."""
-    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-    timestamp = fields.get("t", "")
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance:
-        raise VerificationError("webhook timestamp missing or too old", code="webhook_stale")
-    expected = _mac(secret, int(timestamp), body)
-    if not hmac.compare_digest(expected, fields.get("v1", "")):
-        raise VerificationError(
-            "webhook signature does not match", code="webhook_signature_invalid"
-        )
 
 
 class WebhookDispatcher:

@@ -16,7 +16,7 @@ from tests.support.fake_issuer import FakeIssuer
 from tests.support.fake_wallet import FakeWallet, parse_openid4vp_uri
 from tests.support.servers import free_port, serve_app
 from verifier.api.app import create_app
-from verifier.webhooks import SIGNATURE_HEADER, verify_webhook_signature
+from verifier.webhook_signature import SIGNATURE_HEADER, verify_webhook_signature
 
 pytestmark = pytest.mark.network
 

@@ -21,7 +21,7 @@ from tests.api.verifier.conftest import (
 from tests.support.fake_issuer import FakeIssuer
 from verifier.api.app import create_app
 from verifier.errors import VerificationError
-from verifier.webhooks import SIGNATURE_HEADER, sign_webhook, verify_webhook_signature
+from verifier.webhook_signature import SIGNATURE_HEADER, sign_webhook, verify_webhook_signature
 
 HOOK = "https://hooks.bank.example.bt/drukid"
 
