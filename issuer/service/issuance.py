@@ -1,0 +1,220 @@
+"""The OpenID4VCI credential endpoint (§8: verify the key proofs, then sign one SD-JWT VC per
+proof key, each with its own status list entry) and notification endpoint (§11: the wallet's
+event for the credentials of one access token).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from credentials.sd_jwt_vc import issue_sd_jwt_vc
+from did.keys import PublicKey
+from issuer.claims import build_claims, present_sd_paths
+from issuer.errors import (
+    CredentialRequestDeniedError,
+    InsufficientScopeError,
+    InvalidNonceError,
+    InvalidNotificationIdError,
+    InvalidTokenError,
+    NotFoundError,
+    TemporarilyUnavailableError,
+    UnknownCredentialConfigurationError,
+)
+from issuer.oid4vci.credential import credential_response, parse_credential_request
+from issuer.oid4vci.notification import parse_notification_request
+from issuer.oid4vci.offer import lookup_hash, new_secret
+from issuer.oid4vci.proof import verify_proofs
+from issuer.service.base import DAY
+from issuer.service.status_lists import StatusListHosting
+from issuer.storage.models import AccessTokenRow, CredentialRow
+from issuer.storage.repos import Credentials, Nonces, Tokens
+from issuer.types import CredentialType
+
+__all__ = ["CredentialIssuance"]
+
+log = logging.getLogger(__name__)
+
+_ALLOCATION_RETRIES = 8
+
+
+class CredentialIssuance(StatusListHosting):
+    """The credential and notification endpoints; status list entries come from the parent."""
+
+    # --- credential endpoint ------------------------------------------------------------
+
+    def _access(self, s: Session, access_token: str | None, now: int) -> AccessTokenRow:
+        if not access_token:
+            raise InvalidTokenError(
+                "send the access token from the token endpoint as 'Authorization: Bearer ...'",
+                code="missing_token",
+            )
+        row = Tokens(s).get(lookup_hash(access_token))
+        if row is None:
+            raise InvalidTokenError("the access token is not valid", code="unknown_token")
+        if row.expires_at <= now:
+            raise InvalidTokenError(
+                "the access token has expired; start again from the offer", code="token_expired"
+            )
+        return row
+
+    def issue_credentials(self, access_token: str | None, body: Any) -> dict[str, Any]:
+        """OpenID4VCI §8: verify the key proofs, then sign one credential per proof key."""
+        now = self.clock()
+        with self.session() as s:
+            token = self._access(s, access_token, now)
+            try:
+                records = self.records_for(s, token.subject_kind, token.subject_id)
+            except NotFoundError as exc:
+                missing: NotFoundError | None = exc
+            else:
+                missing = None
+        request = parse_credential_request(body, batch_size=self.settings.batch_size)
+        if request.configuration_id not in self.types:
+            raise UnknownCredentialConfigurationError(
+                f"this issuer has no credential configuration {request.configuration_id!r}"
+            )
+        if request.configuration_id != token.type_id:
+            raise InsufficientScopeError(
+                f"this access token is for {token.type_id}, not {request.configuration_id}"
+            )
+        proofs = verify_proofs(
+            request.proofs,
+            audience=self.issuer_url,
+            now=now,
+            algorithms=self.proof_algorithms,
+            max_age=self.settings.proof_max_age,
+            leeway=self.settings.clock_leeway,
+            resolve_kid=self.resolve_kid,
+        )
+        ctype = self.types[token.type_id]
+        if missing is not None:
+            raise CredentialRequestDeniedError(
+                f"the agency can no longer issue this credential: {missing.message}",
+                code="record_missing",
+            ) from missing
+        claims = build_claims(
+            ctype,
+            today=datetime.fromtimestamp(now, UTC).date(),
+            person=records.person,
+            business=records.business,
+            owner=records.owner,
+        )
+        sd_paths = present_sd_paths(ctype, claims)
+        expires_at = self.expiry_for(ctype, claims, now)
+        holder_keys = [proof.key for proof in proofs]
+        nonce_hash = lookup_hash(proofs[0].nonce)
+        for _attempt in range(_ALLOCATION_RETRIES):
+            try:
+                issued, notification_id = self._issue_once(
+                    token, ctype, claims, sd_paths, holder_keys, nonce_hash, now, expires_at
+                )
+            except IntegrityError:
+                # A status index drawn at the same instant by another request hit the unique
+                # constraint: nothing was committed, the nonce is still unused, so the whole
+                # unit of work runs again with fresh draws.
+                log.info("status index clash; retrying issuance")
+                continue
+            return credential_response(issued, notification_id=notification_id)
+        raise TemporarilyUnavailableError("the issuer is busy; try again in a moment")
+
+    def _issue_once(
+        self,
+        token: AccessTokenRow,
+        ctype: CredentialType,
+        claims: dict[str, Any],
+        sd_paths: list[tuple[str, ...]],
+        holder_keys: list[PublicKey],
+        nonce_hash: str,
+        now: int,
+        expires_at: int,
+    ) -> tuple[list[str], str]:
+        with self.session(write=True) as s:
+            # Token use first: it is the row every retry of this wallet contends on.
+            if not Tokens(s).use(
+                token.token_hash, max_requests=self.settings.max_credential_requests, now=now
+            ):
+                raise InvalidTokenError(
+                    "this access token was used up or expired; start again from the offer",
+                    code="token_used",
+                )
+            if not Nonces(s).consume(nonce_hash, now=now):
+                raise InvalidNonceError(
+                    "the c_nonce is unknown, used or expired; get a fresh one from the nonce "
+                    "endpoint and sign new proofs"
+                )
+            kid, key = self.active_key(s)
+            notification_id = new_secret(self.random_bytes)
+            issued: list[str] = []
+            refs: list[tuple[str, int, str]] = []
+            for holder_key in holder_keys:
+                list_id, idx = self._allocate(s, now)
+                credential_id = "cred_" + self.random_bytes(12).hex()
+                sd_jwt = issue_sd_jwt_vc(
+                    claims,
+                    key,
+                    iss=self.issuer_url,
+                    vct=ctype.vct(self.issuer_url),
+                    # Day granularity: an exact second shared by batch copies (or unique to one
+                    # citizen) would let verifiers link presentations; a day is shared by many.
+                    iat=now - now % DAY,
+                    exp=expires_at,
+                    sd_paths=sd_paths,
+                    holder_key=holder_key,
+                    status={
+                        "status_list": {"idx": idx, "uri": f"{self.issuer_url}/status/{list_id}"}
+                    },
+                    kid=kid,
+                    decoys=3,
+                    random_bytes=self.random_bytes,
+                )
+                Credentials(s).add(
+                    CredentialRow(
+                        id=credential_id,
+                        type_id=ctype.id,
+                        subject_kind=token.subject_kind,
+                        subject_id=token.subject_id,
+                        offer_ref=token.offer_ref,
+                        kid=kid,
+                        holder_thumbprint=holder_key.thumbprint(),
+                        status_list_id=list_id,
+                        status_idx=idx,
+                        issued_at=now,
+                        expires_at=expires_at,
+                        notification_id=notification_id,
+                    )
+                )
+                s.flush()  # the unique (list, index) constraint is checked here, in this try
+                issued.append(sd_jwt.serialize())
+                refs.append((credential_id, idx, holder_key.thumbprint()))
+            s.commit()
+        for credential_id, _idx, thumbprint in refs:
+            log.info(
+                "issued %s %s (offer %s, key %s, holder %s)",
+                ctype.id,
+                credential_id,
+                token.offer_ref,
+                kid,
+                thumbprint,
+            )
+        return issued, notification_id
+
+    # --- notification endpoint ---------------------------------------------------------
+
+    def notify(self, access_token: str | None, body: Any) -> None:
+        """OpenID4VCI §11: record the wallet's event; identical repeats succeed."""
+        now = self.clock()
+        with self.session(write=True) as s:
+            token = self._access(s, access_token, now)
+            request = parse_notification_request(body)
+            credentials = Credentials(s)
+            rows = credentials.by_notification(request.notification_id)
+            if not rows or any(row.offer_ref != token.offer_ref for row in rows):
+                raise InvalidNotificationIdError("the notification_id is not known for this token")
+            credentials.notify(request.notification_id, event=request.event, now=now)
+            s.commit()
+        log.info("wallet notification %s for offer %s", request.event, token.offer_ref)

@@ -1,0 +1,94 @@
+"""The issuer's status lists (draft-ietf-oauth-status-list-21) as stored state: a random entry
+for each new credential (§6.1), a new list when one is nearly full, and each list served as a
+signed ``statuslist+jwt`` (§5.1), re-signed only when :func:`issuer.status.needs_resign` says so.
+The list arithmetic itself is pure (:mod:`issuer.status`).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from sqlmodel import Session
+
+from credentials.status_list import create_status_list_token
+from issuer.errors import IssuerError, NotFoundError
+from issuer.service.base import ServiceBase
+from issuer.status import BITS, build_status_list, choose_index, needs_resign
+from issuer.storage.models import StatusListRow
+from issuer.storage.repos import StatusLists
+
+__all__ = ["StatusListHosting"]
+
+log = logging.getLogger(__name__)
+
+
+class StatusListHosting(ServiceBase):
+    """Status list entries for new credentials, and the signed lists verifiers fetch."""
+
+    def _allocate(self, s: Session, now: int) -> tuple[str, int]:
+        lists = StatusLists(s)
+        for _ in range(4):
+            row = lists.newest_open()
+            if row is None:
+                row = StatusListRow(
+                    id=self.random_bytes(8).hex(),
+                    size=self.settings.status_list_size,
+                    bits=BITS,
+                    created_at=now,
+                )
+                lists.add(row)
+                s.flush()
+                log.info("opened status list %s (%d entries)", row.id, row.size)
+            list_id = row.id
+            idx = choose_index(
+                row.size, partial(lists.index_taken, list_id), randbelow=self.randbelow
+            )
+            if idx is not None:
+                return list_id, idx
+            lists.close(list_id)
+            log.info("closed status list %s: it is nearly full", list_id)
+        raise IssuerError("no status list entry could be allocated", code="status_list_full")
+
+    def status_list_token(self, list_id: str) -> str:
+        """The signed ``statuslist+jwt`` for a list, re-signed only when needed."""
+        now = self.clock()
+        if not list_id.isalnum() or len(list_id) > 32:
+            raise NotFoundError("there is no such status list", code="unknown_status_list")
+        with self.session() as s:
+            lists = StatusLists(s)
+            row = lists.get(list_id)
+            if row is None:
+                raise NotFoundError("there is no such status list", code="unknown_status_list")
+            kid, key = self.active_key(s)
+            ttl = self.settings.status_list_ttl
+            if (
+                not needs_resign(
+                    token=row.token,
+                    token_version=row.token_version,
+                    version=row.version,
+                    token_kid=row.token_kid,
+                    active_kid=kid,
+                    token_exp=row.token_exp,
+                    now=now,
+                    ttl=ttl,
+                )
+                and row.token is not None
+            ):
+                return row.token
+            version = row.version
+            status_list = build_status_list(row.size, lists.entries(list_id), bits=row.bits)
+            exp = now + self.settings.status_list_lifetime
+            token = create_status_list_token(
+                status_list,
+                uri=f"{self.issuer_url}/status/{list_id}",
+                key=key,
+                iat=now,
+                exp=exp,
+                ttl=ttl,
+                kid=kid,
+                iss=self.issuer_url,
+            )
+            lists.store_token(list_id, token=token, version=version, kid=kid, exp=exp)
+            s.commit()
+        return token
