@@ -1,0 +1,183 @@
+"""Credential offers made by agency staff: one at the counter or many in one transaction. The
+registry record is checked to make a credential before the offer exists (fail at the counter,
+not on the citizen's phone); the offer link and PIN (tx_code) are returned exactly once, and
+only their hashes are stored (OpenID4VCI §4.1, pre-authorized code grant).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from issuer.claims import build_claims
+from issuer.errors import InvalidRequestError, NotFoundError, RegistryError
+from issuer.oid4vci.offer import (
+    generate_tx_code,
+    hash_tx_code,
+    lookup_hash,
+    new_secret,
+    offer_uri,
+    offer_url,
+    pre_authorized_code_for,
+)
+from issuer.operator.base import Actor, OperatorBase
+from issuer.service import Records
+from issuer.storage.models import OfferRow
+from issuer.storage.repos import Offers, Registry
+
+__all__ = ["MAX_BULK_OFFERS", "NewOffer", "OfferItem", "OfferOperations"]
+
+log = logging.getLogger(__name__)
+
+MAX_BULK_OFFERS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class OfferItem:
+    type_id: str
+    cid: str | None = None
+    licence_number: str | None = None
+    tx_code: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NewOffer:
+    ref: str
+    type_id: str
+    subject_id: str
+    offer_uri: str
+    credential_offer_uri: str
+    tx_code: str | None
+    expires_at: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "offer_ref": self.ref,
+            "credential_configuration_id": self.type_id,
+            "subject": self.subject_id,
+            "offer_uri": self.offer_uri,
+            "credential_offer_uri": self.credential_offer_uri,
+            "tx_code": self.tx_code,
+            "expires_at": self.expires_at,
+        }
+
+    def __repr__(self) -> str:  # the link and PIN are bearer secrets
+        return f"NewOffer(ref={self.ref!r}, type_id={self.type_id!r})"
+
+
+class OfferOperations(OperatorBase):
+    """Offers for registry records (permission ``offers:create``)."""
+
+    def _subject(self, s: Session, item: OfferItem) -> tuple[str, str, Records]:
+        ctype = self.service.types.get(item.type_id)
+        if ctype is None:
+            known = ", ".join(sorted(self.service.types))
+            raise InvalidRequestError(
+                f"unknown credential type {item.type_id!r}; use one of {known}", code="unknown_type"
+            )
+        if ctype.subject == "person":
+            if not item.cid:
+                raise InvalidRequestError(f"a {ctype.name} offer needs a person's CID number")
+            return "person", item.cid, self.service.records_for(s, "person", item.cid)
+        licence = item.licence_number
+        if not licence:
+            if not item.cid:
+                raise InvalidRequestError(
+                    f"a {ctype.name} offer needs the licence number or the owner's CID"
+                )
+            owned = Registry(s).businesses_of(item.cid)
+            if len(owned) != 1:
+                raise RegistryError(
+                    f"the person {item.cid} owns {len(owned)} registered businesses; name the "
+                    "licence number to offer",
+                    code="business_ambiguous",
+                )
+            licence = owned[0].licence_number
+        records = self.service.records_for(s, "business", licence.upper())
+        if item.cid and records.business and records.business.owner_cid != item.cid:
+            raise RegistryError(
+                f"licence {licence} belongs to {records.business.owner_cid}, not {item.cid}",
+                code="record_mismatch",
+            )
+        return "business", licence.upper(), records
+
+    def _new_offer(self, s: Session, actor: Actor, item: OfferItem) -> NewOffer:
+        svc = self.service
+        now = svc.clock()
+        kind, subject_id, records = self._subject(s, item)
+        ctype = svc.types[item.type_id]
+        # Fail at the counter, not on the citizen's phone: the record must make a credential.
+        claims = build_claims(
+            ctype,
+            today=datetime.fromtimestamp(now, UTC).date(),
+            person=records.person,
+            business=records.business,
+            owner=records.owner,
+        )
+        svc.expiry_for(ctype, claims, now)
+        offer_id = new_secret(svc.random_bytes)
+        ref = "off_" + svc.random_bytes(8).hex()
+        tx_code = (
+            generate_tx_code(svc.settings.tx_code_length, svc.randbelow) if item.tx_code else None
+        )
+        expires_at = now + svc.settings.offer_lifetime
+        Offers(s).add(
+            OfferRow(
+                ref=ref,
+                id_hash=lookup_hash(offer_id),
+                code_hash=lookup_hash(pre_authorized_code_for(offer_id)),
+                type_id=ctype.id,
+                subject_kind=kind,
+                subject_id=subject_id,
+                tx_code_hash=hash_tx_code(ref, tx_code) if tx_code else None,
+                tx_code_length=len(tx_code) if tx_code else None,
+                created_at=now,
+                expires_at=expires_at,
+                created_by=actor.id,
+            )
+        )
+        self._audit(
+            s,
+            actor,
+            "offer.create",
+            ref,
+            type=ctype.id,
+            subject=subject_id,
+            tx_code=tx_code is not None,
+        )
+        location = offer_url(svc.issuer_url, offer_id)
+        return NewOffer(
+            ref, ctype.id, subject_id, offer_uri(location), location, tx_code, expires_at
+        )
+
+    def create_offer(self, actor: Actor, item: OfferItem) -> NewOffer:
+        actor.require("offers:create")
+        with self.service.session(write=True) as s:
+            offer = self._new_offer(s, actor, item)
+            s.commit()
+        log.info("offer %s created for %s (%s)", offer.ref, offer.subject_id, offer.type_id)
+        return offer
+
+    def create_offers(self, actor: Actor, items: Sequence[OfferItem]) -> list[NewOffer]:
+        """Bulk offers in one transaction: all are created, or none (the error names the row)."""
+        actor.require("offers:create")
+        if len(items) > MAX_BULK_OFFERS:
+            raise InvalidRequestError(
+                f"at most {MAX_BULK_OFFERS} offers per request; split the list", code="too_many"
+            )
+        created = []
+        with self.service.session(write=True) as s:
+            for number, item in enumerate(items, start=1):
+                try:
+                    created.append(self._new_offer(s, actor, item))
+                except (InvalidRequestError, RegistryError, NotFoundError) as exc:
+                    exc.message = f"offer {number}: {exc.message}"
+                    raise
+            s.commit()
+        log.info("%d offers created in bulk", len(created))
+        return created
