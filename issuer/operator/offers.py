@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from issuer.claims import build_claims
 from issuer.errors import InvalidRequestError, NotFoundError, RegistryError
 from issuer.oid4vci.offer import (
     generate_tx_code,
@@ -112,13 +110,7 @@ class OfferOperations(OperatorBase):
         kind, subject_id, records = self._subject(s, item)
         ctype = svc.types[item.type_id]
         # Fail at the counter, not on the citizen's phone: the record must make a credential.
-        claims = build_claims(
-            ctype,
-            today=datetime.fromtimestamp(now, UTC).date(),
-            person=records.person,
-            business=records.business,
-            owner=records.owner,
-        )
+        claims = records.claims(ctype, now=now)
         svc.expiry_for(ctype, claims, now)
         offer_id = new_secret(svc.random_bytes)
         ref = "off_" + svc.random_bytes(8).hex()

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from did.keys import ALGORITHMS, PrivateKey, PublicKey
 from did.methods.web import create_did_web_document, did_web_from_url
+from issuer.claims import build_claims
 from issuer.errors import ConfigurationError, CredentialRequestDeniedError, NotFoundError
 from issuer.oid4vci.proof import KidResolver
 from issuer.registry import Business, Person
@@ -49,6 +50,16 @@ class Records:
     person: Person | None = None
     business: Business | None = None
     owner: Person | None = None
+
+    def claims(self, ctype: CredentialType, *, now: int) -> dict[str, Any]:
+        """The claims of a credential of ``ctype`` made from these records at ``now``."""
+        return build_claims(
+            ctype,
+            today=datetime.fromtimestamp(now, UTC).date(),
+            person=self.person,
+            business=self.business,
+            owner=self.owner,
+        )
 
 
 @dataclass

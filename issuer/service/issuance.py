@@ -6,7 +6,6 @@ event for the credentials of one access token).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +13,7 @@ from sqlmodel import Session
 
 from credentials.sd_jwt_vc import issue_sd_jwt_vc
 from did.keys import PublicKey
-from issuer.claims import build_claims, present_sd_paths
+from issuer.claims import present_sd_paths
 from issuer.errors import (
     CredentialRequestDeniedError,
     InsufficientScopeError,
@@ -97,13 +96,7 @@ class CredentialIssuance(StatusListHosting):
                 f"the agency can no longer issue this credential: {missing.message}",
                 code="record_missing",
             ) from missing
-        claims = build_claims(
-            ctype,
-            today=datetime.fromtimestamp(now, UTC).date(),
-            person=records.person,
-            business=records.business,
-            owner=records.owner,
-        )
+        claims = records.claims(ctype, now=now)
         sd_paths = present_sd_paths(ctype, claims)
         expires_at = self.expiry_for(ctype, claims, now)
         holder_keys = [proof.key for proof in proofs]
