@@ -1,0 +1,108 @@
+"""``drukid issuer apikey ...``, ``keys ...`` and ``audit``: operator API keys (stored hashed,
+shown once), signing keys, and the append-only audit log.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from issuer.commands.backend import KeyOption, UrlOption, backend
+from issuer.commands.output import JsonOption, fail, out, print_json, table
+from issuer.operator import ROLES
+
+__all__ = ["apikey_app", "audit", "keys_app"]
+
+apikey_app = typer.Typer(help="Operator API keys (stored hashed; shown once).")
+keys_app = typer.Typer(help="Signing keys.")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help="issue, revoke or admin")],
+    label: Annotated[str, typer.Option(help="who or what uses it")] = "",
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Create an API key and print it once; only its hash is kept."""
+    if role not in ROLES:
+        raise fail(f"--role must be one of {', '.join(ROLES)}", "bad_role", status=2)
+    with backend(url, api_key) as b:
+        created = b.call("create_api_key", role=role, label=label)
+    if as_json:
+        print_json(created)
+        return
+    out.print(f"API key {created['key_id']} (role {role}). It is shown only now; store it safely:")
+    sys.stdout.write(created["api_key"] + "\n")
+
+
+@apikey_app.command("list")
+def apikey_list(
+    as_json: JsonOption = False, url: UrlOption = None, api_key: KeyOption = None
+) -> None:
+    """List API keys (ids, roles, labels; never the keys)."""
+    with backend(url, api_key) as b:
+        keys = b.call("list_api_keys")
+    if as_json:
+        print_json(keys)
+    else:
+        table(keys, ["key_id", "role", "label", "created_at", "revoked_at"], "API keys")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: str, url: UrlOption = None, api_key: KeyOption = None) -> None:
+    """Revoke an API key at once."""
+    with backend(url, api_key) as b:
+        b.call("revoke_api_key", key_id=key_id)
+    out.print(f"API key {key_id} revoked")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    alg: Annotated[str | None, typer.Option(help="ES256 or EdDSA (default: settings)")] = None,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Start signing with a new key; old public keys stay published while still needed."""
+    with backend(url, api_key) as b:
+        result = b.call("rotate_key", alg=alg)
+    if as_json:
+        print_json(result)
+    else:
+        out.print(
+            f"now signing with {result['kid']} ({result['alg']}); retired "
+            f"{', '.join(result['retired']) or 'none'}"
+        )
+
+
+@keys_app.command("list")
+def keys_list(
+    as_json: JsonOption = False, url: UrlOption = None, api_key: KeyOption = None
+) -> None:
+    """Signing keys, which one is active and which are still published."""
+    with backend(url, api_key) as b:
+        keys = b.call("list_keys")
+    if as_json:
+        print_json(keys)
+    else:
+        table(keys, ["kid", "alg", "active", "published", "created_at", "retired_at"], "keys")
+
+
+def audit(
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    offset: int = 0,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """The append-only log of operator actions, newest first."""
+    with backend(url, api_key) as b:
+        page = b.call("audit", offset=offset, limit=limit)
+    if as_json:
+        print_json(page)
+    else:
+        table(page["items"], ["id", "at", "actor", "action", "target"], "audit log")

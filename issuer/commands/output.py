@@ -1,0 +1,39 @@
+"""What every ``drukid issuer`` command prints: tables and JSON on standard output, and errors
+as a plain sentence with their code on standard error, ending the command with exit status 1
+(2 for bad usage).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["JsonOption", "err", "fail", "out", "print_json", "table"]
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+
+
+def fail(message: str, code: str, *, status: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error[/]: {message} [dim]({code})[/]", highlight=False)
+    return typer.Exit(status)
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def table(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    out.print(table)
