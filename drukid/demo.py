@@ -77,7 +77,8 @@ class DemoStack:
 
 
 def _ports(preferred: tuple[int, ...]) -> list[int]:
-    return [port if port_is_free(port) else free_port() for port in preferred]
+    """The preferred ports where free; 0 (or a taken port) means any free port."""
+    return [port if port and port_is_free(port) else free_port() for port in preferred]
 
 
 def _wallet_app(settings: WalletSettings) -> Any | None:

@@ -4,8 +4,10 @@ Reads the issuer's OpenID4VCI Credential Issuer Metadata (OpenID4VCI 1.0 §12.2:
 ``/.well-known/openid-credential-issuer``; ``credential_issuer`` must equal the URL) for its
 display name and its ``dc+sd-jwt`` configurations (configuration id → ``vct``; the ids are the
 type ids of docs/dev/contracts.md), and optionally pins its current keys from its JWT VC
-Issuer Metadata. Everything is fetched through the SSRF-guarded fetcher; trusting an issuer is
-still the operator's decision, which this only records.
+Issuer Metadata, and records the status lists the issuer lists at ``<url>/status`` (so an
+offline trust bundle can carry every one of them). Everything is fetched through the
+SSRF-guarded fetcher; trusting an issuer is still the operator's decision, which this only
+records.
 """
 
 from __future__ import annotations
@@ -50,6 +52,22 @@ def _fetch_metadata(url: str, keys: IssuerKeys, now: int) -> Any:
         except CredentialError:
             continue
     return keys.fetch_json(urls[-1], now=now)
+
+
+def _published_status_lists(url: str, keys: IssuerKeys, now: int) -> tuple[str, ...]:
+    """The status lists the issuer lists at ``<url>/status`` (a drukid extension; other
+    issuers simply have none, and their lists are learnt from the credentials themselves)."""
+    try:
+        listing = keys.fetch_json(f"{url}/status", now=now)
+    except CredentialError:
+        return ()
+    if not isinstance(listing, Mapping) or listing.get("credential_issuer") != url:
+        return ()
+    uris = listing.get("status_lists")
+    if not isinstance(uris, list):
+        return ()
+    # Only lists under the issuer's own URL: a listing cannot send the verifier elsewhere.
+    return tuple(u for u in uris if isinstance(u, str) and u.startswith(url + "/"))[:1000]
 
 
 def _display_name(metadata: Mapping[str, Any], fallback: str) -> str:
@@ -106,7 +124,9 @@ def discover_issuer(
             name=name or _display_name(metadata, url),
             types=tuple(types),
             keys=pinned,
-            status_lists=status_lists,
+            status_lists=tuple(
+                dict.fromkeys((*status_lists, *_published_status_lists(url, keys, now)))
+            ),
             valid_as_of=now,
             source="database",
         )

@@ -158,9 +158,7 @@ class CredentialIssuance(StatusListHosting):
                     exp=expires_at,
                     sd_paths=sd_paths,
                     holder_key=holder_key,
-                    status={
-                        "status_list": {"idx": idx, "uri": f"{self.issuer_url}/status/{list_id}"}
-                    },
+                    status={"status_list": {"idx": idx, "uri": self.status_list_uri(list_id)}},
                     kid=kid,
                     decoys=3,
                     random_bytes=self.random_bytes,

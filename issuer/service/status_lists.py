@@ -50,6 +50,15 @@ class StatusListHosting(ServiceBase):
             log.info("closed status list %s: it is nearly full", list_id)
         raise IssuerError("no status list entry could be allocated", code="status_list_full")
 
+    def status_list_uri(self, list_id: str) -> str:
+        return f"{self.issuer_url}/status/{list_id}"
+
+    def status_list_uris(self) -> list[str]:
+        """Every list this issuer serves: verifiers preparing to work offline fetch them all
+        (a trust bundle carries them), not only those their customers happened to show."""
+        with self.session() as s:
+            return [self.status_list_uri(list_id) for list_id in StatusLists(s).ids()]
+
     def status_list_token(self, list_id: str) -> str:
         """The signed ``statuslist+jwt`` for a list, re-signed only when needed."""
         now = self.clock()
@@ -81,7 +90,7 @@ class StatusListHosting(ServiceBase):
             exp = now + self.settings.status_list_lifetime
             token = create_status_list_token(
                 status_list,
-                uri=f"{self.issuer_url}/status/{list_id}",
+                uri=self.status_list_uri(list_id),
                 key=key,
                 iat=now,
                 exp=exp,

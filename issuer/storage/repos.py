@@ -257,6 +257,11 @@ class StatusLists:
     def add(self, row: StatusListRow) -> None:
         self.s.add(row)
 
+    def ids(self) -> list[str]:
+        """Every list, oldest first (closed lists still carry live credentials)."""
+        query = select(StatusListRow.id).order_by(col(StatusListRow.created_at))
+        return list(self.s.exec(query).all())
+
     def close(self, list_id: str) -> None:
         self.s.execute(
             update(StatusListRow).where(col(StatusListRow.id) == list_id).values(open=False)

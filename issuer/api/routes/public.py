@@ -22,6 +22,14 @@ def type_metadata(type_id: str, service: ServiceDep) -> JSONResponse:
     return JSONResponse(service.type_metadata(type_id), headers=CACHE_PUBLIC)
 
 
+@router.get("/status")
+def status_lists(service: ServiceDep) -> JSONResponse:
+    """drukid extension: the URIs of every status list this issuer serves, so a verifier can
+    carry all of them in an offline trust bundle (docs/dev/contracts.md)."""
+    body = {"credential_issuer": service.issuer_url, "status_lists": service.status_list_uris()}
+    return JSONResponse(body, headers={"Cache-Control": "no-cache"})
+
+
 @router.get("/status/{list_id}")
 def status_list(list_id: str, service: ServiceDep) -> Response:
     """Token Status List §8.1: the signed list; ``ttl``/``exp`` inside govern caching, so HTTP
