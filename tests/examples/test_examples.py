@@ -547,10 +547,10 @@ def offline(stack: DemoStack, karma: Wallet, tmp_path_factory: pytest.TempPathFa
         "--file",
         str(trust),
     )
+    # trust add recorded the issuer's status lists from <issuer>/status (as the README says).
     entries = json.loads(trust.read_text())
     lists = {status_list_of(p.read_text()) for p in (valid, revoked)}
-    entries["issuers"][0]["status_lists"] = sorted(lists)
-    trust.write_text(json.dumps(entries))
+    assert lists <= set(entries["issuers"][0]["status_lists"])
     bundle = folder / "bundle.jwt"
     out = cli(
         "verifier",
