@@ -155,6 +155,7 @@ def _write_trust(path: Path, issuer_url: str) -> None:
 
     entry = {
         "id": issuer_url,
+        "valid_as_of": int(time.time()),  # the bank's trust list was reviewed just now
         "name": REGISTRY_NAME,
         "types": {type_id: f"{issuer_url}/types/{type_id}" for type_id in TYPES},
     }
@@ -216,7 +217,7 @@ def _approve(wallet: Wallet, session: Any, console: Console) -> None:
     try:
         outcome = wallet.approve(session)
     except WalletError as exc:  # the verifier refused the answer and said why
-        console.print(f"   wallet: the bank did not accept it — {exc.message}")
+        console.print(f"   wallet: {exc.message}")
         return
     console.print(f"   wallet: {outcome.outcome}")
 

@@ -447,6 +447,10 @@ class VerifierService(Administration):
             "completed_at": record.completed_at,
             "result_expires_at": record.result_expires_at,
         }
+        if record.status == "pending":  # what the QR code holds, for showing it again
+            view["uri"] = create_openid4vp_uri(
+                client_id=record.client_id, request_uri=self.request_uri(record.id)
+            )
         stored = parse_json(record.result) if record.result else None
         if record.status == "verified" and isinstance(stored, dict):
             view["credentials"] = stored

@@ -226,9 +226,15 @@ class PresentationClient:
             except DIDError:
                 body = None
         if not 200 <= response.status < 300:
+            # The citizen reads the service's own words; the protocol detail goes to the log.
+            log.info("response refused: HTTP %s %s", response.status, describe_error(body))
+            said = body.get("error_description") if isinstance(body, Mapping) else None
+            reason = describe_error({"error": said}) if isinstance(said, str) and said else ""
             raise PresentError(
-                f"the verifier did not accept the answer (HTTP {response.status}: "
-                f"{describe_error(body)})",
+                f"the service did not accept your answer: {reason}"
+                if reason
+                else f"the service did not accept your answer (it gave no reason; "
+                f"code {response.status})",
                 code="presentation_rejected",
             )
         redirect = body.get("redirect_uri") if isinstance(body, Mapping) else None
