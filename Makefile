@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format typecheck bench serve-issuer serve-verifier serve-wallet clean
+.PHONY: demo test test-fast lint format bench readme serve-issuer serve-verifier serve-wallet clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+readme: $(STAMP)
+	$(BIN)/python docs/build_readme.py
 
 serve-issuer: $(STAMP)
 	$(BIN)/drukid serve issuer

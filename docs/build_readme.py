@@ -37,10 +37,17 @@ def build() -> str:
     if missing:
         raise SystemExit(f"docs/readme has sections not in ORDER: {', '.join(missing)}")
     intro, rest = parts[0], parts[1:]
-    titles = [line[3:] for part in rest for line in part.splitlines() if line.startswith("## ")]
+    titles = [
+        line[3:]
+        for part in (intro.partition("\n## Architecture")[2], *rest)
+        for line in part.splitlines()
+        if line.startswith("## ")
+    ]
+    titles.insert(0, "Architecture")
     toc = "## Contents\n\n" + "\n".join(f"- [{t}](#{_anchor(t)})" for t in titles)
-    head, _, tail = intro.partition("\n## ")
-    return NOTICE + "\n\n".join([head.strip(), toc, "## " + tail.strip(), *rest]) + "\n"
+    # Title and the two commands first; the contents follow the quick start.
+    head, _, tail = intro.partition("\n## Architecture")
+    return NOTICE + "\n\n".join([head.strip(), toc, "## Architecture" + tail, *rest]) + "\n"
 
 
 def main(argv: list[str]) -> int:
