@@ -36,7 +36,7 @@ CLAIMS = {
 }
 
 
-def _der(signature: bytes) -> bytes:
+def der_signature(signature: bytes) -> bytes:
     return encode_dss_signature(
         int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
     )
@@ -70,8 +70,8 @@ def run() -> list[Measurement]:
     parts = parse_sd_jwt(text)
     jws, kb = parse_jws(parts.jwt), parse_jws(parts.kb_jwt or "")
     raw_inputs = [
-        (issuer_key.key, _der(jws.signature), jws.signing_input),
-        (holder_key.key, _der(kb.signature), kb.signing_input),
+        (issuer_key.key, der_signature(jws.signature), jws.signing_input),
+        (holder_key.key, der_signature(kb.signature), kb.signing_input),
     ]
     algorithm = ec.ECDSA(hashes.SHA256())
 
@@ -102,12 +102,12 @@ def run() -> list[Measurement]:
             parse_json(b64url_decode(encoded))
             digest_of(encoded)
         holder = PublicKey.from_jwk(payload["cnf"]["jwk"])
-        issuer_key.key.verify(_der(b64url_decode(signature)), jws.signing_input, algorithm)  # type: ignore[union-attr,call-arg]
+        issuer_key.key.verify(der_signature(b64url_decode(signature)), jws.signing_input, algorithm)  # type: ignore[union-attr,call-arg]
         kb_head, kb_body, kb_signature = parts[-1].split(".")
         parse_json(b64url_decode(kb_head))
         parse_json(b64url_decode(kb_body))
         digest_of(text[: len(text) - len(parts[-1])])
-        holder.key.verify(_der(b64url_decode(kb_signature)), kb.signing_input, algorithm)  # type: ignore[union-attr,call-arg]
+        holder.key.verify(der_signature(b64url_decode(kb_signature)), kb.signing_input, algorithm)  # type: ignore[union-attr,call-arg]
 
     full()  # must verify before it is timed
     floor()

@@ -22,9 +22,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from benchmarks._timing import Measurement, compare
+from benchmarks.sd_jwt_verify import CLAIMS, der_signature
 from credentials.jose import parse_jws
 from credentials.sd_jwt import parse_sd_jwt, present_sd_jwt
 from credentials.sd_jwt_vc import issue_sd_jwt_vc, verify_sd_jwt_vc
@@ -39,26 +39,6 @@ VCT = f"{ISS}/types/foundational-id"
 STATUS_URI = f"{ISS}/status/1"
 AUD = "decentralized_identifier:did:web:bank.example.bt"
 NONCE = "n-0S6_WzA2Mj"
-CLAIMS = {
-    "cid": "11512003456",
-    "given_name": "Karma",
-    "family_name": "Wangmo",
-    "full_name": "Karma Wangmo",
-    "birthdate": "1994-03-12",
-    "gender": "female",
-    "citizenship": "BT",
-    "dzongkhag": "Paro",
-    "gewog": "Lungnyi",
-    "village": "Bondey",
-    "age_over_18": True,
-    "age_over_21": True,
-}
-
-
-def _der(signature: bytes) -> bytes:
-    return encode_dss_signature(
-        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-    )
 
 
 def _fixture() -> dict[str, Any]:
@@ -124,8 +104,8 @@ def run_library() -> list[Measurement]:
     parts = parse_sd_jwt(text)
     jws, kb = parse_jws(parts.jwt), parse_jws(parts.kb_jwt or "")
     raw = [
-        (f["issuer"].public_key.key, _der(jws.signature), jws.signing_input),
-        (f["holder"].public_key.key, _der(kb.signature), kb.signing_input),
+        (f["issuer"].public_key.key, der_signature(jws.signature), jws.signing_input),
+        (f["holder"].public_key.key, der_signature(kb.signature), kb.signing_input),
     ]
     algorithm = ec.ECDSA(hashes.SHA256())
     fetcher = Fetcher(transport=f["transport"])
