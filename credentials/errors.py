@@ -17,6 +17,8 @@ public contract (CLIs print them, services return them, tests assert them)::
 
 from __future__ import annotations
 
+from did.errors import CodedError
+
 __all__ = [
     "CredentialError",
     "DCQLError",
@@ -31,19 +33,10 @@ __all__ = [
 ]
 
 
-class CredentialError(Exception):
-    """Root of every error in :mod:`credentials`."""
+class CredentialError(CodedError):
+    """Root of every error in :mod:`credentials` (code + message, see did.errors.CodedError)."""
 
-    code: str = "credential_error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
+    code = "credential_error"
 
 
 class MalformedError(CredentialError):

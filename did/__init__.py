@@ -1,7 +1,14 @@
 """Keys, JWK and DIDs (did:key, did:jwk, did:web) for drukid."""
 
 from did.document import DIDDocument, VerificationMethod, parse_did, split_did_url
-from did.errors import DIDError, FetchError, InvalidDIDError, KeyFormatError, ResolutionError
+from did.errors import (
+    CodedError,
+    DIDError,
+    FetchError,
+    InvalidDIDError,
+    KeyFormatError,
+    ResolutionError,
+)
 from did.fetch import Fetcher, FetchPolicy, FetchResponse
 from did.keys import ALGORITHMS, EDDSA, ES256, PrivateKey, PublicKey
 from did.methods import (
@@ -20,6 +27,7 @@ __all__ = [
     "ALGORITHMS",
     "EDDSA",
     "ES256",
+    "CodedError",
     "DIDDocument",
     "DIDError",
     "FetchError",

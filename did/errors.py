@@ -2,6 +2,7 @@
 
 Every error carries a stable machine-readable ``code`` and a human ``message``::
 
+    CodedError                    shared base of every package's root (code + message)
     DIDError                      root: ``except DIDError`` catches everything below
     ├── KeyFormatError            a key or JWK is malformed, unsupported or of the wrong kind
     ├── InvalidDIDError           DID / DID URL syntax, unsupported method, bad multibase
@@ -11,13 +12,21 @@ Every error carries a stable machine-readable ``code`` and a human ``message``::
 
 from __future__ import annotations
 
-__all__ = ["DIDError", "FetchError", "InvalidDIDError", "KeyFormatError", "ResolutionError"]
+__all__ = [
+    "CodedError",
+    "DIDError",
+    "FetchError",
+    "InvalidDIDError",
+    "KeyFormatError",
+    "ResolutionError",
+]
 
 
-class DIDError(Exception):
-    """Root of every error in :mod:`did`."""
+class CodedError(Exception):
+    """The shape every drukid error shares: a stable machine ``code`` (a class default, or given
+    per raise) and a human ``message``. Each package roots its own tree on it."""
 
-    code: str = "did_error"
+    code: str = "error"
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -27,6 +36,12 @@ class DIDError(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
+
+
+class DIDError(CodedError):
+    """Root of every error in :mod:`did`."""
+
+    code = "did_error"
 
 
 class KeyFormatError(DIDError):

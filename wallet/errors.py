@@ -17,6 +17,8 @@ Messages never contain secrets (passphrases, keys, tokens, tx codes, nonces, dis
 
 from __future__ import annotations
 
+from did.errors import CodedError
+
 __all__ = [
     "BackupError",
     "NetworkError",
@@ -112,20 +114,14 @@ def hint_for(code: str) -> str:
     return _HINTS.get(code, _DEFAULT_HINT)
 
 
-class WalletError(Exception):
-    """Root of every error in :mod:`wallet`."""
+class WalletError(CodedError):
+    """Root of every error in :mod:`wallet`; each also carries a plain-language ``hint``."""
 
-    code: str = "wallet_error"
+    code = "wallet_error"
 
     def __init__(self, message: str, *, code: str | None = None, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
+        super().__init__(message, code=code)
         self.hint = hint if hint is not None else hint_for(self.code)
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
 
 
 class VaultError(WalletError):
