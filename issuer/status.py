@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from credentials.status_list import (
@@ -32,6 +33,7 @@ __all__ = [
     "build_status_list",
     "choose_index",
     "explain_refused",
+    "explain_refused_all",
     "needs_resign",
     "transition",
 ]
@@ -71,6 +73,16 @@ def explain_refused(action: str, current: int) -> ConflictError:
     }[name]
     return ConflictError(
         f"cannot {action} this credential: it is {name}; {hint}", code="status_transition_refused"
+    )
+
+
+def explain_refused_all(action: str, statuses: Sequence[int]) -> ConflictError:
+    """None of several credentials (the copies from one offer) allows ``action``."""
+    counts = Counter(STATUS_NAMES.get(s, str(s)) for s in statuses)
+    summary = " and ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    return ConflictError(
+        f"cannot {action} any of these {len(statuses)} credentials: {summary}; nothing was changed",
+        code="status_transition_refused",
     )
 
 

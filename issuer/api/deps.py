@@ -29,6 +29,7 @@ __all__ = [
     "form_pairs",
     "json_body",
     "model_body",
+    "optional_model_body",
     "requires",
 ]
 
@@ -97,6 +98,14 @@ async def model_body(request: Request, model: type[M]) -> M:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise InvalidRequestError(f"{where or 'body'}: {first.get('msg', 'invalid')}") from exc
+
+
+async def optional_model_body(request: Request, model: type[M]) -> M | None:
+    """Like :func:`model_body`, for an endpoint whose body may be left out: an empty body
+    (whatever its media type) is ``None``."""
+    if not (await request.body()).strip():
+        return None
+    return await model_body(request, model)
 
 
 async def form_pairs(request: Request) -> list[tuple[str, str]]:

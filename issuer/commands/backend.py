@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Protocol
+from urllib.parse import quote
 
 import httpx
 import typer
@@ -73,7 +74,13 @@ class LocalBackend:
             case "create_offers":
                 return [o.to_json() for o in op.create_offers(actor, kwargs["items"])]
             case "change_status":
-                return op.change_status(actor, kwargs["credential_id"], kwargs["action"])
+                return op.change_status(
+                    actor, kwargs["credential_id"], kwargs["action"], reason=kwargs.get("reason")
+                )
+            case "change_offer_status":
+                return op.change_offer_status(
+                    actor, kwargs["offer_ref"], kwargs["action"], reason=kwargs.get("reason")
+                )
             case "list_credentials":
                 return op.list_credentials(actor, **kwargs)
             case "people":
@@ -158,7 +165,16 @@ class RemoteBackend:
                 return r("POST", "/api/v1/offers/bulk", json=body)["offers"]
             case "change_status":
                 return r(
-                    "POST", f"/api/v1/credentials/{kwargs['credential_id']}/{kwargs['action']}"
+                    "POST",
+                    f"/api/v1/credentials/{quote(kwargs['credential_id'], safe='')}/"
+                    f"{kwargs['action']}",
+                    **_reason_body(kwargs.get("reason")),
+                )
+            case "change_offer_status":
+                return r(
+                    "POST",
+                    f"/api/v1/offers/{quote(kwargs['offer_ref'], safe='')}/{kwargs['action']}",
+                    **_reason_body(kwargs.get("reason")),
                 )
             case "list_credentials":
                 params = {k: v for k, v in kwargs.items() if v is not None}
@@ -196,6 +212,11 @@ class RemoteBackend:
             case "audit":
                 return r("GET", "/api/v1/audit", params=kwargs)
         raise ValueError(name)
+
+
+def _reason_body(reason: str | None) -> dict[str, Any]:
+    """No body without a reason: the request an issuer without reasons already accepts."""
+    return {"json": {"reason": reason}} if reason else {}
 
 
 def _offer_body(item: OfferItem) -> dict[str, Any]:

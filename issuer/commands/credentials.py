@@ -1,6 +1,7 @@
 """``drukid issuer credentials`` lists issued credentials (metadata only), and ``revoke``,
-``suspend`` and ``reinstate`` change a credential's status; verifiers see the change on their
-next status list fetch.
+``suspend`` and ``reinstate`` change the status of one credential, or with ``--offer`` of every
+copy a wallet collected from one offer; verifiers see the change on their next status list
+fetch.
 """
 
 from __future__ import annotations
@@ -10,24 +11,54 @@ from typing import Annotated, Any
 import typer
 
 from issuer.commands.backend import KeyOption, UrlOption, backend
-from issuer.commands.output import JsonOption, out, print_json, table
+from issuer.commands.output import JsonOption, fail, out, print_json, table
 
 __all__ = ["STATUS_ACTIONS", "credentials", "status_command"]
 
 STATUS_ACTIONS = ("revoke", "suspend", "reinstate")
+_PAST = {"revoke": "revoked", "suspend": "suspended", "reinstate": "valid"}
 
 
 def status_command(action: str) -> Any:
     def command(
-        credential_id: Annotated[str, typer.Argument(help="e.g. cred_1a2b...")],
+        credential_id: Annotated[
+            str | None, typer.Argument(help="e.g. cred_1a2b... (or use --offer)")
+        ] = None,
+        offer_ref: Annotated[
+            str | None,
+            typer.Option("--offer", help="every copy issued from this offer, e.g. off_1a2b..."),
+        ] = None,
+        reason: Annotated[
+            str | None, typer.Option("--reason", help="kept in the audit log")
+        ] = None,
         as_json: JsonOption = False,
         url: UrlOption = None,
         api_key: KeyOption = None,
     ) -> None:
+        if (credential_id is None) == (offer_ref is None):
+            raise fail(
+                "name a CREDENTIAL_ID or --offer OFFER_REF (exactly one of them)",
+                "missing_target" if credential_id is None else "ambiguous_target",
+                status=2,
+            )
         with backend(url, api_key) as b:
-            result = b.call("change_status", credential_id=credential_id, action=action)
+            if offer_ref is not None:
+                result = b.call(
+                    "change_offer_status", offer_ref=offer_ref, action=action, reason=reason
+                )
+            else:
+                result = b.call(
+                    "change_status", credential_id=credential_id, action=action, reason=reason
+                )
         if as_json:
             print_json(result)
+        elif offer_ref is not None:
+            total = len(result["credentials"])
+            out.print(
+                f"{result['changed']} of the {total} credentials from {offer_ref} "
+                f"{'is' if result['changed'] == 1 else 'are'} now {_PAST[action]}; verifiers "
+                "see it on their next status list fetch"
+            )
         else:
             out.print(
                 f"{credential_id} is now {result['status']}; verifiers see it on their next "
@@ -35,9 +66,9 @@ def status_command(action: str) -> Any:
             )
 
     command.__doc__ = {
-        "revoke": "Revoke a credential (permanent).",
-        "suspend": "Suspend a credential (reversible with reinstate).",
-        "reinstate": "Reinstate a suspended credential.",
+        "revoke": "Revoke a credential, or every copy from one offer (permanent).",
+        "suspend": "Suspend a credential, or every copy from one offer (reversible).",
+        "reinstate": "Reinstate a suspended credential, or every copy from one offer.",
     }[action]
     return command
 

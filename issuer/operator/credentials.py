@@ -1,31 +1,56 @@
 """Issued credentials as the operator sees them (metadata only: the credentials themselves are
-never stored) and their status: revoke, suspend, reinstate. A change is written to the
-credential's status list, whose signed token is re-issued on its next fetch
-(draft-ietf-oauth-status-list-21 §7.1).
+never stored) and their status: revoke, suspend, reinstate one credential, or every copy issued
+from one offer (batch issuance gives a wallet several one-time copies, each with its own status
+entry). A change is written to the credentials' status lists, whose signed tokens are re-issued
+on their next fetch (draft-ietf-oauth-status-list-21 §7.1).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from issuer.errors import NotFoundError
-from issuer.operator.base import Actor, OperatorBase, iso_time
-from issuer.status import STATUS_NAMES, explain_refused, transition
-from issuer.storage.models import CredentialRow
-from issuer.storage.repos import Credentials, StatusLists
+from sqlmodel import Session
 
-__all__ = ["CredentialOperations"]
+from issuer.errors import ConflictError, InvalidRequestError, NotFoundError
+from issuer.operator.base import Actor, OperatorBase, iso_time
+from issuer.status import STATUS_NAMES, explain_refused, explain_refused_all, transition
+from issuer.storage.models import CredentialRow
+from issuer.storage.repos import Credentials, Offers, StatusLists
+
+__all__ = ["MAX_REASON_LENGTH", "CredentialOperations", "clean_reason"]
 
 log = logging.getLogger(__name__)
 
+MAX_REASON_LENGTH = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_OFFER_REF = re.compile(r"off_[0-9a-f]{16}")
 
-def _credential_json(row: CredentialRow) -> dict[str, Any]:
+
+def clean_reason(reason: str | None) -> str | None:
+    """The operator's reason as the audit log keeps it: control characters and runs of spaces
+    become one space; ``None`` when nothing is left; refused above :data:`MAX_REASON_LENGTH`."""
+    text = " ".join(_CONTROL.sub(" ", reason or "").split())
+    if len(text) > MAX_REASON_LENGTH:
+        raise InvalidRequestError(
+            f"the reason is longer than {MAX_REASON_LENGTH} characters; shorten it",
+            code="reason_too_long",
+        )
+    return text or None
+
+
+def _credential_json(row: CredentialRow, copies: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """``copy`` numbers the credential among the ``copies`` issued from its offer (from 1)."""
+    siblings = copies.get(row.offer_ref, ())
     return {
         "id": row.id,
         "credential_configuration_id": row.type_id,
         "subject": row.subject_id,
         "offer_ref": row.offer_ref,
+        "copy": siblings.index(row.id) + 1 if row.id in siblings else None,
+        "copies": len(siblings),
         "status": STATUS_NAMES.get(row.status, str(row.status)),
         "status_list": row.status_list_id,
         "issued_at": iso_time(row.issued_at),
@@ -34,6 +59,14 @@ def _credential_json(row: CredentialRow) -> dict[str, Any]:
         "holder_key_thumbprint": row.holder_thumbprint,
         "wallet_event": row.notification_event,
     }
+
+
+def _copies(s: Session, rows: Sequence[CredentialRow]) -> dict[str, list[str]]:
+    """Credential ids per offer, in copy order, for the offers ``rows`` came from."""
+    copies: dict[str, list[str]] = {}
+    for offer_ref, credential_id, _status in Credentials(s).copies_of([r.offer_ref for r in rows]):
+        copies.setdefault(offer_ref, []).append(credential_id)
+    return copies
 
 
 class CredentialOperations(OperatorBase):
@@ -53,8 +86,9 @@ class CredentialOperations(OperatorBase):
             repo = Credentials(s)
             rows = repo.page(offset=offset, limit=limit, subject_id=subject, type_id=type_id)
             total = repo.count(subject_id=subject, type_id=type_id)
+            copies = _copies(s, rows)
         return {
-            "items": [_credential_json(r) for r in rows],
+            "items": [_credential_json(r, copies) for r in rows],
             "offset": offset,
             "limit": limit,
             "total": total,
@@ -64,9 +98,26 @@ class CredentialOperations(OperatorBase):
         actor.require("credentials:read")
         with self.service.session() as s:
             row = Credentials(s).get(credential_id)
-        if row is None:
-            raise NotFoundError(f"no credential {credential_id!r}", code="unknown_credential")
-        return _credential_json(row)
+            if row is None:
+                raise NotFoundError(f"no credential {credential_id!r}", code="unknown_credential")
+            return _credential_json(row, _copies(s, [row]))
+
+    def offer_credentials(self, actor: Actor, offer_ref: str) -> dict[str, Any]:
+        """The offer's type and subject, and every credential issued from it (in copy order;
+        none while no wallet has collected it)."""
+        actor.require("credentials:read")
+        with self.service.session() as s:
+            offer = Offers(s).get(offer_ref) if _OFFER_REF.fullmatch(offer_ref) else None
+            if offer is None:
+                raise _unknown_offer(offer_ref)
+            rows = Credentials(s).from_offer(offer_ref)
+            copies = {offer_ref: [r.id for r in rows]}
+            return {
+                "offer_ref": offer.ref,
+                "credential_configuration_id": offer.type_id,
+                "subject": offer.subject_id,
+                "credentials": [_credential_json(r, copies) for r in rows],
+            }
 
     def change_status(
         self, actor: Actor, credential_id: str, action: str, *, reason: str | None = None
@@ -75,7 +126,7 @@ class CredentialOperations(OperatorBase):
         A ``reason`` (the operator's own words) is kept in the audit entry."""
         actor.require("credentials:status")
         step = transition(action)
-        extra = {"reason": reason[:200]} if reason else {}
+        reason = clean_reason(reason)
         with self.service.session(write=True) as s:
             repo = Credentials(s)
             row = repo.get(credential_id)
@@ -86,17 +137,85 @@ class CredentialOperations(OperatorBase):
                 current = Credentials(s).get(credential_id)
                 raise explain_refused(action, current.status if current else row.status)
             StatusLists(s).bump(row.status_list_id)
-            self._audit(
-                s,
-                actor,
-                f"credential.{action}",
-                credential_id,
-                subject=row.subject_id,
-                type=row.type_id,
-                **extra,
-            )
+            self._audit_change(s, actor, action, row, reason)
             s.commit()
             updated = Credentials(s).get(credential_id)
+            assert updated is not None
+            result = _credential_json(updated, _copies(s, [updated]))
         log.info("credential %s: %s by %s", credential_id, action, actor.id)
-        assert updated is not None
-        return _credential_json(updated)
+        return result
+
+    def change_offer_status(
+        self, actor: Actor, offer_ref: str, action: str, *, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Revoke, suspend or reinstate every credential issued from one offer, in one
+        transaction: each copy the action applies to changes (the others stay as they are)
+        and gets its own audit entry, as if changed alone. ``changed`` counts them; when none
+        can change, nothing is written and the refusal says why."""
+        actor.require("credentials:status")
+        step = transition(action)
+        reason = clean_reason(reason)
+        with self.service.session(write=True) as s:
+            offer = Offers(s).get(offer_ref) if _OFFER_REF.fullmatch(offer_ref) else None
+            if offer is None:
+                raise _unknown_offer(offer_ref)
+            repo = Credentials(s)
+            rows = repo.from_offer(offer_ref)
+            if not rows:
+                raise ConflictError(
+                    f"no credential has been issued from offer {offer_ref} yet (no wallet "
+                    "collected it); nothing was changed",
+                    code="offer_not_collected",
+                )
+            # One conditional UPDATE per copy: a copy changed meanwhile by someone else is
+            # skipped, never forced from a status the action does not allow.
+            changed = [
+                row
+                for row in rows
+                if row.status in step.allowed_from
+                and repo.set_status(row.id, to=step.to, allowed_from=step.allowed_from)
+            ]
+            if not changed:
+                s.rollback()
+                raise explain_refused_all(action, [r.status for r in repo.from_offer(offer_ref)])
+            lists = StatusLists(s)
+            for list_id in sorted({row.status_list_id for row in changed}):
+                lists.bump(list_id)
+            for row in changed:
+                self._audit_change(s, actor, action, row, reason)
+            s.commit()
+            rows = Credentials(s).from_offer(offer_ref)
+            copies = {offer_ref: [r.id for r in rows]}
+            result = {
+                "offer_ref": offer_ref,
+                "action": action,
+                "changed": len(changed),
+                "credentials": [_credential_json(r, copies) for r in rows],
+            }
+        log.info(
+            "offer %s: %s of %d credentials by %s (%d changed)",
+            offer_ref,
+            action,
+            len(rows),
+            actor.id,
+            len(changed),
+        )
+        return result
+
+    def _audit_change(
+        self, s: Session, actor: Actor, action: str, row: CredentialRow, reason: str | None
+    ) -> None:
+        extra = {"reason": reason} if reason else {}
+        self._audit(
+            s,
+            actor,
+            f"credential.{action}",
+            row.id,
+            subject=row.subject_id,
+            type=row.type_id,
+            **extra,
+        )
+
+
+def _unknown_offer(offer_ref: str) -> NotFoundError:
+    return NotFoundError(f"no offer {offer_ref[:40]!r}", code="unknown_offer")

@@ -1,12 +1,13 @@
 """The agency's registry of people and businesses as operators use it: pages, one record, search
-by CID, licence number or name, and adding or importing records (validated by
-:mod:`issuer.registry`, written and audited in one transaction).
+by CID, licence number or name (a short list for the pages, or page by page for agency systems),
+and adding or importing records (validated by :mod:`issuer.registry`, written and audited in one
+transaction).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from issuer.errors import InvalidRequestError, NotFoundError, RegistryError
@@ -19,11 +20,34 @@ from issuer.registry import (
     validate_business,
     validate_person,
 )
+from issuer.storage.models import BusinessRow
 from issuer.storage.repos import Registry
 
 __all__ = ["MAX_SEARCH_RESULTS", "RegistryOperations"]
 
 MAX_SEARCH_RESULTS = 20
+
+
+def _search_text(text: str) -> str:
+    text = " ".join(text.split())
+    if not 2 <= len(text) <= 100:
+        raise InvalidRequestError(
+            "type at least 2 letters of a name, a CID number or a licence number",
+            code="bad_search",
+        )
+    return text
+
+
+def _with_owners(registry: Registry, rows: Sequence[BusinessRow]) -> list[dict[str, Any]]:
+    """Business records with their owner's name from the registry (None if not there)."""
+    owners = {r.owner_cid: registry.person(r.owner_cid) for r in rows}
+    return [
+        {
+            **json.loads(r.data),
+            "owner_name": owner.full_name if (owner := owners.get(r.owner_cid)) else None,
+        }
+        for r in rows
+    ]
 
 
 class RegistryOperations(OperatorBase):
@@ -70,29 +94,38 @@ class RegistryOperations(OperatorBase):
         """People and businesses for a CID (or its first digits), a licence number (or its
         start) or part of a name. ``more`` says the list was cut at ``limit``."""
         actor.require("registry:read")
-        text = " ".join(text.split())
-        if not 2 <= len(text) <= 100:
-            raise InvalidRequestError(
-                "type at least 2 letters of a name, a CID number or a licence number",
-                code="bad_search",
-            )
+        text = _search_text(text)
         limit = max(1, min(limit, MAX_SEARCH_RESULTS))
         with self.service.session() as s:
             registry = Registry(s)
             people = registry.search_people(text, limit=limit + 1)
             businesses = registry.search_businesses(text, limit=limit + 1)
-            owners = {b.owner_cid: registry.person(b.owner_cid) for b in businesses[:limit]}
-        return {
-            "people": [json.loads(r.data) for r in people[:limit]],
-            "businesses": [
-                {
-                    **json.loads(r.data),
-                    "owner_name": owner.full_name if (owner := owners.get(r.owner_cid)) else None,
-                }
-                for r in businesses[:limit]
-            ],
-            "more": len(people) > limit or len(businesses) > limit,
-        }
+            return {
+                "people": [json.loads(r.data) for r in people[:limit]],
+                "businesses": _with_owners(registry, businesses[:limit]),
+                "more": len(people) > limit or len(businesses) > limit,
+            }
+
+    def search_registry_page(
+        self, actor: Actor, text: str, *, offset: int = 0, limit: int = 50
+    ) -> dict[str, Any]:
+        """The same search, one page at a time like the other lists: the people who match
+        (by name, then CID), then the businesses (by name, then licence number), each item
+        with its ``kind``; ``total`` counts both."""
+        actor.require("registry:read")
+        text = _search_text(text)
+        with self.service.session() as s:
+            registry = Registry(s)
+            people_total = registry.count_people_matching(text)
+            total = people_total + registry.count_businesses_matching(text)
+            people = registry.search_people(text, offset=offset, limit=limit)
+            items = [{"kind": "person", **json.loads(r.data)} for r in people]
+            if len(items) < limit:
+                businesses = registry.search_businesses(
+                    text, offset=max(0, offset - people_total), limit=limit - len(items)
+                )
+                items += [{"kind": "business", **b} for b in _with_owners(registry, businesses)]
+        return {"items": items, "offset": offset, "limit": limit, "total": total}
 
     def put_people(self, actor: Actor, people: Iterable[Person], *, source: str) -> dict[str, int]:
         actor.require("registry:write")

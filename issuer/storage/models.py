@@ -117,6 +117,8 @@ class CredentialRow(IssuerTable, table=True):
         UniqueConstraint("status_list_id", "status_idx", name="uq_issuer_credential_status"),
         Index("ix_issuer_credential_kid_exp", "kid", "expires_at"),
         Index("ix_issuer_credential_list_status", "status_list_id", "status"),
+        # The copies of one offer, listed and changed together by the operator.
+        Index("ix_issuer_credential_offer_ref", "offer_ref"),
     )
 
     id: str = Field(primary_key=True, max_length=40)
@@ -187,7 +189,8 @@ _POSTGRES_TRIGGERS = (
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables and the audit log's append-only triggers (idempotent)."""
+    """Create missing tables, missing indexes and the audit log's append-only triggers
+    (idempotent)."""
     IssuerTable.metadata.create_all(engine)
     statements = {"sqlite": _SQLITE_TRIGGERS, "postgresql": _POSTGRES_TRIGGERS}.get(
         engine.dialect.name, ()
@@ -198,5 +201,10 @@ def create_schema(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             # Serialise concurrent starters: CREATE OR REPLACE FUNCTION is not concurrency-safe.
             conn.execute(text("SELECT pg_advisory_xact_lock(731001)"))
+        # create_all makes an index only with its table: one added later (the offer_ref index)
+        # is made here on a database that already has the table. No data changes.
+        for table in IssuerTable.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
         for statement in statements:
             conn.execute(text(statement))

@@ -67,30 +67,42 @@ class Registry:
         query = select(BusinessRow).order_by(col(BusinessRow.licence_number))
         return self.s.exec(query.offset(offset).limit(limit)).all()
 
-    def search_people(self, text: str, *, limit: int) -> Sequence[PersonRow]:
+    @staticmethod
+    def _people_matching(text: str) -> Any:
         """People whose CID is ``text`` (11 digits) or starts with it, or whose name contains it
         (case-insensitive; ``%`` and ``_`` match themselves)."""
         if text.isdigit():
-            where = col(PersonRow.cid).startswith(text, autoescape=True)
-        else:
-            where = func.lower(col(PersonRow.full_name)).contains(text.lower(), autoescape=True)
-        query = (
-            select(PersonRow).where(where).order_by(col(PersonRow.full_name), col(PersonRow.cid))
-        )
-        return self.s.exec(query.limit(limit)).all()
+            return col(PersonRow.cid).startswith(text, autoescape=True)
+        return func.lower(col(PersonRow.full_name)).contains(text.lower(), autoescape=True)
 
-    def search_businesses(self, text: str, *, limit: int) -> Sequence[BusinessRow]:
+    @staticmethod
+    def _businesses_matching(text: str) -> Any:
         """Businesses owned by the CID ``text``, or whose licence number starts with ``text``, or
         whose name contains it (case-insensitive)."""
         if text.isdigit() and len(text) == 11:
-            where = col(BusinessRow.owner_cid) == text
-        else:
-            where = or_(
-                col(BusinessRow.licence_number).startswith(text.upper(), autoescape=True),
-                func.lower(col(BusinessRow.business_name)).contains(text.lower(), autoescape=True),
-            )
-        query = select(BusinessRow).where(where).order_by(col(BusinessRow.business_name))
-        return self.s.exec(query.limit(limit)).all()
+            return col(BusinessRow.owner_cid) == text
+        return or_(
+            col(BusinessRow.licence_number).startswith(text.upper(), autoescape=True),
+            func.lower(col(BusinessRow.business_name)).contains(text.lower(), autoescape=True),
+        )
+
+    def search_people(self, text: str, *, limit: int, offset: int = 0) -> Sequence[PersonRow]:
+        query = select(PersonRow).where(self._people_matching(text))
+        query = query.order_by(col(PersonRow.full_name), col(PersonRow.cid))
+        return self.s.exec(query.offset(offset).limit(limit)).all()
+
+    def search_businesses(self, text: str, *, limit: int, offset: int = 0) -> Sequence[BusinessRow]:
+        query = select(BusinessRow).where(self._businesses_matching(text))
+        query = query.order_by(col(BusinessRow.business_name), col(BusinessRow.licence_number))
+        return self.s.exec(query.offset(offset).limit(limit)).all()
+
+    def count_people_matching(self, text: str) -> int:
+        query = select(func.count()).select_from(PersonRow).where(self._people_matching(text))
+        return int(self.s.exec(query).one())
+
+    def count_businesses_matching(self, text: str) -> int:
+        query = select(func.count()).select_from(BusinessRow)
+        return int(self.s.exec(query.where(self._businesses_matching(text))).one())
 
     def count_people(self) -> int:
         return int(self.s.exec(select(func.count()).select_from(PersonRow)).one())
@@ -138,6 +150,9 @@ class Offers:
 
     def by_id_hash(self, id_hash: str) -> OfferRow | None:
         return self.s.exec(select(OfferRow).where(OfferRow.id_hash == id_hash)).first()
+
+    def get(self, ref: str) -> OfferRow | None:
+        return self.s.get(OfferRow, ref)
 
     def by_code_hash(self, code_hash: str) -> OfferRow | None:
         return self.s.exec(select(OfferRow).where(OfferRow.code_hash == code_hash)).first()
@@ -295,6 +310,10 @@ class StatusLists:
         )
 
 
+# Copies of one offer are numbered by when they were issued, then by id: stable across calls.
+_COPY_ORDER = (col(CredentialRow.issued_at), col(CredentialRow.id))
+
+
 class Credentials:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -342,6 +361,22 @@ class Credentials:
             .values(status=to)
         )
         return _rowcount(result) == 1
+
+    def from_offer(self, offer_ref: str) -> Sequence[CredentialRow]:
+        """Every credential issued from one offer (its batch copies), in copy order."""
+        query = select(CredentialRow).where(col(CredentialRow.offer_ref) == offer_ref)
+        return self.s.exec(query.order_by(*_COPY_ORDER)).all()
+
+    def copies_of(self, offer_refs: Sequence[str]) -> Sequence[tuple[str, str, int]]:
+        """``(offer_ref, credential id, status)`` of every credential issued from these offers,
+        in copy order within each offer."""
+        if not offer_refs:
+            return []
+        query = select(CredentialRow.offer_ref, CredentialRow.id, CredentialRow.status).where(
+            col(CredentialRow.offer_ref).in_(sorted(set(offer_refs)))
+        )
+        rows = self.s.exec(query.order_by(col(CredentialRow.offer_ref), *_COPY_ORDER)).all()
+        return [(str(ref), str(cid), int(status)) for ref, cid, status in rows]
 
     def by_notification(self, notification_id: str) -> Sequence[CredentialRow]:
         query = select(CredentialRow).where(CredentialRow.notification_id == notification_id)

@@ -13,7 +13,8 @@ development mode, demo registry):
    date of birth stays hidden; she shares;
 5. the result appears on the bank's screen by itself: verified, the claims, the issuer's name and
    the "as of" times;
-6. the operator revokes every copy of Karma's credential (each confirmed with a reason);
+6. the operator revokes every copy of Karma's credential at once ("Revoke all copies from this
+   offer": one confirmation page, one reason);
 7. the teller starts a new check, Karma shares again, and the bank's screen says "Not accepted"
    because the issuer revoked the credential.
 
@@ -209,8 +210,9 @@ def operator_offers(page: Page, stack: DemoStack, snap: Shots) -> tuple[str, str
 
 
 def operator_revokes_all(page: Page, stack: DemoStack, snap: Shots, copies: int) -> None:
-    """Revoke every copy of Karma's credential, each after its confirmation page. The stack is
-    fresh, so all of hers come from the one offer above: as many as her wallet holds."""
+    """Revoke every copy of Karma's credential with one confirmation. The stack is fresh, so
+    all of hers come from the one offer above: as many as her wallet holds."""
+    assert copies > 1, "the wallet was meant to collect several one-time copies"
     url = stack.issuer_url
     page.get_by_role("link", name="Issued credentials").click()
     page.wait_for_url(f"{url}/operator/credentials")
@@ -225,27 +227,26 @@ def operator_revokes_all(page: Page, stack: DemoStack, snap: Shots, copies: int)
     for index in range(copies):
         expect(rows.nth(index)).to_contain_text("Foundational ID")
         expect(rows.nth(index)).to_contain_text("Valid")
+        expect(rows.nth(index)).to_contain_text(f"of {copies} from offer off_")
     snap(page, "operator-credentials")
 
-    for done in range(copies):
-        row = rows.filter(has=page.get_by_role("link", name="Revoke")).first
-        row.get_by_role("link", name="Revoke").click()
-        page.wait_for_url("**/revoke")
-        expect(page.locator("h1")).to_have_text("Revoke this credential?")
-        expect(page.locator("main")).to_contain_text("cannot be undone")
-        page.get_by_label("Reason (kept in the audit log)").fill(
-            "Citizen reported the phone stolen"
-        )
-        if done == 0:
-            snap(page, "operator-confirm-revoke")
-        page.get_by_role("button", name="Yes, revoke it").click()
-        page.wait_for_url(f"{url}/operator/credentials?subject={KARMA}")
-        expect(page.get_by_role("status").first).to_contain_text(
-            f"Foundational ID for {KARMA} is now revoked."
-        )
+    rows.first.get_by_role("link", name="Revoke all copies from this offer").click()
+    page.wait_for_url("**/revoke")
+    expect(page.locator("h1")).to_have_text("Revoke all copies from this offer?")
+    expect(page.locator("main")).to_contain_text("cannot be undone")
+    expect(page.locator("main")).to_contain_text(f"All {copies} copies will be revoked.")
+    expect(page.locator("table#offer-copies tbody tr")).to_have_count(copies)
+    page.get_by_label("Reason (kept in the audit log)").fill("Citizen reported the phone stolen")
+    snap(page, "operator-confirm-revoke")
+    page.get_by_role("button", name="Yes, revoke all copies").click()
+    page.wait_for_url(f"{url}/operator/credentials?subject={KARMA}")
+    expect(page.get_by_role("status").first).to_contain_text(
+        f"Foundational ID for {KARMA} is now revoked."
+    )
     expect(rows).to_have_count(copies)
     for index in range(copies):
         expect(rows.nth(index)).to_contain_text("Revoked")
+    # Neither a single-copy nor an all-copies revoke link is left.
     expect(page.locator("table#credentials").get_by_role("link", name="Revoke")).to_have_count(0)
     snap(page, "operator-credentials-revoked")
 

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
 
-from issuer.api.deps import LimitDep, OffsetDep, OperatorDep, requires
-from issuer.operator import Actor
+from issuer.api.deps import LimitDep, OffsetDep, OperatorDep, optional_model_body, requires
+from issuer.operator import MAX_REASON_LENGTH, Actor
 
-__all__ = ["router"]
+__all__ = ["StatusChangeRequest", "router"]
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["operator"])
+
+StatusAction = Literal["revoke", "suspend", "reinstate"]
+
+
+class StatusChangeRequest(BaseModel):
+    """The optional body of a status change: the reason kept in the audit log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
+
+
+async def reason_of(request: Request) -> str | None:
+    body = await optional_model_body(request, StatusChangeRequest)
+    return body.reason if body else None
 
 
 @router.get("")
@@ -36,10 +53,14 @@ def get_credential(
 
 
 @router.post("/{credential_id}/{action}")
-def change_status(
+async def change_status(
     credential_id: str,
-    action: Literal["revoke", "suspend", "reinstate"],
+    action: StatusAction,
+    request: Request,
     actor: Annotated[Actor, requires("credentials:status")],
     operator: OperatorDep,
 ) -> dict[str, Any]:
-    return operator.change_status(actor, credential_id, action)
+    reason = await reason_of(request)
+    return await run_in_threadpool(
+        operator.change_status, actor, credential_id, action, reason=reason
+    )

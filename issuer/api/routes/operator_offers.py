@@ -1,8 +1,9 @@
-"""Operator API: offers for registry records (one, or many in bulk)."""
+"""Operator API: offers for registry records (one, or many in bulk), and the status of every
+credential issued from one offer."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuer.api.deps import OperatorDep, model_body, requires
+from issuer.api.routes.operator_credentials import StatusAction, reason_of
 from issuer.operator import MAX_BULK_OFFERS, Actor, OfferItem
 
 __all__ = ["OfferRequest", "router"]
@@ -56,3 +58,18 @@ async def create_offers(
         operator.create_offers, actor, [item.item() for item in body.offers]
     )
     return JSONResponse({"offers": [o.to_json() for o in offers]}, status_code=201)
+
+
+@router.post("/{offer_ref}/{action}")
+async def change_offer_status(
+    offer_ref: str,
+    action: StatusAction,
+    request: Request,
+    actor: Annotated[Actor, requires("credentials:status")],
+    operator: OperatorDep,
+) -> dict[str, Any]:
+    """Revoke, suspend or reinstate every copy a wallet collected from the offer."""
+    reason = await reason_of(request)
+    return await run_in_threadpool(
+        operator.change_offer_status, actor, offer_ref, action, reason=reason
+    )

@@ -26,6 +26,18 @@ def list_people(
     return operator.people(actor, offset=offset, limit=limit)
 
 
+@router.get("/search")
+def search(
+    q: str,
+    actor: Annotated[Actor, requires("registry:read")],
+    operator: OperatorDep,
+    offset: OffsetDep = 0,
+    limit: LimitDep = 50,
+) -> dict[str, Any]:
+    """People and businesses by CID (or its first digits), licence number or part of a name."""
+    return operator.search_registry_page(actor, q, offset=offset, limit=limit)
+
+
 @router.get("/people/{cid}")
 def get_person(
     cid: str, actor: Annotated[Actor, requires("registry:read")], operator: OperatorDep

@@ -1,5 +1,6 @@
-"""Issued credentials (metadata only) and their status: suspend, reinstate or revoke one, after
-a confirmation page that says what will happen and asks for a reason for the audit log."""
+"""Issued credentials (metadata only) and their status: suspend, reinstate or revoke one, or
+every copy a wallet collected from one offer (batch issuance), after a confirmation page that
+says what will happen and asks for a reason for the audit log."""
 
 from __future__ import annotations
 
@@ -50,10 +51,16 @@ def allowed_actions(status: str) -> list[str]:
     ]
 
 
+def short_ref(offer_ref: str) -> str:
+    """``off_`` and the first 8 hex digits: enough to tell a person's offers apart."""
+    return offer_ref[:12]
+
+
 def _row(item: dict[str, Any], visit: Visit, service: IssuerService) -> dict[str, Any]:
     ctype = service.types.get(item["credential_configuration_id"])
     status = item["status"]
     words = views.status_words(status, expires_at=item["expires_at"], now=service.clock())
+    actions = allowed_actions(status) if visit.can("credentials:status") else []
     return {
         **item,
         "type_name": views.type_name(
@@ -61,7 +68,10 @@ def _row(item: dict[str, Any], visit: Visit, service: IssuerService) -> dict[str
         ),
         "status_words": words,
         "status_class": words.lower(),
-        "actions": allowed_actions(status) if visit.can("credentials:status") else [],
+        "offer_short": short_ref(item["offer_ref"]),
+        "actions": actions,
+        # What this copy allows, for all copies: each such link changes at least this one.
+        "offer_actions": actions if item["copies"] > 1 else [],
     }
 
 
@@ -182,3 +192,116 @@ async def change_status(
     name = views.type_name(service.types.get(changed["credential_configuration_id"]), visit.lang)
     visit.flash("ok", f"{name} for {changed['subject']} is now {ACTIONS[action][1]}.")
     return pages.redirect(request, "/credentials", subject=changed["subject"])
+
+
+# --- every copy from one offer ---------------------------------------------------------------
+
+
+def _confirm_offer_page(
+    request: Request,
+    pages: OperatorPages,
+    visit: Visit,
+    service: IssuerService,
+    offer: dict[str, Any],
+    action: str,
+    *,
+    error: str | None = None,
+    reason: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    button, past, effect = ACTIONS[action]
+    rows = [_row(item, visit, service) for item in offer["credentials"]]
+    changing = sum(1 for row in rows if action in allowed_actions(row["status"]))
+    context = {
+        "page_title": f"{button} all copies from an offer",
+        "offer": offer,
+        "type_name": views.type_name(
+            service.types.get(offer["credential_configuration_id"]),
+            visit.lang,
+            fallback=offer["credential_configuration_id"],
+        ),
+        "rows": rows,
+        "changing": changing,
+        "action": action,
+        "button": button,
+        "past": past,
+        "effect": effect,
+        "minutes": max(1, service.settings.status_list_ttl // 60),
+        "error": error,
+        "reason": reason,
+    }
+    return pages.render(request, "confirm_offer.html", context, visit=visit, status=status)
+
+
+@router.get("/offers/{offer_ref}/{action}", response_class=HTMLResponse)
+def confirm_offer(
+    offer_ref: str,
+    action: str,
+    request: Request,
+    pages: PagesDep,
+    visit: VisitDep,
+    operator: OperatorDep,
+    service: ServiceDep,
+) -> HTMLResponse:
+    action = _action(action)
+    visit.actor.require("credentials:status")
+    offer = operator.offer_credentials(visit.actor, offer_ref[:64])
+    return _confirm_offer_page(request, pages, visit, service, offer, action)
+
+
+@router.post("/offers/{offer_ref}/{action}")
+async def change_offer_status(
+    offer_ref: str,
+    action: str,
+    request: Request,
+    pages: PagesDep,
+    visit: VisitDep,
+    operator: OperatorDep,
+    service: ServiceDep,
+) -> Response:
+    form = await read_form(request, allowed=frozenset({"csrf_token", "reason"}))
+    check_csrf(visit, form)
+    action = _action(action)
+    visit.actor.require("credentials:status")
+    offer_ref = offer_ref[:64]
+    try:
+        reason = reason_text(form.get("reason"))
+    except InvalidRequestError as exc:  # the same form again, with what to fix
+        offer = await run_in_threadpool(operator.offer_credentials, visit.actor, offer_ref)
+        return _confirm_offer_page(
+            request,
+            pages,
+            visit,
+            service,
+            offer,
+            action,
+            error=exc.message,
+            reason=form.get("reason")[:200],
+            status=400,
+        )
+    result = await run_in_threadpool(
+        operator.change_offer_status, visit.actor, offer_ref, action, reason=reason
+    )
+    copies = result["credentials"]
+    name = views.type_name(service.types.get(copies[0]["credential_configuration_id"]), visit.lang)
+    subject, past = copies[0]["subject"], ACTIONS[action][1]
+    changed, total = result["changed"], len(copies)
+    if changed == total:
+        copies_changed = f"All {total} copies" if total > 1 else "The one copy"
+        text = (
+            f"{name} for {subject} is now {past}. {copies_changed} from offer "
+            f"{short_ref(offer_ref)} changed."
+        )
+    else:
+        others = total - changed
+        stay = (
+            "the other one stays as it was"
+            if others == 1
+            else f"the other {others} stay as they were"
+        )
+        text = (
+            f"{changed} of the {total} copies of {name} for {subject} from offer "
+            f"{short_ref(offer_ref)} {'is' if changed == 1 else 'are'} now {past}; {stay}."
+        )
+    visit.flash("ok", text)
+    return pages.redirect(request, "/credentials", subject=subject)

@@ -42,6 +42,8 @@ OPERATOR_POSTS = [
     "/api/v1/offers",
     "/api/v1/offers/bulk",
     "/api/v1/credentials/cred_x/revoke",
+    "/api/v1/offers/off_0123456789abcdef/suspend",
+    "/api/v1/offers/off_x/reinstate",
     "/api/v1/keys/rotate",
     "/api/v1/apikeys",
     "/api/v1/registry/people",
@@ -102,12 +104,25 @@ def test_junk_paths_and_queries(client: Any, admin: dict[str, str]) -> None:
         "/api/v1/credentials?offset=99999999999999999999",
         "/api/v1/audit?limit=-5",
         "/api/v1/registry/people/%00",
+        "/api/v1/registry/search",
+        "/api/v1/registry/search?q=",
+        "/api/v1/registry/search?q=%00%00",
+        "/api/v1/registry/search?q=%FF%FE",
+        "/api/v1/registry/search?q=" + "a" * 5000,
+        "/api/v1/registry/search?q=karma&limit=9999",
+        "/api/v1/registry/search?q=karma&offset=99999999999999999999",
         "/.well-known/openid-credential-issuer/extra",
         "/nope",
     ]:
         _check(client.get(path, headers=admin))
     _check(client.delete("/token"))
     _check(client.put("/api/v1/offers", headers=admin))
+    for path in [
+        "/api/v1/offers/%00/revoke",
+        "/api/v1/offers/off_x/destroy",
+        "/api/v1/offers/a/b/c",
+    ]:
+        _check(client.post(path, headers=admin))
 
 
 def test_request_bodies_are_size_capped(client: Any, admin: dict[str, str]) -> None:

@@ -6,13 +6,16 @@ import csv
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from drukid.common.qr import decode_qr_image
 from issuer.cli import app
-from tests.api.issuer.conftest import KARMA
+from issuer.operator import local_actor
+from tests.api.issuer.conftest import KARMA, api_key, create_offer
+from tests.support.oid4vci_client import WalletClient
 
 
 @pytest.fixture
@@ -187,3 +190,57 @@ def test_cli_refuses_bad_settings_with_a_plain_message(tmp_path: Path) -> None:
     )
     assert remote.exit_code == 2
     assert "--api-key" in remote.output
+
+
+def test_status_commands_for_every_copy_from_an_offer(
+    env: dict[str, str], client: Any, wallet: WalletClient
+) -> None:
+    """``revoke|suspend|reinstate --offer OFFER_REF [--reason TEXT]`` on the local data; the
+    issuer serving the same data directory sees the change at once."""
+    admin = api_key(client, "admin")
+    wallet.receive(create_offer(client, admin)["offer_uri"], keys=1)  # another offer: untouched
+    offer = create_offer(client, admin)
+    wallet.receive(offer["offer_uri"], keys=3)
+    runner = CliRunner()
+
+    suspended = runner.invoke(
+        app, ["suspend", "--offer", offer["offer_ref"], "--reason", "phone lost"], env=env
+    )
+    assert suspended.exit_code == 0, suspended.output
+    assert f"3 of the 3 credentials from {offer['offer_ref']} are now suspended" in " ".join(
+        suspended.output.split()
+    )
+    revoked = runner.invoke(app, ["revoke", "--offer", offer["offer_ref"], "--json"], env=env)
+    assert revoked.exit_code == 0, revoked.output
+    result = json.loads(revoked.stdout)
+    assert result["changed"] == 3
+    assert {c["status"] for c in result["credentials"]} == {"revoked"}
+    listed = client.get("/api/v1/credentials", headers=admin).json()["items"]
+    assert sorted(c["status"] for c in listed) == ["revoked"] * 3 + ["valid"]
+    entries = client.get("/api/v1/audit", headers=admin).json()["items"]
+    suspends = [e for e in entries if e["action"] == "credential.suspend"]
+    assert len(suspends) == 3
+    assert {e["detail"]["reason"] for e in suspends} == {"phone lost"}
+    assert {e["actor"] for e in suspends} == {local_actor().id}
+
+    single = next(c["id"] for c in listed if c["status"] == "valid")
+    done = runner.invoke(app, ["suspend", single, "--reason", "checking"], env=env)
+    assert done.exit_code == 0, done.output
+    assert f"{single} is now suspended" in done.output
+    assert client.get("/api/v1/audit", headers=admin).json()["items"][0]["detail"]["reason"] == (
+        "checking"
+    )
+
+    nothing = runner.invoke(app, ["reinstate", "--offer", offer["offer_ref"]], env=env)
+    assert nothing.exit_code == 1
+    assert "status_transition_refused" in nothing.output
+    unknown = runner.invoke(app, ["revoke", "--offer", "off_0123456789abcdef"], env=env)
+    assert unknown.exit_code == 1
+    assert "unknown_offer" in unknown.output
+    for args, code in [
+        (["revoke"], "missing_target"),
+        (["revoke", single, "--offer", offer["offer_ref"]], "ambiguous_target"),
+    ]:
+        usage = runner.invoke(app, args, env=env)
+        assert usage.exit_code == 2, usage.output
+        assert code in usage.output

@@ -130,3 +130,48 @@ def test_remote_cli_against_a_running_issuer(live: tuple[str, Any]) -> None:
 @pytest.mark.slow
 def test_200_concurrent_issuances_sqlite(live: tuple[str, Any]) -> None:
     check_concurrent_issuance(*live)
+
+
+def test_remote_status_commands_for_every_copy_from_an_offer(live: tuple[str, Any]) -> None:
+    import json
+
+    base_url, app = live
+    operator = app.state.operator
+    key = operator.create_api_key(local_actor(), role="revoke").token
+    env = {"DRUKID_ISSUER_URL": base_url, "DRUKID_ISSUER_API_KEY": key}
+    offer = operator.create_offer(local_actor(), OfferItem("foundational-id", KARMA))
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        WalletClient(http, issuer=base_url).receive(offer.offer_uri, keys=3)
+    runner = CliRunner()
+
+    suspended = runner.invoke(
+        cli_app, ["suspend", "--offer", offer.ref, "--reason", "phone lost", "--json"], env=env
+    )
+    assert suspended.exit_code == 0, suspended.output
+    result = json.loads(suspended.stdout)
+    assert result["changed"] == 3
+    assert [c["copy"] for c in result["credentials"]] == [1, 2, 3]
+    single = result["credentials"][0]["id"]
+    reinstated = runner.invoke(cli_app, ["reinstate", single, "--reason", "found it"], env=env)
+    assert reinstated.exit_code == 0, reinstated.output
+    assert f"{single} is now valid" in reinstated.output
+    revoked = runner.invoke(cli_app, ["revoke", "--offer", offer.ref], env=env)
+    assert revoked.exit_code == 0, revoked.output
+    assert "3 of the 3 credentials" in revoked.output
+    statuses = operator.offer_credentials(local_actor(), offer.ref)["credentials"]
+    assert {c["status"] for c in statuses} == {"revoked"}
+    entries = operator.audit(local_actor(), limit=20)["items"]
+    reasons = [e["detail"].get("reason") for e in entries if e["action"].startswith("credential.")]
+    assert reasons == [None, None, None, "found it", "phone lost", "phone lost", "phone lost"]
+
+    again = runner.invoke(cli_app, ["revoke", "--offer", offer.ref], env=env)
+    assert again.exit_code == 1
+    assert "status_transition_refused" in again.output
+    issue_only = operator.create_api_key(local_actor(), role="issue").token
+    denied = runner.invoke(
+        cli_app,
+        ["suspend", "--offer", offer.ref],
+        env={**env, "DRUKID_ISSUER_API_KEY": issue_only},
+    )
+    assert denied.exit_code == 1
+    assert "role_forbidden" in denied.output

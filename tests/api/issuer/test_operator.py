@@ -27,6 +27,7 @@ def _operator_routes(client: Any) -> list[tuple[str, str]]:
             path.replace("{credential_id}", "cred_x")
             .replace("{action}", "revoke")
             .replace("{key_id}", "abc")
+            .replace("{offer_ref}", "off_x")
             .replace("{cid}", KARMA)
             .replace("{kind}", "people")
         )
@@ -55,14 +56,17 @@ def test_roles(client: Any) -> None:
     offer = create_offer(client, issue)
     assert offer["offer_ref"].startswith("off_")
     assert client.get("/api/v1/registry/people", headers=issue).status_code == 200
+    assert client.get("/api/v1/registry/search?q=karma", headers=issue).status_code == 200
     for headers, method, path in [
         (issue, "POST", "/api/v1/credentials/cred_x/revoke"),
+        (issue, "POST", "/api/v1/offers/off_x/revoke"),
         (issue, "POST", "/api/v1/keys/rotate"),
         (issue, "GET", "/api/v1/audit"),
         (issue, "POST", "/api/v1/apikeys"),
         (issue, "POST", "/api/v1/registry/people"),
         (revoke, "POST", "/api/v1/offers"),
         (revoke, "GET", "/api/v1/registry/people"),
+        (revoke, "GET", "/api/v1/registry/search?q=karma"),
         (revoke, "GET", "/api/v1/keys"),
     ]:
         body = {"role": "admin"} if path.endswith("apikeys") else {}

@@ -99,6 +99,16 @@ def issue_credential(client: TestClient, cid: str = KARMA) -> str:
     return credential_id
 
 
+def collect_copies(client: TestClient, copies: int, cid: str = KARMA) -> tuple[str, list[str]]:
+    """An offer whose wallet collected ``copies`` batch copies: (offer_ref, ids in copy order)."""
+    admin = {"Authorization": f"Bearer {new_key(client, 'admin', 'api')}"}
+    offer = create_offer(client, admin, cid=cid)
+    WalletClient(client, issuer=ISSUER).receive(offer["offer_uri"], keys=copies)
+    operator = client.app.state.operator  # type: ignore[attr-defined]
+    found = operator.offer_credentials(local_actor(), offer["offer_ref"])["credentials"]
+    return offer["offer_ref"], [c["id"] for c in found]
+
+
 def status_of(client: TestClient, credential_id: str) -> str:
     operator = client.app.state.operator  # type: ignore[attr-defined]
     status: str = operator.get_credential(local_actor(), credential_id)["status"]
@@ -206,12 +216,13 @@ def test_revoking_the_key_ends_its_sessions_at_once(client: TestClient) -> None:
 
 
 def test_every_form_refuses_a_missing_or_wrong_csrf_token(client: TestClient) -> None:
-    credential_id = issue_credential(client)
+    offer_ref, [credential_id, other_copy] = collect_copies(client, 2)
     web, csrf = signed_in(client, "admin")
     before = len(audit(client))
     posts = [
         ("/operator/offers", {"type": "foundational-id", "cid": KARMA, "pin": "on"}),
         (f"/operator/credentials/{credential_id}/revoke", {"reason": "lost phone"}),
+        (f"/operator/offers/{offer_ref}/revoke", {"reason": "lost phone"}),
         ("/operator/sign-out", {}),
     ]
     for path, data in posts:
@@ -219,7 +230,7 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(client: TestClient) ->
             body = dict(data) if token is None else {**data, "csrf_token": token}
             assert_page(web.post(path, data=body), 403, "out of date")
     assert len(audit(client)) == before
-    assert status_of(client, credential_id) == "valid"
+    assert status_of(client, credential_id) == status_of(client, other_copy) == "valid"
     assert web.get("/operator/audit").status_code == 200  # still signed in
 
     # The sign-in form (no session yet): the token must match the browser's own cookie.
@@ -252,6 +263,12 @@ def test_an_issue_key_cannot_change_status_or_read_the_audit_log(client: TestCli
             data={"csrf_token": csrf, "reason": "testing roles"},
         )
         assert_page(refused, 403, "may not do this", "administrator")
+    offer_ref = client.app.state.operator.get_credential(local_actor(), credential_id)["offer_ref"]  # type: ignore[attr-defined]
+    assert_page(web.get(f"/operator/offers/{offer_ref}/revoke"), 403, "role 'issue'")
+    refused = web.post(
+        f"/operator/offers/{offer_ref}/revoke", data={"csrf_token": csrf, "reason": "roles"}
+    )
+    assert_page(refused, 403, "may not do this")
     assert_page(web.get("/operator/audit"), 403)
     assert status_of(client, credential_id) == "valid"
     assert len(audit(client)) == before
@@ -473,6 +490,121 @@ def test_suspend_reinstate_revoke_show_in_the_list_and_the_audit_log(
     ]
 
 
+def test_the_list_shows_which_offer_each_copy_came_from(
+    client: TestClient, admin_web: tuple[TestClient, str]
+) -> None:
+    offer_ref, copies = collect_copies(client, 3)
+    single_ref, [single] = collect_copies(client, 1)
+    web, _ = admin_web
+    page = web.get("/operator/credentials", params={"subject": KARMA})
+    assert_page(page, 200, "4 credentials for 11512003456")
+    for number, credential_id in enumerate(copies, start=1):
+        row = re.search(rf'<tr id="row-{credential_id}">.*?</tr>', page.text, re.S)
+        assert row, credential_id
+        text = text_of(row.group(0))
+        assert f"Copy {number} of 3 from offer {offer_ref[:12]}" in text
+        assert f'title="{offer_ref}"' in row.group(0)
+        for action in ("Suspend", "Revoke"):
+            assert f"{action} all copies from this offer" in text
+        assert f'href="/operator/offers/{offer_ref}/revoke"' in row.group(0)
+        assert "Reinstate all copies" not in text
+    only = re.search(rf'<tr id="row-{single}">.*?</tr>', page.text, re.S)
+    assert only
+    assert f"Copy 1 of 1 from offer {single_ref[:12]}" in text_of(only.group(0))
+    assert "all copies" not in text_of(only.group(0))  # one copy: the single action is enough
+
+
+def test_revoke_every_copy_from_an_offer_after_one_confirmation(
+    client: TestClient, admin_web: tuple[TestClient, str]
+) -> None:
+    offer_ref, copies = collect_copies(client, 3)
+    _, [other] = collect_copies(client, 1)
+    web, csrf = admin_web
+    confirm = web.get(f"/operator/offers/{offer_ref}/revoke")
+    text = assert_page(
+        confirm,
+        200,
+        "Revoke all copies from this offer?",
+        f"Offer {offer_ref}",
+        "Copies collected 3",
+        "All 3 copies will be revoked.",
+        "cannot be undone",
+        "Reason (kept in the audit log)",
+        "Yes, revoke all copies",
+    )
+    for number, credential_id in enumerate(copies, start=1):
+        assert f"{number} of 3 {credential_id} Valid" in text
+    before = len(audit(client))
+
+    done = web.post(
+        f"/operator/offers/{offer_ref}/revoke",
+        data={"csrf_token": csrf, "reason": "Citizen reported the phone stolen"},
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/operator/credentials?subject={KARMA}"
+    listing = web.get(done.headers["location"])
+    assert_page(
+        listing,
+        200,
+        f"Foundational ID for {KARMA} is now revoked. All 3 copies from offer "
+        f"{offer_ref[:12]} changed.",
+    )
+    assert [status_of(client, c) for c in copies] == ["revoked"] * 3
+    assert status_of(client, other) == "valid"
+    assert "Revoke all copies" not in listing.text
+    entries = audit(client)[: len(audit(client)) - before]
+    assert sorted(e["target"] for e in entries) == sorted(copies)
+    for entry in entries:
+        assert entry["action"] == "credential.revoke"
+        assert entry["detail"] == {
+            "subject": KARMA,
+            "type": "foundational-id",
+            "reason": "Citizen reported the phone stolen",
+        }
+
+    # Nothing left to change: the page says so, and a forced POST gets a 409 page.
+    assert_page(
+        web.get(f"/operator/offers/{offer_ref}/suspend"),
+        200,
+        "None of these copies can be suspended now",
+    )
+    forced = web.post(
+        f"/operator/offers/{offer_ref}/reinstate", data={"csrf_token": csrf, "reason": "oops"}
+    )
+    assert_page(forced, 409, "3 revoked", "nothing was changed")
+    assert len(audit(client)) == before + 3
+
+
+def test_only_some_copies_can_change(client: TestClient, admin_web: tuple[TestClient, str]) -> None:
+    offer_ref, copies = collect_copies(client, 3)
+    web, csrf = admin_web
+    single = web.get(f"/operator/credentials/{copies[0]}/revoke")
+    assert_page(
+        single,
+        200,
+        "Revoke this credential?",
+        f"Copy 1 of 3 from offer {offer_ref}",
+        "holds 3 copies from this offer",
+    )
+    assert f'href="/operator/offers/{offer_ref}/revoke"' in single.text
+    assert change(web, csrf, copies[0], "revoke", "this copy only").status_code == 303
+    assert_page(
+        web.get(f"/operator/offers/{offer_ref}/suspend"),
+        200,
+        "2 of the 3 copies will be suspended; the others cannot be suspended",
+    )
+    done = web.post(
+        f"/operator/offers/{offer_ref}/suspend", data={"csrf_token": csrf, "reason": "phone lost"}
+    )
+    assert_page(
+        web.get(done.headers["location"]),
+        200,
+        f"2 of the 3 copies of Foundational ID for {KARMA} from offer {offer_ref[:12]} are now "
+        "suspended; the other one stays as it was.",
+    )
+    assert [status_of(client, c) for c in copies] == ["revoked", "suspended", "suspended"]
+
+
 def test_a_page_status_change_is_audited_like_the_api_one(client: TestClient) -> None:
     by_page, by_api = issue_credential(client), issue_credential(client, DECHEN)
     web, csrf = signed_in(client, "revoke")
@@ -611,6 +743,32 @@ def test_bad_status_change_forms(
         "no credential",
     )
     assert_page(web.get("/operator/credentials/cred_nope/suspend"), 404, "no credential")
+    assert status_of(client, credential_id) == "valid"
+
+    offer_ref = client.app.state.operator.get_credential(local_actor(), credential_id)["offer_ref"]  # type: ignore[attr-defined]
+    for reason, words in [("", "write a short reason"), ("x" * 201, "longer than 200")]:
+        response = web.post(
+            f"/operator/offers/{offer_ref}/revoke", data={"csrf_token": csrf, "reason": reason}
+        )
+        assert_page(response, 400, words, "Revoke all copies from this offer?")
+    for path in (f"/operator/offers/{offer_ref}/destroy", "/operator/offers/off_nope/revoke"):
+        assert_page(web.get(path), 404)
+        assert_page(web.post(path, data={"csrf_token": csrf, "reason": "lost phone"}), 404)
+    assert_page(web.get("/operator/offers/off_0123456789abcdef/revoke"), 404, "no offer")
+    uncollected = create_offer(client, {"Authorization": f"Bearer {new_key(client, 'issue')}"})
+    assert_page(
+        web.get(f"/operator/offers/{uncollected['offer_ref']}/revoke"),
+        200,
+        "No wallet has collected this offer yet",
+    )
+    assert_page(
+        web.post(
+            f"/operator/offers/{uncollected['offer_ref']}/revoke",
+            data={"csrf_token": csrf, "reason": "lost phone"},
+        ),
+        409,
+        "no credential has been issued from offer",
+    )
     assert status_of(client, credential_id) == "valid"
 
 
