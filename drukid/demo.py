@@ -320,14 +320,16 @@ def run_journey(stack: DemoStack, console: Console, *, show_qr: bool = True) -> 
             first_ok = _show_result(console, _await_result(bank, request["id"]))
 
             _step(console, 6, "The registry revokes the credential")
-            listed = registry.get("/api/v1/credentials", params={"subject": DEMO_CITIZEN_CID})
-            listed.raise_for_status()
-            revoked = 0
-            for item in listed.json()["items"]:
-                if item["offer_ref"] == made["offer_ref"] and item["status"] != "revoked":
-                    registry.post(f"/api/v1/credentials/{item['id']}/revoke").raise_for_status()
-                    revoked += 1
-            console.print(f"   {revoked} copies revoked; the status list now says so.")
+            revoked = registry.post(
+                f"/api/v1/offers/{made['offer_ref']}/revoke",
+                json={"reason": "Demo: the citizen reported her phone stolen"},
+            )
+            revoked.raise_for_status()
+            changed = revoked.json()["changed"]
+            console.print(
+                f"   {changed} copies from offer {made['offer_ref']} revoked in one step; "
+                "the status list now says so."
+            )
             console.print(
                 f"   Verifiers may cache the list for {STATUS_TTL} s (its ttl); waiting for that."
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,13 @@ def test_demo_walks_the_whole_journey(tmp_path: Path) -> None:
     assert "stays hidden:" in out
     assert "Date of birth" in out.split("stays hidden:", 1)[1].split("\n\n", 1)[0]
     assert "✔ Verified" in out
+    # Every one-time copy the wallet collected is revoked by one call for the offer.
+    words = " ".join(out.split())  # the console wraps long lines
+    received = re.search(r"(\d+) one-time copies", words)
+    revoked = re.search(r"(\d+) copies from offer off_[0-9a-f]{16} revoked in one step", words)
+    assert received, out
+    assert revoked, out
+    assert revoked.group(1) == received.group(1) != "1"
     assert "This credential has been revoked by its issuer." in out
     assert "Journey complete." in out
     assert (tmp_path / "wallet").exists()
