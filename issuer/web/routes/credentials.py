@@ -4,6 +4,7 @@ says what will happen and asks for a reason for the audit log."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,7 +20,7 @@ from issuer.web.auth import Visit, check_csrf
 from issuer.web.forms import page_number, read_form, reason_text, subject_filter
 from issuer.web.pages import PREFIX, OperatorPages, PagesDep, VisitDep
 
-__all__ = ["router"]
+__all__ = ["StatusForm", "read_status_form", "router"]
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -112,6 +113,28 @@ def _action(action: str) -> str:
     return action
 
 
+@dataclass(frozen=True)
+class StatusForm:
+    """A sent confirmation form: the action, and the reason or what is wrong with it."""
+
+    action: str
+    reason: str | None = None
+    error: str | None = None
+    typed: str = ""  # the reason as typed, shown again with the error
+
+
+async def read_status_form(request: Request, visit: Visit, action: str) -> StatusForm:
+    """Check the form's CSRF token, the action and the role, then the reason."""
+    form = await read_form(request, allowed=frozenset({"csrf_token", "reason"}))
+    check_csrf(visit, form)
+    action = _action(action)
+    visit.actor.require("credentials:status")
+    try:
+        return StatusForm(action, reason=reason_text(form.get("reason")))
+    except InvalidRequestError as exc:  # the same form again, with what to fix
+        return StatusForm(action, error=exc.message, typed=form.get("reason")[:200])
+
+
 def _confirm_page(
     request: Request,
     pages: OperatorPages,
@@ -120,8 +143,7 @@ def _confirm_page(
     credential: dict[str, Any],
     action: str,
     *,
-    error: str | None = None,
-    reason: str = "",
+    form: StatusForm | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     button, _past, effect = ACTIONS[action]
@@ -134,8 +156,8 @@ def _confirm_page(
         "effect": effect,
         "minutes": minutes,
         "allowed": action in allowed_actions(credential["status"]),
-        "error": error,
-        "reason": reason,
+        "error": form.error if form else None,
+        "reason": form.typed if form else "",
     }
     return pages.render(request, "confirm.html", context, visit=visit, status=status)
 
@@ -166,28 +188,15 @@ async def change_status(
     operator: OperatorDep,
     service: ServiceDep,
 ) -> Response:
-    form = await read_form(request, allowed=frozenset({"csrf_token", "reason"}))
-    check_csrf(visit, form)
-    action = _action(action)
-    visit.actor.require("credentials:status")
-    credential_id = credential_id[:64]
-    try:
-        reason = reason_text(form.get("reason"))
-    except InvalidRequestError as exc:  # the same form again, with what to fix
+    sent = await read_status_form(request, visit, action)
+    action, credential_id = sent.action, credential_id[:64]
+    if sent.error:
         credential = await run_in_threadpool(operator.get_credential, visit.actor, credential_id)
         return _confirm_page(
-            request,
-            pages,
-            visit,
-            service,
-            credential,
-            action,
-            error=exc.message,
-            reason=form.get("reason")[:200],
-            status=400,
+            request, pages, visit, service, credential, action, form=sent, status=400
         )
     changed = await run_in_threadpool(
-        operator.change_status, visit.actor, credential_id, action, reason=reason
+        operator.change_status, visit.actor, credential_id, action, reason=sent.reason
     )
     name = views.type_name(service.types.get(changed["credential_configuration_id"]), visit.lang)
     visit.flash("ok", f"{name} for {changed['subject']} is now {ACTIONS[action][1]}.")
@@ -205,8 +214,7 @@ def _confirm_offer_page(
     offer: dict[str, Any],
     action: str,
     *,
-    error: str | None = None,
-    reason: str = "",
+    form: StatusForm | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     button, past, effect = ACTIONS[action]
@@ -227,8 +235,8 @@ def _confirm_offer_page(
         "past": past,
         "effect": effect,
         "minutes": max(1, service.settings.status_list_ttl // 60),
-        "error": error,
-        "reason": reason,
+        "error": form.error if form else None,
+        "reason": form.typed if form else "",
     }
     return pages.render(request, "confirm_offer.html", context, visit=visit, status=status)
 
@@ -259,28 +267,15 @@ async def change_offer_status(
     operator: OperatorDep,
     service: ServiceDep,
 ) -> Response:
-    form = await read_form(request, allowed=frozenset({"csrf_token", "reason"}))
-    check_csrf(visit, form)
-    action = _action(action)
-    visit.actor.require("credentials:status")
-    offer_ref = offer_ref[:64]
-    try:
-        reason = reason_text(form.get("reason"))
-    except InvalidRequestError as exc:  # the same form again, with what to fix
+    sent = await read_status_form(request, visit, action)
+    action, offer_ref = sent.action, offer_ref[:64]
+    if sent.error:
         offer = await run_in_threadpool(operator.offer_credentials, visit.actor, offer_ref)
         return _confirm_offer_page(
-            request,
-            pages,
-            visit,
-            service,
-            offer,
-            action,
-            error=exc.message,
-            reason=form.get("reason")[:200],
-            status=400,
+            request, pages, visit, service, offer, action, form=sent, status=400
         )
     result = await run_in_threadpool(
-        operator.change_offer_status, visit.actor, offer_ref, action, reason=reason
+        operator.change_offer_status, visit.actor, offer_ref, action, reason=sent.reason
     )
     copies = result["credentials"]
     name = views.type_name(service.types.get(copies[0]["credential_configuration_id"]), visit.lang)
