@@ -18,6 +18,7 @@ from typing import Any
 from credentials.errors import CredentialError
 from credentials.type_metadata import TypeMetadata
 from wallet.errors import VaultError
+from wallet.status import StatusRecord
 
 __all__ = [
     "CATALOG_VERSION",
@@ -80,6 +81,8 @@ class CredentialEntry:
     received_at: int
     copies: tuple[CopyState, ...]
     issuer_names: Mapping[str, str] = field(default_factory=dict)
+    # The last status check (wallet.status); None until the first one. Absent in older files.
+    status: StatusRecord | None = None
 
     @property
     def expires_at(self) -> int | None:
@@ -104,6 +107,7 @@ class CredentialEntry:
             "received_at": self.received_at,
             "copies": [{"id": c.copy_id, "shown_to": list(c.shown_to)} for c in self.copies],
             "issuer_names": dict(self.issuer_names),
+            "status": self.status.to_json() if self.status is not None else None,
         }
 
     @classmethod
@@ -118,6 +122,7 @@ class CredentialEntry:
             received_at=data["received_at"],
             copies=tuple(CopyState(c["id"], tuple(c["shown_to"])) for c in data["copies"]),
             issuer_names=dict(data.get("issuer_names", {})),
+            status=StatusRecord.from_json(data["status"]) if data.get("status") else None,
         )
 
 

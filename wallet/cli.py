@@ -9,6 +9,7 @@ status 1; nothing prints a traceback. The passphrase comes from a hidden prompt 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import sys
@@ -26,6 +27,7 @@ from wallet.errors import ReceiveError, StorageError, WalletError
 from wallet.history import export_csv, export_json, format_time
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
+from wallet.views import CredentialView
 
 __all__ = ["app"]
 
@@ -43,6 +45,7 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+_EMPTY = "Your wallet is empty. Receive a credential with 'drukid wallet receive'."
 WalletOption = Annotated[
     Path | None,
     typer.Option("--wallet", envvar="DRUKID_WALLET_PATH", help="The wallet file to use."),
@@ -55,9 +58,11 @@ def _quiet_logs() -> None:
     logging.getLogger().addHandler(logging.NullHandler())
 
 
-def _fail(message: str, hint: str) -> typer.Exit:
+def _fail(message: str, hint: str, code: str | None = None) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", markup=True)
     err.print(f"[bold]what to do:[/] {hint}", markup=True)
+    if code is not None:
+        err.print(f"code: {code}", markup=False)
     return typer.Exit(1)
 
 
@@ -69,7 +74,7 @@ def _friendly(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except WalletError as exc:
-            raise _fail(exc.message, exc.hint) from None
+            raise _fail(exc.message, exc.hint, exc.code) from None
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem.get("loc", ()))
@@ -180,11 +185,13 @@ def list_(wallet: WalletOption = None) -> None:
     with _open(wallet) as opened:
         views = opened.credentials()
         if not views:
-            out.print("Your wallet is empty. Receive a credential with 'drukid wallet receive'.")
+            out.print(_EMPTY)
             return
         now = opened.now()
         table = Table(title="Your credentials")
-        for column in ("ID", "Credential", "Issuer", "Received", "Valid until", "Fresh copies"):
+        table.add_column("ID", no_wrap=True)
+        table.add_column("Credential", no_wrap=True)
+        for column in ("Issuer", "Valid until", "Fresh copies", "Status (last check)"):
             table.add_column(column)
         for view in views:
             until = "-" if view.expires_at is None else format_time(view.expires_at)[:10]
@@ -194,11 +201,82 @@ def list_(wallet: WalletOption = None) -> None:
                 view.id[:8],
                 view.title,
                 view.issuer,
-                format_time(view.received_at)[:10],
                 until,
                 f"{view.fresh_copies} of {view.copies}",
+                _status_cell(view),
             )
         out.print(table)
+        if any(view.status is None for view in views):
+            out.print("Is each still valid? Ask the issuers with 'drukid wallet status'.")
+
+
+_STATUS_STYLE = {"valid": "green", "suspended": "yellow", "revoked": "bold red"}
+
+
+def _status_word(view: CredentialView) -> str:
+    text = view.status_text
+    style = _STATUS_STYLE.get(text.kind)
+    return f"[{style}]{text.word}[/]" if style else text.word
+
+
+def _status_cell(view: CredentialView) -> str:
+    record = view.status
+    if record is None or record.as_of is None or record.current in ("none", "unknown"):
+        return _status_word(view)
+    return f"{_status_word(view)} ({format_time(record.as_of)[:10]})"
+
+
+@app.command()
+@_friendly
+def status(
+    credential_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="One credential (default: all).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
+    wallet: WalletOption = None,
+) -> None:
+    """Ask the issuers now whether your credentials are still valid (revoked? suspended?)."""
+    with _open(wallet) as opened:
+        if credential_id is None and not opened.catalog.credentials:
+            if as_json:
+                out.print("[]", markup=False)
+            else:
+                out.print(_EMPTY)
+            return
+        if not as_json:
+            out.print("Asking the issuers...")
+        views = opened.check_status(credential_id)
+    if as_json:
+        out.print(json.dumps([_status_json(view) for view in views], indent=2), markup=False)
+        return
+    table = Table(title="Status of your credentials")
+    for column in ("ID", "Credential", "Status", "As of", "What it means"):
+        table.add_column(column)
+    for view in views:
+        text = view.status_text
+        table.add_row(view.id[:8], view.title, _status_word(view), text.as_of, text.note)
+    out.print(table)
+    if any(view.status is not None and view.status.problem for view in views):
+        out.print(
+            "Some issuers could not give an answer now: the last known status is shown. "
+            "Check again when you are online."
+        )
+
+
+def _status_json(view: CredentialView) -> dict[str, Any]:
+    record, text = view.status, view.status_text
+    return {
+        "id": view.id,
+        "credential": view.title,
+        "issuer": view.iss,
+        "status": record.current if record is not None else "not_checked",
+        "last_known": record.known if record is not None else None,
+        "as_of": record.as_of if record is not None else None,
+        "checked_at": record.checked_at if record is not None else None,
+        "problem": record.problem if record is not None else None,
+        "words": text.word,
+        "note": text.note,
+    }
 
 
 @app.command()
@@ -218,7 +296,9 @@ def show(
             hideable = any(claim.path[: len(p)] == p for p in view.hidden_by_default)
             table.add_row(claim.label, claim.value, "you choose" if hideable else "always shown")
         out.print(table)
-        out.print(f"Type: {view.vct}   ID: {view.id}")
+        text = view.status_text
+        out.print(f"Received {format_time(view.received_at)}. Type: {view.vct}   ID: {view.id}")
+        out.print(f"Status: {text.word} {text.as_of}".rstrip() + f". {text.note}", markup=False)
 
 
 def _print_consent(summary: ConsentSummary) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from credentials.sd_jwt import DecodedSDJWT, Disclosure
 from credentials.type_metadata import TypeMetadata
+from wallet.history import format_time
 
 __all__ = [
     "TECHNICAL_CLAIMS",
@@ -60,6 +61,10 @@ class CredentialShare:
     hidden: tuple[ClaimItem, ...]
     available: frozenset[str] = frozenset()  # top-level claim names the credential holds
     shown_before_to: tuple[str, ...] = ()  # other verifiers that saw the copy to be used
+    # The last known status (wallet.status: valid, suspended, revoked, none; None if never
+    # checked) and the time of the list that said so.
+    status: str | None = None
+    status_as_of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +237,8 @@ def share_for(
     metadata: TypeMetadata,
     language: str,
     shown_before_to: Sequence[str] = (),
+    status: str | None = None,
+    status_as_of: int | None = None,
 ) -> CredentialShare:
     shared, hidden = visible_claims(decoded, chosen)
     order = claim_order(metadata)
@@ -247,11 +254,33 @@ def share_for(
         hidden=tuple(ClaimItem(p, claim_label(metadata, p, language)) for p in hidden),
         available=frozenset(str(k) for k in decoded.claims),
         shown_before_to=tuple(shown_before_to),
+        status=status,
+        status_as_of=status_as_of,
     )
 
 
 def _shares(share: CredentialShare, name: str) -> bool:
     return any(item.path[0] == name for item in share.shared)
+
+
+def _status_warnings(verifier: Verifier, share: CredentialShare) -> list[ConsentWarning]:
+    # Not a block: the last check may be old (a suspension lifted since), and it is the
+    # citizen's credential; but they must not walk to a counter without knowing.
+    if share.status not in ("revoked", "suspended"):
+        return []
+    who = verifier.known_as or verifier.name or "the verifier"
+    when = f" (as of {format_time(share.status_as_of)})" if share.status_as_of else ""
+    if share.status == "revoked":
+        text = (
+            f"The issuer has revoked your {share.title}{when}; {who} will refuse it. Ask "
+            f"{share.issuer} for a new one."
+        )
+        return [ConsentWarning("credential_revoked", text)]
+    text = (
+        f"The issuer has suspended your {share.title}{when}; {who} will refuse it until the "
+        f"issuer reinstates it. Check its status again, or contact {share.issuer}."
+    )
+    return [ConsentWarning("credential_suspended", text)]
 
 
 def _warnings(
@@ -269,6 +298,7 @@ def _warnings(
     if purpose is None:
         found.append(ConsentWarning("no_purpose", "The verifier does not say why it needs this."))
     for share in shares:
+        found.extend(_status_warnings(verifier, share))
         if _shares(share, "birthdate") and share.available & {"age_over_18", "age_over_21"}:
             if purpose and _AGE_WORDS.search(purpose):
                 text = (

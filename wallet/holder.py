@@ -6,6 +6,7 @@
     session = wallet.prepare_presentation(link_or_qr)
     show(session.consent)                          # plain words: who, why, what, warnings
     wallet.approve(session) or wallet.refuse(session)
+    wallet.check_status()                          # revoked? suspended? kept with "as of"
 
 Time (``clock``), randomness (``random_bytes``) and the network (``network``, a factory of
 :class:`did.fetch.Fetcher`, one per operation) are passed in, so every flow runs in tests
@@ -31,9 +32,11 @@ from credentials.dcql import (
 )
 from credentials.errors import CredentialError
 from credentials.sd_jwt import decode_sd_jwt
+from credentials.status_list import StatusReference
 from did.fetch import Fetcher
 from did.keys import PrivateKey
 from drukid.common.qr import QRDecodeError, decode_qr_image
+from drukid.common.status_check import StatusChecker, StatusOutcome
 from wallet.backup import BackupContents, read_backup, write_backup
 from wallet.catalog import (
     Catalog,
@@ -52,6 +55,7 @@ from wallet.oid4vp import AuthorizationRequest
 from wallet.present import PresentationClient, PresentedCopy, SendResult, build_vp_token
 from wallet.receive import IssuanceClient, ReceivedCredential
 from wallet.settings import WalletSettings
+from wallet.status import StatusRecord, check_references, issuer_key_lookup
 from wallet.store import WalletStore
 from wallet.vault import DEFAULT_KDF, KDFParams
 from wallet.views import CredentialView, describe_credential
@@ -225,6 +229,60 @@ class Wallet:
         remaining = {k: v for k, v in self.catalog.credentials.items() if k != entry.id}
         self._store.commit(self.catalog.with_credentials(remaining), delete_credentials=[entry.id])
 
+    # --- status of held credentials ----------------------------------------------------------
+
+    def check_status(
+        self, credential_id: str | None = None, *, language: str | None = None
+    ) -> list[CredentialView]:
+        """Ask each issuer now whether its credentials (all, or ``credential_id``) are still
+        valid, and keep the answers with their "as of" time. Never raises for an unreachable
+        issuer or a bad list: the record says so (see :mod:`wallet.status`)."""
+        entries = (
+            [self._entry(credential_id)]
+            if credential_id is not None
+            else list(self.catalog.credentials.values())
+        )
+        references = {entry.id: self._status_references(entry.id) for entry in entries}
+        now = self._clock()
+        records: dict[str, StatusRecord] = {}
+        failed: dict[str, StatusOutcome] = {}
+        with self._network() as fetcher:  # every request under the fetch policy's timeout
+            checker = StatusChecker(fetcher=fetcher)
+            for entry in entries:
+                records[entry.id] = check_references(
+                    references[entry.id],
+                    checker=checker,
+                    key_for=issuer_key_lookup(fetcher, entry.iss),
+                    iss=entry.iss,
+                    now=now,
+                    previous=entry.status,
+                    failed=failed,
+                )
+        # Built from the catalog as it is now: a credential deleted meanwhile stays deleted.
+        current = dict(self.catalog.credentials)
+        for ident, record in records.items():
+            if ident in current:
+                current[ident] = replace(current[ident], status=record)
+        self._store.commit(self.catalog.with_credentials(current))
+        for ident, record in records.items():
+            log.info("status of credential %s: %s (%s)", ident[:8], record.current, record.problem)
+        lang = language or self.settings.language
+        return [self.credential(e.id, language=lang) for e in entries if e.id in current]
+
+    def _status_references(self, credential_id: str) -> list[StatusReference]:
+        """Each copy's status reference (they sit in the sealed SD-JWTs, not in the index)."""
+        found = []
+        for copy in self._store.read_credential(credential_id).copies:
+            try:
+                reference = StatusReference.from_claims(decode_sd_jwt(copy.sd_jwt).payload)
+            except CredentialError as exc:  # verified when received: should not happen
+                raise StorageError(
+                    f"a stored credential cannot be read ({exc.code})", code="vault_corrupted"
+                ) from exc
+            if reference is not None:
+                found.append(reference)
+        return found
+
     # --- receiving -------------------------------------------------------------------------
 
     def load_offer(self, source: str | bytes) -> CredentialOffer:
@@ -361,6 +419,8 @@ class Wallet:
                 metadata=catalog.type_metadata(entry.vct),
                 language=lang,
                 shown_before_to=copy_state.shown_to,
+                status=entry.status.known if entry.status else None,
+                status_as_of=entry.status.as_of if entry.status else None,
             )
             planned.append(_Planned(query_id, entry, copy, share, disclose))
         consent = summarize(verifier, request.purpose, [p.share for p in planned])
@@ -369,11 +429,13 @@ class Wallet:
     def _best_match(
         self, matches: Iterable[CredentialMatch], client_id: str, taken: set[str]
     ) -> CredentialMatch:
-        def rank(match: CredentialMatch) -> tuple[int, int]:
+        def rank(match: CredentialMatch) -> tuple[int, int, int]:
             entry = self.catalog.credentials[match.candidate.ref]
             copy = _choose_copy(entry, client_id, taken)
             freshness = 0 if not copy.shown_to else 1 if client_id not in copy.shown_to else 2
-            return freshness, -entry.received_at
+            # A credential the issuer revoked or suspended only when nothing else matches.
+            standing = _STANDING.get(entry.status.known or "", 0) if entry.status else 0
+            return standing, freshness, -entry.received_at
 
         return min(matches, key=rank)
 
@@ -512,6 +574,9 @@ class Wallet:
             history=contents.history,
         )
         return len(contents.credentials)
+
+
+_STANDING = {"suspended": 1, "revoked": 2}
 
 
 def _choose_copy(entry: CredentialEntry, client_id: str, taken: set[str]) -> CopyState:

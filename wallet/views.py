@@ -8,6 +8,8 @@ from typing import Any
 
 from wallet.catalog import Catalog, CredentialEntry
 from wallet.consent import TECHNICAL_CLAIMS, ClaimItem, claim_label, claim_order, value_text
+from wallet.history import format_time
+from wallet.status import StatusRecord, StatusText, describe_status
 
 __all__ = ["CredentialView", "describe_credential"]
 
@@ -26,6 +28,11 @@ class CredentialView:
     fresh_copies: int
     claims: tuple[ClaimItem, ...]
     hidden_by_default: frozenset[tuple[str | int, ...]]
+    status: StatusRecord | None = None  # the last status check; None: not checked yet
+
+    @property
+    def status_text(self) -> StatusText:
+        return describe_status(self.status, format_time)
 
     def expired(self, now: int) -> bool:
         return self.expires_at is not None and self.expires_at <= now
@@ -64,4 +71,5 @@ def describe_credential(catalog: Catalog, entry: CredentialEntry, language: str)
         fresh_copies=sum(1 for c in entry.copies if not c.shown_to),
         claims=claims,
         hidden_by_default=frozenset(entry.disclosable),
+        status=entry.status,
     )

@@ -1,5 +1,6 @@
 """A small OpenID4VCI issuer for wallet tests: pre-authorized code, nonce endpoint, batch
-issuance, JWT VC Issuer Metadata, Type Metadata, notifications, and switches that make it
+issuance, JWT VC Issuer Metadata, Type Metadata, notifications, an optional Token Status List
+(``with_status``: each copy its own index in ``/status/1``), and switches that make it
 misbehave in the ways a broken or malicious issuer would (``issuer.faults``).
 
 Run it in-process (:func:`asgi_transport` routes httpx requests to apps by host) or on a real
@@ -21,7 +22,8 @@ from fastapi.responses import JSONResponse, Response
 from credentials.jose import parse_jws, verify_jws
 from credentials.sd_jwt import holder_key_of
 from credentials.sd_jwt_vc import issue_sd_jwt_vc
-from did.encoding import dumps_compact
+from credentials.status_list import StatusList, create_status_list_token
+from did.encoding import b64url_encode, dumps_compact
 from did.keys import PrivateKey, PublicKey
 
 __all__ = ["FOUNDATIONAL_CLAIMS", "FakeIssuer", "asgi_transport"]
@@ -85,6 +87,9 @@ class FakeIssuer:
     nonces: set[str] = field(default_factory=set)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     credential_requests: int = 0
+    with_status: bool = False
+    statuses: dict[int, int] = field(default_factory=dict)  # idx -> §7.1 value (0 when absent)
+    status_indexes: list[int] = field(default_factory=list)  # in the order copies were issued
     claims: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {
             "foundational-id": dict(FOUNDATIONAL_CLAIMS),
@@ -119,6 +124,36 @@ class FakeIssuer:
             self.references[code] = body
             return "openid-credential-offer://?credential_offer_uri=" + quote(uri, safe="")
         return "openid-credential-offer://?credential_offer=" + quote(dumps_compact(body), safe="")
+
+    def set_status(self, value: int, *indexes: int) -> None:
+        """Give the copies at these positions (all copies issued so far when none) ``value``."""
+        for position in indexes or range(len(self.status_indexes)):
+            self.statuses[self.status_indexes[position]] = value
+
+    def status_list_token(self, *, statuses: dict[int, int] | None = None) -> str:
+        status_list = StatusList(1024, bits=2)
+        for idx, value in (self.statuses if statuses is None else statuses).items():
+            status_list.set(idx, value)
+        return create_status_list_token(
+            status_list,
+            uri=f"{self.base_url}/status/1",
+            key=PrivateKey.generate("ES256") if "status_other_key" in self.faults else self.key,
+            iat=self.now,
+            exp=self.now + 86400,
+            ttl=300,
+            kid=self.kid,
+            iss=self.base_url,
+        )
+
+    def _served_status_list(self) -> str:
+        token = self.status_list_token()
+        if "status_tampered" in self.faults:  # every entry "valid", under the real signature
+            forged = self.status_list_token(statuses={})
+            return forged.rsplit(".", 1)[0] + "." + token.rsplit(".", 1)[1]
+        if "status_unsigned" in self.faults:
+            header = b64url_encode(b'{"alg":"none","typ":"statuslist+jwt"}')
+            return header + "." + self.status_list_token(statuses={}).split(".")[1] + "."
+        return token
 
     # --- the app ---------------------------------------------------------------------------
 
@@ -191,6 +226,11 @@ class FakeIssuer:
             holder = PrivateKey.generate("ES256").public_key
         if "inconsistent_copies" in self.faults:
             claims["full_name"] = secrets.token_hex(4)
+        status = None
+        if self.with_status:
+            idx = 3 + 7 * len(self.status_indexes)  # not sequential, as HAIP asks
+            self.status_indexes.append(idx)
+            status = {"status_list": {"idx": idx, "uri": f"{self.base_url}/status/1"}}
         credential = issue_sd_jwt_vc(
             claims,
             key,
@@ -200,6 +240,7 @@ class FakeIssuer:
             exp=exp,
             sd_paths=_SD_PATHS[type_id],
             holder_key=holder,
+            status=status,
             kid=self.kid,
         ).serialize()
         if "tampered" in self.faults:
@@ -235,6 +276,12 @@ class FakeIssuer:
             if type_id not in issuer.claims:
                 return JSONResponse({"error": "not found"}, status_code=404)
             return JSONResponse(issuer.type_metadata(type_id))
+
+        @app.get("/status/1")
+        def status_list() -> Response:
+            if "status_down" in issuer.faults:
+                return Response(status_code=503)
+            return Response(issuer._served_status_list(), media_type="application/statuslist+jwt")
 
         @app.get("/offers/{code}")
         def offer_by_reference(code: str) -> Response:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from starlette.testclient import TestClient
 
+from tests.support.clock import Clock
 from tests.support.fake_issuer import NOW, FakeIssuer
 from tests.support.fake_wallet import FakeWallet, parse_openid4vp_uri
 from verifier.api.app import create_app
@@ -17,17 +18,9 @@ from verifier.settings import VerifierSettings
 PUBLIC_URL = "https://verifier.example.bt"
 
 
-class Clock:
-    def __init__(self, now: int = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+import wallet.cli
 import wallet.holder
+from credentials.status_list import STATUS_INVALID
 from did.fetch import Fetcher, FetchPolicy
 from tests.support.fake_verifier import FakeVerifier, query
 from tests.support.wallet_issuer import FakeIssuer
@@ -147,3 +149,37 @@ def test_bad_settings_are_explained(cli: CliRunner, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("DRUKID_WALLET_MODE", "yolo")
     out = run(cli, "list", code=1)
     assert "DRUKID_WALLET_ setting is not valid" in out
+
+
+def test_status_checks_now_and_list_shows_the_last_check(
+    cli: CliRunner, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issuer.with_status = True
+    monkeypatch.setattr(wallet.cli.out, "width", 160)  # one line per row, to search the words
+    run(cli, "init")
+    assert "Your wallet is empty" in run(cli, "status")
+    run(cli, "receive", issuer.offer())
+    assert "Not checked yet" in run(cli, "list")
+    out = run(cli, "status")
+    assert "Valid" in out
+    assert "as of" in out
+    issuer.set_status(STATUS_INVALID)
+    [item] = json.loads(run(cli, "status", "--json"))
+    assert item["status"] == "revoked"
+    assert item["as_of"] == issuer.now
+    assert item["words"] == "Revoked"
+    issuer.faults.add("status_down")
+    out = run(cli, "status", item["id"][:8])
+    assert "Revoked" in out
+    assert "could not be reached" in out
+    assert "last known status is shown" in out
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("'wallet list' must not use the network")
+
+    monkeypatch.setattr(wallet.holder, "Fetcher", no_network)
+    assert "Revoked" in run(cli, "list")
+    out = run(cli, "status", "0000", code=1)
+    assert "error: there is no credential '0000'" in out
+    assert "what to do: Run 'drukid wallet list'" in out
+    assert "code: credential_not_found" in out
