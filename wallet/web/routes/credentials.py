@@ -1,7 +1,10 @@
-"""The credentials the wallet holds: cards, one credential's details, deleting one."""
+"""The credentials the wallet holds: cards, one credential's details, checking their status
+with the issuers, deleting one."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -53,6 +56,30 @@ def list_credentials(request: Request, web: Web, unlocked: Unlocked) -> Response
         now=now,
         card_claims=CARD_CLAIMS,
     )
+
+
+def status_summary(views: Sequence[CredentialView]) -> tuple[str, str]:
+    """The notice after a check, and its kind (``ok``, or ``warn`` when anything needs care)."""
+    counts = Counter(view.status_text.word.lower() for view in views)
+    said = ", ".join(f"{count} {word}" for word, count in sorted(counts.items()))
+    text = f"Asked the issuers about {len(views)} credential(s): {said}."
+    unreachable = sum(1 for v in views if v.status is not None and v.status.problem)
+    if unreachable:
+        text += (
+            f" {unreachable} could not be checked now; each card shows the last known status "
+            "and when it was checked. Try again when you are online."
+        )
+    calm = not unreachable and set(counts) <= {"valid", "cannot be revoked"}
+    return text, "ok" if calm else "warn"
+
+
+@router.post("/credentials/status")
+def check_status(request: Request, unlocked: CheckedForm) -> Response:
+    with unlocked.opened.use() as wallet:
+        views = wallet.check_status(language=language(request))
+    if views:
+        flash(unlocked.session, *status_summary(views))
+    return redirect("/credentials")
 
 
 @router.get("/credentials/{credential_id}")
