@@ -15,9 +15,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
+    "UNSTORABLE_MESSAGE",
     "BodySizeLimitMiddleware",
     "SecurityHeadersMiddleware",
     "error_response",
@@ -46,6 +48,14 @@ _STATUS_CODES = {
     422: "invalid_request",
     429: "too_many_requests",
 }
+
+
+# A value the database refuses to store (PostgreSQL: a NUL character in text; a value too long
+# for its column): the client's input is at fault, so 400 instead of 500.
+UNSTORABLE_MESSAGE = (
+    "a value in the request holds a character that cannot be kept (such as a NUL byte) or is "
+    "too long; remove it and try again"
+)
 
 
 def error_response(
@@ -95,12 +105,18 @@ def install_error_handlers(app: FastAPI, error_types: Iterable[type[Exception]])
         detail = exc.detail if isinstance(exc.detail, str) else error.replace("_", " ")
         return error_response(exc.status_code, error, detail, headers=exc.headers)
 
+    async def render_unstorable(_request: Request, exc: Exception) -> JSONResponse:
+        # The statement's parameters stay out of the log: they are the client's input.
+        logger.warning("refused a value the database cannot store: %s", type(exc).__name__)
+        return error_response(400, "invalid_request", UNSTORABLE_MESSAGE, code="unstorable_value")
+
     async def render_unknown(_request: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
         return error_response(500, "server_error", "internal error")
 
     app.add_exception_handler(RequestValidationError, render_validation)
     app.add_exception_handler(StarletteHTTPException, render_http)
+    app.add_exception_handler(DataError, render_unstorable)
     app.add_exception_handler(Exception, render_unknown)
 
 

@@ -20,9 +20,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from drukid.common.http import UNSTORABLE_MESSAGE
 from drukid.common.pages import create_templates, mount_common_static
 from drukid.common.sessions import SessionStore, cookie_options
 from issuer.api.deps import OperatorDep
@@ -257,11 +258,19 @@ def _install_error_pages(app: FastAPI, pages: OperatorPages) -> None:
                 return 404, "there is no such page", "no_page", None
             refused = "this address cannot be used that way"
             return exc.status_code, refused, "wrong_method", exc.headers
+        if isinstance(exc, DataError):
+            return 400, UNSTORABLE_MESSAGE, "unstorable_value", None
         log.error("database unavailable: %s", type(exc).__name__)
         unreachable = "the issuer's database is not reachable just now"
         return 503, unreachable, "database_unavailable", {"Retry-After": "30"}
 
-    for exc_type in (IssuerError, RequestValidationError, StarletteHTTPException, OperationalError):
+    for exc_type in (
+        IssuerError,
+        RequestValidationError,
+        StarletteHTTPException,
+        OperationalError,
+        DataError,
+    ):
         fallback: ExceptionHandler | None = app.exception_handlers.get(exc_type)
 
         async def handler(

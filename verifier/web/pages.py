@@ -20,6 +20,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from drukid.common.pages import create_templates, mount_common_static
@@ -236,6 +237,10 @@ def _as_problem(exc: Exception) -> PageProblem:
                 "Use the buttons on the pages instead of typing addresses.",
             )
         return PageProblem(exc.status_code, "The request was refused.", "Go to the start page.")
+    if isinstance(exc, DataError):
+        return PageProblem(
+            400, "A value in the request cannot be kept.", "Go back and remove odd characters."
+        )
     log.error("teller page failed: %s", type(exc).__name__, exc_info=exc)
     return PageProblem(
         500,
@@ -251,6 +256,7 @@ def _install_error_pages(app: FastAPI, pages: TellerPages) -> None:
         VerificationError,
         RequestValidationError,
         StarletteHTTPException,
+        DataError,
         Exception,
     ):
         fallback: ExceptionHandler | None = app.exception_handlers.get(exc_type)

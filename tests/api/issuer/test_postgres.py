@@ -76,3 +76,31 @@ def test_200_concurrent_issuances_postgres(data_dir: Path, postgres_url: str) ->
     app = create_app(settings)
     with serve_app(app, port=port) as base_url:
         check_concurrent_issuance(base_url, app)
+
+
+def test_values_postgres_cannot_store_are_refused_not_500(pg_client: TestClient) -> None:
+    """PostgreSQL text cannot hold a NUL character (SQLite can): such input is the client's
+    mistake, answered 400 ``unstorable_value`` (JSON for the API, a page for the pages)."""
+    from tests.api.issuer.conftest import api_key
+    from tests.api.issuer.test_operator_pages import assert_page, signed_in
+
+    admin = api_key(pg_client, "admin")
+    for method, path, kwargs in [
+        ("GET", "/api/v1/credentials/a%00b", {}),
+        ("POST", "/api/v1/credentials/a%00b/revoke", {}),
+        ("GET", "/api/v1/registry/people/1%00", {}),
+        ("GET", "/api/v1/registry/search", {"params": {"q": "ka\x00"}}),
+        ("GET", "/api/v1/credentials", {"params": {"subject": "\x00"}}),
+        ("GET", "/api/v1/audit", {"params": {"action": "\x00"}}),
+        ("POST", "/api/v1/apikeys", {"json": {"role": "issue", "label": "desk\x00"}}),
+    ]:
+        response = pg_client.request(method, path, headers=admin, **kwargs)
+        assert response.status_code in (400, 404), (path, response.text)
+        body = response.json()
+        assert body["error"] in ("invalid_request", "not_found"), body
+    refused = pg_client.get("/api/v1/registry/search", params={"q": "ka\x00"}, headers=admin)
+    assert refused.json()["code"] == "unstorable_value"
+    assert "NUL" in refused.json()["error_description"]
+
+    web, _csrf = signed_in(pg_client, "admin")
+    assert_page(web.get("/operator/search", params={"q": "a\x00b"}), 400, "cannot be kept")

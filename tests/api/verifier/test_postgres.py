@@ -52,3 +52,20 @@ def test_flow_on_postgres(tmp_path, issuer, wallet, clock, postgres_url):
 
         clock.now += 10_000
         assert app.state.service.prune() == 2
+
+
+def test_values_postgres_cannot_store_are_refused_not_500(tmp_path, issuer, clock, postgres_url):
+    """A NUL character (which PostgreSQL text cannot hold) in the public OpenID4VP endpoints'
+    paths is refused like any unknown request, never a 500."""
+    settings = make_settings(tmp_path, issuer, database_url=postgres_url)
+    app = create_app(settings, clock=clock, transport=issuer.transport(), start_workers=False)
+    with TestClient(app, base_url=PUBLIC_URL, raise_server_exceptions=False) as client:
+        token, _ = app.state.service.create_api_key("desk")
+        rp = {"Authorization": f"Bearer {token}"}
+        for response in (
+            client.get("/oid4vp/request/a%00b"),
+            client.post("/oid4vp/response/a%00b", data={"vp_token": "x", "state": "y"}),
+            client.get("/api/v1/requests/a%00b", headers=auth(rp)),
+        ):
+            assert response.status_code == 400, response.text
+            assert response.json()["code"] == "unstorable_value"
