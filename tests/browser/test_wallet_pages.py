@@ -1,8 +1,9 @@
 """The citizen's web wallet in Chromium at phone width, against the project's own issuer and
 verifier running on loopback in development mode: create a wallet, receive a Foundational ID
-from a pasted offer link (with its PIN), see its card, answer the bank's ``age-over-18``
-request on the consent screen, and find it in the history. The unlock form and the consent
-buttons are driven with Tab and Enter only. Every page is saved as a screenshot artifact."""
+from a pasted offer link (with its PIN), see its card and check its status, answer the bank's
+``age-over-18`` request on the consent screen, and find it in the history. The unlock form,
+"Check status" and the consent buttons are driven with Tab and Enter only. Every page is saved
+as a screenshot artifact."""
 
 from __future__ import annotations
 
@@ -122,7 +123,16 @@ def test_a_citizen_receives_and_shares_with_the_web_wallet(
     expect(card.get_by_role("heading", name="Foundational ID")).to_be_visible()
     expect(card).to_contain_text("Department of Civil Registration and Census")
     expect(card).to_contain_text("Karma Wangmo")
+    expect(card.locator(".status-badge")).to_have_text("Not checked yet")
     snap(page, artifacts_dir, "credentials")
+    # "Check status", with the keyboard: the issuer says the credential is valid, as of now.
+    check = page.get_by_role("button", name="Check status")
+    tab_to(page, check)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Asked the issuers about 1 credential(s): 1 valid.")).to_be_visible()
+    expect(card.locator(".status-badge")).to_have_text("Valid")
+    expect(card.locator(".status-line")).to_contain_text("as of")
+    snap(page, artifacts_dir, "credentials-status")
     card.get_by_role("link", name="See all details").click()
     expect(page.get_by_role("heading", name="Foundational ID")).to_be_visible()
     expect(page.locator("table.details")).to_contain_text("Date of birth")
