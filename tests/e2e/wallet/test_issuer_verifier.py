@@ -30,13 +30,9 @@ TYPES = ("foundational-id", "permanent-address", "business-licence")
 PASSPHRASE = "correct horse battery"
 
 
-def apps(
-    tmp_path: Path,
-    issuer_url: str,
-    verifier_url: str,
-    transport: httpx.BaseTransport | None = None,
-) -> tuple[Any, Any]:
-    issuer = create_issuer(
+def issuer_app(tmp_path: Path, issuer_url: str) -> Any:
+    """The project's issuer in development mode, with the demo people in its registry."""
+    return create_issuer(
         IssuerSettings(
             mode="development",
             public_url=issuer_url,
@@ -45,6 +41,15 @@ def apps(
             seed_demo_data=True,
         )
     )
+
+
+def apps(
+    tmp_path: Path,
+    issuer_url: str,
+    verifier_url: str,
+    transport: httpx.BaseTransport | None = None,
+) -> tuple[Any, Any]:
+    issuer = issuer_app(tmp_path, issuer_url)
     trust = tmp_path / "trust.json"
     entry = {
         "id": issuer_url,

@@ -16,28 +16,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from did.fetch import Fetcher
-from issuer.api.app import create_app as create_issuer
 from issuer.operator import OfferItem, local_actor
-from issuer.settings import IssuerSettings
+from tests.e2e.wallet.test_issuer_verifier import KARMA, issuer_app
 from tests.support.servers import free_port, serve_app
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
 from wallet.status import StatusRecord
 from wallet.vault import ScryptParams
-
-KARMA = "11512003456"
-
-
-def issuer_app(tmp_path: Path, url: str) -> Any:
-    return create_issuer(
-        IssuerSettings(
-            mode="development",
-            public_url=url,
-            data_dir=tmp_path / "issuer",
-            status_list_size=4096,
-            seed_demo_data=True,
-        )
-    )
 
 
 def new_wallet(tmp_path: Path, network: Any = None) -> Wallet:
