@@ -1,5 +1,6 @@
 """The citizen's wallet: an encrypted credential store, OpenID4VCI and OpenID4VP clients, a
-plain-language consent summary, history and backups. :class:`Wallet` is the facade."""
+plain-language consent summary, history, backups, and the status of held credentials.
+:class:`Wallet` is the facade."""
 
 from wallet.consent import ConsentSummary, ConsentWarning, CredentialShare, Verifier
 from wallet.errors import (
@@ -15,6 +16,7 @@ from wallet.errors import (
 from wallet.history import HistoryEntry, SharedCredential
 from wallet.holder import PresentationOutcome, PresentationSession, Wallet
 from wallet.settings import WalletSettings
+from wallet.status import StatusRecord, StatusText
 from wallet.vault import DEFAULT_KDF, Argon2idParams, ScryptParams
 from wallet.views import CredentialView
 
@@ -34,6 +36,8 @@ __all__ = [
     "ReceiveError",
     "ScryptParams",
     "SharedCredential",
+    "StatusRecord",
+    "StatusText",
     "StorageError",
     "VaultError",
     "Verifier",
