@@ -81,6 +81,14 @@ class OperatorBase:
             at=self.service.clock(), actor=actor.id, action=action, target=target, detail=detail
         )
 
+    def _audit_read(self, actor: Actor, action: str, target: str, **detail: Any) -> None:
+        """Record that ``actor`` looked at personal data (a registry record or search), in its
+        own transaction, before the data is handed out: when the entry cannot be written, the
+        read fails too (an unrecorded look-up never happens)."""
+        with self.service.session(write=True) as s:
+            self._audit(s, actor, action, target, **detail)
+            s.commit()
+
     # --- authentication ---------------------------------------------------------------
 
     def authenticate(self, token: str | None) -> Actor:

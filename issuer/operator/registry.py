@@ -58,6 +58,7 @@ class RegistryOperations(OperatorBase):
         with self.service.session() as s:
             registry = Registry(s)
             rows, total = registry.people(offset=offset, limit=limit), registry.count_people()
+        self._audit_read(actor, "registry.list", "people", offset=offset, shown=len(rows))
         return {
             "items": [json.loads(r.data) for r in rows],
             "offset": offset,
@@ -71,6 +72,7 @@ class RegistryOperations(OperatorBase):
             registry = Registry(s)
             rows = registry.businesses(offset=offset, limit=limit)
             total = registry.count_businesses()
+        self._audit_read(actor, "registry.list", "businesses", offset=offset, shown=len(rows))
         return {
             "items": [json.loads(r.data) for r in rows],
             "offset": offset,
@@ -82,6 +84,7 @@ class RegistryOperations(OperatorBase):
         actor.require("registry:read")
         with self.service.session() as s:
             row = Registry(s).person(cid)
+        self._audit_read(actor, "registry.read", cid[:20], found=row is not None)
         if row is None:
             raise NotFoundError(
                 f"no person with CID {cid} is in the registry", code="unknown_person"
@@ -100,11 +103,12 @@ class RegistryOperations(OperatorBase):
             registry = Registry(s)
             people = registry.search_people(text, limit=limit + 1)
             businesses = registry.search_businesses(text, limit=limit + 1)
-            return {
-                "people": [json.loads(r.data) for r in people[:limit]],
-                "businesses": _with_owners(registry, businesses[:limit]),
-                "more": len(people) > limit or len(businesses) > limit,
-            }
+            more = len(people) > limit or len(businesses) > limit
+            people_found = [json.loads(r.data) for r in people[:limit]]
+            businesses_found = _with_owners(registry, businesses[:limit])
+        shown = len(people_found) + len(businesses_found)
+        self._audit_read(actor, "registry.search", text, shown=shown)
+        return {"people": people_found, "businesses": businesses_found, "more": more}
 
     def search_registry_page(
         self, actor: Actor, text: str, *, offset: int = 0, limit: int = 50
@@ -125,6 +129,7 @@ class RegistryOperations(OperatorBase):
                     text, offset=max(0, offset - people_total), limit=limit - len(items)
                 )
                 items += [{"kind": "business", **b} for b in _with_owners(registry, businesses)]
+        self._audit_read(actor, "registry.search", text, offset=offset, shown=len(items))
         return {"items": items, "offset": offset, "limit": limit, "total": total}
 
     def put_people(self, actor: Actor, people: Iterable[Person], *, source: str) -> dict[str, int]:

@@ -45,6 +45,9 @@ _ACTIONS = {
     "key.rotate": "Changed the signing key",
     "registry.people.put": "Added or updated people in the registry",
     "registry.businesses.put": "Added or updated businesses in the registry",
+    "registry.read": "Looked up a person in the registry",
+    "registry.search": "Searched the registry",
+    "registry.list": "Listed registry records",
 }
 _DETAIL_LABELS = {
     "type": "Credential",
@@ -57,6 +60,9 @@ _DETAIL_LABELS = {
     "retired": "Retired keys",
     "created": "Added",
     "updated": "Updated",
+    "found": "Found",
+    "shown": "Records shown",
+    "offset": "Starting at",
 }
 
 

@@ -110,6 +110,30 @@ def test_audit_log_records_actions_and_is_append_only(client: Any, admin: dict[s
     assert client.get("/api/v1/audit", headers=admin).json()["items"] == entries
 
 
+def test_looking_at_personal_data_is_audited(client: Any, admin: dict[str, str]) -> None:
+    """Who looked up whom: one person's record, a search, a page of the registry. Credential
+    metadata lists and the audit log itself are not look-ups of a person's record."""
+    issue = api_key(client, "issue")
+    before = client.get("/api/v1/audit", headers=admin).json()["total"]
+    assert client.get(f"/api/v1/registry/people/{KARMA}", headers=issue).status_code == 200
+    assert client.get("/api/v1/registry/people/11111111111", headers=issue).status_code == 404
+    assert client.get("/api/v1/registry/search", params={"q": "Wangmo"}, headers=issue).is_success
+    assert client.get("/api/v1/registry/people", params={"limit": 3}, headers=issue).is_success
+    assert client.get("/api/v1/registry/businesses", headers=issue).is_success
+    assert client.get("/api/v1/credentials", headers=issue).is_success
+    log = client.get("/api/v1/audit", headers=admin).json()
+    assert log["total"] == before + 5
+    newest_first = [(e["action"], e["target"], e["detail"]) for e in log["items"][:5]]
+    assert newest_first[0][:2] == ("registry.list", "businesses")
+    assert newest_first[1] == ("registry.list", "people", {"offset": 0, "shown": 3})
+    assert newest_first[2][:2] == ("registry.search", "Wangmo")
+    assert newest_first[2][2]["shown"] >= 1
+    assert newest_first[3] == ("registry.read", "11111111111", {"found": False})
+    assert newest_first[4] == ("registry.read", KARMA, {"found": True})
+    assert {e["actor"] for e in log["items"][:5]} == {log["items"][0]["actor"]}
+    assert log["items"][0]["actor"].startswith("key:")
+
+
 def test_pagination(client: Any, admin: dict[str, str]) -> None:
     first = client.get("/api/v1/registry/people?limit=5", headers=admin).json()
     second = client.get("/api/v1/registry/people?limit=5&offset=5", headers=admin).json()
@@ -174,8 +198,12 @@ def test_bulk_offers_are_all_or_nothing(client: Any, admin: dict[str, str]) -> N
     refused = client.post("/api/v1/offers/bulk", json={"offers": [good, bad]}, headers=admin)
     assert refused.status_code == 404
     assert refused.json()["error_description"].startswith("offer 2:")
-    audit = client.get("/api/v1/audit?action=offer.create", headers=admin).json()["items"]
-    assert len(audit) == 2
+    audit = client.get("/api/v1/audit?action=offer.create", headers=admin).json()
+    assert len(audit["items"]) == 2
+    assert audit["total"] == 2
+    one = client.get("/api/v1/audit", params={"limit": 1}, headers=admin).json()
+    assert len(one["items"]) == 1
+    assert one["total"] > 2  # the API keys made above are in the log too
 
 
 def test_key_rotation(
