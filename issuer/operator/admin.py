@@ -115,6 +115,7 @@ class AdminOperations(OperatorBase):
         actor.require("audit:read")
         with self.service.session() as s:
             rows = Audit(s).page(offset=offset, limit=limit, action=action)
+            total = Audit(s).count(action=action)
         return {
             "items": [
                 {
@@ -129,4 +130,5 @@ class AdminOperations(OperatorBase):
             ],
             "offset": offset,
             "limit": limit,
+            "total": total,
         }

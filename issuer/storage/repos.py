@@ -470,3 +470,9 @@ class Audit:
             query = query.where(col(AuditRow.action) == action)
         query = query.order_by(col(AuditRow.id).desc()).offset(offset).limit(limit)
         return self.s.exec(query).all()
+
+    def count(self, *, action: str | None = None) -> int:
+        query = select(func.count()).select_from(AuditRow)
+        if action is not None:
+            query = query.where(col(AuditRow.action) == action)
+        return int(self.s.exec(query).one())
