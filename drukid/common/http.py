@@ -123,7 +123,8 @@ def install_error_handlers(app: FastAPI, error_types: Iterable[type[Exception]])
 class BodySizeLimitMiddleware:
     """Refuse request bodies over ``max_bytes`` with 413, by header and while streaming.
 
-    ``response`` builds the 413 response (pages answer HTML); by default the JSON error body.
+    ``response(scope, max_bytes)`` builds the 413 response for a request (pages answer HTML);
+    when it is not given or answers ``None``, the JSON error body.
     """
 
     def __init__(
@@ -131,7 +132,7 @@ class BodySizeLimitMiddleware:
         app: ASGIApp,
         *,
         max_bytes: int,
-        response: Callable[[int], Response] | None = None,
+        response: Callable[[Scope, int], Response | None] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
@@ -181,9 +182,8 @@ class BodySizeLimitMiddleware:
         await self.app(scope, limited_receive, guarded_send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.response is not None:
-            response = self.response(self.max_bytes)
-        else:
+        response = self.response(scope, self.max_bytes) if self.response is not None else None
+        if response is None:
             response = error_response(
                 413, "request_too_large", f"the request body is larger than {self.max_bytes} bytes"
             )

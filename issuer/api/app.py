@@ -106,5 +106,9 @@ def create_app(
         app.include_router(module.router)
     install_operator_pages(app, settings, clock=clock)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        response=app.state.operator_pages.too_large,
+    )
     return app

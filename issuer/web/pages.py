@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -222,6 +222,21 @@ class OperatorPages:
     @staticmethod
     def sign_in_note(reason: str | None) -> str | None:
         return _SIGN_IN_NOTES.get(reason or "")
+
+    def too_large(self, scope: MutableMapping[str, Any], max_bytes: int) -> HTMLResponse | None:
+        """The page for a body over the cap sent to a page (``None`` for the API, which
+        answers JSON). Rendered without the session's menu: no database work here."""
+        request = Request(scope)
+        if not _under_pages(request):
+            return None
+        message = f"what was sent is longer than the {max_bytes // 1024} KB this page accepts"
+        return self.render(
+            request,
+            "error.html",
+            {"title": _TITLES[413], "message": message[:1].upper() + message[1:], "status": 413},
+            status=413,
+            headers={"Cache-Control": "no-store"},
+        )
 
 
 def get_pages(request: Request) -> OperatorPages:

@@ -105,6 +105,8 @@ def create_app(
     def health() -> dict[str, Any]:
         return {"status": "ok"}
 
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, response=teller.too_large
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     return app

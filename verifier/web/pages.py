@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -189,6 +189,26 @@ class TellerPages:
     @staticmethod
     def sign_in_note(reason: str | None) -> str | None:
         return _SIGN_IN_NOTES.get(reason or "")
+
+    def too_large(self, scope: MutableMapping[str, Any], max_bytes: int) -> HTMLResponse | None:
+        """The page for a body over the cap sent to a teller page (``None`` for the API, which
+        answers JSON)."""
+        request = Request(scope)
+        if not _under_pages(request):
+            return None
+        problem = PageProblem(
+            413,
+            f"What was sent is longer than the {max_bytes // 1024} KB this page accepts.",
+            "Go back to the start page and try again.",
+        )
+        # Without the signed-in desk's menu: no session or database work in the middleware.
+        return self.render(
+            request,
+            "problem.html",
+            {"page_title": _TITLES[413], "problem": problem},
+            status=413,
+            headers={"Cache-Control": "no-store"},
+        )
 
 
 def _pages(request: Request) -> TellerPages:

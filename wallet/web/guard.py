@@ -55,7 +55,7 @@ class PageBodyLimit(BodySizeLimitMiddleware):
         super().__init__(
             app,
             max_bytes=max_bytes,
-            response=lambda _limit: HTMLResponse(
+            response=lambda _scope, _limit: HTMLResponse(
                 render(), status_code=413, headers={"Cache-Control": "no-store"}
             ),
         )

@@ -130,6 +130,24 @@ def test_request_bodies_are_size_capped(client: Any, admin: dict[str, str]) -> N
     response = client.post("/credential", content=big, headers={"Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.json()["error"] == "request_too_large"
+    # A page answers a page, whether the size is declared or only found while reading.
+    declared = client.post(
+        "/operator/sign-in", content=big, headers={"Content-Type": "application/json"}
+    )
+
+    def chunks() -> Any:
+        yield from (b"a" * 65536 for _ in range(20))
+
+    streamed = client.post(
+        "/operator/sign-in",
+        content=chunks(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    for page in (declared, streamed):
+        assert page.status_code == 413
+        assert page.headers["content-type"].startswith("text/html")
+        assert page.headers["cache-control"] == "no-store"
+        assert "longer than the 1024 KB this page accepts" in page.text
 
 
 def test_error_descriptions_are_oauth_ascii(client: Any, admin: dict[str, str]) -> None:

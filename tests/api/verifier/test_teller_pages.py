@@ -528,6 +528,15 @@ def test_malformed_bodies_get_a_plain_4xx_page(teller: TestClient, desk_key: str
         assert response.headers["content-type"].startswith("text/html")
     sign_in_json = teller.post("/teller/sign-in", json={"api_key": desk_key})
     assert sign_in_json.status_code == 415
+    # Over the service's whole body cap (1 MB) a page still answers a page, not JSON.
+    huge = _post(teller, "/teller/start", "a=" + "b" * (1024 * 1024 + 1))
+    assert huge.status_code == 413
+    assert huge.headers["content-type"].startswith("text/html")
+    assert "longer than the 1024 KB this page accepts" in huge.text
+    assert "What to do:" in huge.text
+    api = teller.post("/api/v1/requests", content=b"{" + b" " * (1024 * 1024) + b"}")
+    assert api.status_code == 413
+    assert api.json()["code"] == "request_too_large"
 
 
 def test_a_template_without_a_trusted_issuer_is_unavailable(
