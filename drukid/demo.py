@@ -341,6 +341,12 @@ def run_journey(stack: DemoStack, console: Console, *, show_qr: bool = True) -> 
             second = _await_result(bank, request["id"])
             second_refused = not _show_result(console, second)
             revoked_reason = (second.get("error") or {}).get("code") == "status_revoked"
+
+            console.print("   Karma's wallet asks the registry about its credentials:")
+            [checked] = wallet.check_status(view.id)
+            words = checked.status_text
+            console.print(f"     {checked.title}: [bold]{words.word}[/bold] {words.as_of}")
+            console.print(f"     {words.note}")
     ok = first_ok and second_refused and revoked_reason
     console.print()
     verdict = (

@@ -42,4 +42,8 @@ def test_demo_walks_the_whole_journey(tmp_path: Path) -> None:
     assert revoked.group(1) == received.group(1) != "1"
     assert "This credential has been revoked by its issuer." in out
     assert "Journey complete." in out
+    # The citizen's own wallet learns it too, from the same signed status list.
+    assert "Karma's wallet asks the registry about its credentials" in words
+    assert re.search(r"Foundational ID: Revoked as of ", words), words
+    assert "Contact the issuer for a new one." in words
     assert (tmp_path / "wallet").exists()
