@@ -16,7 +16,7 @@ development mode, demo registry):
 6. the operator revokes every copy of Karma's credential at once ("Revoke all copies from this
    offer": one confirmation page, one reason);
 7. the teller starts a new check, Karma shares again, and the bank's screen says "Not accepted"
-   because the issuer revoked the credential.
+   because the issuer revoked the credential; Karma's wallet, asked to check, says Revoked.
 
 Nothing is done behind the pages' backs except reading what the verifier's API says about the
 request the teller page created (to compare it with what the camera sees). Every page is saved
@@ -443,8 +443,8 @@ def test_the_journey_through_the_three_pages(
         for who, screen in screens.items():
             assert screen.problems == [], f"{who}: {screen.problems}"
         citizen_consents(citizen, purpose, snap)
-        # The wallet learns it only from the bank's answer (it does not check the status list
-        # itself), and says so; the page comes with the bank's HTTP 400.
+        # The wallet hears it first from the bank's answer, and says so; the page comes with
+        # the bank's HTTP 400.
         expect(
             citizen.get_by_role("heading", name="Your answer did not go through")
         ).to_be_visible()
@@ -465,6 +465,14 @@ def test_the_journey_through_the_three_pages(
         )
         expect(refused).not_to_contain_text("Karma Wangmo")
         snap(teller, "teller-refused")
+
+        # Karma asks the registry herself: her card now says Revoked, and what to do.
+        citizen_menu(citizen, "My credentials", "/credentials")
+        card = citizen.locator(".credential-card")
+        citizen.get_by_role("button", name="Check status").click()
+        expect(card.locator(".status-badge")).to_have_text("Revoked")
+        expect(card).to_contain_text("Contact the issuer for a new one.")
+        snap(citizen, "wallet-revoked")
 
     for who in ("operator", "teller"):
         assert screens[who].problems == [], f"{who}: {screens[who].problems}"
