@@ -419,7 +419,8 @@ def import_(
             "Backup passphrase", hide_input=True
         )
         count = opened.import_backup(file, backup_passphrase)
-        out.print(f"Restored {count} credential(s) and your history into {path}.")
+        what = "1 credential" if count == 1 else f"{count} credentials"
+        out.print(f"Restored {what} and your history into {path}.")
 
 
 @app.command()

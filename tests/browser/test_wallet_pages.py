@@ -129,7 +129,7 @@ def test_a_citizen_receives_and_shares_with_the_web_wallet(
     check = page.get_by_role("button", name="Check status")
     tab_to(page, check)
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Asked the issuers about 1 credential(s): 1 valid.")).to_be_visible()
+    expect(page.get_by_text("Asked the issuers about 1 credential: 1 valid.")).to_be_visible()
     expect(card.locator(".status-badge")).to_have_text("Valid")
     expect(card.locator(".status-line")).to_contain_text("as of")
     snap(page, artifacts_dir, "credentials-status")

@@ -48,7 +48,7 @@ def test_valid_suspended_revoked_in_plain_words(holding: TestClient, issuer: Fak
     as_of = f"as of {format_time(NOW)}"
     words = check(holding)
     assert f"Status: Valid {as_of}" in words
-    assert "Asked the issuers about 1 credential(s): 1 valid." in words
+    assert "Asked the issuers about 1 credential: 1 valid." in words
     issuer.set_status(STATUS_SUSPENDED)
     words = check(holding)
     assert f"Status: Suspended {as_of}" in words

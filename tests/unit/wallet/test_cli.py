@@ -94,7 +94,7 @@ def test_the_citizen_walkthrough(
     assert "Backup written" in run(cli, "export", str(backup))
     other = tmp_path / "other" / "wallet.db"
     out = run(cli, "import", str(backup), "--wallet", str(other))
-    assert "Restored 1 credential(s)" in out
+    assert "Restored 1 credential and your history" in out
     assert "National ID" in run(cli, "list", "--wallet", str(other))
     assert "Deleted" in run(cli, "delete", wallet_id[:8], "--yes")
     assert "Your wallet is empty" in run(cli, "list")

@@ -62,7 +62,8 @@ def status_summary(views: Sequence[CredentialView]) -> tuple[str, str]:
     """The notice after a check, and its kind (``ok``, or ``warn`` when anything needs care)."""
     counts = Counter(view.status_text.word.lower() for view in views)
     said = ", ".join(f"{count} {word}" for word, count in sorted(counts.items()))
-    text = f"Asked the issuers about {len(views)} credential(s): {said}."
+    count = "1 credential" if len(views) == 1 else f"{len(views)} credentials"
+    text = f"Asked the issuers about {count}: {said}."
     unreachable = sum(1 for v in views if v.status is not None and v.status.problem)
     if unreachable:
         text += (
