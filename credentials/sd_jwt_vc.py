@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credentials.clock import DEFAULT_LEEWAY
-from credentials.errors import SDJWTError
+from credentials.errors import SDJWTError, StatusListError
 from credentials.jose import SIGNING_ALGORITHMS
 from credentials.sd_jwt import (
     DEFAULT_KB_MAX_AGE,
@@ -27,6 +27,7 @@ from credentials.sd_jwt import (
     verify_sd_jwt,
 )
 from credentials.sd_jwt.process import ARRAY_KEY, SD_KEY
+from credentials.status_list import StatusReference
 from did.keys import PrivateKey, PublicKey
 
 __all__ = [
@@ -189,7 +190,8 @@ def verify_sd_jwt_vc(
     iss = payload.get("iss")
     if not isinstance(iss, str) or not iss:
         raise SDJWTError("the credential names no issuer ('iss')", code="missing_iss")
-    status = payload.get("status")
-    if status is not None and not isinstance(status, Mapping):
-        raise SDJWTError("'status' must be an object", code="invalid_status_reference")
+    try:  # a status list reference must be usable, or revocation could never be checked
+        StatusReference.from_claims(payload)
+    except StatusListError as exc:
+        raise SDJWTError(exc.message, code="invalid_status_reference") from exc
     return VerifiedCredential(verified, vct, iss)

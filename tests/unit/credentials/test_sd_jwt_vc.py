@@ -164,6 +164,22 @@ def test_typ_with_media_type_prefix_accepted(raw_sd_jwt: Any, issuer_key: Privat
             "invalid_status_reference",
             id="status_not_object",
         ),
+        # A status list reference that cannot be used would make revocation uncheckable.
+        pytest.param(
+            f'{{"iss":"{ISS}","vct":"{VCT}","status":{{"status_list":{{"idx":"3","uri":"{ISS}/s"}}}}}}',
+            "invalid_status_reference",
+            id="status_idx_string",
+        ),
+        pytest.param(
+            f'{{"iss":"{ISS}","vct":"{VCT}","status":{{"status_list":{{"idx":3}}}}}}',
+            "invalid_status_reference",
+            id="status_no_uri",
+        ),
+        pytest.param(
+            f'{{"iss":"{ISS}","vct":"{VCT}","status":{{"status_list":[3]}}}}',
+            "invalid_status_reference",
+            id="status_list_not_object",
+        ),
     ],
 )
 def test_registered_claims_checked(
