@@ -55,7 +55,7 @@ from wallet.oid4vp import AuthorizationRequest
 from wallet.present import PresentationClient, PresentedCopy, SendResult, build_vp_token
 from wallet.receive import IssuanceClient, ReceivedCredential
 from wallet.settings import WalletSettings
-from wallet.status import StatusRecord, check_references, issuer_key_lookup
+from wallet.status import StatusRecord, check_references, issuer_key_lookup, no_answer
 from wallet.store import WalletStore
 from wallet.vault import DEFAULT_KDF, KDFParams
 from wallet.views import CredentialView, describe_credential
@@ -242,13 +242,20 @@ class Wallet:
             if credential_id is not None
             else list(self.catalog.credentials.values())
         )
-        references = {entry.id: self._status_references(entry.id) for entry in entries}
         now = self._clock()
         records: dict[str, StatusRecord] = {}
-        failed: dict[str, StatusOutcome] = {}
+        references: dict[str, list[StatusReference]] = {}
+        for entry in entries:
+            try:
+                references[entry.id] = self._status_references(entry.id)
+            except CredentialError as exc:  # this credential's own reference is unusable
+                records[entry.id] = no_answer(entry.status, now, exc.code, refused=True)
+        failed: dict[tuple[str, str], StatusOutcome] = {}
         with self._network() as fetcher:  # every request under the fetch policy's timeout
             checker = StatusChecker(fetcher=fetcher)
             for entry in entries:
+                if entry.id not in references:
+                    continue
                 records[entry.id] = check_references(
                     references[entry.id],
                     checker=checker,
@@ -273,12 +280,9 @@ class Wallet:
         """Each copy's status reference (they sit in the sealed SD-JWTs, not in the index)."""
         found = []
         for copy in self._store.read_credential(credential_id).copies:
-            try:
-                reference = StatusReference.from_claims(decode_sd_jwt(copy.sd_jwt).payload)
-            except CredentialError as exc:  # verified when received: should not happen
-                raise StorageError(
-                    f"a stored credential cannot be read ({exc.code})", code="vault_corrupted"
-                ) from exc
+            # Raises CredentialError for a reference this version refuses (older wallets may
+            # hold credentials received before references were checked on arrival).
+            reference = StatusReference.from_claims(decode_sd_jwt(copy.sd_jwt).payload)
             if reference is not None:
                 found.append(reference)
         return found

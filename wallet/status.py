@@ -37,6 +37,7 @@ __all__ = [
     "check_references",
     "describe_status",
     "issuer_key_lookup",
+    "no_answer",
 ]
 
 # The statuses a verified list can give a held credential, in the words the wallet uses
@@ -126,7 +127,7 @@ def check_references(
     now: int,
     previous: StatusRecord | None,
     leeway: int = 60,
-    failed: dict[str, StatusOutcome] | None = None,
+    failed: dict[tuple[str, str], StatusOutcome] | None = None,
 ) -> StatusRecord:
     """Check every copy's reference and fold the answers into a new :class:`StatusRecord`.
 
@@ -137,20 +138,43 @@ def check_references(
     failed = {} if failed is None else failed
     outcomes: list[StatusOutcome] = []
     for reference in references:
-        outcome = failed.get(reference.uri)
+        # Only a list that could not be used is remembered (per issuer and list): one odd
+        # entry on a good list says nothing about the other entries on it.
+        outcome = failed.get((iss, reference.uri))
         if outcome is None:
             try:
                 outcome = checker.check(reference, iss=iss, key_for=key_for, now=now, leeway=leeway)
-            except CredentialError as exc:  # an index outside a genuine list: a broken credential
+            except CredentialError as exc:  # an index outside a genuine list: this copy only
                 outcome = StatusOutcome("unknown", None, "none", exc.message, exc.code)
-            if outcome.status not in _FROM_LIST:
-                failed[reference.uri] = outcome
+            else:
+                if outcome.status == "unknown":
+                    failed[(iss, reference.uri)] = outcome
         outcomes.append(outcome)
     status, as_of, problem = _combine(outcomes)
     if problem is None:
+        if previous is not None and _older(as_of, previous):
+            # An older list than the one already seen (a stale cache on the way): no newer
+            # answer, so the newer one stands; "as of" never goes back in time.
+            return replace(previous, checked_at=now, problem=None, refused=False)
         return StatusRecord(status, as_of, now)
     cause = problem.cause or "status_unknown"
-    refused = cause not in _UNREACHABLE
+    return no_answer(previous, now, cause, refused=cause not in _UNREACHABLE)
+
+
+def _older(as_of: int | None, previous: StatusRecord) -> bool:
+    return (
+        as_of is not None
+        and previous.known is not None
+        and previous.as_of is not None
+        and as_of < previous.as_of
+    )
+
+
+def no_answer(
+    previous: StatusRecord | None, now: int, cause: str, *, refused: bool
+) -> StatusRecord:
+    """A try that gave no status: the last known one stays, with why this try failed.
+    ``refused``: something was obtained and failed its checks (the status is then unknown)."""
     if previous is None:
         return StatusRecord(None, None, now, cause, refused)
     return replace(previous, checked_at=now, problem=cause, refused=refused)

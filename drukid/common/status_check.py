@@ -98,7 +98,9 @@ class StatusChecker:
         self._default_ttl = default_ttl
         self._max_ttl = max_cache_ttl
         self._max_list_bytes = max_list_bytes
-        self._cache: OrderedDict[str, _Entry] = OrderedDict()
+        # Keyed by (credential issuer, list URI): a list verified with one issuer's key is never
+        # read for another issuer's credential that happens to point at the same URI.
+        self._cache: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def check(
@@ -116,7 +118,7 @@ class StatusChecker:
         list is available and the index is outside it (a broken credential)."""
         uri = reference.uri
         with self._lock:
-            entry = self._cache.get(uri)
+            entry = self._cache.get((iss, uri))
         if entry is not None and now < entry.fresh_until:
             return self._read(entry.token, reference, "cache", "status list from cache")
         cause = "status_list_offline"
@@ -128,7 +130,7 @@ class StatusChecker:
                 cause, detail = exc.code, exc.message
                 log.info("status list refresh failed: code=%s", exc.code)
             else:
-                self._store(uri, token, text, now)
+                self._store((iss, uri), token, text, now)
                 return self._read(token, reference, "network", "status list fetched from issuer")
         if entry is not None and (entry.token.exp is None or now < entry.token.exp + leeway):
             return self._read(
@@ -178,21 +180,21 @@ class StatusChecker:
             iss=iss if token_iss is not None else None,
         )
 
-    def _store(self, uri: str, token: StatusListToken, text: str, now: int) -> None:
+    def _store(self, key: tuple[str, str], token: StatusListToken, text: str, now: int) -> None:
         ttl = min(token.ttl or self._default_ttl, self._max_ttl)
         fresh_until = now + ttl
         if token.exp is not None:
             fresh_until = min(fresh_until, token.exp)
         with self._lock:
-            self._cache[uri] = _Entry(token, text, fresh_until)
-            self._cache.move_to_end(uri)
+            self._cache[key] = _Entry(token, text, fresh_until)
+            self._cache.move_to_end(key)
             while len(self._cache) > _MAX_ENTRIES:
                 self._cache.popitem(last=False)
 
     def latest_tokens(self) -> dict[str, str]:
         """The issuer-signed tokens last verified, by URI (for exporting into a bundle)."""
         with self._lock:
-            return {uri: entry.text for uri, entry in self._cache.items()}
+            return {uri: entry.text for (_iss, uri), entry in self._cache.items()}
 
     def clear(self) -> None:
         with self._lock:

@@ -531,3 +531,27 @@ def test_trust_result_freshness(issuer, wallet, keys, status, policy):
     result = _verify(_present(issuer, wallet), trust, policy, keys, status)
     assert result.trust_valid_as_of == NOW - 86400
     assert replace(result, status="x").status == "x"  # frozen dataclass, copies only
+
+
+def test_a_cached_list_is_never_read_for_another_issuer(issuer, status):
+    """The cache is per (credential issuer, list): a list verified with one issuer's key is not
+    reused for another issuer's credential that points at the same URI (it is fetched again
+    and must verify with that issuer's key)."""
+    from credentials.status_list import StatusReference
+    from did.keys import PrivateKey
+
+    reference = StatusReference(0, issuer.status_uri)
+    first = status.check(
+        reference, iss=issuer.iss, key_for=lambda _jws: issuer.public_key, now=NOW, leeway=60
+    )
+    assert first.status == "valid"
+    stranger = PrivateKey.generate("ES256").public_key
+    other = status.check(
+        reference, iss="https://other.example", key_for=lambda _jws: stranger, now=NOW, leeway=60
+    )
+    assert other.status == "unknown"
+    assert other.source == "none"
+    again = status.check(
+        reference, iss=issuer.iss, key_for=lambda _jws: issuer.public_key, now=NOW, leeway=60
+    )
+    assert (again.status, again.source) == ("valid", "cache")

@@ -269,3 +269,131 @@ def test_a_valid_credential_is_chosen_over_a_revoked_one(
         old.id: "Valid",
         new.id: "Revoked",
     }
+
+
+# --- one list, many entries and issuers (review findings) -------------------------------------
+
+APPLICATION_SPECIFIC = 3  # a 2-bit value §7.1 leaves to applications: not an answer
+
+
+def test_an_odd_entry_does_not_hide_a_revoked_copy(held: Wallet, issuer: FakeIssuer) -> None:
+    issuer.set_status(APPLICATION_SPECIFIC, 0)
+    issuer.set_status(STATUS_INVALID, 3)
+    [view] = held.check_status()
+    assert view.status == StatusRecord("revoked", NOW, NOW)
+
+
+def test_an_odd_entry_does_not_hide_another_credentials_revocation(
+    held: Wallet, issuer: FakeIssuer, verifier: FakeVerifier
+) -> None:
+    [address] = held.receive(issuer.offer("permanent-address"))
+    assert {current(v) for v in held.check_status()} == {"valid"}
+    issuer.set_status(APPLICATION_SPECIFIC, 0)  # the National ID's first copy
+    issuer.set_status(STATUS_INVALID, *range(5, 10))  # every copy of the address
+    views = {v.id: v for v in held.check_status()}
+    assert views[address.id].status == StatusRecord("revoked", NOW, NOW)
+    national = next(v for i, v in views.items() if i != address.id)
+    assert current(national) == "unknown"  # its own odd entry: no answer for it
+    link, _ = verifier.create_request(query(issuer.vct("permanent-address"), ["address"]))
+    codes = {w.code for w in held.prepare_presentation(link).consent.warnings}
+    assert "credential_revoked" in codes
+
+
+def test_an_older_list_never_replaces_a_newer_answer(
+    held: Wallet, issuer: FakeIssuer, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = issuer.status_list_token()  # genuine, unexpired, all valid: what a cache kept
+    issuer.now = clock.now = NOW + 600
+    issuer.set_status(STATUS_INVALID)
+    [view] = held.check_status()
+    assert view.status == StatusRecord("revoked", NOW + 600, NOW + 600)
+    monkeypatch.setattr(issuer, "_served_status_list", lambda: stale)
+    clock.now = NOW + 1200
+    [view] = held.check_status()
+    assert view.status == StatusRecord("revoked", NOW + 600, NOW + 1200)
+    assert view.status_text.word == "Revoked"
+
+
+def test_a_list_is_read_only_for_the_issuer_that_signed_it(
+    tmp_path: Path, settings: WalletSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issuer B's credentials point at issuer A's list: whichever was received first, B's
+    are never read from A's list (A's key is not B's), and A's own stay valid."""
+    import tests.support.wallet_issuer as support
+
+    a = FakeIssuer("https://issuer-a.example", now=NOW)
+    b = FakeIssuer("https://issuer-b.example", now=NOW)
+    a.with_status = b.with_status = True
+    issue = support.issue_sd_jwt_vc
+
+    def pointing_at_a(*args: object, iss: str, status: dict | None = None, **kw: object) -> object:
+        if iss == b.base_url and status is not None:
+            idx = status["status_list"]["idx"]
+            status = {"status_list": {"idx": idx, "uri": f"{a.base_url}/status/1"}}
+        return issue(*args, iss=iss, status=status, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(support, "issue_sd_jwt_vc", pointing_at_a)
+    transport = support.asgi_transport(
+        {"issuer-a.example": a.build_app(), "issuer-b.example": b.build_app()}
+    )
+    for order in ((a, b), (b, a)):
+        path = tmp_path / f"{order[0].base_url[8:]}.db"
+        with Wallet.create(
+            path, PASSPHRASE, settings=settings, kdf=FAST_KDF,
+            network=lambda: Fetcher(settings.fetch_policy(), transport=transport),
+            clock=lambda: NOW,
+        ) as opened:  # fmt: skip
+            for who in order:
+                opened.receive(who.offer("foundational-id"))
+            found = {v.iss: v.status for v in opened.check_status()}
+        assert found[a.base_url] == StatusRecord("valid", NOW, NOW), order
+        b_record = found[b.base_url]
+        assert b_record is not None
+        assert b_record.current == "unknown", order
+        assert b_record.refused
+
+
+def test_an_unusable_reference_in_a_held_credential_stays_with_that_credential(
+    held: Wallet, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A credential received by an older version with a reference this one refuses (receiving
+    now refuses it): that credential reads unknown; the others are still checked."""
+    from credentials.errors import StatusListError
+
+    [broken] = held.credentials()
+    [other] = held.receive(issuer.offer("permanent-address"))
+    issuer.set_status(STATUS_INVALID)
+    real = held._status_references
+
+    def references(credential_id: str) -> object:
+        if credential_id == broken.id:
+            raise StatusListError("'idx' must be an integer", code="invalid_status_reference")
+        return real(credential_id)
+
+    monkeypatch.setattr(held, "_status_references", references)
+    views = {v.id: v for v in held.check_status()}
+    assert views[other.id].status == StatusRecord("revoked", NOW, NOW)
+    record = views[broken.id].status
+    assert record is not None
+    assert (record.current, record.problem) == ("unknown", "invalid_status_reference")
+
+
+def test_receiving_refuses_an_unusable_status_reference(
+    wallet: Wallet, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tests.support.wallet_issuer as support
+    from wallet.errors import ReceiveError
+
+    issuer.with_status = True
+    issue = support.issue_sd_jwt_vc
+
+    def string_index(*args: object, status: dict | None = None, **kw: object) -> object:
+        assert status is not None
+        status = {"status_list": {**status["status_list"], "idx": "3"}}
+        return issue(*args, status=status, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(support, "issue_sd_jwt_vc", string_index)
+    with pytest.raises(ReceiveError) as refused:
+        wallet.receive(issuer.offer("foundational-id"))
+    assert "invalid_status_reference" in refused.value.message
+    assert wallet.credentials() == []
