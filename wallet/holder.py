@@ -552,6 +552,11 @@ class Wallet:
         trusted = {k: v for k, v in self.catalog.trusted_verifiers.items() if k != client_id}
         self._store.commit(replace(self.catalog, trusted_verifiers=trusted))
 
+    def verify_passphrase(self, passphrase: str) -> None:
+        """Raise ``wrong_passphrase`` unless ``passphrase`` opens this wallet (the data key is
+        already in memory; this only proves the person still knows the passphrase)."""
+        self._store.verify_passphrase(passphrase)
+
     def change_passphrase(self, new_passphrase: str, *, kdf: KDFParams | None = None) -> None:
         self._store.change_passphrase(new_passphrase, kdf=kdf)
 

@@ -146,6 +146,11 @@ class WalletStore:
         self._catalog = new
         return new
 
+    def verify_passphrase(self, passphrase: str) -> None:
+        """Raise ``wrong_passphrase`` unless ``passphrase`` unwraps this file's data key now
+        (asked again before a sensitive change, by a person at an already unlocked wallet)."""
+        Vault.unlock(self._repo.header(), passphrase)
+
     def change_passphrase(self, new_passphrase: str, *, kdf: KDFParams | None = None) -> None:
         """Re-wrap the data key; records are untouched. One row changes, atomically."""
         vault = self._vault.rewrap(new_passphrase, kdf=kdf)

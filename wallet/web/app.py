@@ -28,10 +28,10 @@ from drukid.common.settings import LOOPBACK_HOSTS
 from wallet.settings import WalletSettings
 from wallet.vault import DEFAULT_KDF, KDFParams
 from wallet.web.deps import WebWallet
-from wallet.web.errors import HOST_REFUSED, TOO_LARGE, install_page_errors
+from wallet.web.errors import HOST_REFUSED, install_page_errors, too_large_for
 from wallet.web.guard import LoopbackHostOnly, PageBodyLimit
 from wallet.web.pages import STATIC_URL, Pages
-from wallet.web.routes import access, credentials, history, present, receive
+from wallet.web.routes import access, backup, credentials, history, passphrase, present, receive
 from wallet.web.state import UnlockGuard, WebSessions
 
 __all__ = ["create_app"]
@@ -52,8 +52,8 @@ def create_app(
     session_clock: Callable[[], float] = time.monotonic,
     random_bytes: Callable[[int], bytes] = os.urandom,
 ) -> FastAPI:
-    """The web wallet for ``settings.wallet_path``. ``kdf`` is used only when a wallet is
-    created here (tests pass cheap parameters; the default is the library's strong one);
+    """The web wallet for ``settings.wallet_path``. ``kdf`` is used only for wallets and
+    backups made here (tests pass cheap parameters; the default is the library's strong one);
     ``network``, ``clock``, ``session_clock`` and ``random_bytes`` are for tests."""
     pages = Pages(settings)
     sessions = WebSessions(
@@ -93,7 +93,7 @@ def create_app(
     )
     app.state.web = web
     install_page_errors(app, web)
-    for module in (access, credentials, receive, present, history):
+    for module in (access, credentials, receive, present, history, backup, passphrase):
         app.include_router(module.router)
     mount_common_static(app)
     app.mount(STATIC_URL, StaticFiles(directory=str(_STATIC)), name="wallet-static")
@@ -101,7 +101,7 @@ def create_app(
     app.add_middleware(
         PageBodyLimit,
         max_bytes=settings.max_upload_bytes + _FORM_OVERHEAD,
-        render=lambda: pages.standalone(TOO_LARGE),
+        render=lambda path: pages.standalone(too_large_for(path)),
     )
     if not settings.allow_non_loopback:
         allowed = frozenset({h.strip("[]") for h in LOOPBACK_HOSTS} | {settings.host.strip("[]")})

@@ -21,15 +21,20 @@ from wallet.web.routes.common import redirect
 from wallet.web.state import WalletLocked, wallet_of
 
 __all__ = [
+    "BACKUP_TOO_LARGE",
     "BAD_FORM",
     "CSRF_REFUSED",
     "HOST_REFUSED",
     "TOO_LARGE",
     "UNEXPECTED",
     "install_page_errors",
+    "too_large_for",
 ]
 
 log = logging.getLogger(__name__)
+
+# Pages where the upload is a backup file, not a photo of a QR code.
+RESTORE_PATHS = ("/restore",)
 
 CSRF_REFUSED = Problem(
     "This form has expired, or it did not come from your wallet's own page.",
@@ -46,6 +51,13 @@ TOO_LARGE = Problem(
     "What you sent is too large (a photo of a QR code needs far less).",
     "Take the photo again at a lower resolution, or crop it to the QR code, then try again.",
     "request_too_large",
+    413,
+)
+BACKUP_TOO_LARGE = Problem(
+    "This file is too large to be a wallet backup.",
+    "Choose the backup file the wallet saved for you (its name ends in .drukid-backup), then "
+    "try again. Nothing was changed in your wallet.",
+    "backup_too_large",
     413,
 )
 HOST_REFUSED = Problem(
@@ -72,6 +84,11 @@ _HTTP = {
         405,
     ),
 }
+
+
+def too_large_for(path: str) -> Problem:
+    """What to say when the body sent to ``path`` was over the size limit."""
+    return BACKUP_TOO_LARGE if path.startswith(RESTORE_PATHS) else TOO_LARGE
 
 
 def install_page_errors(app: FastAPI, web: WebWallet) -> None:
@@ -109,7 +126,7 @@ def install_page_errors(app: FastAPI, web: WebWallet) -> None:
     async def http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 413:
-            return page(request, TOO_LARGE)
+            return page(request, too_large_for(request.url.path))
         problem = _HTTP.get(exc.status_code)
         if problem is None:
             problem = Problem(

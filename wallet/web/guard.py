@@ -49,13 +49,16 @@ class LoopbackHostOnly:
 
 
 class PageBodyLimit(BodySizeLimitMiddleware):
-    """The shared body cap, answering with an HTML page a person can read."""
+    """The shared body cap, answering with an HTML page a person can read; ``render`` gets the
+    request's path, so the page can speak of the photo or the backup file that was sent."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, render: Callable[[], str]) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, render: Callable[[str], str]) -> None:
         super().__init__(
             app,
             max_bytes=max_bytes,
-            response=lambda _scope, _limit: HTMLResponse(
-                render(), status_code=413, headers={"Cache-Control": "no-store"}
+            response=lambda scope, _limit: HTMLResponse(
+                render(str(scope.get("path", ""))),
+                status_code=413,
+                headers={"Cache-Control": "no-store"},
             ),
         )

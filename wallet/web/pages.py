@@ -52,6 +52,14 @@ _WEB_HINTS = {
     "tx_code_required": "Type the PIN the agency gave you (by SMS, e-mail or on paper).",
     "already_answered": "This request was already answered. Ask the service for a new QR code "
     "or link to share again.",
+    "backup_invalid": "Choose the backup file the wallet saved for you (its name ends in "
+    ".drukid-backup). If it is the right file, it was damaged: use another copy. Nothing was "
+    "changed in your wallet.",
+    "backup_wrong_passphrase": "Type the backup passphrase you chose when you made the backup "
+    "(it may differ from your wallet passphrase). If the passphrase is right, the file was "
+    "changed or damaged: use another copy. Nothing was changed in your wallet.",
+    "wallet_not_empty": "A backup can only go into a wallet that has no credentials and no "
+    "history yet. Nothing was changed. Use the backup on a computer where the wallet is new.",
 }
 _STATUS = {
     "credential_not_found": 404,
@@ -61,6 +69,8 @@ _STATUS = {
     "vault_header_invalid": 409,
     "vault_version_unsupported": 409,
     "photo_too_large": 413,
+    "backup_too_large": 413,
+    "wallet_not_empty": 409,
     "storage_failed": 503,
     "kdf_unavailable": 503,
     "network_timeout": 504,

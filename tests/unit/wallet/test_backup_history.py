@@ -11,7 +11,7 @@ from tests.support.fake_verifier import FakeVerifier, query
 from tests.support.wallet_issuer import FakeIssuer
 from tests.unit.wallet.conftest import FAST_KDF, NOW, PASSPHRASE
 from wallet.backup import MAGIC
-from wallet.errors import BackupError, StorageError
+from wallet.errors import BackupError, StorageError, VaultError
 from wallet.history import HistoryEntry, SharedCredential, export_csv, export_json
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
@@ -142,3 +142,16 @@ def test_change_passphrase(filled: Wallet) -> None:
     filled.change_passphrase("brand new passphrase")
     with Wallet.open(filled.path, "brand new passphrase") as reopened:
         assert len(reopened.credentials()) == 2
+
+
+def test_verify_passphrase_checks_the_file_key_without_changing_anything(filled: Wallet) -> None:
+    generation = filled.catalog.generation
+    filled.verify_passphrase(PASSPHRASE)
+    with pytest.raises(VaultError) as info:
+        filled.verify_passphrase("not the passphrase")
+    assert info.value.code == "wrong_passphrase"
+    filled.change_passphrase("brand new passphrase")
+    filled.verify_passphrase("brand new passphrase")  # the header on disk, not the one at open
+    with pytest.raises(VaultError):
+        filled.verify_passphrase(PASSPHRASE)
+    assert filled.catalog.generation == generation + 1

@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from drukid.common.sessions import cookie_options
 from wallet.errors import VaultError, WalletError
 from wallet.web.deps import CheckedForm, CurrentSession, FormSession, Web
-from wallet.web.pages import SESSION_COOKIE, Problem, set_session_cookie
-from wallet.web.routes.common import flash, redirect
+from wallet.web.pages import SESSION_COOKIE, set_session_cookie
+from wallet.web.routes.common import PASSPHRASES_DIFFER, flash, redirect, too_many_tries
 from wallet.web.state import OpenWallet
 
-__all__ = ["router"]
+__all__ = ["Passphrase", "router", "signed_in"]
 
 router = APIRouter()
 
@@ -54,17 +54,12 @@ def create(
     if web.exists:
         return redirect("/unlock")
     if passphrase != confirm:
-        problem = Problem(
-            "The two passphrases are not the same.",
-            "Type the same passphrase in both boxes.",
-            "passphrase_mismatch",
-        )
-        return web.pages.problem(request, "wallet/create.html", problem, session=session)
+        return web.pages.problem(request, "wallet/create.html", PASSPHRASES_DIFFER, session=session)
     try:
         wallet = web.create(passphrase)
     except WalletError as exc:
         return web.pages.problem(request, "wallet/create.html", exc, session=session)
-    return _signed_in(web, session.id, OpenWallet(wallet), "Your wallet is ready.")
+    return signed_in(web, session.id, OpenWallet(wallet), "Your wallet is ready.")
 
 
 @router.get("/unlock")
@@ -86,12 +81,7 @@ def unlock_page(request: Request, web: Web, session: CurrentSession, m: str = ""
 def unlock(request: Request, web: Web, session: FormSession, passphrase: Passphrase) -> Response:
     wait = web.guard.wait_seconds()
     if wait:
-        problem = Problem(
-            "Too many wrong passphrases in a row.",
-            f"Wait {wait} seconds, then type your passphrase again.",
-            "too_many_tries",
-            429,
-        )
+        problem = too_many_tries(wait)
         return web.pages.problem(request, "wallet/unlock.html", problem, session=session)
     with web.guard.lock:  # one try at a time: parallel guesses gain nothing
         try:
@@ -101,7 +91,7 @@ def unlock(request: Request, web: Web, session: FormSession, passphrase: Passphr
                 web.guard.failed()
             return web.pages.problem(request, "wallet/unlock.html", exc, session=session)
         web.guard.succeeded()
-    return _signed_in(web, session.id, OpenWallet(wallet), "Your wallet is unlocked.")
+    return signed_in(web, session.id, OpenWallet(wallet), "Your wallet is unlocked.")
 
 
 @router.post("/lock")
@@ -112,10 +102,18 @@ def lock(web: Web, unlocked: CheckedForm) -> Response:
     return response
 
 
-def _signed_in(web: Web, anonymous_id: str, opened: OpenWallet, message: str) -> Response:
+def signed_in(
+    web: Web,
+    anonymous_id: str,
+    opened: OpenWallet,
+    message: str,
+    *,
+    kind: str = "ok",
+    to: str = "/credentials",
+) -> Response:
     web.sessions.end(anonymous_id)
     session = web.sessions.start(opened)
-    flash(session, message)
-    response = redirect("/credentials")
+    flash(session, message, kind)
+    response = redirect(to)
     set_session_cookie(response, session)
     return response
