@@ -34,13 +34,19 @@ from did.encoding import (
     dumps_compact,
     parse_json,
 )
-from did.files import atomic_write
 from wallet.catalog import Catalog, CredentialSecret
 from wallet.errors import BackupError, VaultError
 from wallet.history import HistoryEntry
 from wallet.vault import DEFAULT_KDF, KDFParams, check_passphrase, derive_key, kdf_from_json
 
-__all__ = ["BACKUP_VERSION", "MAGIC", "BackupContents", "read_backup", "write_backup"]
+__all__ = [
+    "BACKUP_VERSION",
+    "MAGIC",
+    "BackupContents",
+    "open_backup",
+    "read_backup",
+    "seal_backup",
+]
 
 MAGIC = b"DRUKID-WALLET-BACKUP\n"
 BACKUP_VERSION = 1
@@ -65,16 +71,15 @@ def _payload(contents: BackupContents) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def write_backup(
-    path: Path,
+def seal_backup(
     contents: BackupContents,
     passphrase: str,
     *,
     now: int,
     kdf: KDFParams = DEFAULT_KDF,
     random_bytes: Callable[[int], bytes] = os.urandom,
-) -> Path:
-    """Encrypt ``contents`` under ``passphrase`` into ``path`` (replaced atomically)."""
+) -> bytes:
+    """The backup file's bytes: ``contents`` encrypted under ``passphrase``."""
     check_passphrase(passphrase)
     salt, nonce = random_bytes(16), random_bytes(12)
     header = {
@@ -86,8 +91,7 @@ def write_backup(
     }
     prefix = MAGIC + dumps_compact(header).encode("ascii") + b"\n"
     key = derive_key(passphrase, salt, kdf)
-    body = AESGCM(key).encrypt(nonce, _payload(contents), prefix)
-    return atomic_write(path, prefix + body)
+    return prefix + AESGCM(key).encrypt(nonce, _payload(contents), prefix)
 
 
 def _header(raw: bytes) -> tuple[dict[str, Any], bytes, bytes]:
@@ -113,13 +117,19 @@ def _header(raw: bytes) -> tuple[dict[str, Any], bytes, bytes]:
 
 
 def read_backup(path: Path, passphrase: str) -> BackupContents:
-    """Decrypt and check a backup; nothing is returned unless all of it is intact."""
+    """Decrypt and check the backup file at ``path`` (see :func:`open_backup`)."""
     try:
         if Path(path).stat().st_size > MAX_BACKUP_BYTES:
             raise BackupError("the file is far larger than any wallet backup")
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise BackupError(f"cannot read {path}: {exc.strerror}") from exc
+    return open_backup(raw, passphrase)
+
+
+def open_backup(raw: bytes, passphrase: str) -> BackupContents:
+    """Decrypt and check a backup file's bytes; nothing is returned unless all of it is
+    intact."""
     header, prefix, body = _header(raw)
     try:
         kdf = kdf_from_json(header.get("kdf"))

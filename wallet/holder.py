@@ -34,10 +34,11 @@ from credentials.errors import CredentialError
 from credentials.sd_jwt import decode_sd_jwt
 from credentials.status_list import StatusReference
 from did.fetch import Fetcher
+from did.files import atomic_write
 from did.keys import PrivateKey
 from drukid.common.qr import QRDecodeError, decode_qr_image
 from drukid.common.status_check import StatusChecker, StatusOutcome
-from wallet.backup import BackupContents, read_backup, write_backup
+from wallet.backup import BackupContents, open_backup, read_backup, seal_backup
 from wallet.catalog import (
     Catalog,
     CopySecret,
@@ -561,21 +562,41 @@ class Wallet:
         self._store.change_passphrase(new_passphrase, kdf=kdf)
 
     def export_backup(self, path: Path, passphrase: str, *, kdf: KDFParams = DEFAULT_KDF) -> Path:
+        """Write the backup file (see :meth:`backup_bytes`) to ``path``, atomically."""
+        return atomic_write(Path(path), self.backup_bytes(passphrase, kdf=kdf))
+
+    def backup_bytes(self, passphrase: str, *, kdf: KDFParams = DEFAULT_KDF) -> bytes:
+        """The whole wallet (credentials with their keys, history, known verifiers) as one
+        backup file's bytes, encrypted under ``passphrase``."""
         catalog = self.catalog
         contents = BackupContents(
             catalog,
             {ident: self._store.read_credential(ident) for ident in catalog.credentials},
             tuple(self.history()),
         )
-        return write_backup(
-            Path(path), contents, passphrase, now=self._clock(), kdf=kdf, random_bytes=self._random
+        return seal_backup(
+            contents, passphrase, now=self._clock(), kdf=kdf, random_bytes=self._random
         )
 
     def import_backup(self, path: Path, passphrase: str) -> int:
-        """Restore a backup into this (empty) wallet; return the number of credentials."""
+        """Restore the backup file at ``path`` into this (empty) wallet; return the number of
+        credentials. Emptiness is checked before the (slow) passphrase."""
+        self._require_empty()
+        return self.restore(read_backup(Path(path), passphrase))
+
+    def import_backup_bytes(self, raw: bytes, passphrase: str) -> int:
+        """:meth:`import_backup` for a backup file's bytes (an upload)."""
+        self._require_empty()
+        return self.restore(open_backup(raw, passphrase))
+
+    def _require_empty(self) -> None:
         if self.catalog.credentials or self.catalog.history:
             raise BackupError("this wallet already holds credentials", code="wallet_not_empty")
-        contents = read_backup(Path(path), passphrase)
+
+    def restore(self, contents: BackupContents) -> int:
+        """Put an opened backup into this (empty) wallet in one transaction; return the number
+        of credentials."""
+        self._require_empty()
         restored = replace(contents.catalog, generation=self.catalog.generation)
         self._store.commit(
             restored,

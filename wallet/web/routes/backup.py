@@ -1,25 +1,20 @@
 """Back up the whole wallet into one encrypted file, and restore such a file: into the unlocked
 wallet when it is still empty, or as a new wallet from the "Create your wallet" page.
 
-Everything goes through the library (:meth:`wallet.holder.Wallet.export_backup`,
-:meth:`~wallet.holder.Wallet.import_backup`, :func:`wallet.backup.read_backup`), which works
-on files: the backup passes through a private temporary folder that is removed before the
-answer leaves. The file there is the encrypted backup, never the wallet's contents in clear.
+Everything goes through the library (:meth:`wallet.holder.Wallet.backup_bytes`,
+:meth:`~wallet.holder.Wallet.import_backup_bytes`, :func:`wallet.backup.open_backup`), in
+memory: the backup is downloaded or uploaded as it is, nothing is written beside the wallet.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
-from wallet.backup import read_backup
+from wallet.backup import open_backup
 from wallet.errors import WalletError
 from wallet.holder import Wallet
 from wallet.vault import check_passphrase
@@ -48,21 +43,12 @@ def _restored(count: int) -> str:
     return f"Restored {what}, your history and your known verifiers from the backup."
 
 
-@contextmanager
-def _scratch() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="drukid-backup-") as folder:  # mode 0700
-        yield Path(folder) / f"wallet{BACKUP_SUFFIX}"
-
-
-def _upload(upload: UploadFile | None, max_bytes: int, into: Path) -> Problem | None:
-    """Save the chosen file to ``into``; a problem when none was chosen or it is too large."""
+def _upload(upload: UploadFile | None, max_bytes: int) -> bytes | Problem:
+    """The chosen file's bytes; a problem when none was chosen or it is too large."""
     if upload is None or not upload.filename:
         return _NO_FILE
     data = upload.file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        return BACKUP_TOO_LARGE
-    into.write_bytes(data)
-    return None
+    return BACKUP_TOO_LARGE if len(data) > max_bytes else data
 
 
 # --- back up ---------------------------------------------------------------------------------
@@ -121,9 +107,9 @@ def _export(
     if problem is not None:
         return problem
     day = datetime.fromtimestamp(wallet.now(), UTC).strftime("%Y-%m-%d")
-    with _scratch() as path:
-        wallet.export_backup(path, backup_passphrase, kdf=web.kdf)
-        return f"drukid-wallet-backup-{day}{BACKUP_SUFFIX}", path.read_bytes()
+    return f"drukid-wallet-backup-{day}{BACKUP_SUFFIX}", wallet.backup_bytes(
+        backup_passphrase, kdf=web.kdf
+    )
 
 
 # --- restore into the unlocked wallet ----------------------------------------------------------
@@ -153,14 +139,13 @@ def restore(
     backup_passphrase: Passphrase,
     backup: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    data = _upload(backup, web.settings.max_upload_bytes)
+    if isinstance(data, Problem):
+        return _restore_page(request, web, unlocked, data)
     try:
-        with _scratch() as path:
-            problem = _upload(backup, web.settings.max_upload_bytes, path)
-            if problem is not None:
-                return _restore_page(request, web, unlocked, problem)
-            with unlocked.opened.use() as wallet:
-                # One transaction: all of the backup or nothing (the library's promise).
-                count = wallet.import_backup(path, backup_passphrase)
+        with unlocked.opened.use() as wallet:
+            # One transaction: all of the backup or nothing (the library's promise).
+            count = wallet.import_backup_bytes(data, backup_passphrase)
     except WalletError as exc:
         return _restore_page(request, web, unlocked, exc)
     flash(unlocked.session, _restored(count))
@@ -199,23 +184,22 @@ def restore_new(
         return again(PASSPHRASES_DIFFER)
     try:
         check_passphrase(passphrase)
-        with _scratch() as path:
-            problem = _upload(backup, web.settings.max_upload_bytes, path)
-            if problem is not None:
-                return again(problem)
-            # Open the backup before the wallet exists: a wrong passphrase or a bad file must
-            # not leave an empty wallet behind (the next visit would ask to unlock it).
-            read_backup(path, backup_passphrase)
-            wallet = web.create(passphrase)
-            try:
-                count = wallet.import_backup(path, backup_passphrase)
-            except WalletError as exc:
-                # Rare (the disk failed between the two steps): the new wallet is empty and
-                # unlocked; say so on its restore page, where the same file can be tried again.
-                message = f"Your new wallet is ready, but the backup was not restored ({exc.code})."
-                return signed_in(
-                    web, session.id, OpenWallet(wallet), message, kind="warn", to="/restore"
-                )
+        data = _upload(backup, web.settings.max_upload_bytes)
+        if isinstance(data, Problem):
+            return again(data)
+        # Open the backup before the wallet exists: a wrong passphrase or a bad file must not
+        # leave an empty wallet behind (the next visit would ask to unlock it).
+        contents = open_backup(data, backup_passphrase)
+        wallet = web.create(passphrase)
+        try:
+            count = wallet.restore(contents)
+        except WalletError as exc:
+            # Rare (the disk failed between the two steps): the new wallet is empty and
+            # unlocked; say so on its restore page, where the same file can be tried again.
+            message = f"Your new wallet is ready, but the backup was not restored ({exc.code})."
+            return signed_in(
+                web, session.id, OpenWallet(wallet), message, kind="warn", to="/restore"
+            )
     except WalletError as exc:
         return again(exc)
     return signed_in(web, session.id, OpenWallet(wallet), _restored(count))
