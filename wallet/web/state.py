@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from drukid.common.sessions import Session, SessionStore
 from wallet.consent import ConsentSummary
-from wallet.errors import WalletError
+from wallet.errors import VaultError, WalletError
 from wallet.holder import PresentationOutcome, PresentationSession, Wallet
 from wallet.oid4vci import CredentialOffer
 from wallet.views import CredentialView
@@ -32,6 +32,7 @@ __all__ = [
     "OpenWallet",
     "PendingOffer",
     "PendingPresentation",
+    "TooManyTries",
     "UnlockGuard",
     "WalletLocked",
     "WebSessions",
@@ -196,3 +197,28 @@ class UnlockGuard:
     def succeeded(self) -> None:
         self._failures = 0
         self._next_try = 0.0
+
+    def attempt(self, try_it: Callable[[], T]) -> T:
+        """One passphrase try: ``try_it`` runs alone (parallel guesses gain nothing) and its
+        result is returned; a ``wrong_passphrase`` counts towards the pause, a success resets
+        it. While paused nothing runs: :class:`TooManyTries` says how long to wait."""
+        wait = self.wait_seconds()
+        if wait:
+            raise TooManyTries(wait)
+        with self.lock:
+            try:
+                result = try_it()
+            except VaultError as exc:
+                if exc.code == "wrong_passphrase":
+                    self.failed()
+                raise
+            self.succeeded()
+        return result
+
+
+class TooManyTries(Exception):
+    """Too many wrong passphrases in a row: the next try is allowed in ``wait`` seconds."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(f"wait {wait} s")
+        self.wait = wait

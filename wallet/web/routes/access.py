@@ -8,11 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from drukid.common.sessions import cookie_options
-from wallet.errors import VaultError, WalletError
+from wallet.errors import WalletError
 from wallet.web.deps import CheckedForm, CurrentSession, FormSession, Web
 from wallet.web.pages import SESSION_COOKIE, set_session_cookie
 from wallet.web.routes.common import PASSPHRASES_DIFFER, flash, redirect, too_many_tries
-from wallet.web.state import OpenWallet
+from wallet.web.state import OpenWallet, TooManyTries
 
 __all__ = ["Passphrase", "router", "signed_in"]
 
@@ -79,18 +79,13 @@ def unlock_page(request: Request, web: Web, session: CurrentSession, m: str = ""
 
 @router.post("/unlock")
 def unlock(request: Request, web: Web, session: FormSession, passphrase: Passphrase) -> Response:
-    wait = web.guard.wait_seconds()
-    if wait:
-        problem = too_many_tries(wait)
+    try:
+        wallet = web.guard.attempt(lambda: web.open(passphrase))
+    except TooManyTries as exc:
+        problem = too_many_tries(exc.wait)
         return web.pages.problem(request, "wallet/unlock.html", problem, session=session)
-    with web.guard.lock:  # one try at a time: parallel guesses gain nothing
-        try:
-            wallet = web.open(passphrase)
-        except WalletError as exc:
-            if isinstance(exc, VaultError) and exc.code == "wrong_passphrase":
-                web.guard.failed()
-            return web.pages.problem(request, "wallet/unlock.html", exc, session=session)
-        web.guard.succeeded()
+    except WalletError as exc:
+        return web.pages.problem(request, "wallet/unlock.html", exc, session=session)
     return signed_in(web, session.id, OpenWallet(wallet), "Your wallet is unlocked.")
 
 

@@ -9,7 +9,7 @@ from drukid.common.sessions import Session
 from wallet.errors import VaultError
 from wallet.holder import Wallet
 from wallet.web.pages import Problem
-from wallet.web.state import UnlockGuard
+from wallet.web.state import TooManyTries, UnlockGuard
 
 __all__ = [
     "PASSPHRASES_DIFFER",
@@ -66,16 +66,12 @@ def confirm_passphrase(guard: UnlockGuard, wallet: Wallet, passphrase: str) -> P
     carries the holder keys; a new passphrase locks the owner out). Wrong answers count
     towards the same pause as the unlock page, so an unlocked but unattended wallet is no
     faster way to guess the passphrase."""
-    wait = guard.wait_seconds()
-    if wait:
-        return too_many_tries(wait)
-    with guard.lock:
-        try:
-            wallet.verify_passphrase(passphrase)
-        except VaultError as exc:
-            if exc.code != "wrong_passphrase":
-                raise
-            guard.failed()
-            return _NOT_YOUR_PASSPHRASE
-        guard.succeeded()
+    try:
+        guard.attempt(lambda: wallet.verify_passphrase(passphrase))
+    except TooManyTries as exc:
+        return too_many_tries(exc.wait)
+    except VaultError as exc:
+        if exc.code != "wrong_passphrase":
+            raise
+        return _NOT_YOUR_PASSPHRASE
     return None
