@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from benchmarks._timing import Measurement, compare
+from core.encoding import b64url_decode, parse_json
 from credentials.jose import parse_jws
 from credentials.sd_jwt import digest_of, parse_sd_jwt, present_sd_jwt
 from credentials.sd_jwt_vc import issue_sd_jwt_vc, verify_sd_jwt_vc
-from did.encoding import b64url_decode, parse_json
 from did.keys import PrivateKey, PublicKey
 
 NOW = 1_800_000_000

@@ -28,7 +28,7 @@ from benchmarks.sd_jwt_verify import CLAIMS, der_signature
 from credentials.jose import parse_jws
 from credentials.sd_jwt import parse_sd_jwt, present_sd_jwt
 from credentials.sd_jwt_vc import issue_sd_jwt_vc, verify_sd_jwt_vc
-from credentials.status_list import StatusList, create_status_list_token
+from credentials.status_list import STATUS_LIST_MEDIA_TYPE, StatusList, create_status_list_token
 from did.fetch import Fetcher
 from did.keys import PrivateKey
 from verifier import IssuerKeys, Policy, StatusChecker, TrustRegistry, verify_presentation
@@ -109,7 +109,10 @@ def run_library() -> list[Measurement]:
     ]
     algorithm = ec.ECDSA(hashes.SHA256())
     fetcher = Fetcher(transport=f["transport"])
-    keys, status = IssuerKeys(fetcher=fetcher), StatusChecker(fetcher=fetcher)
+    keys, status = (
+        IssuerKeys(fetcher=fetcher),
+        StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE)),
+    )
     policy = Policy()
     issuer_key = f["issuer"].public_key
 
@@ -165,8 +168,8 @@ def run_library() -> list[Measurement]:
 
 def _prepared(service: Any, f: dict[str, Any], count: int) -> list[tuple[str, dict[str, str]]]:
     """``count`` fresh requests, each with its encrypted wallet answer ready to post."""
+    from core.encoding import dumps_compact
     from credentials.jose import encrypt_jwe
-    from did.encoding import dumps_compact
 
     forms = []
     for _ in range(count):
@@ -192,8 +195,8 @@ def run_service(count: int = 150) -> dict[str, float]:
 
     from starlette.testclient import TestClient
 
+    from core.encoding import parse_json
     from credentials.jose import decrypt_jwe
-    from did.encoding import parse_json
     from verifier.api.app import create_app
     from verifier.settings import VerifierSettings
 

@@ -17,7 +17,7 @@ public contract (CLIs print them, services return them, tests assert them)::
 
 from __future__ import annotations
 
-from did.errors import CodedError
+from core.errors import CodedError
 
 __all__ = [
     "CredentialError",
@@ -34,7 +34,7 @@ __all__ = [
 
 
 class CredentialError(CodedError):
-    """Root of every error in :mod:`credentials` (code + message, see did.errors.CodedError)."""
+    """Root of every error in :mod:`credentials` (see core.errors.CodedError)."""
 
     code = "credential_error"
 

@@ -24,9 +24,9 @@ from jwcrypto import jwk as _jwk
 from jwcrypto.common import JWException
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
+from core.encoding import EncodingError, b64url_decode, b64url_encode, dumps_compact
+from core.encoding import parse_json as _parse_json
 from credentials.errors import JOSEError, MalformedError
-from did.encoding import InvalidEncodingError, b64url_decode, b64url_encode, dumps_compact
-from did.encoding import parse_json as _parse_json
 from did.keys import EDDSA, ES256, PrivateKey, PublicKey
 
 __all__ = [
@@ -55,17 +55,17 @@ _ALG_IMPL = {ES256: ECAlgorithm(ECAlgorithm.SHA256), EDDSA: OKPAlgorithm()}
 
 
 def parse_json(data: str | bytes) -> Any:
-    """Strict JSON (see :mod:`did.encoding`), raising :class:`MalformedError`."""
+    """Strict JSON (see :mod:`core.encoding`), raising :class:`MalformedError`."""
     try:
         return _parse_json(data)
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise MalformedError(exc.message) from exc
 
 
 def _b64_json_object(segment: str, what: str) -> dict[str, Any]:
     try:
         value = _parse_json(b64url_decode(segment))
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise MalformedError(f"JWS {what} is not base64url JSON: {exc.message}") from exc
     if not isinstance(value, dict):
         raise MalformedError(f"JWS {what} is not a JSON object")
@@ -115,7 +115,7 @@ def parse_jws(token: str, *, max_bytes: int = MAX_TOKEN_BYTES) -> JWS:
     payload = _b64_json_object(parts[1], "payload")
     try:
         signature = b64url_decode(parts[2])
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise MalformedError("JWS signature is not base64url") from exc
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
     return JWS(header, payload, signing_input, signature, token)

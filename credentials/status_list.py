@@ -24,10 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+from core.encoding import EncodingError, b64url_decode, b64url_encode
 from credentials.clock import DEFAULT_LEEWAY, check_leeway, numeric_date
 from credentials.errors import CredentialError, StatusListError
 from credentials.jose import parse_jws, sign_jws, verify_jws
-from did.encoding import InvalidEncodingError, b64url_decode, b64url_encode
 from did.keys import PrivateKey, PublicKey
 
 __all__ = [
@@ -150,7 +150,7 @@ class StatusList:
             raise StatusListError("'lst' must be a base64url string")
         try:
             compressed = b64url_decode(lst)
-        except InvalidEncodingError as exc:
+        except EncodingError as exc:
             raise StatusListError("'lst' is not valid base64url") from exc
         return cls.from_bytes(_inflate(compressed, max_size_bytes), bits=bits)
 

@@ -2,7 +2,6 @@
 
 from did.document import DIDDocument, VerificationMethod, parse_did, split_did_url
 from did.errors import (
-    CodedError,
     DIDError,
     FetchError,
     InvalidDIDError,
@@ -27,7 +26,6 @@ __all__ = [
     "ALGORITHMS",
     "EDDSA",
     "ES256",
-    "CodedError",
     "DIDDocument",
     "DIDError",
     "FetchError",

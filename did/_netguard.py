@@ -69,7 +69,7 @@ def is_blocked_address(address: str | IPAddress) -> bool:
 def fail(message: str, code: str, host: str, status: int | None = None) -> FetchError:
     """A :class:`FetchError`, logged by host and code only (query strings can hold codes)."""
     log.info("fetch failed: host=%s code=%s", host, code)
-    return FetchError(message, code=code, status=status)
+    return FetchError(message, code=code, upstream_status=status)
 
 
 def system_resolve(host: str, port: int) -> list[str]:

@@ -2,7 +2,7 @@
 
 Every error carries a stable machine-readable ``code`` and a human ``message``::
 
-    CodedError                    shared base of every package's root (code + message)
+    core.errors.CodedError        shared base of every package's root (code, message, HTTP)
     DIDError                      root: ``except DIDError`` catches everything below
     ├── KeyFormatError            a key or JWK is malformed, unsupported or of the wrong kind
     ├── InvalidDIDError           DID / DID URL syntax, unsupported method, bad multibase
@@ -12,30 +12,15 @@ Every error carries a stable machine-readable ``code`` and a human ``message``::
 
 from __future__ import annotations
 
+from core.errors import CodedError
+
 __all__ = [
-    "CodedError",
     "DIDError",
     "FetchError",
     "InvalidDIDError",
     "KeyFormatError",
     "ResolutionError",
 ]
-
-
-class CodedError(Exception):
-    """The shape every drukid error shares: a stable machine ``code`` (a class default, or given
-    per raise) and a human ``message``. Each package roots its own tree on it."""
-
-    code: str = "error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
 
 
 class DIDError(CodedError):
@@ -59,11 +44,14 @@ class ResolutionError(DIDError):
 class FetchError(DIDError):
     """Network refusals and failures. Codes: ``fetch_insecure_scheme``, ``fetch_blocked_address``,
     ``fetch_timeout``, ``fetch_too_large``, ``fetch_too_many_redirects``, ``fetch_http_status``
-    (``status`` holds the HTTP status), ``fetch_redirect_refused``, ``fetch_invalid_url``,
-    ``fetch_invalid_json`` and ``fetch_failed``."""
+    (``upstream_status`` holds the HTTP status the remote server answered),
+    ``fetch_redirect_refused``, ``fetch_invalid_url``, ``fetch_invalid_json`` and
+    ``fetch_failed``."""
 
     code = "fetch_failed"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, upstream_status: int | None = None
+    ) -> None:
         super().__init__(message, code=code)
-        self.status = status
+        self.upstream_status = upstream_status

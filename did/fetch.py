@@ -37,6 +37,7 @@ from urllib.parse import urlencode
 import httpcore
 import httpx
 
+from core.encoding import EncodingError, dumps_compact, parse_json
 from did._netguard import (
     GuardedTransport,
     IPAddress,
@@ -46,7 +47,6 @@ from did._netguard import (
     is_blocked_address,
     system_resolve,
 )
-from did.encoding import InvalidEncodingError, dumps_compact, parse_json
 from did.errors import FetchError
 
 __all__ = ["FetchPolicy", "FetchResponse", "Fetcher", "is_blocked_address"]
@@ -87,7 +87,7 @@ class FetchResponse:
         """The body as strict JSON (no duplicate names, no NaN); ``fetch_invalid_json``."""
         try:
             return parse_json(self.content)
-        except InvalidEncodingError as exc:
+        except EncodingError as exc:
             host = httpx.URL(self.url).host
             raise FetchError(
                 f"{host} sent invalid JSON: {exc.message}", code="fetch_invalid_json"
@@ -163,6 +163,15 @@ class Fetcher:
         if accept is not None:
             merged["Accept"] = accept
         return self._send("GET", url, merged, None, follow_redirects, require_2xx=True)
+
+    def content_getter(self, *, accept: str) -> Callable[[str], bytes]:
+        """``url -> body bytes`` through this fetcher with ``Accept: accept``: the injected
+        fetch that pure modules take (``credentials.status_check``, issuer key resolution)."""
+
+        def get_content(url: str) -> bytes:
+            return self.get(url, accept=accept).content
+
+        return get_content
 
     def request(
         self,

@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from did.encoding import (
-    InvalidEncodingError,
+from core.encoding import (
+    EncodingError,
     b64url_decode,
     b64url_encode,
     dumps_compact,
@@ -65,7 +65,7 @@ def _b64_member(jwk: Mapping[str, Any], name: str, length: int) -> bytes:
         raise KeyFormatError(f"JWK member {name!r} is missing or not a string")
     try:
         raw = b64url_decode(value)
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise KeyFormatError(f"JWK member {name!r} is not base64url") from exc
     if len(raw) != length:
         raise KeyFormatError(f"JWK member {name!r} must be {length} bytes, got {len(raw)}")
@@ -279,7 +279,7 @@ class PrivateKey:
             raise KeyFormatError(f"cannot read key file {path}: {exc.strerror}") from exc
         try:
             jwk = parse_json(data)
-        except InvalidEncodingError as exc:
+        except EncodingError as exc:
             raise KeyFormatError(f"key file {path} is not a JSON JWK") from exc
         return cls.from_jwk(jwk)
 

@@ -34,11 +34,11 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from drukid.common.qr import qr_terminal
-from drukid.common.runner import ServerThread, free_port, port_is_free
 from issuer.api.app import create_app as create_issuer_app
 from issuer.operator import local_actor
 from issuer.settings import IssuerSettings
+from servicekit.qr import qr_terminal
+from servicekit.runner import ServerThread, free_port, port_is_free
 from verifier.api.app import create_app as create_verifier_app
 from verifier.settings import VerifierSettings
 from wallet.errors import WalletError

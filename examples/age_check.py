@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from drukid.common.qr import qr_terminal
+from servicekit.qr import qr_terminal
 
 HTTP_TIMEOUT = 10.0  # seconds for each call to the verifier
 ASKED_FOR = {"age_over_18"}  # data minimisation: the only claim this shop may ever receive

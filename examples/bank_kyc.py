@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from drukid.common.qr import qr_terminal
+from servicekit.qr import qr_terminal
 from verifier import SIGNATURE_HEADER, VerificationError, verify_webhook_signature
 
 HTTP_TIMEOUT = 10.0  # seconds for each call to the verifier

@@ -3,7 +3,7 @@
 Every error carries a stable machine-readable ``code``, a human ``message`` (plain words that say
 what to do next), the registered OAuth / OpenID4VCI ``error`` value it renders as, and the HTTP
 ``status``. Protocol errors render themselves as RFC 6749 §5.2 JSON through
-:func:`drukid.common.http.install_error_handlers`::
+:func:`servicekit.http.install_error_handlers`::
 
     IssuerError                       root: ``except IssuerError`` catches everything below
     ├── InvalidRequestError           400 invalid_request: malformed or missing parameters
@@ -33,6 +33,8 @@ what to do next), the registered OAuth / OpenID4VCI ``error`` value it renders a
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from core.errors import CodedError
 
 __all__ = [
     "ConfigurationError",
@@ -71,12 +73,12 @@ def ascii_description(text: str) -> str:
     return cleaned[:500]
 
 
-class IssuerError(Exception):
-    """Root of every error in :mod:`issuer`."""
+class IssuerError(CodedError):
+    """Root of every error in :mod:`issuer`; messages are cut to the characters OAuth allows in
+    ``error_description``."""
 
-    code: str = "issuer_error"
-    error: str = "invalid_request"
-    status: int = 400
+    code = "issuer_error"
+    error = "invalid_request"
 
     def __init__(
         self,
@@ -85,15 +87,7 @@ class IssuerError(Exception):
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        message = ascii_description(message)
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        self.headers = dict(headers) if headers else None
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
+        super().__init__(ascii_description(message), code=code, headers=headers)
 
 
 class InvalidRequestError(IssuerError):

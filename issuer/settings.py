@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from drukid.common.database import sqlite_url
-from drukid.common.settings import Mode, check_public_url, check_secret
+from servicekit.database import sqlite_url
+from servicekit.settings import Mode, check_public_url, check_secret
 
 __all__ = ["DEFAULT_PORT", "MIN_PRODUCTION_STATUS_LIST_SIZE", "IssuerSettings"]
 

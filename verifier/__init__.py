@@ -5,6 +5,7 @@ The library is one call, :func:`verify_presentation`; the service (``verifier.ap
 presentation requests, QR codes, results and webhooks for relying parties.
 """
 
+from credentials.status_check import StatusChecker, StatusOutcome
 from verifier.bundle import TRUST_BUNDLE_TYP, create_trust_bundle, verify_trust_bundle
 from verifier.errors import (
     PresentationError,
@@ -17,7 +18,6 @@ from verifier.errors import (
 from verifier.keys import IssuerKeys
 from verifier.onboarding import discover_issuer
 from verifier.policy import Policy
-from verifier.status import StatusChecker, StatusOutcome
 from verifier.trust import TrustedIssuer, TrustRegistry
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.verify import Check, VerificationResult, verify_presentation

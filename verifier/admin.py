@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from did.encoding import dumps_compact, parse_json
-from drukid.common import apikeys
+from core.encoding import dumps_compact, parse_json
+from servicekit import apikeys
 from verifier.errors import ServiceError
 from verifier.keys import IssuerKeys
 from verifier.onboarding import discover_issuer

@@ -10,7 +10,7 @@ A trust authority (for Bhutan, e.g. the agency that runs the national trust list
 Verifiers pin the authority's public key. Loading refuses a wrong signature, a wrong ``typ``,
 a bundle from the future and an expired one (never "trust stale data silently"). Status list
 tokens are the issuers' own signed tokens, so each is still verified with its issuer's key at
-use (:mod:`verifier.status`); the authority vouches for issuers and keys, not for status.
+use (:mod:`credentials.status_check`); the authority vouches for issuers and keys, not for status.
 Results carry the bundle's ``iat`` as "trust data valid as of".
 """
 

@@ -22,11 +22,12 @@ import httpx
 import typer
 
 from credentials.clock import system_time
-from credentials.status_list import StatusReference
+from credentials.status_check import StatusChecker
+from credentials.status_list import STATUS_LIST_MEDIA_TYPE, StatusReference
 from did.errors import DIDError
 from did.fetch import Fetcher, FetchPolicy
 from did.keys import PrivateKey
-from drukid.common.qr import qr_terminal
+from servicekit.qr import qr_terminal
 from verifier.bundle import create_trust_bundle, verify_trust_bundle
 from verifier.errors import VerificationError, explain
 from verifier.keys import IssuerKeys
@@ -34,7 +35,6 @@ from verifier.onboarding import discover_issuer
 from verifier.policy import Policy
 from verifier.runtime import build_runtime
 from verifier.settings import VerifierSettings
-from verifier.status import StatusChecker
 from verifier.trust import TrustRegistry
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.verify import VerificationResult, verify_presentation
@@ -230,7 +230,9 @@ def verify(
                 nonce=nonce,
                 aud=aud,
                 keys=IssuerKeys(fetcher=fetcher, allow_http=development),
-                status=StatusChecker(fetcher=fetcher),
+                status=StatusChecker(
+                    fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE) if fetcher else None
+                ),
             )
         finally:
             if fetcher is not None:
@@ -399,7 +401,7 @@ def trust_export_bundle(
         registry = _registry(file)
         with _fetcher(development) as fetcher:
             keys = IssuerKeys(fetcher=fetcher, allow_http=development)
-            status = StatusChecker(fetcher=fetcher)
+            status = StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE))
             tokens, pinned = _collect(registry, keys, status, now, status_lists)
         bundle = create_trust_bundle(
             TrustRegistry(pinned),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from core.errors import CodedError
 from credentials.errors import CredentialError
 from did.errors import DIDError
 
@@ -129,12 +130,10 @@ def root_code(exc: BaseException) -> str | None:
     return found
 
 
-class VerificationError(Exception):
-    """Root of every error in :mod:`verifier`."""
+class VerificationError(CodedError):
+    """Root of every error in :mod:`verifier`; :attr:`plain` is its :attr:`explanation`."""
 
-    code: str = "verification_failed"
-    status: int = 400
-    error: str | None = None
+    code = "verification_failed"
 
     def __init__(
         self,
@@ -144,10 +143,7 @@ class VerificationError(Exception):
         cause: str | None = None,
         checks: tuple[tuple[str, str, str], ...] = (),
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
+        super().__init__(message, code=code)
         self.cause = cause
         self.checks = checks
 
@@ -155,8 +151,9 @@ class VerificationError(Exception):
     def explanation(self) -> str:
         return explain(self.code if self.cause is None or self.code in _PLAIN else self.cause)
 
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
+    @property
+    def plain(self) -> str:
+        return self.explanation
 
 
 class PresentationError(VerificationError):

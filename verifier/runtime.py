@@ -12,15 +12,16 @@ from dataclasses import dataclass
 
 import httpx
 
+from credentials.status_check import StatusChecker
+from credentials.status_list import STATUS_LIST_MEDIA_TYPE
 from did.fetch import Fetcher, FetchPolicy
 from did.keys import PrivateKey
 from did.methods.web import did_web_from_url
-from drukid.common.database import create_db_engine
+from servicekit.database import create_db_engine
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
 from verifier.service import Identity, ServiceConfig, VerifierService
 from verifier.settings import VerifierSettings
-from verifier.status import StatusChecker
 from verifier.storage import repos
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.webhooks import WebhookDispatcher
@@ -115,7 +116,7 @@ def build_runtime(
         ),
         identity=load_identity(settings),
         keys=IssuerKeys(fetcher=fetcher, allow_http=dev),
-        status=StatusChecker(fetcher=fetcher),
+        status=StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE)),
         file_trust=sources.registry,
         clock=now,
     )

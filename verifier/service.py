@@ -26,15 +26,16 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from core.encoding import dumps_compact, parse_json
 from credentials.dcql import CredentialQuery, DCQLQuery
 from credentials.errors import CredentialError
 from credentials.jose import generate_encryption_key, public_encryption_jwk
+from credentials.status_check import StatusChecker
 from credentials.type_metadata import TypeMetadata, resolve_type_metadata
-from did.encoding import dumps_compact, parse_json
 from did.keys import PrivateKey
 from did.methods.web import create_did_web_document
-from drukid.common.qr import qr_png, qr_svg
-from drukid.common.settings import LOOPBACK_HOSTS
+from servicekit.qr import qr_png, qr_svg
+from servicekit.settings import LOOPBACK_HOSTS
 from verifier.admin import Administration
 from verifier.errors import (
     PresentationError,
@@ -55,7 +56,6 @@ from verifier.oid4vp.request import (
 )
 from verifier.oid4vp.response import check_state, parse_response, verify_response
 from verifier.policy import Policy
-from verifier.status import StatusChecker
 from verifier.storage import repos
 from verifier.storage.models import (
     RequestRecord,

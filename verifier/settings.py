@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from drukid.common.database import sqlite_url
-from drukid.common.settings import Mode, check_public_url
+from servicekit.database import sqlite_url
+from servicekit.settings import Mode, check_public_url
 from verifier.policy import StatusPolicy
 
 __all__ = ["DEFAULT_TIMEZONE", "VerifierSettings"]

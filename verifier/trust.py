@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.encoding import EncodingError, dumps_compact, parse_json
 from credentials.issuer_keys import StaticKeyResolver
 from did.document import parse_did
-from did.encoding import InvalidEncodingError, dumps_compact, parse_json
 from did.errors import DIDError
 from did.files import atomic_write
 from did.keys import PublicKey
@@ -294,7 +294,7 @@ class TrustRegistry:
             ) from exc
         try:
             data = parse_json(raw)
-        except InvalidEncodingError as exc:
+        except EncodingError as exc:
             raise TrustError(
                 f"trust file {path} is not JSON: {exc.message}", code="trust_invalid"
             ) from exc

@@ -11,7 +11,7 @@ import logging
 import threading
 from pathlib import Path
 
-from did.encoding import InvalidEncodingError, parse_json
+from core.encoding import EncodingError, parse_json
 from did.errors import DIDError
 from did.keys import PublicKey
 from verifier.bundle import verify_trust_bundle
@@ -42,7 +42,7 @@ def load_authority_key(value: str) -> PublicKey:
                 code="trust_authority_key_invalid",
             )
         return PublicKey.from_jwk(jwk)
-    except (InvalidEncodingError, DIDError) as exc:
+    except (EncodingError, DIDError) as exc:
         raise TrustError(
             f"the trust authority key is not a usable JWK: {exc.message}",
             code="trust_authority_key_invalid",

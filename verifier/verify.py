@@ -12,7 +12,7 @@ Order of checks (each recorded in :attr:`VerificationResult.checks`):
    and §7.3 and the SD-JWT VC profile (draft-25 §3), by :func:`credentials.sd_jwt_vc.
    verify_sd_jwt_vc`. Key binding is required by policy, never inferred from its presence.
 5. ``required_claims``: every claim the request required was disclosed.
-6. ``status``: Token Status List (:mod:`verifier.status`); revoked or suspended rejects; an
+6. ``status``: Token Status List (:mod:`credentials.status_check`); revoked or suspended rejects; an
    unavailable list rejects or is flagged "unknown as of T", as the policy says.
 
 Any failure raises :class:`~verifier.errors.VerificationError` (subclass) with the original
@@ -28,19 +28,19 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from core.encoding import b64url_encode, dumps_compact
 from credentials.clock import numeric_date, system_time
 from credentials.dcql import select_claims
 from credentials.errors import CredentialError
 from credentials.jose import JWS
 from credentials.sd_jwt import SDJWT, parse_claim_path, parse_sd_jwt
 from credentials.sd_jwt_vc import VerifiedCredential, verify_sd_jwt_vc
+from credentials.status_check import StatusChecker, StatusOutcome
 from credentials.status_list import StatusReference
-from did.encoding import b64url_encode, dumps_compact
 from did.keys import PublicKey
 from verifier.errors import PresentationError, TrustError, VerificationError, from_lower_error
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
-from verifier.status import StatusChecker, StatusOutcome
 from verifier.trust import TrustedIssuer, TrustRegistry
 
 __all__ = [

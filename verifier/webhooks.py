@@ -19,7 +19,7 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from did.encoding import parse_json
+from core.encoding import EncodingError, parse_json
 from did.errors import DIDError
 from did.fetch import Fetcher
 from verifier.storage import repos
@@ -100,7 +100,7 @@ class WebhookDispatcher:
                 headers={SIGNATURE_HEADER: sign_webhook(raw, secret, timestamp=now)},
                 follow_redirects=False,
             )
-        except DIDError as exc:
+        except (DIDError, EncodingError) as exc:
             return exc.code
         if 200 <= response.status < 300:
             return None

@@ -27,8 +27,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from did.encoding import (
-    InvalidEncodingError,
+from core.encoding import (
+    EncodingError,
     b64url_decode,
     b64url_encode,
     dumps_compact,
@@ -102,7 +102,7 @@ def _header(raw: bytes) -> tuple[dict[str, Any], bytes, bytes]:
         raise BackupError("the backup's header is damaged")
     try:
         header = parse_json(raw[len(MAGIC) : end])
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise BackupError("the backup's header is damaged") from exc
     if not isinstance(header, dict):
         raise BackupError("the backup's header is damaged")
@@ -135,7 +135,7 @@ def open_backup(raw: bytes, passphrase: str) -> BackupContents:
         kdf = kdf_from_json(header.get("kdf"))
         salt = b64url_decode(header.get("salt", ""))
         nonce = b64url_decode(header.get("nonce", ""))
-    except (VaultError, InvalidEncodingError) as exc:
+    except (VaultError, EncodingError) as exc:
         raise BackupError("the backup's header is damaged") from exc
     if len(salt) != 16 or len(nonce) != 12:
         raise BackupError("the backup's header is damaged")

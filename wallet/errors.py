@@ -17,7 +17,7 @@ Messages never contain secrets (passphrases, keys, tokens, tx codes, nonces, dis
 
 from __future__ import annotations
 
-from did.errors import CodedError
+from core.errors import CodedError
 
 __all__ = [
     "BackupError",
@@ -118,6 +118,7 @@ class WalletError(CodedError):
     """Root of every error in :mod:`wallet`; each also carries a plain-language ``hint``."""
 
     code = "wallet_error"
+    hint: str
 
     def __init__(self, message: str, *, code: str | None = None, hint: str | None = None) -> None:
         super().__init__(message, code=code)
@@ -145,7 +146,7 @@ class BackupError(WalletError):
 
 
 class NetworkError(WalletError):
-    """A request failed. ``status`` is the HTTP status when the service answered."""
+    """A request failed. ``upstream_status`` is the HTTP status when the service answered."""
 
     code = "network_failed"
 
@@ -155,7 +156,7 @@ class NetworkError(WalletError):
         *,
         code: str | None = None,
         hint: str | None = None,
-        status: int | None = None,
+        upstream_status: int | None = None,
     ) -> None:
         super().__init__(message, code=code, hint=hint)
-        self.status = status
+        self.upstream_status = upstream_status

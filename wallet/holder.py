@@ -32,12 +32,12 @@ from credentials.dcql import (
 )
 from credentials.errors import CredentialError
 from credentials.sd_jwt import decode_sd_jwt
-from credentials.status_list import StatusReference
+from credentials.status_check import StatusChecker, StatusOutcome
+from credentials.status_list import STATUS_LIST_MEDIA_TYPE, StatusReference
 from did.fetch import Fetcher
 from did.files import atomic_write
 from did.keys import PrivateKey
-from drukid.common.qr import QRDecodeError, decode_qr_image
-from drukid.common.status_check import StatusChecker, StatusOutcome
+from servicekit.qr import QRDecodeError, decode_qr_image
 from wallet.backup import BackupContents, open_backup, read_backup, seal_backup
 from wallet.catalog import (
     Catalog,
@@ -253,7 +253,7 @@ class Wallet:
                 records[entry.id] = no_answer(entry.status, now, exc.code, refused=True)
         failed: dict[tuple[str, str], StatusOutcome] = {}
         with self._network() as fetcher:  # every request under the fetch policy's timeout
-            checker = StatusChecker(fetcher=fetcher)
+            checker = StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE))
             for entry in entries:
                 if entry.id not in references:
                     continue

@@ -39,4 +39,6 @@ def network_errors(what: str) -> Iterator[None]:
         yield
     except FetchError as exc:
         code = _CODES.get(exc.code, "network_failed")
-        raise NetworkError(f"{what}: {exc.message}", code=code, status=exc.status) from exc
+        raise NetworkError(
+            f"{what}: {exc.message}", code=code, upstream_status=exc.upstream_status
+        ) from exc

@@ -22,11 +22,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.encoding import dumps_compact
 from credentials.errors import CredentialError
 from credentials.jose import check_header, encrypt_jwe, parse_json, parse_jws, verify_jws
 from credentials.sd_jwt import present_sd_jwt
 from did.document import split_did_url
-from did.encoding import dumps_compact
 from did.errors import DIDError
 from did.fetch import Fetcher
 from did.keys import PrivateKey

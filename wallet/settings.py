@@ -21,7 +21,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from did.fetch import FetchPolicy
-from drukid.common.settings import LOOPBACK_HOSTS, Mode
+from servicekit.settings import LOOPBACK_HOSTS, Mode
 
 __all__ = ["DEFAULT_DATA_DIR", "WalletSettings", "is_loopback"]
 

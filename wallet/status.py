@@ -5,7 +5,7 @@ Each batch copy of a credential carries its own ``status`` reference (HAIP: its 
 status checks cannot link the copies); a credential is revoked when any copy is, suspended when
 any copy is, and valid when every copy's list says so. The lists are fetched, verified with the
 issuer's key (found as when receiving: JWT VC Issuer Metadata, or the issuer's DID) and read by
-the shared :class:`drukid.common.status_check.StatusChecker`.
+the shared :class:`credentials.status_check.StatusChecker`.
 
 What the wallet keeps (:class:`StatusRecord`, in the sealed catalog entry of the credential):
 the last status a verified list gave and that list's ``iat`` ("as of"), when the wallet last
@@ -24,11 +24,11 @@ from typing import Any
 from credentials.errors import CredentialError
 from credentials.issuer_keys import DIDKeyResolver, FirstMatchResolver, MetadataKeyResolver
 from credentials.jose import JWS
+from credentials.status_check import StatusChecker, StatusOutcome
 from credentials.status_list import StatusReference
 from did.fetch import Fetcher
 from did.keys import PublicKey
 from did.resolver import Resolver
-from drukid.common.status_check import StatusChecker, StatusOutcome
 
 __all__ = [
     "CHECKED_STATES",

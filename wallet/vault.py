@@ -34,8 +34,8 @@ from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from did.encoding import (
-    InvalidEncodingError,
+from core.encoding import (
+    EncodingError,
     b64url_decode,
     b64url_encode,
     dumps_compact,
@@ -294,7 +294,7 @@ def _wrap(dek: bytes, passphrase: str, kdf: KDFParams, random_bytes: RandomBytes
 def _parse_header(header: bytes) -> tuple[KDFParams, bytes, bytes]:
     try:
         data = parse_json(header)
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise VaultError("the wallet header is not readable", code="vault_header_invalid") from exc
     if not isinstance(data, dict) or data.get("format") != "drukid-wallet":
         raise VaultError("this is not a drukid wallet header", code="vault_header_invalid")
@@ -309,7 +309,7 @@ def _parse_header(header: bytes) -> tuple[KDFParams, bytes, bytes]:
     try:
         salt = b64url_decode(data.get("salt", ""))
         wrapped = b64url_decode(data.get("dek", ""))
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise VaultError("the wallet header is damaged", code="vault_header_invalid") from exc
     if len(salt) != _SALT or len(wrapped) != _NONCE + _KEY + _TAG:
         raise VaultError("the wallet header is damaged", code="vault_header_invalid")

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.encoding import EncodingError, b64url_decode, b64url_encode, dumps_compact
+from core.encoding import parse_json as _parse_json
 from credentials.errors import MalformedError, SDJWTError
-from did.encoding import InvalidEncodingError, b64url_decode, b64url_encode, dumps_compact
-from did.encoding import parse_json as _parse_json
 
 __all__ = [
     "DEFAULT_HASH_ALG",
@@ -105,7 +105,7 @@ def parse_disclosure(encoded: str) -> Disclosure:
     """Decode one disclosure string strictly (RFC 9901 §7.1 step 3.2.2)."""
     try:
         array = _parse_json(b64url_decode(encoded))
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise MalformedError(
             f"a disclosure is not base64url JSON: {exc.message}", code="invalid_disclosure"
         ) from exc

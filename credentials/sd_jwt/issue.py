@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from core.encoding import b64url_encode
 from credentials.errors import SDJWTError
 from credentials.jose import sign_jws
 from credentials.sd_jwt.disclosure import (
@@ -25,7 +26,6 @@ from credentials.sd_jwt.disclosure import (
 from credentials.sd_jwt.model import SDJWT
 from credentials.sd_jwt.paths import ClaimPath, concrete_paths, parse_claim_path
 from credentials.sd_jwt.process import ARRAY_KEY, SD_ALG, SD_KEY
-from did.encoding import b64url_encode
 from did.keys import PrivateKey, PublicKey
 
 __all__ = ["ALWAYS_PLAINTEXT", "DEFAULT_TYP", "issue_sd_jwt", "resolve_sd_paths"]

@@ -13,14 +13,14 @@ type ``JsonWebKey2020``. Rules applied on read:
 
 from __future__ import annotations
 
-from did.document import JSON_WEB_KEY_2020, DIDDocument, VerificationMethod, parse_did
-from did.encoding import (
-    InvalidEncodingError,
+from core.encoding import (
+    EncodingError,
     b64url_decode,
     b64url_encode,
     dumps_compact,
     parse_json,
 )
+from did.document import JSON_WEB_KEY_2020, DIDDocument, VerificationMethod, parse_did
 from did.errors import InvalidDIDError, KeyFormatError
 from did.keys import PublicKey
 
@@ -42,7 +42,7 @@ def resolve_did_jwk(did: str) -> DIDDocument:
         raise InvalidDIDError(f"not a did:jwk: did:{method}")
     try:
         jwk = parse_json(b64url_decode(msid))
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise InvalidDIDError(f"did:jwk value is not base64url JSON: {exc.message}") from exc
     if not isinstance(jwk, dict):
         raise InvalidDIDError("did:jwk value must encode a JSON object (a JWK)")

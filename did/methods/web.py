@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from core.encoding import EncodingError, parse_json
 from did.document import (
     JSON_WEB_KEY_2020,
     DIDDocument,
@@ -28,7 +29,6 @@ from did.document import (
     parse_did,
     split_did_url,
 )
-from did.encoding import InvalidEncodingError, parse_json
 from did.errors import InvalidDIDError, ResolutionError
 from did.keys import PublicKey
 
@@ -156,7 +156,7 @@ def parse_did_web_document(did: str, body: bytes) -> DIDDocument:
     _split(did)
     try:
         data = parse_json(body)
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise ResolutionError(
             f"DID document of {did} is not valid JSON: {exc.message}", code="did_document_invalid"
         ) from exc

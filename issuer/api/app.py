@@ -19,8 +19,6 @@ from fastapi.concurrency import run_in_threadpool
 
 from did.fetch import Fetcher, FetchPolicy
 from did.resolver import Resolver
-from drukid.common.database import create_db_engine, redact_url
-from drukid.common.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from issuer.api.errors import install_issuer_error_handlers
 from issuer.api.routes import (
     offers,
@@ -38,6 +36,8 @@ from issuer.settings import IssuerSettings
 from issuer.signing import KeyStore
 from issuer.types import load_types
 from issuer.web import install_operator_pages
+from servicekit.database import create_db_engine, redact_url
+from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 __all__ = ["create_app"]
 

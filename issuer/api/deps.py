@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ValidationError
 
-from did.encoding import InvalidEncodingError, parse_json
+from core.encoding import EncodingError, parse_json
 from issuer.errors import InvalidRequestError
 from issuer.operator import Actor, Operator
 from issuer.service import IssuerService
@@ -86,7 +86,7 @@ async def json_body(request: Request) -> Any:
     body = await request.body()
     try:
         return parse_json(body)
-    except InvalidEncodingError as exc:
+    except EncodingError as exc:
         raise InvalidRequestError(f"the body is not valid JSON: {exc.message}") from exc
 
 

@@ -14,8 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from drukid.common.http import error_response, install_error_handlers
 from issuer.errors import IssuerError
+from servicekit.http import error_response, install_error_handlers
 
 __all__ = ["install_issuer_error_handlers"]
 

@@ -15,7 +15,6 @@ from urllib.parse import quote
 import httpx
 import typer
 
-from drukid.common.database import create_db_engine
 from issuer.commands.output import fail
 from issuer.errors import IssuerError
 from issuer.operator import OfferItem, Operator, local_actor
@@ -23,6 +22,7 @@ from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
 from issuer.signing import KeyStore
 from issuer.types import load_types
+from servicekit.database import create_db_engine
 
 __all__ = [
     "Backend",

@@ -15,10 +15,10 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
-from drukid.common.qr import qr_png, qr_terminal
 from issuer.commands.backend import KeyOption, UrlOption, backend
 from issuer.commands.output import JsonOption, err, fail, out, print_json
 from issuer.operator import OfferItem
+from servicekit.qr import qr_png, qr_terminal
 
 __all__ = ["BULK_CHUNK", "offer", "offers"]
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from did.encoding import b64url_encode
+from core.encoding import b64url_encode
 
 __all__ = [
     "OFFER_SCHEME",

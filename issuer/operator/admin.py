@@ -9,11 +9,11 @@ import logging
 from typing import Any
 
 from did.keys import ALGORITHMS
-from drukid.common.apikeys import NewAPIKey, create_api_key
 from issuer.errors import InvalidRequestError, NotFoundError
 from issuer.operator.base import ROLES, Actor, OperatorBase, iso_time
 from issuer.storage.models import ApiKeyRow
 from issuer.storage.repos import ApiKeys, Audit, Keys
+from servicekit.apikeys import NewAPIKey, create_api_key
 
 __all__ = ["AdminOperations"]
 

@@ -12,11 +12,11 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from drukid.common.apikeys import parse_api_key, verify_secret
 from issuer.errors import ForbiddenError, UnauthorizedError
 from issuer.service import IssuerService
 from issuer.storage.models import ApiKeyRow
 from issuer.storage.repos import ApiKeys, Audit
+from servicekit.apikeys import parse_api_key, verify_secret
 
 __all__ = ["PERMISSIONS", "ROLES", "Actor", "OperatorBase", "Role", "iso_time", "local_actor"]
 

@@ -1,7 +1,7 @@
 """Who is using the operator pages: sign-in throttling, the browser session, CSRF checks.
 
 * Signing in verifies the operator API key exactly as the API does (the stored SHA-256 hash,
-  compared in constant time) and opens a server-side :class:`~drukid.common.sessions.Session`
+  compared in constant time) and opens a server-side :class:`~servicekit.sessions.Session`
   that holds the key's *id* only; the key itself is never stored or put in a cookie.
 * Every request looks the key up again by id, so revoking the key ends its sessions at once.
 * The session cookie is ``HttpOnly``, ``SameSite=Strict``, ``Secure`` when the public URL is
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from drukid.common.sessions import Session
-from drukid.common.signin import SignInThrottle, form_token, form_token_ok
 from issuer.errors import ForbiddenError
 from issuer.operator import PERMISSIONS, Actor
 from issuer.web.forms import Form
+from servicekit.sessions import Session
+from servicekit.signin import SignInThrottle, form_token, form_token_ok
 
 __all__ = [
     "MAX_FAILED_SIGN_INS",

@@ -23,9 +23,6 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from drukid.common.http import UNSTORABLE_MESSAGE
-from drukid.common.pages import create_templates, mount_common_static
-from drukid.common.sessions import SessionStore, cookie_options
 from issuer.api.deps import OperatorDep
 from issuer.errors import IssuerError, UnauthorizedError
 from issuer.operator import Operator
@@ -39,6 +36,9 @@ from issuer.web.auth import (
     SignInThrottle,
     Visit,
 )
+from servicekit.http import UNSTORABLE_MESSAGE
+from servicekit.pages import create_templates, mount_common_static
+from servicekit.sessions import SessionStore, cookie_options
 
 __all__ = [
     "NO_STORE",

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from drukid.common.pages import create_templates, mount_common_static
+from servicekit.pages import create_templates, mount_common_static
 from tests.browser.conftest import screenshot
 from tests.support.servers import serve_app
 

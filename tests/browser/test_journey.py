@@ -38,7 +38,6 @@ import pytest
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import expect as playwright_expect
 
-from drukid.common.qr import decode_qr_image
 from drukid.demo import (
     BANK_NAME,
     DEMO_CITIZEN_CID,
@@ -47,6 +46,7 @@ from drukid.demo import (
     DemoStack,
     start_stack,
 )
+from servicekit.qr import decode_qr_image
 from tests.browser.conftest import PHONE, screenshot
 from tests.support.servers import free_port
 

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from drukid.common.qr import decode_qr_image
 from issuer.api.app import create_app
 from issuer.operator import local_actor
 from issuer.settings import IssuerSettings
+from servicekit.qr import decode_qr_image
 from tests.browser.conftest import screenshot
 from tests.support.oid4vci_client import WalletClient
 from tests.support.servers import free_port, serve_app

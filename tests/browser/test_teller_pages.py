@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from drukid.common.qr import decode_qr_image
 from issuer.api.app import create_app as create_issuer
 from issuer.operator import OfferItem, local_actor
 from issuer.settings import IssuerSettings
+from servicekit.qr import decode_qr_image
 from tests.browser.conftest import PHONE, screenshot
 from tests.support.fake_wallet import parse_openid4vp_uri
 from tests.support.servers import free_port, serve_app

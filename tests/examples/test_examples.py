@@ -30,9 +30,9 @@ from typer.testing import CliRunner
 
 from did.keys import PrivateKey, PublicKey
 from drukid.cli import app as drukid_cli
-from drukid.common.qr import decode_qr_image
-from drukid.common.runner import free_port, serve_in_thread
 from drukid.demo import DemoStack, start_stack
+from servicekit.qr import decode_qr_image
+from servicekit.runner import free_port, serve_in_thread
 from tests.support.fake_verifier import FakeVerifier, query
 from verifier import (
     SIGNATURE_HEADER,

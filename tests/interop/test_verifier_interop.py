@@ -13,6 +13,7 @@ from sd_jwt.common import SDObj
 from sd_jwt.holder import SDJWTHolder
 from sd_jwt.issuer import SDJWTIssuer
 
+from credentials.status_list import STATUS_LIST_MEDIA_TYPE
 from did.fetch import Fetcher
 from did.keys import PublicKey
 from tests.support.fake_issuer import CLAIMS, FakeIssuer
@@ -99,7 +100,7 @@ def _verify(presentation: str, issuer: FakeIssuer, **kwargs: Any) -> Any:
             nonce=NONCE,
             aud=AUD,
             keys=IssuerKeys(fetcher=fetcher),
-            status=StatusChecker(fetcher=fetcher),
+            status=StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE)),
             **kwargs,
         )
 

@@ -14,11 +14,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from core.encoding import dumps_compact
 from credentials.dcql import SD_JWT_VC_FORMAT, Candidate, DCQLQuery, verify_dcql_response
 from credentials.issuer_keys import StaticKeyResolver
 from credentials.jose import decrypt_jwe, generate_encryption_key, parse_json, sign_jws
 from credentials.sd_jwt_vc import verify_sd_jwt_vc
-from did.encoding import dumps_compact
 from did.keys import PrivateKey, PublicKey
 from did.methods.web import did_web_from_url
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drukid.common.runner import free_port
-from drukid.common.runner import serve_in_thread as serve_app
+from servicekit.runner import free_port
+from servicekit.runner import serve_in_thread as serve_app
 
 __all__ = ["free_port", "serve_app"]

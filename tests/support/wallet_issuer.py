@@ -19,11 +19,11 @@ import httpx
 from fastapi import FastAPI, Form, Header, Request
 from fastapi.responses import JSONResponse, Response
 
+from core.encoding import b64url_encode, dumps_compact
 from credentials.jose import parse_jws, verify_jws
 from credentials.sd_jwt import holder_key_of
 from credentials.sd_jwt_vc import issue_sd_jwt_vc
 from credentials.status_list import StatusList, create_status_list_token
-from did.encoding import b64url_encode, dumps_compact
 from did.keys import PrivateKey, PublicKey
 
 __all__ = ["FOUNDATIONAL_CLAIMS", "FakeIssuer", "asgi_transport"]

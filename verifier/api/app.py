@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from drukid.common.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from verifier.api import errors
 from verifier.api.routes import oid4vp, rp, trust
 from verifier.runtime import build_runtime, trust_sources

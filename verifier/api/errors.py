@@ -1,12 +1,12 @@
 """Error rendering for the verifier API: our errors as ``{"error", "error_description",
-"code"}`` (RFC 6749 §5.2 shape), everything else a bare 500 (drukid.common.http)."""
+"code"}`` (RFC 6749 §5.2 shape), everything else a bare 500 (servicekit.http)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from drukid.common.http import install_error_handlers
-from drukid.common.qr import QRDecodeError
+from servicekit.http import install_error_handlers
+from servicekit.qr import QRDecodeError
 from verifier.errors import VerificationError
 
 __all__ = ["install"]

@@ -15,9 +15,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from core.encoding import parse_json
 from credentials.dcql import DCQLQuery
 from credentials.errors import DCQLError
-from did.encoding import parse_json
 from verifier.errors import ServiceError
 from verifier.trust import TrustRegistry
 

@@ -2,7 +2,7 @@
 
 * Signing in checks the desk's relying-party API key exactly as the API does
   (:meth:`verifier.service.VerifierService.authenticate`) and opens a server-side
-  :class:`~drukid.common.sessions.Session` that holds the key's *id* only. The key itself is
+  :class:`~servicekit.sessions.Session` that holds the key's *id* only. The key itself is
   never stored, never put in a cookie and never sent back to the browser.
 * Every page looks the key up again by id, so revoking a desk's key ends its sessions at once.
 * The session cookie is ``HttpOnly``, ``SameSite=Strict``, ``Secure`` when the public URL is
@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drukid.common.sessions import Session
-from drukid.common.signin import SignInThrottle, form_token, form_token_ok
+from servicekit.sessions import Session
+from servicekit.signin import SignInThrottle, form_token, form_token_ok
 from verifier.web.problems import PageProblem
 
 __all__ = [

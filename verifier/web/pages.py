@@ -23,8 +23,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from drukid.common.pages import create_templates, mount_common_static
-from drukid.common.sessions import Session, SessionStore, cookie_options
+from servicekit.pages import create_templates, mount_common_static
+from servicekit.sessions import Session, SessionStore, cookie_options
 from verifier.errors import VerificationError
 from verifier.service import VerifierService
 from verifier.settings import VerifierSettings

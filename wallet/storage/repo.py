@@ -1,6 +1,6 @@
 """The wallet file: SQLite through SQLModel, every write one ``BEGIN IMMEDIATE`` transaction.
 
-* WAL + ``synchronous=FULL`` (from :mod:`drukid.common.database`): a write reported saved
+* WAL + ``synchronous=FULL`` (from :mod:`servicekit.database`): a write reported saved
   survives a crash or power loss; a write interrupted before commit leaves no trace.
 * ``secure_delete`` overwrites deleted rows, so deleting a credential removes its (encrypted)
   keys from the file, not just from the index; a WAL checkpoint after deletes clears the log.
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
-from drukid.common.database import create_db_engine, sqlite_url
+from servicekit.database import create_db_engine, sqlite_url
 from wallet.errors import StorageError, VaultError
 from wallet.storage.models import WalletMeta, WalletRecord
 

@@ -22,9 +22,9 @@ from fastapi.staticfiles import StaticFiles
 
 from credentials.clock import system_time
 from did.fetch import Fetcher
-from drukid.common.http import SecurityHeadersMiddleware
-from drukid.common.pages import mount_common_static
-from drukid.common.settings import LOOPBACK_HOSTS
+from servicekit.http import SecurityHeadersMiddleware
+from servicekit.pages import mount_common_static
+from servicekit.settings import LOOPBACK_HOSTS
 from wallet.settings import WalletSettings
 from wallet.vault import DEFAULT_KDF, KDFParams
 from wallet.web.deps import WebWallet

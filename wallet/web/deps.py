@@ -17,7 +17,7 @@ from fastapi import Depends, Form, Request
 
 from credentials.clock import system_time
 from did.fetch import Fetcher
-from drukid.common.sessions import Session
+from servicekit.sessions import Session
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
 from wallet.vault import DEFAULT_KDF, KDFParams

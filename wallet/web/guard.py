@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from drukid.common.http import BodySizeLimitMiddleware
+from servicekit.http import BodySizeLimitMiddleware
 
 __all__ = ["LoopbackHostOnly", "PageBodyLimit"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import UploadFile
 
-from drukid.common.qr import QRDecodeError, decode_qr_image
+from servicekit.qr import QRDecodeError, decode_qr_image
 from wallet.errors import PresentError, ReceiveError, WalletError
 
 __all__ = ["MAX_LINK_CHARS", "OFFER", "REQUEST", "LinkKind", "read_link_input", "read_upload"]

@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from drukid.common.pages import create_templates
-from drukid.common.sessions import Session, cookie_options
+from servicekit.pages import create_templates
+from servicekit.sessions import Session, cookie_options
 from wallet.errors import NetworkError, WalletError
 from wallet.history import format_time
 from wallet.settings import WalletSettings

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from drukid.common.sessions import Session, SessionStore
+from servicekit.sessions import Session, SessionStore
 from wallet.consent import ConsentSummary
 from wallet.errors import VaultError, WalletError
 from wallet.holder import PresentationOutcome, PresentationSession, Wallet
@@ -122,7 +122,7 @@ def _add(table: dict[str, T], item: T) -> str:
 
 
 class WebSessions:
-    """Browser sessions (:class:`drukid.common.sessions.SessionStore`) that own open wallets."""
+    """Browser sessions (:class:`servicekit.sessions.SessionStore`) that own open wallets."""
 
     def __init__(
         self, *, idle_seconds: float, max_seconds: float, clock: Callable[[], float]

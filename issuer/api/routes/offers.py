@@ -7,8 +7,8 @@ import html
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from drukid.common.qr import qr_png, qr_svg
 from issuer.api.deps import ServiceDep
+from servicekit.qr import qr_png, qr_svg
 
 __all__ = ["router"]
 

@@ -62,7 +62,7 @@ def _check(response: Any) -> None:
 
 @pytest.fixture
 def no_server_errors(caplog: pytest.LogCaptureFixture) -> Any:
-    caplog.set_level(logging.ERROR, logger="drukid.common.http")
+    caplog.set_level(logging.ERROR, logger="servicekit.http")
     yield
     assert not [r for r in caplog.records if "unhandled" in r.getMessage()]
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from drukid.common.qr import decode_qr_image
 from issuer.cli import app
 from issuer.operator import local_actor
+from servicekit.qr import decode_qr_image
 from tests.api.issuer.conftest import KARMA, api_key, create_offer
 from tests.support.oid4vci_client import WalletClient
 

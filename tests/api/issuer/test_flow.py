@@ -20,7 +20,7 @@ from credentials.status_list import (
     verify_status_list_token,
 )
 from did.keys import PublicKey
-from drukid.common.qr import decode_qr_image
+from servicekit.qr import decode_qr_image
 from tests.api.issuer.conftest import DECHEN, ISSUER, KARMA, Clock, create_offer
 from tests.support.oid4vci_client import WalletClient
 

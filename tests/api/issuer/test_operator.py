@@ -249,11 +249,11 @@ def test_jwks_follows_a_rotation_made_by_another_process(
 ) -> None:
     """Two workers share one database: a rotation through the local CLI (another process)
     shows in this worker's JWKS at once, not after the cache expires."""
-    from drukid.common.database import create_db_engine
     from issuer.operator import Operator
     from issuer.service import IssuerService
     from issuer.signing import KeyStore
     from issuer.types import load_types
+    from servicekit.database import create_db_engine
 
     before = client.get("/.well-known/jwt-vc-issuer").json()["jwks"]["keys"]
     other = IssuerService(

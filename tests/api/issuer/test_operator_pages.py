@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
-from drukid.common.qr import decode_qr_image
 from issuer.api.app import create_app
 from issuer.operator import local_actor
 from issuer.settings import IssuerSettings
+from servicekit.qr import decode_qr_image
 from tests.api.issuer.conftest import DECHEN, ISSUER, KARMA, Clock, create_offer, make_settings
 from tests.support.oid4vci_client import WalletClient
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from core.encoding import b64url_encode, dumps_compact
 from credentials.jose import sign_jws
-from did.encoding import b64url_encode, dumps_compact
 from did.keys import PrivateKey
 from did.methods.jwk import create_did_jwk
 from tests.api.issuer.conftest import ISSUER, KARMA, Clock, create_offer

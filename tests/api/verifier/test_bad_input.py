@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from core.encoding import b64url_decode, b64url_encode
 from credentials.jose import encrypt_jwe, generate_encryption_key, sign_jws
-from did.encoding import b64url_decode, b64url_encode
 from tests.api.verifier.conftest import NOW, auth, create, open_request, path_of
 
 

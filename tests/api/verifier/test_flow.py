@@ -7,7 +7,7 @@ import json
 import pytest
 
 from credentials.jose import parse_jws
-from drukid.common.qr import decode_qr_image
+from servicekit.qr import decode_qr_image
 from tests.api.verifier.conftest import (
     NOW,
     PUBLIC_URL,

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from drukid.common.qr import decode_qr_image
+from servicekit.qr import decode_qr_image
 from tests.api.verifier.conftest import (
     NOW,
     PUBLIC_URL,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from drukid.common.qr import qr_png
+from servicekit.qr import qr_png
 from tests.api.wallet.conftest import ask, csrf_of, receive, text_of, token
 from tests.support.fake_verifier import FakeVerifier, query
 from tests.support.wallet_issuer import FakeIssuer

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-from drukid.common.qr import qr_png
+from servicekit.qr import qr_png
 from tests.api.wallet.conftest import csrf_of, receive, text_of, token
 from tests.support.wallet_issuer import FakeIssuer
 

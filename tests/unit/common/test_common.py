@@ -1,4 +1,4 @@
-"""drukid.common: QR codes, API keys, sessions, settings rules, HTTP plumbing."""
+"""servicekit: QR codes, API keys, sessions, settings rules, HTTP plumbing."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from starlette.testclient import TestClient
 
-from drukid.common.apikeys import create_api_key, parse_api_key, verify_secret
-from drukid.common.http import (
+from core.errors import CodedError
+from servicekit.apikeys import create_api_key, parse_api_key, verify_secret
+from servicekit.http import (
     BodySizeLimitMiddleware,
     SecurityHeadersMiddleware,
     install_error_handlers,
 )
-from drukid.common.qr import QRDecodeError, decode_qr_image, qr_png, qr_svg, qr_terminal
-from drukid.common.sessions import SessionStore, cookie_options
-from drukid.common.settings import check_public_url, check_secret
+from servicekit.qr import QRDecodeError, decode_qr_image, qr_png, qr_svg, qr_terminal
+from servicekit.sessions import SessionStore, cookie_options
+from servicekit.settings import check_public_url, check_secret
 
 LINK = "openid4vp://?client_id=decentralized_identifier%3Adid%3Aweb%3Abank.example.bt&request_uri=https%3A%2F%2Fbank.example.bt%2Fr%2Fabc"
 
@@ -140,14 +141,13 @@ def test_placeholder_secrets_are_refused_in_production() -> None:
     assert check_secret("x" * 32, name="secret", mode="production") == "x" * 32
 
 
-class _Ours(Exception):
+class _Ours(CodedError):
     code = "thing_refused"
     status = 409
     error = "invalid_request"
 
     def __init__(self) -> None:
         super().__init__("the thing was refused")
-        self.message = "the thing was refused"
 
 
 def _app() -> FastAPI:
@@ -216,7 +216,7 @@ def test_body_cap_and_security_headers() -> None:
 
 
 def test_sign_in_throttle_window_and_reset() -> None:
-    from drukid.common.signin import SignInThrottle
+    from servicekit.signin import SignInThrottle
 
     now = [0.0]
     throttle = SignInThrottle(clock=lambda: now[0], limit=3, window=60)
@@ -233,7 +233,7 @@ def test_sign_in_throttle_window_and_reset() -> None:
 
 
 def test_sign_in_form_token_is_double_submitted() -> None:
-    from drukid.common.signin import form_token, form_token_ok
+    from servicekit.signin import form_token, form_token_ok
 
     fresh = form_token({}, "c")
     assert len(fresh) == 43

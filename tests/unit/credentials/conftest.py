@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from core.encoding import b64url_encode
 from credentials.sd_jwt.disclosure import digest_of
-from did.encoding import b64url_encode
 from did.keys import EDDSA, ES256, PrivateKey
 
 VECTORS = Path(__file__).parents[2] / "vectors"

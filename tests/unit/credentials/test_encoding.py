@@ -1,4 +1,4 @@
-"""did.encoding: strict base64url (RFC 4648 §5, RFC 7515 §2) and strict JSON (RFC 8259 +
+"""core.encoding: strict base64url (RFC 4648 §5, RFC 7515 §2) and strict JSON (RFC 8259 +
 RFC 7493 I-JSON), the two parsers every token passes through first."""
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from did.encoding import (
+from core.encoding import (
     MAX_JSON_DEPTH,
-    InvalidEncodingError,
+    EncodingError,
     b64url_decode,
     b64url_encode,
     dumps_compact,
     parse_json,
 )
-from did.errors import DIDError
+from core.errors import CodedError
 
 # RFC 4648 §10 test vectors (base64; identical in base64url since no '+' or '/' occurs),
 # without padding as RFC 7515 §2 requires.
@@ -67,16 +67,16 @@ def test_round_trip_every_length(length: int) -> None:
     ],
 )
 def test_b64url_rejects(text: str) -> None:
-    with pytest.raises(InvalidEncodingError) as info:
+    with pytest.raises(EncodingError) as info:
         b64url_decode(text)
     assert info.value.code == "malformed"
-    assert isinstance(info.value, DIDError)
+    assert isinstance(info.value, CodedError)
 
 
 def test_b64url_rejects_non_ascii_bytes_and_non_text() -> None:
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         b64url_decode(b"Zm9v\xff")
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         b64url_decode(42)  # type: ignore[arg-type]
 
 
@@ -128,22 +128,22 @@ def test_parse_json_accepts(text: str, value: Any) -> None:
     ],
 )
 def test_parse_json_rejects(text: str) -> None:
-    with pytest.raises(InvalidEncodingError) as info:
+    with pytest.raises(EncodingError) as info:
         parse_json(text)
     assert info.value.code == "malformed"
 
 
 def test_parse_json_rejects_a_raw_surrogate_in_a_str_argument() -> None:
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         parse_json('"\ud800"')
 
 
 def test_parse_json_rejects_invalid_utf8_and_non_text() -> None:
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         parse_json(b'"\xff"')
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         parse_json(b'"\xed\xa0\x80"')  # CESU-8 surrogate: not valid UTF-8
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         parse_json(12)  # type: ignore[arg-type]
 
 
@@ -153,13 +153,13 @@ def _nested(depth: int) -> str:
 
 def test_depth_limit_is_exact() -> None:
     assert parse_json(_nested(MAX_JSON_DEPTH)) is not None
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         parse_json(_nested(MAX_JSON_DEPTH + 1))
     deep_object = '{"a":' * (MAX_JSON_DEPTH + 1) + "1" + "}" * (MAX_JSON_DEPTH + 1)
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         parse_json(deep_object)
     assert parse_json(_nested(3), max_depth=3) == [[[]]]
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         parse_json(_nested(4), max_depth=3)
 
 
@@ -170,7 +170,7 @@ def test_brackets_inside_strings_do_not_count_as_depth() -> None:
 
 
 def test_recursion_bomb_is_malformed_not_recursion_error() -> None:
-    with pytest.raises(InvalidEncodingError):
+    with pytest.raises(EncodingError):
         parse_json(_nested(100_000))
 
 

@@ -79,7 +79,7 @@ class FakeFetch:
     def __call__(self, url: str) -> Any:
         self.calls.append(url)
         if url not in self.responses:
-            raise FetchError(f"no route to {url}", code="fetch_http_status", status=404)
+            raise FetchError(f"no route to {url}", code="fetch_http_status", upstream_status=404)
         response = self.responses[url]
         if isinstance(response, Exception):
             raise response
@@ -222,7 +222,7 @@ def test_encryption_key_is_not_a_signing_key(keys: dict[str, PrivateKey]) -> Non
     [
         FetchError("refused", code="fetch_blocked_address"),
         FetchError("timeout", code="fetch_timeout"),
-        FetchError("404", code="fetch_http_status", status=404),
+        FetchError("404", code="fetch_http_status", upstream_status=404),
         FetchError("too big", code="fetch_too_large"),
     ],
     ids=lambda e: e.code,

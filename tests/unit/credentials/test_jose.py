@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core.encoding import b64url_decode, b64url_encode, dumps_compact
 from credentials.errors import CredentialError, JOSEError, MalformedError
 from credentials.jose import (
     JWS,
@@ -25,7 +26,6 @@ from credentials.jose import (
     typ_matches,
     verify_jws,
 )
-from did.encoding import b64url_decode, b64url_encode, dumps_compact
 from did.errors import KeyFormatError
 from did.keys import EDDSA, ES256, PrivateKey, PublicKey
 

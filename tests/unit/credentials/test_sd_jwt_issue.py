@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core.encoding import b64url_decode, b64url_encode
 from credentials.errors import MalformedError, SDJWTError
 from credentials.jose import parse_jws
 from credentials.sd_jwt import (
@@ -28,7 +29,6 @@ from credentials.sd_jwt import (
     verify_sd_jwt,
 )
 from credentials.sd_jwt.disclosure import MIN_SALT_BYTES
-from did.encoding import b64url_decode, b64url_encode
 from did.keys import PrivateKey
 
 NOW = 1_800_000_000

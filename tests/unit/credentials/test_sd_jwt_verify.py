@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from core.encoding import b64url_decode, b64url_encode
 from credentials.errors import (
     CredentialError,
     JOSEError,
@@ -28,7 +29,6 @@ from credentials.sd_jwt import (
     present_sd_jwt,
     verify_sd_jwt,
 )
-from did.encoding import b64url_decode, b64url_encode
 from did.keys import EDDSA, PrivateKey, PublicKey
 
 CASES = json.loads(

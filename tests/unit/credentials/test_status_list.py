@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from core.encoding import b64url_encode, dumps_compact
 from credentials.errors import StatusListError
 from credentials.jose import sign_jws
 from credentials.status_list import (
@@ -29,7 +30,6 @@ from credentials.status_list import (
     status_of,
     verify_status_list_token,
 )
-from did.encoding import b64url_encode, dumps_compact
 from did.keys import EDDSA, ES256, PrivateKey
 
 VECTORS = Path(__file__).parents[2] / "vectors" / "status_list"

@@ -230,7 +230,7 @@ def test_redirect_limit() -> None:
     with pytest.raises(FetchError) as info:
         fetcher(handler).get("https://issuer.example/", follow_redirects=False)
     assert codes(info) == "fetch_redirect_refused"
-    assert info.value.status == 302
+    assert info.value.upstream_status == 302
 
 
 def test_authorization_is_not_forwarded_to_another_origin() -> None:
@@ -295,7 +295,7 @@ def test_non_2xx_get_raises_without_reading_the_body(status: int) -> None:
     with pytest.raises(FetchError) as info:
         fetcher(handler).get("https://issuer.example/")
     assert codes(info) == "fetch_http_status"
-    assert info.value.status == status
+    assert info.value.upstream_status == status
 
 
 def test_body_size_cap() -> None:

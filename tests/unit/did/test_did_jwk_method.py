@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from did.encoding import b64url_encode
+from core.encoding import b64url_encode
 from did.errors import DIDError
 from did.keys import PrivateKey
 from did.methods.jwk import create_did_jwk, resolve_did_jwk

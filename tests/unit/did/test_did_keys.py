@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from did.encoding import b64url_decode
+from core.encoding import b64url_decode
 from did.errors import KeyFormatError
 from did.keys import EDDSA, ES256, PrivateKey, PublicKey
 

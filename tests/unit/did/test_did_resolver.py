@@ -113,7 +113,7 @@ def test_failures_are_not_cached(site: Site) -> None:
     with pytest.raises(FetchError) as info:
         resolver.resolve(ISSUER)
     assert info.value.code == "fetch_http_status"
-    assert info.value.status == 503
+    assert info.value.upstream_status == 503
     site.status = 200
     assert resolver.resolve_key(f"{ISSUER}#key-1") == SIGNING
     assert len(site.requests) == 2

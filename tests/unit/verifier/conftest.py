@@ -4,12 +4,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from credentials.status_check import StatusChecker
+from credentials.status_list import STATUS_LIST_MEDIA_TYPE
 from did.fetch import Fetcher
 from tests.support.fake_issuer import NOW, FakeIssuer
 from tests.support.fake_wallet import FakeWallet
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
-from verifier.status import StatusChecker
 from verifier.trust import TrustRegistry
 
 AUD = "decentralized_identifier:did:web:bank.example.bt"
@@ -39,7 +40,7 @@ def keys(fetcher: Fetcher) -> IssuerKeys:
 
 @pytest.fixture
 def status(fetcher: Fetcher) -> StatusChecker:
-    return StatusChecker(fetcher=fetcher)
+    return StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from credentials.jose import sign_jws
+from credentials.status_check import StatusChecker
 from did.keys import PrivateKey
 from tests.support.fake_issuer import NOW, FakeIssuer
 from tests.support.fake_wallet import FakeWallet
@@ -15,7 +16,6 @@ from tests.unit.verifier.conftest import AUD, NONCE
 from verifier.bundle import TRUST_BUNDLE_TYP, create_trust_bundle, verify_trust_bundle
 from verifier.errors import TrustError, VerificationError
 from verifier.policy import Policy
-from verifier.status import StatusChecker
 from verifier.trust import TrustedIssuer, TrustRegistry, type_id_of
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.verify import verify_presentation

@@ -12,10 +12,11 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from core.encoding import b64url_decode, b64url_encode
 from credentials.jose import sign_jws
 from credentials.sd_jwt import create_disclosure, create_key_binding_jwt, parse_sd_jwt
-from credentials.status_list import create_status_list_token
-from did.encoding import b64url_decode, b64url_encode
+from credentials.status_check import StatusChecker
+from credentials.status_list import STATUS_LIST_MEDIA_TYPE, create_status_list_token
 from did.fetch import Fetcher
 from did.keys import PrivateKey
 from tests.support.fake_issuer import FakeIssuer
@@ -24,7 +25,6 @@ from tests.unit.verifier.conftest import AUD, NONCE, NOW
 from verifier.errors import PresentationError, TrustError, VerificationError
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
-from verifier.status import StatusChecker
 from verifier.trust import TrustRegistry
 from verifier.verify import VerificationResult, verify_presentation
 
@@ -344,7 +344,7 @@ def test_zlib_bomb_in_status_list(issuer, wallet, trust, policy, keys):
         200, headers={"Content-Type": "application/statuslist+jwt"}, content=token.encode()
     )
     with Fetcher(FetchPolicyBig(), transport=issuer.transport()) as fetcher:
-        status = StatusChecker(fetcher=fetcher)
+        status = StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE))
         presentation = wallet.present(credential, DISCLOSE, nonce=NONCE, aud=AUD, iat=NOW)
         error = _rejects("status_unavailable", presentation, trust, policy, keys, status)
     assert error.cause == "status_list_too_large"
@@ -371,7 +371,12 @@ def test_status_list_signed_by_someone_else(issuer, wallet, trust, policy, keys)
     with Fetcher(transport=issuer.transport()) as fetcher:
         presentation = wallet.present(credential, DISCLOSE, nonce=NONCE, aud=AUD, iat=NOW)
         error = _rejects(
-            "status_unavailable", presentation, trust, policy, keys, StatusChecker(fetcher=fetcher)
+            "status_unavailable",
+            presentation,
+            trust,
+            policy,
+            keys,
+            StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE)),
         )
     assert error.cause == "invalid_signature"
 
@@ -379,7 +384,7 @@ def test_status_list_signed_by_someone_else(issuer, wallet, trust, policy, keys)
 def test_unreachable_status_list_policy_decides(issuer, wallet, trust, keys):
     issuer.status_override = lambda: httpx.Response(503)
     with Fetcher(transport=issuer.transport()) as fetcher:
-        status = StatusChecker(fetcher=fetcher)
+        status = StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE))
         presentation = _present(issuer, wallet)
         error = _rejects("status_unavailable", presentation, trust, Policy(), keys, status)
         assert error.cause == "fetch_http_status"
@@ -485,7 +490,7 @@ def test_did_web_pointing_at_a_private_address(wallet, policy):
             trust,
             policy,
             IssuerKeys(fetcher=fetcher),
-            StatusChecker(fetcher=fetcher),
+            StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE)),
         )
     assert error.cause == "fetch_blocked_address"
     assert issuer.requests == []
@@ -500,7 +505,7 @@ def test_did_web_issuer(wallet, policy):
             trust,
             policy,
             IssuerKeys(fetcher=fetcher),
-            StatusChecker(fetcher=fetcher),
+            StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE)),
         )
     assert result.issuer == issuer.did
     assert result.key_mechanism == "did"

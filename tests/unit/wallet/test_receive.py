@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from did.fetch import Fetcher
-from drukid.common.qr import qr_png
+from servicekit.qr import qr_png
 from tests.support.wallet_issuer import FakeIssuer
 from tests.unit.wallet.conftest import NOW
 from wallet.errors import NetworkError, ReceiveError, WalletError

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from drukid.common.sessions import cookie_options
+from servicekit.sessions import cookie_options
 from wallet.errors import WalletError
 from wallet.web.deps import CheckedForm, CurrentSession, FormSession, Web
 from wallet.web.pages import SESSION_COOKIE, set_session_cookie

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
-from drukid.common.sessions import Session
+from servicekit.sessions import Session
 from wallet.errors import VaultError
 from wallet.holder import Wallet
 from wallet.web.pages import Problem

@@ -15,6 +15,8 @@ import zxingcpp
 from PIL import Image, UnidentifiedImageError
 from qrcode.image.svg import SvgPathImage
 
+from core.errors import CodedError
+
 __all__ = ["QRDecodeError", "decode_qr_image", "qr_png", "qr_svg", "qr_terminal"]
 
 MAX_QR_PAYLOAD = 2048
@@ -22,14 +24,10 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 
 
-class QRDecodeError(Exception):
+class QRDecodeError(CodedError):
     """The image could not be read or holds no QR code. ``code`` is ``qr_unreadable``."""
 
     code = "qr_unreadable"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _make(data: str) -> qrcode.QRCode:

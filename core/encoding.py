@@ -1,4 +1,4 @@
-"""Byte and JSON encodings shared by every drukid package.
+"""Byte and JSON encodings shared by every drukid package: the one strict JSON parser.
 
 * base64url without padding (RFC 7515 §2, RFC 4648 §5), decoded strictly: padding, whitespace
   and characters outside the URL-safe alphabet are rejected, so one value has one encoding.
@@ -16,11 +16,11 @@ import json
 import math
 from typing import Any
 
-from did.errors import DIDError
+from core.errors import CodedError
 
 __all__ = [
     "MAX_JSON_DEPTH",
-    "InvalidEncodingError",
+    "EncodingError",
     "b64url_decode",
     "b64url_encode",
     "dumps_compact",
@@ -34,7 +34,10 @@ _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _CANONICAL_LAST = {0: _ALPHABET, 2: _ALPHABET[::16], 3: _ALPHABET[::4]}
 
 
-class InvalidEncodingError(DIDError):
+class EncodingError(CodedError):
+    """Bytes or text that are not valid base64url or strict JSON. Packages convert it to their
+    own error at their boundary (``raise ... from exc``), keeping the ``malformed`` code."""
+
     code = "malformed"
 
 
@@ -47,24 +50,24 @@ def b64url_decode(text: str | bytes) -> bytes:
         try:
             text = text.decode("ascii")
         except UnicodeDecodeError as exc:
-            raise InvalidEncodingError("base64url value is not ASCII") from exc
+            raise EncodingError("base64url value is not ASCII") from exc
     if not isinstance(text, str):
-        raise InvalidEncodingError("base64url value must be text")
+        raise EncodingError("base64url value must be text")
     # strict_mode rejects characters outside the alphabet; '+', '/' and '=' are standard-base64
     # characters that the translation would otherwise let through.
     if "+" in text or "/" in text or "=" in text or len(text) % 4 == 1:
-        raise InvalidEncodingError("not a valid unpadded base64url value")
+        raise EncodingError("not a valid unpadded base64url value")
     try:
         raw = binascii.a2b_base64(
             (text + "=" * (-len(text) % 4)).encode("ascii").translate(_TO_STANDARD),
             strict_mode=True,
         )
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
-        raise InvalidEncodingError("not a valid base64url value") from exc
+        raise EncodingError("not a valid base64url value") from exc
     # Non-zero trailing bits give a second spelling of the same bytes; refuse it so a token
     # has exactly one textual form (replay caches and sd_hash compare text).
     if text and text[-1] not in _CANONICAL_LAST[len(text) % 4]:
-        raise InvalidEncodingError("base64url value is not canonically encoded")
+        raise EncodingError("base64url value is not canonically encoded")
     return raw
 
 
@@ -74,13 +77,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise InvalidEncodingError(f"duplicate JSON member name {key!r}")
+                raise EncodingError(f"duplicate JSON member name {key!r}")
             seen.add(key)
     return result
 
 
 def _no_constant(name: str) -> Any:
-    raise InvalidEncodingError(f"JSON constant {name} is not allowed")
+    raise EncodingError(f"JSON constant {name} is not allowed")
 
 
 def _finite_float(text: str) -> float:
@@ -88,7 +91,7 @@ def _finite_float(text: str) -> float:
     # and an infinite exp/iat would later crash int() instead of failing as bad input.
     value = float(text)
     if not math.isfinite(value):
-        raise InvalidEncodingError(f"JSON number {text[:32]} is out of range")
+        raise EncodingError(f"JSON number {text[:32]} is out of range")
     return value
 
 
@@ -132,28 +135,28 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
 
 
 def parse_json(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """Parse JSON text strictly; raises :class:`InvalidEncodingError` on anything doubtful."""
+    """Parse JSON text strictly; raises :class:`EncodingError` on anything doubtful."""
     from_bytes = isinstance(data, bytes)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InvalidEncodingError("JSON text is not valid UTF-8") from exc
+            raise EncodingError("JSON text is not valid UTF-8") from exc
     try:
         value = _DECODER.decode(data)
-    except InvalidEncodingError:
+    except EncodingError:
         raise
     except (ValueError, RecursionError, TypeError) as exc:
-        raise InvalidEncodingError(f"not valid JSON: {exc}") from exc
+        raise EncodingError(f"not valid JSON: {exc}") from exc
     # I-JSON (RFC 7493 §2.1): no unpaired surrogates; they cannot be encoded back to UTF-8, so
     # a value that parsed would fail later, far from the input. Only a "\\u" escape (or a str
     # argument that already holds one; strictly decoded bytes cannot) can produce them.
     suspicious = "\\u" in data or (not from_bytes and not data.isascii())
     if suspicious and _lone_surrogate(value):
-        raise InvalidEncodingError("JSON text holds an unpaired surrogate")
+        raise EncodingError("JSON text holds an unpaired surrogate")
     # Cheap bound first: nesting can never exceed the number of opening brackets.
     if data.count("{") + data.count("[") > max_depth and _depth_exceeds(value, max_depth):
-        raise InvalidEncodingError(f"JSON nesting deeper than {max_depth} levels")
+        raise EncodingError(f"JSON nesting deeper than {max_depth} levels")
     return value
 
 

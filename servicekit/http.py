@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core.errors import CodedError
+
 __all__ = [
     "UNSTORABLE_MESSAGE",
     "BodySizeLimitMiddleware",
@@ -79,18 +81,14 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is malformed"
 
 
-def install_error_handlers(app: FastAPI, error_types: Iterable[type[Exception]]) -> None:
-    """Render our error classes (each with ``code``, ``message``, optional ``status`` and
-    ``error``) and every framework error as JSON; nothing else escapes with details."""
+def install_error_handlers(app: FastAPI, error_types: Iterable[type[CodedError]]) -> None:
+    """Render our error classes (each renders itself: :meth:`CodedError.to_json`, ``status``,
+    ``headers``) and every framework error as JSON; nothing else escapes with details."""
 
     async def render_ours(_request: Request, exc: Exception) -> JSONResponse:
-        status = int(getattr(exc, "status", 400))
-        code = str(getattr(exc, "code", "invalid_request"))
-        error = str(getattr(exc, "error", None) or code)
-        headers = getattr(exc, "headers", None)
-        return error_response(
-            status, error, str(getattr(exc, "message", exc)), code=code, headers=headers
-        )
+        assert isinstance(exc, CodedError)
+        headers = {"Cache-Control": "no-store", **(exc.headers or {})}
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
 
     for error_type in error_types:
         app.add_exception_handler(error_type, render_ours)

@@ -12,9 +12,11 @@ a cached token that has not reached ``exp`` is still used, and failing that the 
 token carried by a trust bundle: both say "status as of T" (the token's ``iat``). Only when no
 signed, unexpired list is available is the status ``unknown``; the policy then decides.
 
-Role-neutral: the verifier checks presented credentials with it, the wallet the credentials
-it holds (:mod:`wallet.status`). Neither passes the other's objects; each brings its own
-fetcher and its own way to find the issuer's key (``key_for``).
+Role-neutral and free of network code: the verifier checks presented credentials with it, the
+wallet the credentials it holds (:mod:`wallet.status`). Each brings its own ``fetch`` (the
+SSRF-guarded fetcher's GET with ``Accept: application/statuslist+jwt``, see
+:func:`status_list_fetch`'s contract) and its own way to find the issuer's key (``key_for``),
+as :mod:`credentials.issuer_keys` does.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from dataclasses import dataclass
 from credentials.errors import CredentialError
 from credentials.jose import JWS, parse_jws
 from credentials.status_list import (
+    DEFAULT_MAX_SIZE_BYTES,
     DEFAULT_MAX_TOKEN_BYTES,
-    STATUS_LIST_MEDIA_TYPE,
     StatusListToken,
     StatusReference,
     status_name,
@@ -37,7 +39,6 @@ from credentials.status_list import (
     verify_status_list_token,
 )
 from did.errors import DIDError
-from did.fetch import Fetcher
 from did.keys import PublicKey
 
 __all__ = [
@@ -45,17 +46,19 @@ __all__ = [
     "MAX_STATUS_CACHE_TTL",
     "StatusChecker",
     "StatusOutcome",
+    "StatusTokenFetch",
 ]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_STATUS_TTL = 300
 MAX_STATUS_CACHE_TTL = 24 * 3600
-# 1-bit entries: 4 MiB holds 33 million credentials' statuses.
-MAX_STATUS_LIST_BYTES = 4 * 1024 * 1024
 _MAX_ENTRIES = 512
 
 KeyLookup = Callable[[JWS], PublicKey]
+# GET the list token at a URI (``Accept: application/statuslist+jwt``) and return its bytes;
+# raises a CredentialError or DIDError (a ``fetch_*`` code) when it cannot.
+StatusTokenFetch = Callable[[str], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,20 +84,21 @@ class _Entry:
 
 
 class StatusChecker:
-    """Fetches, verifies and caches status list tokens. ``fetcher`` ``None``: offline (cache and
-    bundle tokens only). Thread-safe."""
+    """Fetches, verifies and caches status list tokens. ``fetch`` ``None``: offline (cache and
+    bundle tokens only). ``max_list_bytes`` caps the decompressed list (the one cap of
+    :mod:`credentials.status_list`, §11.4). Thread-safe."""
 
     def __init__(
         self,
         *,
-        fetcher: Fetcher | None = None,
+        fetch: StatusTokenFetch | None = None,
         default_ttl: int = DEFAULT_STATUS_TTL,
         max_cache_ttl: int = MAX_STATUS_CACHE_TTL,
-        max_list_bytes: int = MAX_STATUS_LIST_BYTES,
+        max_list_bytes: int = DEFAULT_MAX_SIZE_BYTES,
     ) -> None:
         if not 0 < default_ttl <= max_cache_ttl:
             raise ValueError("default_ttl must be positive and at most max_cache_ttl")
-        self._fetcher = fetcher
+        self._fetch_token = fetch
         self._default_ttl = default_ttl
         self._max_ttl = max_cache_ttl
         self._max_list_bytes = max_list_bytes
@@ -123,7 +127,7 @@ class StatusChecker:
             return self._read(entry.token, reference, "cache", "status list from cache")
         cause = "status_list_offline"
         detail = "offline, so the list was not fetched"
-        if self._fetcher is not None:
+        if self._fetch_token is not None:
             try:
                 token, text = self._fetch(uri, iss=iss, key_for=key_for, now=now, leeway=leeway)
             except (CredentialError, DIDError) as exc:
@@ -156,10 +160,9 @@ class StatusChecker:
     def _fetch(
         self, uri: str, *, iss: str, key_for: KeyLookup, now: int, leeway: int
     ) -> tuple[StatusListToken, str]:
-        assert self._fetcher is not None
-        response = self._fetcher.get(uri, accept=STATUS_LIST_MEDIA_TYPE)
+        assert self._fetch_token is not None
         try:
-            text = response.content.decode("ascii").strip()
+            text = self._fetch_token(uri).decode("ascii").strip()
         except UnicodeDecodeError:
             text = ""
         return self._verify(text, uri, iss=iss, key_for=key_for, now=now, leeway=leeway), text
