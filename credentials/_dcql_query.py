@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from credentials._claims_path import ClaimPath, path_problem
+from credentials.claim_path import ClaimPath, path_problem
 from credentials.errors import DCQLError
 
 __all__ = [

@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from credentials._claims_path import ConcretePath, render_path, select
 from credentials._dcql_query import (
     SD_JWT_VC_FORMAT,
     ClaimsQuery,
@@ -27,6 +26,7 @@ from credentials._dcql_query import (
     CredentialSetQuery,
     DCQLQuery,
 )
+from credentials.claim_path import ConcretePath, render_path, select
 from credentials.errors import DCQLError
 
 __all__ = [

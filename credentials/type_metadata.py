@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
-from credentials._claims_path import ClaimPath, matches_pattern, path_problem, select
 from credentials._sri import integrity_of, verify_integrity
+from credentials.claim_path import ClaimPath, matches_pattern, path_problem, select
 from credentials.errors import MalformedError, TypeMetadataError
 from credentials.jose import parse_json
 

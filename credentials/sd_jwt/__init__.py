@@ -1,5 +1,6 @@
 """SD-JWT (RFC 9901): issue, present and verify selectively disclosable JWTs."""
 
+from credentials.claim_path import ClaimPath, format_claim_path, parse_claim_path
 from credentials.sd_jwt.disclosure import (
     DEFAULT_HASH_ALG,
     HASH_ALGORITHMS,
@@ -10,7 +11,6 @@ from credentials.sd_jwt.disclosure import (
 )
 from credentials.sd_jwt.issue import ALWAYS_PLAINTEXT, issue_sd_jwt, resolve_sd_paths
 from credentials.sd_jwt.model import MAX_DISCLOSURES, MAX_SD_JWT_BYTES, SDJWT, parse_sd_jwt
-from credentials.sd_jwt.paths import ClaimPath, format_claim_path, parse_claim_path
 from credentials.sd_jwt.present import (
     KB_JWT_TYP,
     DecodedSDJWT,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from core.encoding import b64url_encode
+from credentials.claim_path import ClaimPath, concrete_paths, parse_claim_path
 from credentials.errors import SDJWTError
 from credentials.jose import sign_jws
 from credentials.sd_jwt.disclosure import (
@@ -24,7 +25,6 @@ from credentials.sd_jwt.disclosure import (
     hash_function,
 )
 from credentials.sd_jwt.model import SDJWT
-from credentials.sd_jwt.paths import ClaimPath, concrete_paths, parse_claim_path
 from credentials.sd_jwt.process import ARRAY_KEY, SD_ALG, SD_KEY
 from did.keys import PrivateKey, PublicKey
 

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from credentials.claim_path import ClaimPath, concrete_paths, parse_claim_path
 from credentials.errors import SDJWTError
 from credentials.jose import parse_jws, sign_jws
 from credentials.sd_jwt.disclosure import Disclosure, digest_of
 from credentials.sd_jwt.model import SDJWT, parse_sd_jwt
-from credentials.sd_jwt.paths import ClaimPath, concrete_paths, parse_claim_path
 from credentials.sd_jwt.process import ProcessedPayload, process_payload
 from did.keys import PrivateKey
 

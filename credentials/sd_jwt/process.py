@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from credentials.claim_path import ClaimPath
 from credentials.errors import SDJWTError
 from credentials.sd_jwt.disclosure import DEFAULT_HASH_ALG, Disclosure, digest_of, hash_function
-from credentials.sd_jwt.paths import ClaimPath
 
 __all__ = ["MAX_DEPTH", "SD_ALG", "SD_KEY", "ProcessedPayload", "process_payload"]
 

@@ -11,12 +11,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from credentials.claim_path import ClaimPath
 from credentials.clock import DEFAULT_LEEWAY, check_leeway, numeric_date, verify_time_claims
 from credentials.errors import CredentialError, JOSEError, KeyBindingError, SDJWTError
 from credentials.jose import JWS, SIGNING_ALGORITHMS, parse_jws, verify_jws
 from credentials.sd_jwt.disclosure import Disclosure, digest_of
 from credentials.sd_jwt.model import SDJWT, parse_sd_jwt
-from credentials.sd_jwt.paths import ClaimPath
 from credentials.sd_jwt.present import KB_JWT_TYP
 from credentials.sd_jwt.process import process_payload
 from did.errors import KeyFormatError
