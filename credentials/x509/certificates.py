@@ -50,9 +50,11 @@ _MAX_B64_CHARS = (MAX_CERTIFICATE_BYTES + 2) // 3 * 4
 # Upper bounds from RFC 5280 Appendix A (ub-common-name, ub-organization-name).
 _UB_NAME = 64
 
-# What cryptography raises on a certificate whose DER parses but whose contents do not.
+# What cryptography raises on a certificate whose DER parses but whose contents do not
+# (KeyError: an unknown string tag in a name, on cryptography 45).
 PARSE_ERRORS = (
     CryptographyDeprecationWarning,
+    KeyError,
     ValueError,
     TypeError,
     UnsupportedAlgorithm,

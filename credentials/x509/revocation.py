@@ -32,7 +32,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import ExtensionOID
 
 from credentials.errors import X509Error
-from credentials.x509.certificates import MAX_CERTIFICATE_BYTES, PARSE_ERRORS, strict_parsing
+from credentials.x509.certificates import (
+    MAX_CERTIFICATE_BYTES,
+    PARSE_ERRORS,
+    CertificateName,
+    strict_parsing,
+)
 
 __all__ = ["MAX_CRL_BYTES", "check_revocation", "parse_crl"]
 
@@ -90,6 +95,10 @@ def _scope_applies(crl: x509.CertificateRevocationList, cert: x509.Certificate) 
     )
 
 
+def _words(name: x509.Name) -> str:
+    return CertificateName.from_x509(name).words
+
+
 def _is_ca(cert: x509.Certificate) -> bool:
     try:
         return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
@@ -114,7 +123,7 @@ def _check_signer(crl: x509.CertificateRevocationList, issuer: x509.Certificate)
         raise X509Error("the CRL signature cannot be checked", code="x5c_crl_invalid") from exc
     if not valid:
         raise X509Error(
-            f"a CRL names {issuer.subject.rfc4514_string()} but is not signed by it",
+            f"a CRL names {_words(issuer.subject)} but is not signed by it",
             code="x5c_crl_invalid",
         )
     try:
@@ -123,7 +132,7 @@ def _check_signer(crl: x509.CertificateRevocationList, issuer: x509.Certificate)
         return
     if not usage.crl_sign:
         raise X509Error(
-            f"{issuer.subject.rfc4514_string()} may not sign CRLs (no cRLSign key usage)",
+            f"{_words(issuer.subject)} may not sign CRLs (no cRLSign key usage)",
             code="x5c_crl_invalid",
         )
 
@@ -146,7 +155,7 @@ def check_revocation(
             _check_signer(crl, issuer)
             if _scope_applies(crl, cert):
                 applicable.append(crl)
-        who = issuer.subject.rfc4514_string()
+        who = _words(issuer.subject)
         if not applicable:
             if crl_required:
                 raise X509Error(f"no revocation list from {who} was given", code="x5c_crl_missing")
@@ -156,8 +165,7 @@ def check_revocation(
             if entry is not None:
                 when = entry.revocation_date_utc.strftime("%d %B %Y").lstrip("0")
                 raise X509Error(
-                    f"the certificate of {cert.subject.rfc4514_string()} was revoked by {who} "
-                    f"on {when}",
+                    f"the certificate of {_words(cert.subject)} was revoked by {who} on {when}",
                     code="x5c_revoked",
                 )
         fresh = [
