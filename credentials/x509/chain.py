@@ -30,6 +30,7 @@ limit applies.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -50,6 +51,7 @@ from credentials.errors import X509Error
 from credentials.x509.certificates import (
     MAX_X5C_CERTIFICATES,
     CertificateName,
+    encode_x5c,
     parse_x5c,
     san_dns_names,
     san_uris,
@@ -252,6 +254,10 @@ def _anchor_table(anchors: Sequence[TrustAnchor]) -> dict[bytes, TrustAnchor]:
     return table
 
 
+# cryptography appends which certificate it was looking at, as a Python repr: not for people.
+_ENCOUNTERED = re.compile(r" \(encountered processing <Certificate\(.*\)>\)$")
+
+
 def _explain_failure(
     path_error: Exception,
     certificates: Sequence[x509.Certificate],
@@ -266,9 +272,10 @@ def _explain_failure(
                 _check_window(anchor.certificate, time, f"the trusted authority {anchor.words}")
             except X509Error as exc:
                 return exc
+    detail = str(path_error).removeprefix("validation failed: ")
+    detail = _ENCOUNTERED.sub("", detail).removeprefix("candidates exhausted: ")
     return X509Error(
-        "the certificate chain does not lead to a trusted authority "
-        f"({str(path_error).removeprefix('validation failed: ')})",
+        f"the certificate chain does not lead to a trusted authority (technical detail: {detail})",
         code="x5c_chain_untrusted",
     )
 
@@ -291,11 +298,9 @@ def validate_x5c(
     at = _utc(time)
     table = _anchor_table(anchors)
     if isinstance(x5c, list | tuple) and x5c and all(isinstance(c, x509.Certificate) for c in x5c):
-        if len(x5c) > MAX_X5C_CERTIFICATES:
-            raise X509Error(f"more than {MAX_X5C_CERTIFICATES} certificates", code="x5c_too_large")
-        certificates: tuple[x509.Certificate, ...] = tuple(x5c)
-    else:
-        certificates = parse_x5c(x5c)
+        # Parsed elsewhere: re-read from DER so the same caps and damage checks apply.
+        x5c = encode_x5c(x5c)
+    certificates = parse_x5c(x5c)
     leaf, intermediates = certificates[0], list(certificates[1:])
     _check_leaf(leaf, table)
     public_key = _leaf_key(leaf)
