@@ -1,5 +1,6 @@
 """Credential formats shared by every role: JOSE, SD-JWT (RFC 9901), SD-JWT VC, Token Status
-List, DCQL and SD-JWT VC Type Metadata. Pure logic: no web framework, no database, no clock."""
+List, DCQL, SD-JWT VC Type Metadata and X.509 trust (credentials.x509). Pure logic: no web
+framework, no database, no clock."""
 
 from credentials.errors import (
     CredentialError,
@@ -12,6 +13,7 @@ from credentials.errors import (
     StatusListError,
     TypeMetadataError,
     ValidityError,
+    X509Error,
 )
 
 __all__ = [
@@ -25,4 +27,5 @@ __all__ = [
     "StatusListError",
     "TypeMetadataError",
     "ValidityError",
+    "X509Error",
 ]

@@ -12,7 +12,9 @@ public contract (CLIs print them, services return them, tests assert them)::
     ├── StatusListError           Token Status List encoding, token and lookup
     ├── DCQLError                 malformed DCQL query or response
     ├── TypeMetadataError         SD-JWT VC Type Metadata and its integrity
-    └── IssuerKeyError            the issuer's key could not be resolved (metadata / DID)
+    ├── IssuerKeyError            the issuer's key could not be resolved (metadata / DID)
+    └── X509Error                 X.509 certificates: x5c parsing, path validation to trust
+                                  anchors, SAN / client id rules, CRLs, certificate building
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "StatusListError",
     "TypeMetadataError",
     "ValidityError",
+    "X509Error",
 ]
 
 
@@ -73,3 +76,15 @@ class TypeMetadataError(CredentialError):
 
 class IssuerKeyError(CredentialError):
     code = "issuer_key_unresolved"
+
+
+class X509Error(CredentialError):
+    """Certificate refusals (credentials.x509). Codes: ``x5c_malformed``, ``x5c_too_large``,
+    ``x5c_chain_untrusted``, ``x5c_expired``, ``x5c_not_yet_valid``, ``x5c_leaf_is_ca``,
+    ``x5c_leaf_is_anchor``, ``x5c_self_signed_leaf``, ``x5c_key_usage``, ``x5c_key_unsupported``,
+    ``x5c_revoked``, ``x5c_crl_stale``, ``x5c_crl_invalid``, ``x5c_crl_missing``,
+    ``x5c_san_mismatch``, ``x5c_vct_not_allowed``, ``x509_hash_mismatch``,
+    ``x509_client_id_unsupported``, ``x509_anchor_invalid``, ``x509_certificate_malformed``,
+    ``x509_crl_malformed`` and ``x509_build_invalid``."""
+
+    code = "x509_invalid"

@@ -15,6 +15,7 @@ ORDER = (
     "did.md",
     "05-sd-jwt.md",
     "credentials-formats.md",
+    "pki.md",
     "issuer.md",
     "issuer-operator-page.md",
     "wallet.md",

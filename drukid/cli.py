@@ -23,6 +23,7 @@ app = typer.Typer(
 _GROUPS = (
     ("did.cli", "app", "did"),
     ("credentials.cli", "app", "sd-jwt"),
+    ("credentials.x509.cli", "app", "pki"),
     ("issuer.cli", "app", "issuer"),
     ("wallet.cli", "app", "wallet"),
     ("verifier.cli", "app", "verifier"),

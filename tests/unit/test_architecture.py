@@ -38,6 +38,7 @@ PURE_EXEMPT = {
     "did/resolver.py",
     "did/cli.py",
     "credentials/cli.py",
+    "credentials/x509/cli.py",
 }
 
 
