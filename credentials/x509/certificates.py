@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
+from core.encoding import b64url_encode
 from credentials.errors import X509Error
-from did.encoding import b64url_encode
 
 __all__ = [
     "MAX_CERTIFICATE_BYTES",

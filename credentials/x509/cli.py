@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from core.encoding import EncodingError, parse_json
 from credentials.clock import system_time
 from credentials.errors import X509Error
 from credentials.x509.build import (
@@ -45,7 +46,6 @@ from credentials.x509.names import (
     x509_san_dns_client_ids,
 )
 from credentials.x509.revocation import parse_crl
-from did.encoding import InvalidEncodingError, parse_json
 from did.errors import DIDError
 from did.files import atomic_write
 from did.keys import EDDSA, ES256, PrivateKey, PublicKey
@@ -397,7 +397,7 @@ def issue(
 def _json(path: Path) -> object:
     try:
         return parse_json(_read(path))
-    except InvalidEncodingError:
+    except EncodingError:
         _fail("invalid_key", f"{path} is not a JSON key file")
 
 
