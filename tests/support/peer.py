@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -51,7 +52,6 @@ __all__ = [
 
 PEER_DIR = Path(__file__).resolve().parents[1] / "interop" / "peer"
 NPM_CI_TIMEOUT = 300
-_npm_lock = threading.Lock()
 
 
 def ensure_peer(missing: Any) -> Path:
@@ -61,7 +61,8 @@ def ensure_peer(missing: Any) -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         missing("Node.js (node and npm, Debian packages 'nodejs' and 'npm') is not installed")
-    assert node is not None and npm is not None
+    assert node is not None
+    assert npm is not None
     version = subprocess.run(
         [node, "--version"], capture_output=True, text=True, timeout=30, check=True
     ).stdout.strip()
@@ -71,7 +72,9 @@ def ensure_peer(missing: Any) -> Path:
     stamp = modules / ".drukid-lock-sha256"
     lock = PEER_DIR / "package-lock.json"
     wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
-    with _npm_lock:
+    # pytest-xdist workers share the folder: one installs, the others wait for it.
+    with (PEER_DIR / ".npm-ci.lock").open("w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
         if not (stamp.exists() and stamp.read_text() == wanted):
             done = subprocess.run(
                 [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
@@ -205,9 +208,13 @@ class TestCA:
             x509.DNSName("localhost"),
         ]
         cert = self._sign(
-            _name(f"{name} (loopback)"), key, issuer=(self.cert, self.key), ca=False,
-            san=san, server=True,
-        )  # fmt: skip
+            _name(f"{name} (loopback)"),
+            key,
+            issuer=(self.cert, self.key),
+            ca=False,
+            san=san,
+            server=True,
+        )
         cert_file = self.directory / f"{name}.crt"
         cert_file.write_text(_pem(cert))
         return cert_file, self._write_key(f"{name}.key", key)
@@ -218,14 +225,20 @@ class TestCA:
         ``(chain_file, key_file)``, both PEM."""
         intermediate_key = ec.generate_private_key(ec.SECP256R1())
         intermediate = self._sign(
-            _name("drukid interop test issuing CA"), intermediate_key,
-            issuer=(self.cert, self.key), ca=True, path_length=0,
-        )  # fmt: skip
+            _name("drukid interop test issuing CA"),
+            intermediate_key,
+            issuer=(self.cert, self.key),
+            ca=True,
+            path_length=0,
+        )
         key = ec.generate_private_key(ec.SECP256R1())
         leaf = self._sign(
-            _name(f"{name}"), key, issuer=(intermediate, intermediate_key), ca=False,
+            _name(f"{name}"),
+            key,
+            issuer=(intermediate, intermediate_key),
+            ca=False,
             san=[x509.UniformResourceIdentifier(uri), x509.DNSName("localhost")],
-        )  # fmt: skip
+        )
         chain_file = self.directory / f"{name}-chain.pem"
         chain_file.write_text(_pem(leaf) + _pem(intermediate))
         return chain_file, self._write_key(f"{name}.key", key)
@@ -238,9 +251,14 @@ class TestCA:
 def serve_tls(app: Any, *, port: int, cert: Path, key: Path) -> Iterator[str]:
     """Serve ``app`` with uvicorn over TLS on ``127.0.0.1:port``; yield its https base URL."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="error", lifespan="on",
-        ssl_certfile=str(cert), ssl_keyfile=str(key),
-    )  # fmt: skip
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        lifespan="on",
+        ssl_certfile=str(cert),
+        ssl_keyfile=str(key),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-tls-{port}", daemon=True)
     thread.start()
@@ -282,7 +300,8 @@ class PeerResult:
             response = node.get("error_response")
             if isinstance(response, dict) and response.get("error_description"):
                 lines.append(str(response["error_description"]))
-            reason = node.get("details", {}).get("reason") if isinstance(node.get("details"), dict) else None
+            details = node.get("details")
+            reason = details.get("reason") if isinstance(details, dict) else None
             if isinstance(reason, dict):
                 lines.extend(PeerResult(False, {"error": reason}).messages().splitlines())
             node = node.get("cause")
@@ -302,7 +321,9 @@ def _parse_line(line: str) -> dict[str, Any]:
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise AssertionError(f"the peer printed something that is not JSON: {line[:500]!r}") from exc
+        raise AssertionError(
+            f"the peer printed something that is not JSON: {line[:500]!r}"
+        ) from exc
     assert isinstance(value, dict), line
     return value
 
@@ -310,7 +331,7 @@ def _parse_line(line: str) -> dict[str, Any]:
 def run_peer(
     program: str, args: Mapping[str, Any], *, ca: TestCA, timeout: float = 30.0
 ) -> PeerResult:
-    """Run ``tests/interop/peer/<program>.mjs`` with ``args``; its last stdout line is the answer."""
+    """Run ``tests/interop/peer/<program>.mjs`` with ``args``; its last stdout line answers."""
     done = subprocess.run(
         ["node", f"{program}.mjs", "-"],
         cwd=PEER_DIR,
