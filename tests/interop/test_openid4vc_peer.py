@@ -434,6 +434,70 @@ def test_peer_wallet_presents_once_drukid_sends_what_the_library_accepts(
     presented(stack, peer_held, scheme, request, uri, None)
 
 
+# --- the peer against itself (the peer side of flows drukid cannot do yet, e.g. x5c) -----------
+
+
+@pytest.mark.parametrize(
+    ("signer", "method"), [("x5c", "x5c"), ("did:web", "did"), ("did:jwk", "did")]
+)
+def test_peer_wallet_receives_from_peer_issuer(stack: Stack, signer: str, method: str) -> None:
+    with peer_issuer(stack, signer) as issuer:
+        outcome = stack.run(
+            "wallet-receive",
+            {
+                "offer": issuer.ready["offer_uri"],
+                "tx_code": PEER_TX_CODE,
+                "batch": 3,
+                "trusted_certificates": [stack.ca.ca_pem],
+            },
+        )
+    assert outcome.ok, outcome.body
+    assert len(outcome["credentials"]) == 3
+    assert {entry["method"] for entry in outcome["key_resolution"]} == {method}
+    assert {claims["iss"] for claims in outcome["claims"]} == {issuer.ready["iss"]}
+
+
+def test_peer_wallet_refuses_x5c_from_an_untrusted_ca(stack: Stack, tmp_path: Path) -> None:
+    stranger = TestCA(tmp_path / "other-ca")
+    with peer_issuer(stack, "x5c") as issuer:
+        outcome = stack.run(
+            "wallet-receive",
+            {
+                "offer": issuer.ready["offer_uri"],
+                "tx_code": PEER_TX_CODE,
+                "trusted_certificates": [stranger.ca_pem],
+            },
+        )
+    assert not outcome.ok
+    assert "does not lead to a trusted certificate" in outcome.messages()
+
+
+@pytest.mark.parametrize("kb_aud", [None, "https://someone-else.example"])
+def test_peer_wallet_presents_to_peer_verifier(stack: Stack, kb_aud: str | None) -> None:
+    with peer_issuer(stack, "did:web") as issuer:  # up: the verifier resolves its did:web
+        received = stack.run(
+            "wallet-receive",
+            {"offer": issuer.ready["offer_uri"], "tx_code": PEER_TX_CODE, "batch": 1},
+        )
+        assert received.ok, received.body
+        held = received["credentials"][0]
+        with peer_verifier(stack, "did:jwk", "direct_post.jwt", issuer.ready["vct"]) as verifier:
+            args = {"request": verifier.ready["request"], **held}
+            outcome = stack.run("wallet-present", {**args, "kb_aud": kb_aud} if kb_aud else args)
+            result = verifier.result()
+    if kb_aud is None:
+        assert outcome.ok, result
+        assert result["verified"] is True
+        assert result["claims"]["pid"]["given_name"] == "Karma"
+    else:  # the peer verifier checks what @sd-jwt leaves to its caller
+        assert not outcome.ok
+        assert result["verified"] is False
+        assert (
+            "KB-JWT aud 'https://someone-else.example' is not the client_id"
+            in (result["error"]["message"])
+        )
+
+
 # --- drukid's wallet and the peer issuer --------------------------------------------------------
 
 
@@ -457,6 +521,10 @@ def test_drukid_wallet_receives_from_peer_issuer(
         assert view.type_id == issuer.ready["configuration_id"]
         assert view.copies == 3  # batch: one key per copy
         assert {c.label: c.value for c in view.claims}["given_name"] == "Karma"
+        issued, notified = issuer.result(), issuer.result()
+        assert issued == {"event": "issued", "count": 3, "subject": issued["subject"]}
+        assert notified["event"] == "notification"
+        assert notified["body"]["event"] == "credential_accepted"
 
 
 # --- drukid's wallet and the peer verifier ------------------------------------------------------

@@ -2,7 +2,8 @@
 // (what Credo uses), the presentation with @sd-jwt/sd-jwt-vc.
 //
 // Arguments (JSON): request (openid4vp:// URI), credential (SD-JWT VC), holder_key (private
-// JWK), trusted_certificates (PEM texts for x5c-signed requests), allow_insecure_urls.
+// JWK), trusted_certificates (PEM texts for x5c-signed requests), allow_insecure_urls,
+// kb_aud (replaces the KB-JWT aud: only for tests that check a verifier refuses it).
 // Steps: resolve the request (by value or by reference, signed JAR or not) and check it as the
 // library does; evaluate the DCQL query against the credential; disclose only what a matching
 // claim set needs; add a KB-JWT (aud = the full client_id, nonce = the request's); send it by
@@ -55,7 +56,7 @@ runCli('wallet-present', async (args) => {
 
   const alg = algOf(args.holder_key)
   sdjwt.config({ kbSigner: await sdJwtSigner(args.holder_key, alg), kbSignAlg: alg })
-  const kb = { aud: resolved.client.effective, nonce: request.nonce, iat: Math.floor(Date.now() / 1000) }
+  const kb = { aud: args.kb_aud ?? resolved.client.effective, nonce: request.nonce, iat: Math.floor(Date.now() / 1000) }
   const vpToken = {}
   const disclosed = {}
   for (const [id, match] of Object.entries(result.credential_matches)) {
