@@ -472,19 +472,28 @@ def test_peer_wallet_refuses_x5c_from_an_untrusted_ca(stack: Stack, tmp_path: Pa
     assert "does not lead to a trusted certificate" in outcome.messages()
 
 
-@pytest.mark.parametrize("kb_aud", [None, "https://someone-else.example"])
-def test_peer_wallet_presents_to_peer_verifier(stack: Stack, kb_aud: str | None) -> None:
-    with peer_issuer(stack, "did:web") as issuer:  # up: the verifier resolves its did:web
+@pytest.fixture(scope="module")
+def peer_pair(stack: Stack) -> Iterator[tuple[dict[str, Any], str]]:
+    """A peer-issued credential held by the peer wallet, and its vct; the issuer keeps running
+    (verifiers resolve its did:web when they check a presentation)."""
+    with peer_issuer(stack, "did:web") as issuer:
         received = stack.run(
             "wallet-receive",
             {"offer": issuer.ready["offer_uri"], "tx_code": PEER_TX_CODE, "batch": 1},
         )
         assert received.ok, received.body
-        held = received["credentials"][0]
-        with peer_verifier(stack, "did:jwk", "direct_post.jwt", issuer.ready["vct"]) as verifier:
-            args = {"request": verifier.ready["request"], **held}
-            outcome = stack.run("wallet-present", {**args, "kb_aud": kb_aud} if kb_aud else args)
-            result = verifier.result()
+        yield received["credentials"][0], issuer.ready["vct"]
+
+
+@pytest.mark.parametrize("kb_aud", [None, "https://someone-else.example"])
+def test_peer_wallet_presents_to_peer_verifier(
+    stack: Stack, peer_pair: tuple[dict[str, Any], str], kb_aud: str | None
+) -> None:
+    held, vct = peer_pair
+    with peer_verifier(stack, "did:jwk", "direct_post.jwt", vct) as verifier:
+        args = {"request": verifier.ready["request"], **held}
+        outcome = stack.run("wallet-present", {**args, "kb_aud": kb_aud} if kb_aud else args)
+        result = verifier.result()
     if kb_aud is None:
         assert outcome.ok, result
         assert result["verified"] is True
