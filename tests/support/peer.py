@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from drukid.common.runner import free_port
+from servicekit.runner import free_port
 
 __all__ = [
     "PEER_DIR",
