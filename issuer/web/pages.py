@@ -126,7 +126,7 @@ class OperatorPages:
         if session is None:
             raise SignInRequired("ended" if cookie else None)
         try:
-            actor = operator.actor_for_key(str(session.data.get("key_id", "")))
+            actor = operator.sign_in.actor_for_key(str(session.data.get("key_id", "")))
         except UnauthorizedError as exc:
             self.sessions.drop(session.id)
             log.info("operator session ended: %s", exc.code)
@@ -138,11 +138,11 @@ class OperatorPages:
 
     def peek(self, request: Request) -> Visit | None:
         """The visit if there is one (for the menu on error pages); never raises."""
-        operator = getattr(request.app.state, "operator", None)
-        if operator is None or not request.cookies.get(SESSION_COOKIE):
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is None or not request.cookies.get(SESSION_COOKIE):
             return None
         try:
-            return self.visit(request, operator)
+            return self.visit(request, runtime.operator)
         except (SignInRequired, IssuerError, OperationalError):
             return None
 
