@@ -65,12 +65,13 @@ def build_runtime(
     """Build and prepare the issuer: schema created, a signing key present, the demo registry
     seeded when the settings ask for it."""
     development = settings.mode == "development"
+    types = load_types(settings.types_dir, validity_days=settings.validity_days)
     engine = create_db_engine(settings.resolved_database_url)
     context = IssuerContext(
         settings=settings,
         engine=engine,
         keys=KeyStore(settings.keys_dir),
-        types=load_types(settings.types_dir, validity_days=settings.validity_days),
+        types=types,
         clock=clock,
         random_bytes=random_bytes,
         randbelow=randbelow,

@@ -118,6 +118,7 @@ class Administration:
             rows = Audit(s).page(offset=offset, limit=limit, action=action)
             total = Audit(s).count(action=action)
         entries = tuple(
+            # A stored row always has its id; 0 only satisfies the type of an unsaved one.
             AuditEntry(r.id or 0, r.at, r.actor, r.action, r.target, json.loads(r.detail))
             for r in rows
         )
