@@ -127,7 +127,7 @@ def _issuer(folder: Path) -> Iterator[tuple[TestClient, Iterator[str]]]:
     app = create_app(settings)
     with TestClient(app) as client:
         needed = (NUMBER * ROUNDS) + max(5, NUMBER // 10) + 10
-        offers = app.state.operator.create_offers(
+        offers = app.state.runtime.operator.offers.create_many(
             local_actor(), [OfferItem("foundational-id", "11512003456")] * needed
         )
         yield (

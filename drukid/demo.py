@@ -138,7 +138,7 @@ def start_stack(data_dir: Path, *, ports: tuple[int, ...] = DEMO_PORTS) -> DemoS
             stack.wallet_url = f"http://127.0.0.1:{wallet_port}"
         # What an administrator does once with `drukid issuer apikey create` and
         # `drukid verifier apikey create`: make the keys the agency system and the bank use.
-        stack.issuer_key = issuer_app.state.operator.create_api_key(
+        stack.issuer_key = issuer_app.state.runtime.operator.admin.create_api_key(
             local_actor(), role="admin", label="demo registry system"
         ).token
         stack.verifier_key, stack.verifier_webhook_secret = (

@@ -28,6 +28,11 @@ what to do next), the registered OAuth / OpenID4VCI ``error`` value it renders a
     ├── RegistryError                 400 invalid_record: a registry record or CSV row is invalid
     ├── TemporarilyUnavailableError   503 temporarily_unavailable: busy or database unreachable
     └── ConfigurationError            500 configuration_error: settings, type files, key store
+
+The messages themselves are plain words that say what happened (and usually what to do);
+:data:`NEXT_STEPS` is the issuer's one table of what a person can do next for the codes whose
+message does not say it (also the operator pages' own codes), read as :attr:`IssuerError.hint`
+and by the pages' error screen (:func:`next_step`).
 """
 
 from __future__ import annotations
@@ -61,10 +66,28 @@ __all__ = [
     "UnknownCredentialConfigurationError",
     "UnsupportedGrantTypeError",
     "ascii_description",
+    "next_step",
 ]
 
 # OpenID4VCI 1.0 §8.3.1.2 / RFC 6749 §5.2: error_description is limited to these characters.
 _ALLOWED = frozenset(chr(c) for c in (*range(0x20, 0x22), *range(0x23, 0x5C), *range(0x5D, 0x7F)))
+
+
+# What to do next, by code: one sentence for a person (agency staff or a citizen).
+NEXT_STEPS: dict[str, str] = {
+    "role_forbidden": "If you need to do this, ask an administrator for a key with the right role.",
+    "csrf_failed": "Go back, reload the page, and do it again.",
+    "no_page": "Check the address, or use the menu above.",
+    "wrong_method": "Use the links and buttons on the pages instead of typing addresses.",
+    "temporarily_unavailable": "Wait a minute, then reload the page.",
+    "database_unavailable": "Wait a minute, then reload the page. If it keeps happening, tell "
+    "your IT staff.",
+}
+
+
+def next_step(code: str) -> str | None:
+    """What a person can do next after an error with ``code`` (``None``: the message says)."""
+    return NEXT_STEPS.get(code)
 
 
 def ascii_description(text: str) -> str:
@@ -88,6 +111,7 @@ class IssuerError(CodedError):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(ascii_description(message), code=code, headers=headers)
+        self.hint = next_step(self.code)
 
 
 class InvalidRequestError(IssuerError):

@@ -1,8 +1,9 @@
 """``create_app(settings)``: the issuer's FastAPI application.
 
-The lifespan opens the database engine (creating the schema), the key store, the credential
-types and the SSRF-guarded fetcher used to resolve ``did:web`` proof keys, and closes them on
-shutdown. Nothing is built at import time.
+The lifespan builds the issuer's runtime (:func:`issuer.runtime.build_runtime`: database,
+keys, credential types, the fetcher that resolves ``did:web`` proof keys, the flows and the
+operator services), keeps it in ``app.state.runtime`` for the routes and the operator pages,
+and closes it on shutdown. Nothing is built at import time.
 """
 
 from __future__ import annotations
@@ -11,14 +12,11 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from functools import partial
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from did.fetch import Fetcher, FetchPolicy
-from did.resolver import Resolver
 from issuer.api.errors import install_issuer_error_handlers
 from issuer.api.routes import (
     offers,
@@ -30,13 +28,11 @@ from issuer.api.routes import (
     public,
 )
 from issuer.api.routes.wellknown import discovery_router
-from issuer.operator import Operator
-from issuer.service import IssuerService, system_clock
+from issuer.context import system_clock
+from issuer.runtime import build_runtime
 from issuer.settings import IssuerSettings
-from issuer.signing import KeyStore
-from issuer.types import load_types
 from issuer.web import install_operator_pages
-from servicekit.database import create_db_engine, redact_url
+from servicekit.database import redact_url
 from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 __all__ = ["create_app"]
@@ -55,23 +51,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        development = settings.mode == "development"
-        engine = create_db_engine(settings.resolved_database_url)
-        fetcher = Fetcher(FetchPolicy(allow_http=development, allow_private=development))
-        resolver = Resolver(fetcher=fetcher)
-        service = IssuerService(
-            settings=settings,
-            engine=engine,
-            keys=KeyStore(settings.keys_dir),
-            types=load_types(settings.types_dir, validity_days=settings.validity_days),
-            clock=clock,
-            random_bytes=random_bytes,
-            randbelow=randbelow,
-            resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
+        runtime = await run_in_threadpool(
+            build_runtime, settings, clock=clock, random_bytes=random_bytes, randbelow=randbelow
         )
-        await run_in_threadpool(service.prepare)
-        app.state.service = service
-        app.state.operator = Operator(service)
+        app.state.runtime = runtime
         log.info(
             "issuer %s ready (%s mode, database %s)",
             settings.public_url,
@@ -81,8 +64,7 @@ def create_app(
         try:
             yield
         finally:
-            fetcher.close()
-            engine.dispose()
+            runtime.close()
 
     app = FastAPI(
         title=f"drukid issuer — {settings.name}",

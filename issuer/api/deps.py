@@ -1,4 +1,4 @@
-"""Request plumbing shared by the routes: the service, the operator actor, bodies and tokens.
+"""Request plumbing shared by the routes: the runtime, the operator actor, bodies and tokens.
 
 Bodies are read here, never by FastAPI's implicit JSON parsing: JSON goes through the strict
 parser (no duplicate member names, no NaN) and form bodies through ``parse_qsl`` with a field
@@ -14,16 +14,18 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ValidationError
 
 from core.encoding import EncodingError, parse_json
+from issuer.context import IssuerContext
 from issuer.errors import InvalidRequestError
 from issuer.operator import Actor, Operator
-from issuer.service import IssuerService
+from issuer.runtime import Runtime
 
 __all__ = [
     "ActorDep",
+    "ContextDep",
     "LimitDep",
     "OffsetDep",
     "OperatorDep",
-    "ServiceDep",
+    "RuntimeDep",
     "bearer_token",
     "current_actor",
     "form_pairs",
@@ -37,14 +39,17 @@ M = TypeVar("M", bound=BaseModel)
 _MAX_FORM_FIELDS = 20
 
 
-def get_service(request: Request) -> IssuerService:
-    service: IssuerService = request.app.state.service
-    return service
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_context(request: Request) -> IssuerContext:
+    return get_runtime(request).context
 
 
 def get_operator(request: Request) -> Operator:
-    operator: Operator = request.app.state.operator
-    return operator
+    return get_runtime(request).operator
 
 
 def bearer_token(request: Request) -> str | None:
@@ -59,7 +64,7 @@ def bearer_token(request: Request) -> str | None:
 
 
 def current_actor(request: Request, operator: Annotated[Operator, Depends(get_operator)]) -> Actor:
-    return operator.authenticate(bearer_token(request))
+    return operator.sign_in.authenticate(bearer_token(request))
 
 
 def requires(permission: str) -> Any:
@@ -127,7 +132,8 @@ async def form_pairs(request: Request) -> list[tuple[str, str]]:
         raise InvalidRequestError("the form body is malformed") from exc
 
 
-ServiceDep = Annotated[IssuerService, Depends(get_service)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ContextDep = Annotated[IssuerContext, Depends(get_context)]
 OperatorDep = Annotated[Operator, Depends(get_operator)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 OffsetDep = Annotated[int, Query(ge=0, le=10_000_000)]

@@ -31,12 +31,12 @@ def apikey_create(
     if role not in ROLES:
         raise fail(f"--role must be one of {', '.join(ROLES)}", "bad_role", status=2)
     with backend(url, api_key) as b:
-        created = b.call("create_api_key", role=role, label=label)
+        created = b.create_api_key(role=role, label=label)
     if as_json:
         print_json(created)
         return
-    out.print(f"API key {created['key_id']} (role {role}). It is shown only now; store it safely:")
-    sys.stdout.write(created["api_key"] + "\n")
+    out.print(f"API key {created.key_id} (role {role}). It is shown only now; store it safely:")
+    sys.stdout.write(created.token + "\n")
 
 
 @apikey_app.command("list")
@@ -45,7 +45,7 @@ def apikey_list(
 ) -> None:
     """List API keys (ids, roles, labels; never the keys)."""
     with backend(url, api_key) as b:
-        keys = b.call("list_api_keys")
+        keys = b.list_api_keys()
     if as_json:
         print_json(keys)
     else:
@@ -56,7 +56,7 @@ def apikey_list(
 def apikey_revoke(key_id: str, url: UrlOption = None, api_key: KeyOption = None) -> None:
     """Revoke an API key at once."""
     with backend(url, api_key) as b:
-        b.call("revoke_api_key", key_id=key_id)
+        b.revoke_api_key(key_id)
     out.print(f"API key {key_id} revoked")
 
 
@@ -69,13 +69,13 @@ def keys_rotate(
 ) -> None:
     """Start signing with a new key; old public keys stay published while still needed."""
     with backend(url, api_key) as b:
-        result = b.call("rotate_key", alg=alg)
+        result = b.rotate_key(alg=alg)
     if as_json:
         print_json(result)
     else:
         out.print(
-            f"now signing with {result['kid']} ({result['alg']}); retired "
-            f"{', '.join(result['retired']) or 'none'}"
+            f"now signing with {result.kid} ({result.alg}); retired "
+            f"{', '.join(result.retired) or 'none'}"
         )
 
 
@@ -85,11 +85,12 @@ def keys_list(
 ) -> None:
     """Signing keys, which one is active and which are still published."""
     with backend(url, api_key) as b:
-        keys = b.call("list_keys")
+        signing_keys = b.list_keys()
     if as_json:
-        print_json(keys)
+        print_json(signing_keys)
     else:
-        table(keys, ["kid", "alg", "active", "published", "created_at", "retired_at"], "keys")
+        columns = ["kid", "alg", "active", "published", "created_at", "retired_at"]
+        table(signing_keys, columns, "keys")
 
 
 def audit(
@@ -101,8 +102,8 @@ def audit(
 ) -> None:
     """The append-only log of operator actions, newest first."""
     with backend(url, api_key) as b:
-        page = b.call("audit", offset=offset, limit=limit)
+        page = b.audit(offset=offset, limit=limit)
     if as_json:
         print_json(page)
     else:
-        table(page["items"], ["id", "at", "actor", "action", "target"], "audit log")
+        table(page.items, ["id", "at", "actor", "action", "target"], "audit log")

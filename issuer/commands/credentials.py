@@ -43,25 +43,23 @@ def status_command(action: str) -> Any:
             )
         with backend(url, api_key) as b:
             if offer_ref is not None:
-                result = b.call(
-                    "change_offer_status", offer_ref=offer_ref, action=action, reason=reason
+                change = b.change_offer_status(offer_ref, action, reason=reason)
+                if as_json:
+                    print_json(change)
+                    return
+                out.print(
+                    f"{change.changed} of the {len(change.credentials)} credentials from "
+                    f"{offer_ref} {'is' if change.changed == 1 else 'are'} now {_PAST[action]}; "
+                    "verifiers see it on their next status list fetch"
                 )
-            else:
-                result = b.call(
-                    "change_status", credential_id=credential_id, action=action, reason=reason
-                )
+                return
+            assert credential_id is not None
+            changed = b.change_status(credential_id, action, reason=reason)
         if as_json:
-            print_json(result)
-        elif offer_ref is not None:
-            total = len(result["credentials"])
-            out.print(
-                f"{result['changed']} of the {total} credentials from {offer_ref} "
-                f"{'is' if result['changed'] == 1 else 'are'} now {_PAST[action]}; verifiers "
-                "see it on their next status list fetch"
-            )
+            print_json(changed)
         else:
             out.print(
-                f"{credential_id} is now {result['status']}; verifiers see it on their next "
+                f"{credential_id} is now {changed.status}; verifiers see it on their next "
                 "status list fetch"
             )
 
@@ -83,9 +81,9 @@ def credentials(
 ) -> None:
     """List issued credentials (metadata only; the credentials themselves are never stored)."""
     with backend(url, api_key) as b:
-        page = b.call("list_credentials", offset=offset, limit=limit, subject=person, type_id=None)
+        page = b.list_credentials(offset=offset, limit=limit, subject=person)
     if as_json:
         print_json(page)
         return
     columns = ["id", "credential_configuration_id", "subject", "status", "issued_at", "expires_at"]
-    table(page["items"], columns, f"credentials ({page['total']} issued)")
+    table(page.items, columns, f"credentials ({page.total} issued)")

@@ -42,17 +42,17 @@ def offer(
         )
     item = OfferItem(type_id, person, business, tx_code)
     with backend(url, api_key) as b:
-        created = b.call("create_offer", item=item)
+        created = b.create_offer(item)
     if qr is not None:
-        _write_private(qr, qr_png(created["offer_uri"]))
+        _write_private(qr, qr_png(created.offer_uri))
     if as_json:
         print_json(created)
         return
-    out.print(f"Offer {created['offer_ref']} for {created['subject']} ({type_id}):")
-    out.print(qr_terminal(created["offer_uri"]), highlight=False)
-    sys.stdout.write(created["offer_uri"] + "\n")
-    if created.get("tx_code"):
-        out.print(f"PIN to give the citizen separately (SMS or in person): {created['tx_code']}")
+    out.print(f"Offer {created.ref} for {created.subject_id} ({type_id}):")
+    out.print(qr_terminal(created.offer_uri), highlight=False)
+    sys.stdout.write(created.offer_uri + "\n")
+    if created.tx_code:
+        out.print(f"PIN to give the citizen separately (SMS or in person): {created.tx_code}")
 
 
 def _write_private(path: Path, data: bytes | str) -> None:
@@ -115,9 +115,9 @@ def offers(
     with backend(url, api_key) as b, Progress(console=err) as progress:
         task = progress.add_task("creating offers", total=len(items))
         for start in range(0, len(items), BULK_CHUNK):
-            for created in b.call("create_offers", items=items[start : start + BULK_CHUNK]):
-                _write_private(qr_dir / f"{created['offer_ref']}.png", qr_png(created["offer_uri"]))
-                rows.append(created)
+            for created in b.create_offers(items[start : start + BULK_CHUNK]):
+                _write_private(qr_dir / f"{created.ref}.png", qr_png(created.offer_uri))
+                rows.append(created.to_json())
                 progress.advance(task)
     buffer = io.StringIO()
     columns = [

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from issuer.operator.results import to_json
 
 __all__ = ["JsonOption", "err", "fail", "out", "print_json", "table"]
 
@@ -27,13 +30,16 @@ def fail(message: str, code: str, *, status: int = 1) -> typer.Exit:
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    """An operation's result (:mod:`issuer.operator.results`) as JSON, for scripts."""
+    sys.stdout.write(json.dumps(to_json(value), indent=2, ensure_ascii=False) + "\n")
 
 
-def table(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
+def table(rows: Sequence[Any], columns: list[str], title: str) -> None:
+    """Results as a table of their JSON fields ``columns``."""
     table = Table(title=title)
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        fields = to_json(row)
+        table.add_row(*("" if fields.get(c) is None else str(fields.get(c)) for c in columns))
     out.print(table)

@@ -32,7 +32,11 @@ def registry_list(
     """List registry records."""
     kind = "businesses" if businesses else "people"
     with backend(url, api_key) as b:
-        page = b.call(kind, offset=offset, limit=limit)
+        page = (
+            b.businesses(offset=offset, limit=limit)
+            if businesses
+            else b.people(offset=offset, limit=limit)
+        )
     if as_json:
         print_json(page)
         return
@@ -41,7 +45,7 @@ def registry_list(
         if businesses
         else ["cid", "full_name", "gender", "birthdate", "dzongkhag"]
     )
-    table(page["items"], columns, f"{kind} ({page['total']} in the registry)")
+    table(page.items, columns, f"{kind} ({page.total} in the registry)")
 
 
 @registry_app.command("add")
@@ -86,8 +90,8 @@ def registry_add(
     except RegistryError as exc:
         raise fail(exc.message, exc.code, status=2) from exc
     with backend(url, api_key) as b:
-        result = b.call("add_person", data=data)
-    out.print(f"{'added' if result.get('created') else 'updated'} {cid}")
+        result = b.add_person(data)
+    out.print(f"{'added' if result.created else 'updated'} {cid}")
 
 
 def _photo_uri(path: Path) -> str:
@@ -128,8 +132,8 @@ def registry_add_business(
     except RegistryError as exc:
         raise fail(exc.message, exc.code, status=2) from exc
     with backend(url, api_key) as b:
-        result = b.call("add_business", data=data)
-    out.print(f"{'added' if result.get('created') else 'updated'} {licence_number.upper()}")
+        result = b.add_business(data)
+    out.print(f"{'added' if result.created else 'updated'} {licence_number.upper()}")
 
 
 @registry_app.command("import")
@@ -146,5 +150,5 @@ def registry_import(
         raise fail(f"cannot read {file} as UTF-8 text: {exc}", "invalid_csv", status=2) from exc
     kind = "businesses" if businesses else "people"
     with backend(url, api_key) as b:
-        result = b.call("import_csv", text=text, kind=kind, source=file.name)
-    out.print(f"{kind}: {result['created']} added, {result['updated']} updated")
+        result = b.import_csv(text, kind=kind, source=file.name)
+    out.print(f"{kind}: {result.created} added, {result.updated} updated")

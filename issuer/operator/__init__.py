@@ -1,26 +1,34 @@
-"""Operator operations for agency staff and agency systems: offers, credential status, keys,
-the registry, API keys and the audit log.
+"""Operator operations for agency staff and agency systems: offers, credential status, the
+registry, API keys, signing keys and the audit log.
 
 Every operation checks the actor's role, runs as one unit of work and appends an audit entry
 (who, when, what) in the same transaction, so an action and its record commit together or not
 at all. Offers return their secrets (offer link, tx_code) exactly once, at creation; only hashes
-are stored.
+are stored. Operations return the frozen values of :mod:`issuer.operator.results`.
 
-:class:`Operator` is assembled from one class per area, each over
-:class:`~issuer.operator.base.OperatorBase` (roles, the actor, API key sign-in, the audit
-entry): :mod:`~issuer.operator.offers`, :mod:`~issuer.operator.credentials` (listing and
-status changes, of one credential or of every copy from one offer),
-:mod:`~issuer.operator.registry` and :mod:`~issuer.operator.admin` (API keys, signing keys, the
-audit log).
+:class:`Operator` holds one service per area, siblings over the same
+:class:`~issuer.context.IssuerContext` and :class:`~issuer.operator.audit.AuditTrail`:
+:class:`~issuer.operator.offers.Offers`, :class:`~issuer.operator.credentials.CredentialStatus`
+(listing and status changes, of one credential or of every copy from one offer),
+:class:`~issuer.operator.registry.RegistryAccess` and
+:class:`~issuer.operator.admin.Administration`, plus :class:`~issuer.operator.actors.SignIn`.
+:class:`~issuer.operator.api.OperatorAPI` is the same operations for one actor, as the command
+line uses them (in-process or over HTTP).
 """
 
 from __future__ import annotations
 
-from issuer.operator.admin import AdminOperations
-from issuer.operator.base import PERMISSIONS, ROLES, Actor, local_actor
-from issuer.operator.credentials import MAX_REASON_LENGTH, CredentialOperations
-from issuer.operator.offers import MAX_BULK_OFFERS, NewOffer, OfferItem, OfferOperations
-from issuer.operator.registry import MAX_SEARCH_RESULTS, RegistryOperations
+from dataclasses import dataclass
+
+from issuer.context import IssuerContext
+from issuer.keys import SigningKeys
+from issuer.operator.actors import PERMISSIONS, ROLES, Actor, SignIn, local_actor
+from issuer.operator.admin import Administration
+from issuer.operator.audit import AuditTrail
+from issuer.operator.credentials import MAX_REASON_LENGTH, CredentialStatus
+from issuer.operator.offers import MAX_BULK_OFFERS, Offers
+from issuer.operator.registry import MAX_SEARCH_RESULTS, RegistryAccess
+from issuer.operator.results import NewOffer, OfferItem
 
 __all__ = [
     "MAX_BULK_OFFERS",
@@ -36,5 +44,23 @@ __all__ = [
 ]
 
 
-class Operator(OfferOperations, CredentialOperations, RegistryOperations, AdminOperations):
-    """Operator use cases on top of an :class:`~issuer.service.IssuerService`."""
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """The operator services, one per area."""
+
+    sign_in: SignIn
+    offers: Offers
+    credentials: CredentialStatus
+    registry: RegistryAccess
+    admin: Administration
+
+    @classmethod
+    def build(cls, context: IssuerContext, *, signing: SigningKeys) -> Operator:
+        audit = AuditTrail(context)
+        return cls(
+            sign_in=SignIn(context),
+            offers=Offers(context, audit=audit),
+            credentials=CredentialStatus(context, audit=audit),
+            registry=RegistryAccess(context, audit=audit),
+            admin=Administration(context, audit=audit, signing=signing),
+        )

@@ -1,134 +1,125 @@
-"""Operator administration: API keys (created with a role, stored hashed, shown once, revoked at
-once), signing key rotation and listing, and the append-only audit log.
+"""Operator administration (role ``admin``): API keys (created with a role, stored hashed, shown
+once, revoked at once), signing key rotation and listing, and the append-only audit log.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from did.keys import ALGORITHMS
+from issuer.context import IssuerContext
 from issuer.errors import InvalidRequestError, NotFoundError
-from issuer.operator.base import ROLES, Actor, OperatorBase, iso_time
+from issuer.keys import SigningKeys
+from issuer.operator.actors import ROLES, Actor
+from issuer.operator.audit import AuditTrail
+from issuer.operator.results import (
+    ApiKeyInfo,
+    AuditEntry,
+    CreatedApiKey,
+    KeyRotation,
+    Page,
+    SigningKeyInfo,
+)
 from issuer.storage.models import ApiKeyRow
-from issuer.storage.repos import ApiKeys, Audit, Keys
-from servicekit.apikeys import NewAPIKey, create_api_key
+from issuer.storage.repos import ApiKeys, Audit
+from servicekit.apikeys import create_api_key
 
-__all__ = ["AdminOperations"]
+__all__ = ["Administration"]
 
 log = logging.getLogger(__name__)
 
 
-class AdminOperations(OperatorBase):
-    """API keys, signing keys and the audit log (role ``admin``)."""
+class Administration:
+    """API keys, signing keys and the audit log."""
+
+    def __init__(self, context: IssuerContext, *, audit: AuditTrail, signing: SigningKeys) -> None:
+        self.context = context
+        self.audit_trail = audit
+        self.signing = signing
 
     # --- API keys ------------------------------------------------------------------------
 
-    def create_api_key(self, actor: Actor, *, role: str, label: str = "") -> NewAPIKey:
+    def create_api_key(self, actor: Actor, *, role: str, label: str = "") -> CreatedApiKey:
         actor.require("apikeys:manage")
         if role not in ROLES:
             raise InvalidRequestError(f"role must be one of {', '.join(ROLES)}", code="bad_role")
         new = create_api_key()
-        with self.service.session() as s:
+        with self.context.session() as s:
             ApiKeys(s).add(
                 ApiKeyRow(
                     key_id=new.key_id,
                     secret_hash=new.secret_hash,
                     role=role,
                     label=label[:200],
-                    created_at=self.service.clock(),
+                    created_at=self.context.clock(),
                 )
             )
-            self._audit(s, actor, "apikey.create", new.key_id, role=role, label=label[:200])
+            self.audit_trail.record(
+                s, actor, "apikey.create", new.key_id, role=role, label=label[:200]
+            )
             s.commit()
         log.info("API key %s created with role %s", new.key_id, role)
-        return new
+        return CreatedApiKey(new.key_id, role, new.token)
 
-    def list_api_keys(self, actor: Actor) -> list[dict[str, Any]]:
+    def list_api_keys(self, actor: Actor) -> list[ApiKeyInfo]:
         actor.require("apikeys:manage")
-        with self.service.session() as s:
+        with self.context.session() as s:
             rows = ApiKeys(s).all()
-        return [
-            {
-                "key_id": r.key_id,
-                "role": r.role,
-                "label": r.label,
-                "created_at": iso_time(r.created_at),
-                "revoked_at": iso_time(r.revoked_at),
-            }
-            for r in rows
-        ]
+        return [ApiKeyInfo(r.key_id, r.role, r.label, r.created_at, r.revoked_at) for r in rows]
 
     def revoke_api_key(self, actor: Actor, key_id: str) -> None:
         actor.require("apikeys:manage")
-        with self.service.session() as s:
-            if not ApiKeys(s).revoke(key_id, now=self.service.clock()):
+        with self.context.session() as s:
+            if not ApiKeys(s).revoke(key_id, now=self.context.clock()):
                 raise NotFoundError(f"no active API key {key_id!r}", code="unknown_api_key")
-            self._audit(s, actor, "apikey.revoke", key_id)
+            self.audit_trail.record(s, actor, "apikey.revoke", key_id)
             s.commit()
 
-    # --- keys --------------------------------------------------------------------------
+    # --- signing keys --------------------------------------------------------------------
 
-    def rotate_key(self, actor: Actor, *, alg: str | None = None) -> dict[str, Any]:
+    def rotate_key(self, actor: Actor, *, alg: str | None = None) -> KeyRotation:
         actor.require("keys:manage")
-        svc = self.service
-        alg = alg or svc.settings.signing_alg
+        alg = alg or self.context.settings.signing_alg
         if alg not in ALGORITHMS:
             raise InvalidRequestError(f"alg must be one of {', '.join(ALGORITHMS)}", code="bad_alg")
-        key = svc.keys.create(alg)
-        now = svc.clock()
-        with svc.session() as s:
-            kid = svc._add_key(s, key, now)
-            s.flush()
-            retired = Keys(s).retire_all_except(kid, now=now)
-            self._audit(s, actor, "key.rotate", kid, alg=alg, retired=retired)
+        now = self.context.clock()
+        with self.context.session() as s:
+            kid, retired = self.signing.rotate(s, alg, now=now)
+            self.audit_trail.record(s, actor, "key.rotate", kid, alg=alg, retired=retired)
             s.commit()
-        svc.forget_jwks()
-        for old in retired:
-            svc.keys.destroy(old)
+        self.signing.rotated(retired)
         log.info("signing key rotated to %s (%s); retired %s", kid, alg, ", ".join(retired))
-        return {"kid": kid, "alg": alg, "retired": retired}
+        return KeyRotation(kid, alg, tuple(retired))
 
-    def list_keys(self, actor: Actor) -> list[dict[str, Any]]:
+    def list_keys(self, actor: Actor) -> list[SigningKeyInfo]:
         actor.require("keys:manage")
-        published = {jwk["kid"] for jwk in self.service.jwks()}
-        with self.service.session() as s:
-            rows = Keys(s).all()
+        published = {jwk["kid"] for jwk in self.signing.jwks()}
         return [
-            {
-                "kid": r.kid,
-                "alg": r.alg,
-                "created_at": iso_time(r.created_at),
-                "retired_at": iso_time(r.retired_at),
-                "active": r.retired_at is None,
-                "published": r.kid in published,
-            }
-            for r in rows
+            SigningKeyInfo(
+                r.kid,
+                r.alg,
+                r.created_at,
+                r.retired_at,
+                active=r.retired_at is None,
+                published=r.kid in published,
+            )
+            for r in self.signing.rows()
         ]
 
-    # --- audit -------------------------------------------------------------------------
+    # --- the audit log -------------------------------------------------------------------
 
     def audit(
         self, actor: Actor, *, offset: int = 0, limit: int = 50, action: str | None = None
-    ) -> dict[str, Any]:
+    ) -> Page[AuditEntry]:
+        """The audit log, newest first, optionally of one ``action``."""
         actor.require("audit:read")
-        with self.service.session() as s:
+        with self.context.session() as s:
             rows = Audit(s).page(offset=offset, limit=limit, action=action)
             total = Audit(s).count(action=action)
-        return {
-            "items": [
-                {
-                    "id": r.id,
-                    "at": iso_time(r.at),
-                    "actor": r.actor,
-                    "action": r.action,
-                    "target": r.target,
-                    "detail": json.loads(r.detail),
-                }
-                for r in rows
-            ],
-            "offset": offset,
-            "limit": limit,
-            "total": total,
-        }
+        entries = tuple(
+            # A stored row always has its id; 0 only satisfies the type of an unsaved one.
+            AuditEntry(r.id or 0, r.at, r.actor, r.action, r.target, json.loads(r.detail))
+            for r in rows
+        )
+        return Page(entries, offset, limit, total)

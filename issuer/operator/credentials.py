@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from sqlmodel import Session
 
+from issuer.context import IssuerContext
 from issuer.errors import ConflictError, InvalidRequestError, NotFoundError
-from issuer.operator.base import Actor, OperatorBase, iso_time
-from issuer.status import STATUS_NAMES, explain_refused, explain_refused_all, transition
+from issuer.operator.actors import Actor
+from issuer.operator.audit import AuditTrail
+from issuer.operator.results import IssuedCredential, OfferCredentials, OfferStatusChange, Page
+from issuer.status.rules import STATUS_NAMES, explain_refused, explain_refused_all, transition
 from issuer.storage.models import CredentialRow
 from issuer.storage.repos import Credentials, Offers, StatusLists
 
-__all__ = ["MAX_REASON_LENGTH", "CredentialOperations", "clean_reason"]
+__all__ = ["MAX_REASON_LENGTH", "CredentialStatus", "clean_reason"]
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +43,24 @@ def clean_reason(reason: str | None) -> str | None:
     return text or None
 
 
-def _credential_json(row: CredentialRow, copies: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """``copy`` numbers the credential among the ``copies`` issued from its offer (from 1)."""
+def _issued(row: CredentialRow, copies: Mapping[str, Sequence[str]]) -> IssuedCredential:
+    """``copies`` lists the credential ids issued from each offer, in copy order."""
     siblings = copies.get(row.offer_ref, ())
-    return {
-        "id": row.id,
-        "credential_configuration_id": row.type_id,
-        "subject": row.subject_id,
-        "offer_ref": row.offer_ref,
-        "copy": siblings.index(row.id) + 1 if row.id in siblings else None,
-        "copies": len(siblings),
-        "status": STATUS_NAMES.get(row.status, str(row.status)),
-        "status_list": row.status_list_id,
-        "issued_at": iso_time(row.issued_at),
-        "expires_at": iso_time(row.expires_at),
-        "signing_key": row.kid,
-        "holder_key_thumbprint": row.holder_thumbprint,
-        "wallet_event": row.notification_event,
-    }
+    return IssuedCredential(
+        id=row.id,
+        credential_configuration_id=row.type_id,
+        subject=row.subject_id,
+        offer_ref=row.offer_ref,
+        copy=siblings.index(row.id) + 1 if row.id in siblings else None,
+        copies=len(siblings),
+        status=STATUS_NAMES.get(row.status, str(row.status)),
+        status_list=row.status_list_id,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        signing_key=row.kid,
+        holder_key_thumbprint=row.holder_thumbprint,
+        wallet_event=row.notification_event,
+    )
 
 
 def _copies(s: Session, rows: Sequence[CredentialRow]) -> dict[str, list[str]]:
@@ -69,10 +71,14 @@ def _copies(s: Session, rows: Sequence[CredentialRow]) -> dict[str, list[str]]:
     return copies
 
 
-class CredentialOperations(OperatorBase):
-    """Listing credentials and changing their status."""
+class CredentialStatus:
+    """Listing issued credentials and changing their status."""
 
-    def list_credentials(
+    def __init__(self, context: IssuerContext, *, audit: AuditTrail) -> None:
+        self.context = context
+        self.audit = audit
+
+    def page(
         self,
         actor: Actor,
         *,
@@ -80,54 +86,47 @@ class CredentialOperations(OperatorBase):
         limit: int = 50,
         subject: str | None = None,
         type_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Page[IssuedCredential]:
+        """Newest first, optionally of one subject (CID or licence) or type."""
         actor.require("credentials:read")
-        with self.service.session() as s:
+        with self.context.session() as s:
             repo = Credentials(s)
             rows = repo.page(offset=offset, limit=limit, subject_id=subject, type_id=type_id)
             total = repo.count(subject_id=subject, type_id=type_id)
             copies = _copies(s, rows)
-        return {
-            "items": [_credential_json(r, copies) for r in rows],
-            "offset": offset,
-            "limit": limit,
-            "total": total,
-        }
+        return Page(tuple(_issued(r, copies) for r in rows), offset, limit, total)
 
-    def get_credential(self, actor: Actor, credential_id: str) -> dict[str, Any]:
+    def get(self, actor: Actor, credential_id: str) -> IssuedCredential:
         actor.require("credentials:read")
-        with self.service.session() as s:
+        with self.context.session() as s:
             row = Credentials(s).get(credential_id)
             if row is None:
                 raise NotFoundError(f"no credential {credential_id!r}", code="unknown_credential")
-            return _credential_json(row, _copies(s, [row]))
+            return _issued(row, _copies(s, [row]))
 
-    def offer_credentials(self, actor: Actor, offer_ref: str) -> dict[str, Any]:
+    def of_offer(self, actor: Actor, offer_ref: str) -> OfferCredentials:
         """The offer's type and subject, and every credential issued from it (in copy order;
         none while no wallet has collected it)."""
         actor.require("credentials:read")
-        with self.service.session() as s:
+        with self.context.session() as s:
             offer = Offers(s).get(offer_ref) if _OFFER_REF.fullmatch(offer_ref) else None
             if offer is None:
                 raise _unknown_offer(offer_ref)
             rows = Credentials(s).from_offer(offer_ref)
             copies = {offer_ref: [r.id for r in rows]}
-            return {
-                "offer_ref": offer.ref,
-                "credential_configuration_id": offer.type_id,
-                "subject": offer.subject_id,
-                "credentials": [_credential_json(r, copies) for r in rows],
-            }
+            return OfferCredentials(
+                offer.ref, offer.type_id, offer.subject_id, tuple(_issued(r, copies) for r in rows)
+            )
 
     def change_status(
         self, actor: Actor, credential_id: str, action: str, *, reason: str | None = None
-    ) -> dict[str, Any]:
+    ) -> IssuedCredential:
         """Revoke, suspend or reinstate; the status list token is re-signed on its next fetch.
         A ``reason`` (the operator's own words) is kept in the audit entry."""
         actor.require("credentials:status")
         step = transition(action)
         reason = clean_reason(reason)
-        with self.service.session(write=True) as s:
+        with self.context.session(write=True) as s:
             repo = Credentials(s)
             row = repo.get(credential_id)
             if row is None:
@@ -141,13 +140,13 @@ class CredentialOperations(OperatorBase):
             s.commit()
             updated = Credentials(s).get(credential_id)
             assert updated is not None
-            result = _credential_json(updated, _copies(s, [updated]))
+            result = _issued(updated, _copies(s, [updated]))
         log.info("credential %s: %s by %s", credential_id, action, actor.id)
         return result
 
     def change_offer_status(
         self, actor: Actor, offer_ref: str, action: str, *, reason: str | None = None
-    ) -> dict[str, Any]:
+    ) -> OfferStatusChange:
         """Revoke, suspend or reinstate every credential issued from one offer, in one
         transaction: each copy the action applies to changes (the others stay as they are)
         and gets its own audit entry, as if changed alone. ``changed`` counts them; when none
@@ -155,7 +154,7 @@ class CredentialOperations(OperatorBase):
         actor.require("credentials:status")
         step = transition(action)
         reason = clean_reason(reason)
-        with self.service.session(write=True) as s:
+        with self.context.session(write=True) as s:
             offer = Offers(s).get(offer_ref) if _OFFER_REF.fullmatch(offer_ref) else None
             if offer is None:
                 raise _unknown_offer(offer_ref)
@@ -186,12 +185,9 @@ class CredentialOperations(OperatorBase):
             s.commit()
             rows = Credentials(s).from_offer(offer_ref)
             copies = {offer_ref: [r.id for r in rows]}
-            result = {
-                "offer_ref": offer_ref,
-                "action": action,
-                "changed": len(changed),
-                "credentials": [_credential_json(r, copies) for r in rows],
-            }
+            result = OfferStatusChange(
+                offer_ref, action, len(changed), tuple(_issued(r, copies) for r in rows)
+            )
         log.info(
             "offer %s: %s of %d credentials by %s (%d changed)",
             offer_ref,
@@ -206,7 +202,7 @@ class CredentialOperations(OperatorBase):
         self, s: Session, actor: Actor, action: str, row: CredentialRow, reason: str | None
     ) -> None:
         extra = {"reason": reason} if reason else {}
-        self._audit(
+        self.audit.record(
             s,
             actor,
             f"credential.{action}",

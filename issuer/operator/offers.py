@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import Session
 
+from issuer.context import IssuerContext
 from issuer.errors import InvalidRequestError, NotFoundError, RegistryError
 from issuer.oid4vci.offer import (
     generate_tx_code,
@@ -23,65 +22,40 @@ from issuer.oid4vci.offer import (
     offer_url,
     pre_authorized_code_for,
 )
-from issuer.operator.base import Actor, OperatorBase
-from issuer.service import Records
+from issuer.operator.actors import Actor
+from issuer.operator.audit import AuditTrail
+from issuer.operator.results import NewOffer, OfferItem
+from issuer.records import Records, expiry_for, records_for
 from issuer.storage.models import OfferRow
-from issuer.storage.repos import Offers, Registry
+from issuer.storage.repos import Offers as OfferRepo
+from issuer.storage.repos import Registry
 
-__all__ = ["MAX_BULK_OFFERS", "NewOffer", "OfferItem", "OfferOperations"]
+__all__ = ["MAX_BULK_OFFERS", "Offers"]
 
 log = logging.getLogger(__name__)
 
 MAX_BULK_OFFERS = 1000
 
 
-@dataclass(frozen=True, slots=True)
-class OfferItem:
-    type_id: str
-    cid: str | None = None
-    licence_number: str | None = None
-    tx_code: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class NewOffer:
-    ref: str
-    type_id: str
-    subject_id: str
-    offer_uri: str
-    credential_offer_uri: str
-    tx_code: str | None
-    expires_at: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "offer_ref": self.ref,
-            "credential_configuration_id": self.type_id,
-            "subject": self.subject_id,
-            "offer_uri": self.offer_uri,
-            "credential_offer_uri": self.credential_offer_uri,
-            "tx_code": self.tx_code,
-            "expires_at": self.expires_at,
-        }
-
-    def __repr__(self) -> str:  # the link and PIN are bearer secrets
-        return f"NewOffer(ref={self.ref!r}, type_id={self.type_id!r})"
-
-
-class OfferOperations(OperatorBase):
+class Offers:
     """Offers for registry records (permission ``offers:create``)."""
 
+    def __init__(self, context: IssuerContext, *, audit: AuditTrail) -> None:
+        self.context = context
+        self.audit = audit
+
     def _subject(self, s: Session, item: OfferItem) -> tuple[str, str, Records]:
-        ctype = self.service.types.get(item.type_id)
+        types = self.context.types
+        ctype = types.get(item.type_id)
         if ctype is None:
-            known = ", ".join(sorted(self.service.types))
+            known = ", ".join(sorted(types))
             raise InvalidRequestError(
                 f"unknown credential type {item.type_id!r}; use one of {known}", code="unknown_type"
             )
         if ctype.subject == "person":
             if not item.cid:
                 raise InvalidRequestError(f"a {ctype.name} offer needs a person's CID number")
-            return "person", item.cid, self.service.records_for(s, "person", item.cid)
+            return "person", item.cid, records_for(s, "person", item.cid)
         licence = item.licence_number
         if not licence:
             if not item.cid:
@@ -96,7 +70,7 @@ class OfferOperations(OperatorBase):
                     code="business_ambiguous",
                 )
             licence = owned[0].licence_number
-        records = self.service.records_for(s, "business", licence.upper())
+        records = records_for(s, "business", licence.upper())
         if item.cid and records.business and records.business.owner_cid != item.cid:
             raise RegistryError(
                 f"licence {licence} belongs to {records.business.owner_cid}, not {item.cid}",
@@ -105,20 +79,22 @@ class OfferOperations(OperatorBase):
         return "business", licence.upper(), records
 
     def _new_offer(self, s: Session, actor: Actor, item: OfferItem) -> NewOffer:
-        svc = self.service
-        now = svc.clock()
+        context = self.context
+        now = context.clock()
         kind, subject_id, records = self._subject(s, item)
-        ctype = svc.types[item.type_id]
+        ctype = context.types[item.type_id]
         # Fail at the counter, not on the citizen's phone: the record must make a credential.
         claims = records.claims(ctype, now=now)
-        svc.expiry_for(ctype, claims, now)
-        offer_id = new_secret(svc.random_bytes)
-        ref = "off_" + svc.random_bytes(8).hex()
+        expiry_for(ctype, claims, now)
+        offer_id = new_secret(context.random_bytes)
+        ref = "off_" + context.random_bytes(8).hex()
         tx_code = (
-            generate_tx_code(svc.settings.tx_code_length, svc.randbelow) if item.tx_code else None
+            generate_tx_code(context.settings.tx_code_length, context.randbelow)
+            if item.tx_code
+            else None
         )
-        expires_at = now + svc.settings.offer_lifetime
-        Offers(s).add(
+        expires_at = now + context.settings.offer_lifetime
+        OfferRepo(s).add(
             OfferRow(
                 ref=ref,
                 id_hash=lookup_hash(offer_id),
@@ -133,7 +109,7 @@ class OfferOperations(OperatorBase):
                 created_by=actor.id,
             )
         )
-        self._audit(
+        self.audit.record(
             s,
             actor,
             "offer.create",
@@ -142,20 +118,20 @@ class OfferOperations(OperatorBase):
             subject=subject_id,
             tx_code=tx_code is not None,
         )
-        location = offer_url(svc.issuer_url, offer_id)
+        location = offer_url(context.issuer_url, offer_id)
         return NewOffer(
             ref, ctype.id, subject_id, offer_uri(location), location, tx_code, expires_at
         )
 
-    def create_offer(self, actor: Actor, item: OfferItem) -> NewOffer:
+    def create(self, actor: Actor, item: OfferItem) -> NewOffer:
         actor.require("offers:create")
-        with self.service.session(write=True) as s:
+        with self.context.session(write=True) as s:
             offer = self._new_offer(s, actor, item)
             s.commit()
         log.info("offer %s created for %s (%s)", offer.ref, offer.subject_id, offer.type_id)
         return offer
 
-    def create_offers(self, actor: Actor, items: Sequence[OfferItem]) -> list[NewOffer]:
+    def create_many(self, actor: Actor, items: Sequence[OfferItem]) -> list[NewOffer]:
         """Bulk offers in one transaction: all are created, or none (the error names the row)."""
         actor.require("offers:create")
         if len(items) > MAX_BULK_OFFERS:
@@ -163,7 +139,7 @@ class OfferOperations(OperatorBase):
                 f"at most {MAX_BULK_OFFERS} offers per request; split the list", code="too_many"
             )
         created = []
-        with self.service.session(write=True) as s:
+        with self.context.session(write=True) as s:
             for number, item in enumerate(items, start=1):
                 try:
                     created.append(self._new_offer(s, actor, item))

@@ -1,4 +1,7 @@
-"""Repositories: every query the issuer runs, one small class per table, all on one Session.
+"""Repositories: every query the issuer runs, one small class per table, each over the one
+:class:`~sqlmodel.Session` of the caller's unit of work (the caller commits). The registry's
+repository speaks the registry's own records (:class:`~issuer.registry.Person`,
+:class:`~issuer.registry.Business`); the others their table rows.
 
 State changes that must happen at most once (redeeming a code, consuming a nonce, spending a
 tx_code attempt, using an access token) are single conditional ``UPDATE ... WHERE`` statements
@@ -12,9 +15,10 @@ import json
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, or_, update
+from sqlalchemy import CursorResult, and_, delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from issuer.registry import Business, Person
 from issuer.storage.models import (
     AccessTokenRow,
     ApiKeyRow,
@@ -36,6 +40,7 @@ __all__ = [
     "Nonces",
     "Offers",
     "Registry",
+    "Repository",
     "StatusLists",
     "Tokens",
 ]
@@ -45,27 +50,52 @@ def _rowcount(result: Any) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-class Registry:
+class Repository:
+    """Queries over the caller's session; nothing here commits."""
+
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def person(self, cid: str) -> PersonRow | None:
-        return self.s.get(PersonRow, cid)
 
-    def business(self, licence_number: str) -> BusinessRow | None:
-        return self.s.get(BusinessRow, licence_number)
+def _people(rows: Sequence[PersonRow]) -> list[Person]:
+    return [Person.model_validate_json(row.data) for row in rows]
 
-    def businesses_of(self, owner_cid: str) -> Sequence[BusinessRow]:
+
+def _businesses(rows: Sequence[BusinessRow]) -> list[Business]:
+    return [Business.model_validate_json(row.data) for row in rows]
+
+
+class Registry(Repository):
+    def person(self, cid: str) -> Person | None:
+        row = self.s.get(PersonRow, cid)
+        return None if row is None else Person.model_validate_json(row.data)
+
+    def has_person(self, cid: str) -> bool:
+        return self.s.get(PersonRow, cid) is not None
+
+    def business(self, licence_number: str) -> Business | None:
+        row = self.s.get(BusinessRow, licence_number)
+        return None if row is None else Business.model_validate_json(row.data)
+
+    def owner_names(self, businesses: Sequence[Business]) -> dict[str, str]:
+        """The registry's name of each business owner that is in the registry, by CID."""
+        cids = sorted({b.owner_cid for b in businesses})
+        if not cids:
+            return {}
+        query = select(PersonRow.cid, PersonRow.full_name).where(col(PersonRow.cid).in_(cids))
+        return {str(cid): str(name) for cid, name in self.s.exec(query).all()}
+
+    def businesses_of(self, owner_cid: str) -> list[Business]:
         query = select(BusinessRow).where(BusinessRow.owner_cid == owner_cid)
-        return self.s.exec(query.order_by(col(BusinessRow.licence_number))).all()
+        return _businesses(self.s.exec(query.order_by(col(BusinessRow.licence_number))).all())
 
-    def people(self, *, offset: int, limit: int) -> Sequence[PersonRow]:
+    def people(self, *, offset: int, limit: int) -> list[Person]:
         query = select(PersonRow).order_by(col(PersonRow.cid)).offset(offset).limit(limit)
-        return self.s.exec(query).all()
+        return _people(self.s.exec(query).all())
 
-    def businesses(self, *, offset: int, limit: int) -> Sequence[BusinessRow]:
+    def businesses(self, *, offset: int, limit: int) -> list[Business]:
         query = select(BusinessRow).order_by(col(BusinessRow.licence_number))
-        return self.s.exec(query.offset(offset).limit(limit)).all()
+        return _businesses(self.s.exec(query.offset(offset).limit(limit)).all())
 
     @staticmethod
     def _people_matching(text: str) -> Any:
@@ -86,15 +116,15 @@ class Registry:
             func.lower(col(BusinessRow.business_name)).contains(text.lower(), autoescape=True),
         )
 
-    def search_people(self, text: str, *, limit: int, offset: int = 0) -> Sequence[PersonRow]:
+    def search_people(self, text: str, *, limit: int, offset: int = 0) -> list[Person]:
         query = select(PersonRow).where(self._people_matching(text))
         query = query.order_by(col(PersonRow.full_name), col(PersonRow.cid))
-        return self.s.exec(query.offset(offset).limit(limit)).all()
+        return _people(self.s.exec(query.offset(offset).limit(limit)).all())
 
-    def search_businesses(self, text: str, *, limit: int, offset: int = 0) -> Sequence[BusinessRow]:
+    def search_businesses(self, text: str, *, limit: int, offset: int = 0) -> list[Business]:
         query = select(BusinessRow).where(self._businesses_matching(text))
         query = query.order_by(col(BusinessRow.business_name), col(BusinessRow.licence_number))
-        return self.s.exec(query.offset(offset).limit(limit)).all()
+        return _businesses(self.s.exec(query.offset(offset).limit(limit)).all())
 
     def count_people_matching(self, text: str) -> int:
         query = select(func.count()).select_from(PersonRow).where(self._people_matching(text))
@@ -110,8 +140,9 @@ class Registry:
     def count_businesses(self) -> int:
         return int(self.s.exec(select(func.count()).select_from(BusinessRow)).one())
 
-    def put_person(self, cid: str, full_name: str, data: str, now: int) -> bool:
+    def put_person(self, person: Person, *, now: int) -> bool:
         """Insert or update; True when the record is new."""
+        cid, full_name, data = person.cid, person.full_name, person.model_dump_json()
         row = self.s.get(PersonRow, cid)
         if row is None:
             self.s.add(
@@ -122,7 +153,10 @@ class Registry:
         self.s.add(row)
         return False
 
-    def put_business(self, licence: str, owner: str, name: str, data: str, now: int) -> bool:
+    def put_business(self, business: Business, *, now: int) -> bool:
+        """Insert or update; True when the record is new."""
+        licence, owner = business.licence_number, business.owner_cid
+        name, data = business.business_name, business.model_dump_json()
         row = self.s.get(BusinessRow, licence)
         if row is None:
             self.s.add(
@@ -141,18 +175,16 @@ class Registry:
         return False
 
 
-class Offers:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
+class Offers(Repository):
     def add(self, row: OfferRow) -> None:
         self.s.add(row)
 
     def by_id_hash(self, id_hash: str) -> OfferRow | None:
         return self.s.exec(select(OfferRow).where(OfferRow.id_hash == id_hash)).first()
 
-    def get(self, ref: str) -> OfferRow | None:
-        return self.s.get(OfferRow, ref)
+    def get(self, ref: str, *, fresh: bool = False) -> OfferRow | None:
+        """The offer; ``fresh`` reads it again from the database (after a conditional update)."""
+        return self.s.get(OfferRow, ref, populate_existing=fresh)
 
     def by_code_hash(self, code_hash: str) -> OfferRow | None:
         return self.s.exec(select(OfferRow).where(OfferRow.code_hash == code_hash)).first()
@@ -206,10 +238,7 @@ class Offers:
         return _rowcount(result) == 1
 
 
-class Tokens:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
+class Tokens(Repository):
     def add(self, row: AccessTokenRow) -> None:
         self.s.add(row)
 
@@ -231,10 +260,7 @@ class Tokens:
         return _rowcount(result) == 1
 
 
-class Nonces:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
+class Nonces(Repository):
     def add(self, nonce_hash: str, *, expires_at: int) -> None:
         self.s.add(NonceRow(nonce_hash=nonce_hash, expires_at=expires_at))
 
@@ -253,15 +279,10 @@ class Nonces:
         return _rowcount(result) == 1
 
     def purge(self, *, before: int) -> int:
-        from sqlalchemy import delete
-
         return _rowcount(self.s.execute(delete(NonceRow).where(col(NonceRow.expires_at) < before)))
 
 
-class StatusLists:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
+class StatusLists(Repository):
     def get(self, list_id: str) -> StatusListRow | None:
         return self.s.get(StatusListRow, list_id)
 
@@ -314,10 +335,7 @@ class StatusLists:
 _COPY_ORDER = (col(CredentialRow.issued_at), col(CredentialRow.id))
 
 
-class Credentials:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
+class Credentials(Repository):
     def add(self, row: CredentialRow) -> None:
         self.s.add(row)
 
@@ -396,10 +414,7 @@ class Credentials:
         return {str(kid): int(exp) for kid, exp in self.s.exec(query).all()}
 
 
-class Keys:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
+class Keys(Repository):
     def active(self) -> SigningKeyRow | None:
         query = select(SigningKeyRow).where(col(SigningKeyRow.retired_at).is_(None))
         return self.s.exec(query.order_by(col(SigningKeyRow.created_at).desc()).limit(1)).first()
@@ -423,10 +438,7 @@ class Keys:
         return retired
 
 
-class ApiKeys:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
+class ApiKeys(Repository):
     def add(self, row: ApiKeyRow) -> None:
         self.s.add(row)
 
@@ -445,11 +457,8 @@ class ApiKeys:
         return _rowcount(result) == 1
 
 
-class Audit:
+class Audit(Repository):
     """Append and read only: there is deliberately no update or delete here."""
-
-    def __init__(self, session: Session) -> None:
-        self.s = session
 
     def append(
         self, *, at: int, actor: str, action: str, target: str, detail: dict[str, Any]

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.api.deps import OperatorDep
-from issuer.errors import IssuerError, UnauthorizedError
+from issuer.errors import IssuerError, UnauthorizedError, next_step
 from issuer.operator import Operator
 from issuer.settings import IssuerSettings
 from issuer.web import views
@@ -67,15 +67,6 @@ _TITLES = {
     413: "Too long",
     429: "Please wait",
     503: "Try again in a minute",
-}
-_NEXT_STEPS = {
-    "role_forbidden": "If you need to do this, ask an administrator for a key with the right role.",
-    "csrf_failed": "Go back, reload the page, and do it again.",
-    "no_page": "Check the address, or use the menu above.",
-    "wrong_method": "Use the links and buttons on the pages instead of typing addresses.",
-    "temporarily_unavailable": "Wait a minute, then reload the page.",
-    "database_unavailable": "Wait a minute, then reload the page. If it keeps happening, tell "
-    "your IT staff.",
 }
 _SIGN_IN_NOTES = {
     "ended": "You were signed out because the page was not used for a while. Sign in again.",
@@ -126,7 +117,7 @@ class OperatorPages:
         if session is None:
             raise SignInRequired("ended" if cookie else None)
         try:
-            actor = operator.actor_for_key(str(session.data.get("key_id", "")))
+            actor = operator.sign_in.actor_for_key(str(session.data.get("key_id", "")))
         except UnauthorizedError as exc:
             self.sessions.drop(session.id)
             log.info("operator session ended: %s", exc.code)
@@ -138,11 +129,11 @@ class OperatorPages:
 
     def peek(self, request: Request) -> Visit | None:
         """The visit if there is one (for the menu on error pages); never raises."""
-        operator = getattr(request.app.state, "operator", None)
-        if operator is None or not request.cookies.get(SESSION_COOKIE):
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is None or not request.cookies.get(SESSION_COOKIE):
             return None
         try:
-            return self.visit(request, operator)
+            return self.visit(request, runtime.operator)
         except (SignInRequired, IssuerError, OperationalError):
             return None
 
@@ -211,7 +202,7 @@ class OperatorPages:
             {
                 "title": _TITLES.get(status, "Something went wrong"),
                 "message": message[:1].upper() + message[1:],
-                "next_step": _NEXT_STEPS.get(code),
+                "next_step": next_step(code),
                 "status": status,
             },
             visit=self.peek(request),

@@ -66,7 +66,9 @@ _DETAIL_LABELS = {
 }
 
 
-def status_words(status: str, *, expires_at: str | None = None, now: int | None = None) -> str:
+def status_words(
+    status: str, *, expires_at: int | str | None = None, now: int | None = None
+) -> str:
     """ "Valid", "Suspended", "Revoked" — and "Expired" for a valid credential past its end."""
     if status == "valid" and expires_at and now is not None and _parse(expires_at) <= now:
         return "Expired"

@@ -44,7 +44,9 @@ def live(tmp_path: Path) -> Iterator[tuple[str, FastAPI]]:
 
 
 def new_key(app: FastAPI, role: str) -> str:
-    token: str = app.state.operator.create_api_key(local_actor(), role=role, label=LABEL).token
+    token: str = app.state.runtime.operator.admin.create_api_key(
+        local_actor(), role=role, label=LABEL
+    ).token
     return token
 
 

@@ -88,7 +88,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 kdf=ScryptParams(n=2**4),
             )
         )
-        offer = issuer.state.operator.create_offer(
+        offer = issuer.state.runtime.operator.offers.create(
             local_actor(), OfferItem("foundational-id", KARMA, tx_code=True)
         )
         wallet.receive(wallet.load_offer(offer.offer_uri), tx_code=offer.tx_code)
@@ -167,9 +167,9 @@ def test_a_check_from_qr_code_to_verified_and_then_refused(
     screenshot(page, artifacts_dir, "teller-verified")
 
     # The issuing office revokes the credential (every copy in the wallet).
-    operator, actor = stack.issuer.state.operator, local_actor()
-    for item in operator.list_credentials(actor, subject=KARMA)["items"]:
-        operator.change_status(actor, item["id"], "revoke", reason="reported stolen")
+    operator, actor = stack.issuer.state.runtime.operator, local_actor()
+    for item in operator.credentials.page(actor, subject=KARMA).items:
+        operator.credentials.change_status(actor, item.id, "revoke", reason="reported stolen")
     page.get_by_role("button", name="New check").click()
     page.wait_for_selector("h1:has-text('What do you need to check?')")
     page.wait_for_timeout(1_100)  # past the status list's one-second ttl

@@ -103,7 +103,7 @@ def test_a_citizen_receives_and_shares_with_the_web_wallet(
     snap(page, artifacts_dir, "empty")
 
     # The agency makes an offer with a PIN; Karma pastes the link, then types the PIN.
-    offer = stack.issuer.state.operator.create_offer(
+    offer = stack.issuer.state.runtime.operator.offers.create(
         local_actor(), OfferItem("foundational-id", KARMA, tx_code=True)
     )
     menu(page, "Receive", "/receive")

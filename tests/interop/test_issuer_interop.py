@@ -44,7 +44,9 @@ def test_independent_verifier_accepts_issued_credentials(
     issued: tuple[Any, WalletClient], type_id: str
 ) -> None:
     client, wallet = issued
-    offer = client.app.state.operator.create_offer(local_actor(), OfferItem(type_id, KARMA))
+    offer = client.app.state.runtime.operator.offers.create(
+        local_actor(), OfferItem(type_id, KARMA)
+    )
     credential = wallet.receive(offer.offer_uri).credentials[0]
     verifier = SDJWTVerifier(credential, _issuer_key_callback(client))
     claims = verifier.get_verified_payload()
@@ -62,7 +64,7 @@ def test_independent_verifier_accepts_issued_credentials(
 
 def test_independent_holder_presents_with_key_binding(issued: tuple[Any, WalletClient]) -> None:
     client, wallet = issued
-    offer = client.app.state.operator.create_offer(
+    offer = client.app.state.runtime.operator.offers.create(
         local_actor(), OfferItem("foundational-id", KARMA)
     )
     received = wallet.receive(offer.offer_uri)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from issuer.api.deps import ServiceDep, bearer_token, form_pairs, json_body
+from issuer.api.deps import RuntimeDep, bearer_token, form_pairs, json_body
 from issuer.errors import InvalidTokenError
 
 __all__ = ["router"]
@@ -27,28 +27,28 @@ def require_token(request: Request) -> str:
 
 
 @router.post("/token")
-async def token(request: Request, service: ServiceDep) -> JSONResponse:
+async def token(request: Request, runtime: RuntimeDep) -> JSONResponse:
     pairs = await form_pairs(request)
-    body = await run_in_threadpool(service.exchange_token, pairs)
+    body = await run_in_threadpool(runtime.preauthorized.exchange_token, pairs)
     return JSONResponse(body, headers={**NO_STORE, "Pragma": "no-cache"})
 
 
 @router.post("/nonce")
-def nonce(service: ServiceDep) -> JSONResponse:
-    return JSONResponse({"c_nonce": service.new_nonce()}, headers=NO_STORE)
+def nonce(runtime: RuntimeDep) -> JSONResponse:
+    return JSONResponse({"c_nonce": runtime.preauthorized.new_nonce()}, headers=NO_STORE)
 
 
 @router.post("/credential")
-async def credential(request: Request, service: ServiceDep) -> JSONResponse:
+async def credential(request: Request, runtime: RuntimeDep) -> JSONResponse:
     access_token = require_token(request)
     body = await json_body(request)
-    result = await run_in_threadpool(service.issue_credentials, access_token, body)
+    result = await run_in_threadpool(runtime.issuance.issue_credentials, access_token, body)
     return JSONResponse(result, headers=NO_STORE)
 
 
 @router.post("/notification", status_code=204)
-async def notification(request: Request, service: ServiceDep) -> Response:
+async def notification(request: Request, runtime: RuntimeDep) -> Response:
     access_token = require_token(request)
     body = await json_body(request)
-    await run_in_threadpool(service.notify, access_token, body)
+    await run_in_threadpool(runtime.notifications.notify, access_token, body)
     return Response(status_code=204)

@@ -35,14 +35,15 @@ async def rotate_keys(
     request: Request, actor: Annotated[Actor, requires("keys:manage")], operator: OperatorDep
 ) -> dict[str, Any]:
     body = await model_body(request, RotateRequest)
-    return await run_in_threadpool(operator.rotate_key, actor, alg=body.alg)
+    rotation = await run_in_threadpool(operator.admin.rotate_key, actor, alg=body.alg)
+    return rotation.to_json()
 
 
 @router.get("/keys")
 def list_keys(
     actor: Annotated[Actor, requires("keys:manage")], operator: OperatorDep
 ) -> list[dict[str, Any]]:
-    return operator.list_keys(actor)
+    return [key.to_json() for key in operator.admin.list_keys(actor)]
 
 
 @router.get("/audit")
@@ -53,14 +54,14 @@ def audit_log(
     limit: LimitDep = 50,
     action: str | None = None,
 ) -> dict[str, Any]:
-    return operator.audit(actor, offset=offset, limit=limit, action=action)
+    return operator.admin.audit(actor, offset=offset, limit=limit, action=action).to_json()
 
 
 @router.get("/apikeys")
 def list_api_keys(
     actor: Annotated[Actor, requires("apikeys:manage")], operator: OperatorDep
 ) -> list[dict[str, Any]]:
-    return operator.list_api_keys(actor)
+    return [key.to_json() for key in operator.admin.list_api_keys(actor)]
 
 
 @router.post("/apikeys", status_code=201)
@@ -68,14 +69,14 @@ async def create_api_key(
     request: Request, actor: Annotated[Actor, requires("apikeys:manage")], operator: OperatorDep
 ) -> JSONResponse:
     body = await model_body(request, ApiKeyRequest)
-    new = await run_in_threadpool(operator.create_api_key, actor, role=body.role, label=body.label)
-    return JSONResponse(
-        {"key_id": new.key_id, "role": body.role, "api_key": new.token}, status_code=201
+    new = await run_in_threadpool(
+        operator.admin.create_api_key, actor, role=body.role, label=body.label
     )
+    return JSONResponse(new.to_json(), status_code=201)
 
 
 @router.post("/apikeys/{key_id}/revoke", status_code=204)
 def revoke_api_key(
     key_id: str, actor: Annotated[Actor, requires("apikeys:manage")], operator: OperatorDep
 ) -> None:
-    operator.revoke_api_key(actor, key_id)
+    operator.admin.revoke_api_key(actor, key_id)

@@ -42,16 +42,16 @@ def list_credentials(
     subject: str | None = None,
     credential_configuration_id: str | None = None,
 ) -> dict[str, Any]:
-    return operator.list_credentials(
+    return operator.credentials.page(
         actor, offset=offset, limit=limit, subject=subject, type_id=credential_configuration_id
-    )
+    ).to_json()
 
 
 @router.get("/{credential_id}")
 def get_credential(
     credential_id: str, actor: Annotated[Actor, requires("credentials:read")], operator: OperatorDep
 ) -> dict[str, Any]:
-    return operator.get_credential(actor, credential_id)
+    return operator.credentials.get(actor, credential_id).to_json()
 
 
 @router.post("/{credential_id}/{action}")
@@ -63,6 +63,7 @@ async def change_status(
     operator: OperatorDep,
 ) -> dict[str, Any]:
     reason = await reason_of(request)
-    return await run_in_threadpool(
-        operator.change_status, actor, credential_id, action, reason=reason
+    changed = await run_in_threadpool(
+        operator.credentials.change_status, actor, credential_id, action, reason=reason
     )
+    return changed.to_json()

@@ -45,7 +45,7 @@ async def create_offer(
     request: Request, actor: Annotated[Actor, requires("offers:create")], operator: OperatorDep
 ) -> JSONResponse:
     body = await model_body(request, OfferRequest)
-    offer = await run_in_threadpool(operator.create_offer, actor, body.item())
+    offer = await run_in_threadpool(operator.offers.create, actor, body.item())
     return JSONResponse(offer.to_json(), status_code=201)
 
 
@@ -55,7 +55,7 @@ async def create_offers(
 ) -> JSONResponse:
     body = await model_body(request, BulkOfferRequest)
     offers = await run_in_threadpool(
-        operator.create_offers, actor, [item.item() for item in body.offers]
+        operator.offers.create_many, actor, [item.item() for item in body.offers]
     )
     return JSONResponse({"offers": [o.to_json() for o in offers]}, status_code=201)
 
@@ -70,6 +70,7 @@ async def change_offer_status(
 ) -> dict[str, Any]:
     """Revoke, suspend or reinstate every copy a wallet collected from the offer."""
     reason = await reason_of(request)
-    return await run_in_threadpool(
-        operator.change_offer_status, actor, offer_ref, action, reason=reason
+    result = await run_in_threadpool(
+        operator.credentials.change_offer_status, actor, offer_ref, action, reason=reason
     )
+    return result.to_json()

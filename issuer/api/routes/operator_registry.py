@@ -23,7 +23,7 @@ def list_people(
     offset: OffsetDep = 0,
     limit: LimitDep = 50,
 ) -> dict[str, Any]:
-    return operator.people(actor, offset=offset, limit=limit)
+    return operator.registry.people(actor, offset=offset, limit=limit).to_json()
 
 
 @router.get("/search")
@@ -35,14 +35,14 @@ def search(
     limit: LimitDep = 50,
 ) -> dict[str, Any]:
     """People and businesses by CID (or its first digits), licence number or part of a name."""
-    return operator.search_registry_page(actor, q, offset=offset, limit=limit)
+    return operator.registry.search_page(actor, q, offset=offset, limit=limit).to_json()
 
 
 @router.get("/people/{cid}")
 def get_person(
     cid: str, actor: Annotated[Actor, requires("registry:read")], operator: OperatorDep
 ) -> dict[str, Any]:
-    return operator.person(actor, cid)
+    return operator.registry.person(actor, cid).model_dump(mode="json")
 
 
 @router.get("/businesses")
@@ -52,7 +52,7 @@ def list_businesses(
     offset: OffsetDep = 0,
     limit: LimitDep = 50,
 ) -> dict[str, Any]:
-    return operator.businesses(actor, offset=offset, limit=limit)
+    return operator.registry.businesses(actor, offset=offset, limit=limit).to_json()
 
 
 @router.post("/people", status_code=201)
@@ -60,7 +60,7 @@ async def add_person(
     request: Request, actor: Annotated[Actor, requires("registry:write")], operator: OperatorDep
 ) -> dict[str, int]:
     body = await json_body(request)
-    return await run_in_threadpool(operator.add_person, actor, body)
+    return (await run_in_threadpool(operator.registry.add_person, actor, body)).to_json()
 
 
 @router.post("/businesses", status_code=201)
@@ -68,7 +68,7 @@ async def add_business(
     request: Request, actor: Annotated[Actor, requires("registry:write")], operator: OperatorDep
 ) -> dict[str, int]:
     body = await json_body(request)
-    return await run_in_threadpool(operator.add_business, actor, body)
+    return (await run_in_threadpool(operator.registry.add_business, actor, body)).to_json()
 
 
 @router.post("/{kind}/import")
@@ -85,6 +85,7 @@ async def import_csv(
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidRequestError("the CSV file must be UTF-8 text") from exc
-    return await run_in_threadpool(
-        operator.import_csv, actor, text, kind=kind, source=f"api:{kind}.csv"
+    change = await run_in_threadpool(
+        operator.registry.import_csv, actor, text, kind=kind, source=f"api:{kind}.csv"
     )
+    return change.to_json()

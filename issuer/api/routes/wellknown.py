@@ -7,50 +7,32 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from issuer.api.deps import ServiceDep
-from issuer.oid4vci.metadata import (
-    authorization_server_metadata,
-    credential_issuer_metadata,
-    jwt_vc_issuer_metadata,
-)
+from issuer.api.deps import RuntimeDep
 
 __all__ = ["CACHE_PUBLIC", "discovery_router"]
 
 CACHE_PUBLIC = {"Cache-Control": "public, max-age=300"}
-_DZONGKHA_NAMES = {"Department of Civil Registration and Census": "མི་ཁུངས་ཐོ་བཀོད་ལས་ཁུངས།"}
 
 
 def _json(body: Any) -> JSONResponse:
     return JSONResponse(body, headers=CACHE_PUBLIC)
 
 
-def issuer_metadata(service: ServiceDep) -> JSONResponse:
-    settings = service.settings
-    dz = _DZONGKHA_NAMES.get(settings.name)
-    return _json(
-        credential_issuer_metadata(
-            issuer=service.issuer_url,
-            name=settings.name,
-            types=service.types,
-            signing_algs=[settings.signing_alg],
-            proof_algs=list(service.proof_algorithms),
-            batch_size=settings.batch_size,
-            display_names={"dz": dz} if dz else None,
-        )
-    )
+def issuer_metadata(runtime: RuntimeDep) -> JSONResponse:
+    return _json(runtime.discovery.issuer_metadata())
 
 
-def oauth_metadata(service: ServiceDep) -> JSONResponse:
-    return _json(authorization_server_metadata(issuer=service.issuer_url))
+def oauth_metadata(runtime: RuntimeDep) -> JSONResponse:
+    return _json(runtime.discovery.oauth_metadata())
 
 
-def jwt_vc_metadata(service: ServiceDep) -> JSONResponse:
-    return _json(jwt_vc_issuer_metadata(issuer=service.issuer_url, keys=service.jwks()))
+def jwt_vc_metadata(runtime: RuntimeDep) -> JSONResponse:
+    return _json(runtime.discovery.jwt_vc_metadata())
 
 
-def did_document(service: ServiceDep) -> JSONResponse:
+def did_document(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse(
-        service.did_document(), media_type="application/did+json", headers=CACHE_PUBLIC
+        runtime.discovery.did_document(), media_type="application/did+json", headers=CACHE_PUBLIC
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from issuer.api.deps import OperatorDep, ServiceDep
+from issuer.api.deps import ContextDep, OperatorDep
 from issuer.errors import InvalidRequestError
 from issuer.web import views
 from issuer.web.forms import page_number
@@ -36,7 +36,7 @@ def audit(
     pages: PagesDep,
     visit: VisitDep,
     operator: OperatorDep,
-    service: ServiceDep,
+    service: ContextDep,
     page: str | None = None,
 ) -> HTMLResponse:
     visit.actor.require("audit:read")
@@ -46,17 +46,17 @@ def audit(
         context: dict[str, Any] = {"page_title": "Audit log", "error": exc.message, "rows": []}
         return pages.render(request, "audit.html", context, visit=visit, status=400)
     # One row more than a page says whether there is a next page.
-    result = operator.audit(visit.actor, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
-    items = result["items"]
+    result = operator.admin.audit(visit.actor, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
+    items = result.items
     labels = {}
     if visit.can("apikeys:manage"):
-        labels = {k["key_id"]: k["label"] for k in operator.list_api_keys(visit.actor)}
+        labels = {k.key_id: k.label for k in operator.admin.list_api_keys(visit.actor)}
     rows = [
         {
-            **item,
-            "who": who(item["actor"], labels),
-            "what": views.action_words(item["action"]),
-            "details": views.audit_details(item["detail"], service.types, visit.lang),
+            **item.to_json(),
+            "who": who(item.actor, labels),
+            "what": views.action_words(item.action),
+            "details": views.audit_details(item.detail, service.types, visit.lang),
         }
         for item in items[:PAGE_SIZE]
     ]

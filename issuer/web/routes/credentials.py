@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from issuer.api.deps import OperatorDep, ServiceDep
+from issuer.api.deps import ContextDep, OperatorDep
+from issuer.context import IssuerContext
 from issuer.errors import InvalidRequestError, NotFoundError
-from issuer.service import IssuerService
+from issuer.operator.results import IssuedCredential, OfferCredentials
 from issuer.status import STATUS_NAMES, transition
 from issuer.web import views
 from issuer.web.auth import Visit, check_csrf
@@ -57,22 +58,20 @@ def short_ref(offer_ref: str) -> str:
     return offer_ref[:12]
 
 
-def _row(item: dict[str, Any], visit: Visit, service: IssuerService) -> dict[str, Any]:
-    ctype = service.types.get(item["credential_configuration_id"])
-    status = item["status"]
-    words = views.status_words(status, expires_at=item["expires_at"], now=service.clock())
+def _row(item: IssuedCredential, visit: Visit, service: IssuerContext) -> dict[str, Any]:
+    ctype = service.types.get(item.credential_configuration_id)
+    status = item.status
+    words = views.status_words(status, expires_at=item.expires_at, now=service.clock())
     actions = allowed_actions(status) if visit.can("credentials:status") else []
     return {
-        **item,
-        "type_name": views.type_name(
-            ctype, visit.lang, fallback=item["credential_configuration_id"]
-        ),
+        **item.to_json(),
+        "type_name": views.type_name(ctype, visit.lang, fallback=item.credential_configuration_id),
         "status_words": words,
         "status_class": words.lower(),
-        "offer_short": short_ref(item["offer_ref"]),
+        "offer_short": short_ref(item.offer_ref),
         "actions": actions,
         # What this copy allows, for all copies: each such link changes at least this one.
-        "offer_actions": actions if item["copies"] > 1 else [],
+        "offer_actions": actions if item.copies > 1 else [],
     }
 
 
@@ -82,7 +81,7 @@ def credentials(
     pages: PagesDep,
     visit: VisitDep,
     operator: OperatorDep,
-    service: ServiceDep,
+    service: ContextDep,
     subject: str | None = None,
     page: str | None = None,
 ) -> HTMLResponse:
@@ -98,11 +97,11 @@ def credentials(
     except InvalidRequestError as exc:
         context["error"] = exc.message
         return pages.render(request, "credentials.html", context, visit=visit, status=400)
-    listed = operator.list_credentials(
+    listed = operator.credentials.page(
         visit.actor, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, subject=subject_id
     )
-    context["rows"] = [_row(item, visit, service) for item in listed["items"]]
-    context["pager"] = views.Pager(number, PAGE_SIZE, total=listed["total"])
+    context["rows"] = [_row(item, visit, service) for item in listed.items]
+    context["pager"] = views.Pager(number, PAGE_SIZE, total=listed.total)
     context["subject_id"] = subject_id
     return pages.render(request, "credentials.html", context, visit=visit, lang_switch=True)
 
@@ -139,8 +138,8 @@ def _confirm_page(
     request: Request,
     pages: OperatorPages,
     visit: Visit,
-    service: IssuerService,
-    credential: dict[str, Any],
+    service: IssuerContext,
+    credential: IssuedCredential,
     action: str,
     *,
     form: StatusForm | None = None,
@@ -155,7 +154,7 @@ def _confirm_page(
         "button": button,
         "effect": effect,
         "minutes": minutes,
-        "allowed": action in allowed_actions(credential["status"]),
+        "allowed": action in allowed_actions(credential.status),
         "error": form.error if form else None,
         "reason": form.typed if form else "",
     }
@@ -170,11 +169,11 @@ def confirm(
     pages: PagesDep,
     visit: VisitDep,
     operator: OperatorDep,
-    service: ServiceDep,
+    service: ContextDep,
 ) -> HTMLResponse:
     action = _action(action)
     visit.actor.require("credentials:status")
-    credential = operator.get_credential(visit.actor, credential_id[:64])
+    credential = operator.credentials.get(visit.actor, credential_id[:64])
     return _confirm_page(request, pages, visit, service, credential, action)
 
 
@@ -186,21 +185,21 @@ async def change_status(
     pages: PagesDep,
     visit: VisitDep,
     operator: OperatorDep,
-    service: ServiceDep,
+    service: ContextDep,
 ) -> Response:
     sent = await read_status_form(request, visit, action)
     action, credential_id = sent.action, credential_id[:64]
     if sent.error:
-        credential = await run_in_threadpool(operator.get_credential, visit.actor, credential_id)
+        credential = await run_in_threadpool(operator.credentials.get, visit.actor, credential_id)
         return _confirm_page(
             request, pages, visit, service, credential, action, form=sent, status=400
         )
     changed = await run_in_threadpool(
-        operator.change_status, visit.actor, credential_id, action, reason=sent.reason
+        operator.credentials.change_status, visit.actor, credential_id, action, reason=sent.reason
     )
-    name = views.type_name(service.types.get(changed["credential_configuration_id"]), visit.lang)
-    visit.flash("ok", f"{name} for {changed['subject']} is now {ACTIONS[action][1]}.")
-    return pages.redirect(request, "/credentials", subject=changed["subject"])
+    name = views.type_name(service.types.get(changed.credential_configuration_id), visit.lang)
+    visit.flash("ok", f"{name} for {changed.subject} is now {ACTIONS[action][1]}.")
+    return pages.redirect(request, "/credentials", subject=changed.subject)
 
 
 # --- every copy from one offer ---------------------------------------------------------------
@@ -210,23 +209,23 @@ def _confirm_offer_page(
     request: Request,
     pages: OperatorPages,
     visit: Visit,
-    service: IssuerService,
-    offer: dict[str, Any],
+    service: IssuerContext,
+    offer: OfferCredentials,
     action: str,
     *,
     form: StatusForm | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     button, past, effect = ACTIONS[action]
-    rows = [_row(item, visit, service) for item in offer["credentials"]]
+    rows = [_row(item, visit, service) for item in offer.credentials]
     changing = sum(1 for row in rows if action in allowed_actions(row["status"]))
     context = {
         "page_title": f"{button} all copies from an offer",
         "offer": offer,
         "type_name": views.type_name(
-            service.types.get(offer["credential_configuration_id"]),
+            service.types.get(offer.credential_configuration_id),
             visit.lang,
-            fallback=offer["credential_configuration_id"],
+            fallback=offer.credential_configuration_id,
         ),
         "rows": rows,
         "changing": changing,
@@ -249,11 +248,11 @@ def confirm_offer(
     pages: PagesDep,
     visit: VisitDep,
     operator: OperatorDep,
-    service: ServiceDep,
+    service: ContextDep,
 ) -> HTMLResponse:
     action = _action(action)
     visit.actor.require("credentials:status")
-    offer = operator.offer_credentials(visit.actor, offer_ref[:64])
+    offer = operator.credentials.of_offer(visit.actor, offer_ref[:64])
     return _confirm_offer_page(request, pages, visit, service, offer, action)
 
 
@@ -265,22 +264,26 @@ async def change_offer_status(
     pages: PagesDep,
     visit: VisitDep,
     operator: OperatorDep,
-    service: ServiceDep,
+    service: ContextDep,
 ) -> Response:
     sent = await read_status_form(request, visit, action)
     action, offer_ref = sent.action, offer_ref[:64]
     if sent.error:
-        offer = await run_in_threadpool(operator.offer_credentials, visit.actor, offer_ref)
+        offer = await run_in_threadpool(operator.credentials.of_offer, visit.actor, offer_ref)
         return _confirm_offer_page(
             request, pages, visit, service, offer, action, form=sent, status=400
         )
     result = await run_in_threadpool(
-        operator.change_offer_status, visit.actor, offer_ref, action, reason=sent.reason
+        operator.credentials.change_offer_status,
+        visit.actor,
+        offer_ref,
+        action,
+        reason=sent.reason,
     )
-    copies = result["credentials"]
-    name = views.type_name(service.types.get(copies[0]["credential_configuration_id"]), visit.lang)
-    subject, past = copies[0]["subject"], ACTIONS[action][1]
-    changed, total = result["changed"], len(copies)
+    copies = result.credentials
+    name = views.type_name(service.types.get(copies[0].credential_configuration_id), visit.lang)
+    subject, past = copies[0].subject, ACTIONS[action][1]
+    changed, total = result.changed, len(copies)
     if changed == total:
         copies_changed = f"All {total} copies" if total > 1 else "The one copy"
         text = (

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from issuer.api.deps import OperatorDep, ServiceDep
+from issuer.api.deps import ContextDep, OperatorDep
+from issuer.context import IssuerContext
 from issuer.errors import InvalidRequestError
 from issuer.operator import MAX_SEARCH_RESULTS, NewOffer, OfferItem
-from issuer.service import IssuerService
 from issuer.web import views
 from issuer.web.auth import Visit, check_csrf
 from issuer.web.forms import Form, read_form
@@ -29,7 +29,7 @@ _LICENCE = re.compile(r"[A-Z0-9][A-Z0-9/-]{3,31}")
 _OFFER_FIELDS = frozenset({"csrf_token", "type", "cid", "licence_number", "pin"})
 
 
-def type_choices(service: IssuerService, subject: str, lang: str) -> list[tuple[str, str]]:
+def type_choices(service: IssuerContext, subject: str, lang: str) -> list[tuple[str, str]]:
     """(type id, display name) for the credentials a person or a business can be offered."""
     found = [t for t in service.types.values() if t.subject == subject]
     found.sort(key=lambda t: (t.id != "foundational-id", t.id))
@@ -42,7 +42,7 @@ def search(
     pages: PagesDep,
     visit: VisitDep,
     operator: OperatorDep,
-    service: ServiceDep,
+    service: ContextDep,
     q: str | None = None,
 ) -> HTMLResponse:
     visit.actor.require("registry:read")
@@ -56,7 +56,7 @@ def search(
     status = 200
     if q is not None:
         try:
-            context["results"] = operator.search_registry(visit.actor, q)
+            context["results"] = operator.registry.search(visit.actor, q)
         except InvalidRequestError as exc:
             context["error"] = exc.message
             status = 400
@@ -65,7 +65,7 @@ def search(
     )
 
 
-def _offer_item(form: Form, service: IssuerService) -> OfferItem:
+def _offer_item(form: Form, service: IssuerContext) -> OfferItem:
     type_id = form.get("type")
     ctype = service.types.get(type_id)
     if ctype is None:
@@ -90,7 +90,7 @@ def _offer_item(form: Form, service: IssuerService) -> OfferItem:
     return OfferItem(ctype.id, licence_number=licence, tx_code=pin == "on")
 
 
-def _offer_view(visit: Visit, service: IssuerService, base: str, offer: NewOffer) -> dict[str, Any]:
+def _offer_view(visit: Visit, service: IssuerContext, base: str, offer: NewOffer) -> dict[str, Any]:
     offer_id = offer.credential_offer_uri.rsplit("/", 1)[-1]
     ctype = service.types[offer.type_id]
     minutes = max(0, (offer.expires_at - service.clock()) // 60)
@@ -115,12 +115,12 @@ async def create_offer(
     pages: PagesDep,
     visit: VisitDep,
     operator: OperatorDep,
-    service: ServiceDep,
+    service: ContextDep,
 ) -> HTMLResponse:
     form = await read_form(request, allowed=_OFFER_FIELDS)
     check_csrf(visit, form)
     visit.actor.require("offers:create")
-    offer = await run_in_threadpool(operator.create_offer, visit.actor, _offer_item(form, service))
+    offer = await run_in_threadpool(operator.offers.create, visit.actor, _offer_item(form, service))
     context = _offer_view(visit, service, pages.base(request), offer)
     context["page_title"] = "Offer ready"
     return pages.render(request, "offer.html", context, visit=visit)

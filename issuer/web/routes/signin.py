@@ -97,7 +97,7 @@ async def sign_in(request: Request, pages: PagesDep, operator: OperatorDep) -> R
             request, pages, error="Paste your API key into the box, then press Sign in.", status=400
         )
     try:
-        actor = await run_in_threadpool(operator.authenticate, key)
+        actor = await run_in_threadpool(operator.sign_in.authenticate, key)
     except UnauthorizedError as exc:
         pages.throttle.failed(client)
         log.warning("operator sign-in refused (%s) from %s", exc.code, client)

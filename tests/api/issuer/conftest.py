@@ -81,7 +81,9 @@ def client(settings: IssuerSettings, clock: Clock) -> Iterator[TestClient]:
 
 
 def api_key(client: TestClient, role: str) -> dict[str, str]:
-    new = client.app.state.operator.create_api_key(local_actor(), role=role, label="test")  # type: ignore[attr-defined]
+    new = client.app.state.runtime.operator.admin.create_api_key(
+        local_actor(), role=role, label="test"
+    )  # type: ignore[attr-defined]
     return {"Authorization": f"Bearer {new.token}"}
 
 

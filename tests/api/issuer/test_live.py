@@ -58,20 +58,22 @@ def issue_concurrently(base_url: str, offer_uris: list[str], *, workers: int = 1
 
 def check_concurrent_issuance(base_url: str, app: Any, count: int = 200) -> None:
     items = [OfferItem("foundational-id", cid=PEOPLE[i % len(PEOPLE)]) for i in range(count)]
-    offers = app.state.operator.create_offers(local_actor(), items)
+    offers = app.state.runtime.operator.offers.create_many(local_actor(), items)
     credentials = issue_concurrently(base_url, [o.offer_uri for o in offers])
     positions = set()
     for credential in credentials:
         reference = parse_jws(credential.split("~")[0]).payload["status"]["status_list"]
         positions.add((reference["uri"], reference["idx"]))
     assert len(positions) == count
-    stored = app.state.operator.list_credentials(local_actor(), limit=1)
+    stored = app.state.runtime.operator.credentials.page(local_actor(), limit=1).to_json()
     assert stored["total"] == count
 
 
 def test_flow_over_a_real_socket(live: tuple[str, Any]) -> None:
     base_url, app = live
-    offer = app.state.operator.create_offer(local_actor(), OfferItem("permanent-address", KARMA))
+    offer = app.state.runtime.operator.offers.create(
+        local_actor(), OfferItem("permanent-address", KARMA)
+    )
     with httpx.Client(base_url=base_url, timeout=30) as http:
         wallet = WalletClient(http, issuer=base_url)
         received = wallet.receive(offer.offer_uri)
@@ -88,7 +90,7 @@ def test_flow_over_a_real_socket(live: tuple[str, Any]) -> None:
 
 def test_remote_cli_against_a_running_issuer(live: tuple[str, Any]) -> None:
     base_url, app = live
-    key = app.state.operator.create_api_key(local_actor(), role="admin").token
+    key = app.state.runtime.operator.admin.create_api_key(local_actor(), role="admin").token
     runner = CliRunner()
     env = {"DRUKID_ISSUER_URL": base_url, "DRUKID_ISSUER_API_KEY": key}
     result = runner.invoke(
@@ -114,7 +116,7 @@ def test_remote_cli_against_a_running_issuer(live: tuple[str, Any]) -> None:
     again = runner.invoke(cli_app, ["reinstate", credential_id], env=env)
     assert again.exit_code == 1
     assert "stays revoked" in again.output
-    issue_only = app.state.operator.create_api_key(local_actor(), role="issue").token
+    issue_only = app.state.runtime.operator.admin.create_api_key(local_actor(), role="issue").token
     denied = runner.invoke(
         cli_app, ["keys", "rotate"], env={**env, "DRUKID_ISSUER_API_KEY": issue_only}
     )
@@ -136,10 +138,10 @@ def test_remote_status_commands_for_every_copy_from_an_offer(live: tuple[str, An
     import json
 
     base_url, app = live
-    operator = app.state.operator
-    key = operator.create_api_key(local_actor(), role="revoke").token
+    operator = app.state.runtime.operator
+    key = operator.admin.create_api_key(local_actor(), role="revoke").token
     env = {"DRUKID_ISSUER_URL": base_url, "DRUKID_ISSUER_API_KEY": key}
-    offer = operator.create_offer(local_actor(), OfferItem("foundational-id", KARMA))
+    offer = operator.offers.create(local_actor(), OfferItem("foundational-id", KARMA))
     with httpx.Client(base_url=base_url, timeout=30) as http:
         WalletClient(http, issuer=base_url).receive(offer.offer_uri, keys=3)
     runner = CliRunner()
@@ -158,16 +160,16 @@ def test_remote_status_commands_for_every_copy_from_an_offer(live: tuple[str, An
     revoked = runner.invoke(cli_app, ["revoke", "--offer", offer.ref], env=env)
     assert revoked.exit_code == 0, revoked.output
     assert "3 of the 3 credentials" in revoked.output
-    statuses = operator.offer_credentials(local_actor(), offer.ref)["credentials"]
+    statuses = operator.credentials.of_offer(local_actor(), offer.ref).to_json()["credentials"]
     assert {c["status"] for c in statuses} == {"revoked"}
-    entries = operator.audit(local_actor(), limit=20)["items"]
+    entries = operator.admin.audit(local_actor(), limit=20).to_json()["items"]
     reasons = [e["detail"].get("reason") for e in entries if e["action"].startswith("credential.")]
     assert reasons == [None, None, None, "found it", "phone lost", "phone lost", "phone lost"]
 
     again = runner.invoke(cli_app, ["revoke", "--offer", offer.ref], env=env)
     assert again.exit_code == 1
     assert "status_transition_refused" in again.output
-    issue_only = operator.create_api_key(local_actor(), role="issue").token
+    issue_only = operator.admin.create_api_key(local_actor(), role="issue").token
     denied = runner.invoke(
         cli_app,
         ["suspend", "--offer", offer.ref],

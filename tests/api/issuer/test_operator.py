@@ -103,7 +103,7 @@ def test_audit_log_records_actions_and_is_append_only(client: Any, admin: dict[s
     assert latest["actor"].startswith("key:")
     assert latest["detail"] == {"subject": KARMA, "tx_code": False, "type": "foundational-id"}
     assert offer["tx_code"] is None
-    engine = client.app.state.service.engine
+    engine = client.app.state.runtime.context.engine
     for statement in ("UPDATE issuer_audit SET actor = 'x'", "DELETE FROM issuer_audit"):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
@@ -249,21 +249,12 @@ def test_jwks_follows_a_rotation_made_by_another_process(
 ) -> None:
     """Two workers share one database: a rotation through the local CLI (another process)
     shows in this worker's JWKS at once, not after the cache expires."""
-    from issuer.operator import Operator
-    from issuer.service import IssuerService
-    from issuer.signing import KeyStore
-    from issuer.types import load_types
-    from servicekit.database import create_db_engine
+    from issuer.runtime import build_runtime
 
     before = client.get("/.well-known/jwt-vc-issuer").json()["jwks"]["keys"]
-    other = IssuerService(
-        settings=settings,
-        engine=create_db_engine(settings.resolved_database_url),
-        keys=KeyStore(settings.keys_dir),
-        types=load_types(),
-    )
-    rotated = Operator(other).rotate_key(local_actor())
-    other.engine.dispose()
+    other = build_runtime(settings)
+    rotated = other.operator.admin.rotate_key(local_actor()).to_json()
+    other.close()
     after = client.get("/.well-known/jwt-vc-issuer").json()["jwks"]["keys"]
     assert after[0]["kid"] == rotated["kid"]
     assert after[0]["kid"] != before[0]["kid"]

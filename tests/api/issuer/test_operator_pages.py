@@ -32,8 +32,8 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def new_key(client: TestClient, role: str, label: str = "counter 3") -> str:
-    operator = client.app.state.operator  # type: ignore[attr-defined]
-    token: str = operator.create_api_key(local_actor(), role=role, label=label).token
+    operator = client.app.state.runtime.operator  # type: ignore[attr-defined]
+    token: str = operator.admin.create_api_key(local_actor(), role=role, label=label).token
     return token
 
 
@@ -84,8 +84,8 @@ def assert_page(response: Any, status: int, *words: str) -> str:
 
 
 def audit(client: TestClient) -> list[dict[str, Any]]:
-    operator = client.app.state.operator  # type: ignore[attr-defined]
-    items: list[dict[str, Any]] = operator.audit(local_actor(), limit=500)["items"]
+    operator = client.app.state.runtime.operator  # type: ignore[attr-defined]
+    items: list[dict[str, Any]] = operator.admin.audit(local_actor(), limit=500).to_json()["items"]
     return items
 
 
@@ -104,14 +104,16 @@ def collect_copies(client: TestClient, copies: int, cid: str = KARMA) -> tuple[s
     admin = {"Authorization": f"Bearer {new_key(client, 'admin', 'api')}"}
     offer = create_offer(client, admin, cid=cid)
     WalletClient(client, issuer=ISSUER).receive(offer["offer_uri"], keys=copies)
-    operator = client.app.state.operator  # type: ignore[attr-defined]
-    found = operator.offer_credentials(local_actor(), offer["offer_ref"])["credentials"]
+    operator = client.app.state.runtime.operator  # type: ignore[attr-defined]
+    found = operator.credentials.of_offer(local_actor(), offer["offer_ref"]).to_json()[
+        "credentials"
+    ]
     return offer["offer_ref"], [c["id"] for c in found]
 
 
 def status_of(client: TestClient, credential_id: str) -> str:
-    operator = client.app.state.operator  # type: ignore[attr-defined]
-    status: str = operator.get_credential(local_actor(), credential_id)["status"]
+    operator = client.app.state.runtime.operator  # type: ignore[attr-defined]
+    status: str = operator.credentials.get(local_actor(), credential_id).status
     return status
 
 
@@ -173,7 +175,7 @@ def test_wrong_and_revoked_keys_get_a_plain_message(client: TestClient) -> None:
         assert_page(response, 401, "That key is not right", "starts with drk_")
         assert "drukid_operator" not in web.cookies
     revoked = new_key(client, "admin")
-    client.app.state.operator.revoke_api_key(local_actor(), revoked.split("_")[1])  # type: ignore[attr-defined]
+    client.app.state.runtime.operator.admin.revoke_api_key(local_actor(), revoked.split("_")[1])  # type: ignore[attr-defined]
     assert_page(sign_in(web, revoked), 401, "This key was revoked")
     assert_page(sign_in(web, ""), 400, "Paste your API key")
 
@@ -207,7 +209,7 @@ def test_revoking_the_key_ends_its_sessions_at_once(client: TestClient) -> None:
     key = new_key(client, "admin")
     sign_in(web, key)
     assert web.get("/operator/audit").status_code == 200
-    client.app.state.operator.revoke_api_key(local_actor(), key.split("_")[1])  # type: ignore[attr-defined]
+    client.app.state.runtime.operator.admin.revoke_api_key(local_actor(), key.split("_")[1])  # type: ignore[attr-defined]
     response = web.get("/operator/audit")
     assert response.headers["location"] == "/operator/sign-in?reason=key_revoked"
 
@@ -263,7 +265,9 @@ def test_an_issue_key_cannot_change_status_or_read_the_audit_log(client: TestCli
             data={"csrf_token": csrf, "reason": "testing roles"},
         )
         assert_page(refused, 403, "may not do this", "administrator")
-    offer_ref = client.app.state.operator.get_credential(local_actor(), credential_id)["offer_ref"]  # type: ignore[attr-defined]
+    offer_ref = client.app.state.runtime.operator.credentials.get(
+        local_actor(), credential_id
+    ).offer_ref  # type: ignore[attr-defined]
     assert_page(web.get(f"/operator/offers/{offer_ref}/revoke"), 403, "role 'issue'")
     refused = web.post(
         f"/operator/offers/{offer_ref}/revoke", data={"csrf_token": csrf, "reason": "roles"}
@@ -745,7 +749,9 @@ def test_bad_status_change_forms(
     assert_page(web.get("/operator/credentials/cred_nope/suspend"), 404, "no credential")
     assert status_of(client, credential_id) == "valid"
 
-    offer_ref = client.app.state.operator.get_credential(local_actor(), credential_id)["offer_ref"]  # type: ignore[attr-defined]
+    offer_ref = client.app.state.runtime.operator.credentials.get(
+        local_actor(), credential_id
+    ).offer_ref  # type: ignore[attr-defined]
     for reason, words in [("", "write a short reason"), ("x" * 201, "longer than 200")]:
         response = web.post(
             f"/operator/offers/{offer_ref}/revoke", data={"csrf_token": csrf, "reason": reason}

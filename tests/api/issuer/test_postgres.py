@@ -32,15 +32,15 @@ def pg_client(data_dir: Path, postgres_url: str) -> Iterator[TestClient]:
 
 def test_flow_and_refusals_on_postgres(pg_client: TestClient) -> None:
     app: Any = pg_client.app
-    operator = app.state.operator
+    operator = app.state.runtime.operator
     wallet = WalletClient(pg_client, issuer=ISSUER)
-    offer = operator.create_offer(local_actor(), OfferItem("foundational-id", KARMA))
+    offer = operator.offers.create(local_actor(), OfferItem("foundational-id", KARMA))
     document = wallet.fetch_offer(offer.offer_uri)
     code = wallet.code_of(document)
     access_token = wallet.token(code)
     assert wallet.token_response(code).json()["code"] == "code_used"
     received = wallet.receive(
-        operator.create_offer(local_actor(), OfferItem("business-licence", KARMA)).offer_uri,
+        operator.offers.create(local_actor(), OfferItem("business-licence", KARMA)).offer_uri,
         keys=2,
     )
     assert len(received.credentials) == 2
@@ -53,15 +53,18 @@ def test_flow_and_refusals_on_postgres(pg_client: TestClient) -> None:
     again = make_proof(PrivateKey.generate(), aud=ISSUER, nonce=nonce)
     replay = wallet.request_credentials(access_token, "foundational-id", [again])
     assert replay.json()["error"] == "invalid_nonce"
-    listed = operator.list_credentials(local_actor())
+    listed = operator.credentials.page(local_actor()).to_json()
     assert listed["total"] == 3
     credential_id = listed["items"][0]["id"]
-    assert operator.change_status(local_actor(), credential_id, "revoke")["status"] == "revoked"
+    assert (
+        operator.credentials.change_status(local_actor(), credential_id, "revoke").status
+        == "revoked"
+    )
     uri = parse_jws(received.credentials[0].split("~")[0]).payload["status"]["status_list"]["uri"]
     assert pg_client.get(uri.removeprefix(ISSUER)).status_code == 200
     with (
         pytest.raises(DatabaseError, match="append-only"),
-        app.state.service.engine.begin() as conn,
+        app.state.runtime.context.engine.begin() as conn,
     ):
         conn.execute(text("DELETE FROM issuer_audit"))
 

@@ -77,7 +77,7 @@ def flow(
     http: Callable[[str, str, dict[str, Any]], httpx.Response],
     network: Callable[[], Fetcher] | None,
 ) -> None:
-    offer = issuer.state.operator.create_offer(
+    offer = issuer.state.runtime.operator.offers.create(
         local_actor(), OfferItem("foundational-id", KARMA, tx_code=True)
     )
     settings = WalletSettings(mode="development", data_dir=tmp_path / "wallet")

@@ -46,10 +46,10 @@ def test_the_operator_changes_the_status_and_the_wallet_sees_it(tmp_path: Path) 
     issuer = issuer_app(tmp_path, url)
     with new_wallet(tmp_path) as wallet:
         with serve_app(issuer, port=port), httpx.Client(base_url=url, timeout=30) as http:
-            operator = issuer.state.operator
-            key = operator.create_api_key(local_actor(), role="revoke", label="status test")
+            operator = issuer.state.runtime.operator
+            key = operator.admin.create_api_key(local_actor(), role="revoke", label="status test")
             headers = {"Authorization": f"Bearer {key.token}"}
-            offer = operator.create_offer(local_actor(), OfferItem("foundational-id", KARMA))
+            offer = operator.offers.create(local_actor(), OfferItem("foundational-id", KARMA))
             [view] = wallet.receive(offer.offer_uri)
             assert view.copies > 1
             assert view.status is None  # not checked yet
@@ -106,7 +106,7 @@ def test_a_status_list_altered_on_the_way_is_refused(tmp_path: Path) -> None:
         policy = WalletSettings(mode="development").fetch_policy()
         network = lambda: Fetcher(policy, transport=transport)  # noqa: E731
         with new_wallet(tmp_path, network) as wallet:
-            offer = issuer.state.operator.create_offer(
+            offer = issuer.state.runtime.operator.offers.create(
                 local_actor(), OfferItem("foundational-id", KARMA)
             )
             wallet.receive(offer.offer_uri)

@@ -337,3 +337,14 @@ def test_server_run_follows_the_port_in_development(monkeypatch: pytest.MonkeyPa
     server.run(IssuerSettings(public_url="https://id.gov.bt"), host="10.1.2.3", port=9002)
     assert seen["settings"].public_url == "https://id.gov.bt"
     assert seen["host"] == "10.1.2.3"
+
+
+def test_one_table_says_what_to_do_next() -> None:
+    from issuer.errors import ForbiddenError, NotFoundError, next_step
+
+    refused = ForbiddenError("no", code="role_forbidden")
+    assert refused.hint == next_step("role_forbidden")
+    assert refused.hint is not None
+    assert "administrator" in refused.hint
+    assert NotFoundError("no credential 'x'").hint is None  # the message says it all
+    assert next_step("database_unavailable") is not None

@@ -1,4 +1,4 @@
-"""Status lists for issued credentials (draft-ietf-oauth-status-list-21), issuer side.
+"""The issuer's status list rules (draft-ietf-oauth-status-list-21), as plain code.
 
 * 2 bits per entry: 0 VALID, 1 INVALID (revoked, permanent), 2 SUSPENDED (§7.1).
 * Indexes are drawn uniformly at random with :mod:`secrets` (HAIP: unique and unpredictable, so

@@ -1,7 +1,7 @@
 """The issuer's status lists (draft-ietf-oauth-status-list-21) as stored state: a random entry
 for each new credential (§6.1), a new list when one is nearly full, and each list served as a
-signed ``statuslist+jwt`` (§5.1), re-signed only when :func:`issuer.status.needs_resign` says so.
-The list arithmetic itself is pure (:mod:`issuer.status`).
+signed ``statuslist+jwt`` (§5.1), re-signed only when :func:`issuer.status.rules.needs_resign`
+says so. The list arithmetic itself is pure (:mod:`issuer.status.rules`).
 """
 
 from __future__ import annotations
@@ -12,28 +12,35 @@ from functools import partial
 from sqlmodel import Session
 
 from credentials.status_list import create_status_list_token
+from issuer.context import IssuerContext
 from issuer.errors import IssuerError, NotFoundError
-from issuer.service.base import ServiceBase
-from issuer.status import BITS, build_status_list, choose_index, needs_resign
+from issuer.keys import SigningKeys
+from issuer.status.rules import BITS, build_status_list, choose_index, needs_resign
+from issuer.storage import repos
 from issuer.storage.models import StatusListRow
-from issuer.storage.repos import StatusLists
 
-__all__ = ["StatusListHosting"]
+__all__ = ["StatusLists"]
 
 log = logging.getLogger(__name__)
 
 
-class StatusListHosting(ServiceBase):
+class StatusLists:
     """Status list entries for new credentials, and the signed lists verifiers fetch."""
 
-    def _allocate(self, s: Session, now: int) -> tuple[str, int]:
-        lists = StatusLists(s)
+    def __init__(self, context: IssuerContext, *, signing: SigningKeys) -> None:
+        self.context = context
+        self.signing = signing
+
+    def allocate(self, s: Session, now: int) -> tuple[str, int]:
+        """A random free entry ``(list id, index)`` for a new credential, in ``s`` (the
+        caller's unit of work; a clash with a concurrent draw fails its flush)."""
+        lists = repos.StatusLists(s)
         for _ in range(4):
             row = lists.newest_open()
             if row is None:
                 row = StatusListRow(
-                    id=self.random_bytes(8).hex(),
-                    size=self.settings.status_list_size,
+                    id=self.context.random_bytes(8).hex(),
+                    size=self.context.settings.status_list_size,
                     bits=BITS,
                     created_at=now,
                 )
@@ -42,7 +49,7 @@ class StatusListHosting(ServiceBase):
                 log.info("opened status list %s (%d entries)", row.id, row.size)
             list_id = row.id
             idx = choose_index(
-                row.size, partial(lists.index_taken, list_id), randbelow=self.randbelow
+                row.size, partial(lists.index_taken, list_id), randbelow=self.context.randbelow
             )
             if idx is not None:
                 return list_id, idx
@@ -50,27 +57,28 @@ class StatusListHosting(ServiceBase):
             log.info("closed status list %s: it is nearly full", list_id)
         raise IssuerError("no status list entry could be allocated", code="status_list_full")
 
-    def status_list_uri(self, list_id: str) -> str:
-        return f"{self.issuer_url}/status/{list_id}"
+    def uri(self, list_id: str) -> str:
+        return f"{self.context.issuer_url}/status/{list_id}"
 
-    def status_list_uris(self) -> list[str]:
+    def uris(self) -> list[str]:
         """Every list this issuer serves: verifiers preparing to work offline fetch them all
         (a trust bundle carries them), not only those their customers happened to show."""
-        with self.session() as s:
-            return [self.status_list_uri(list_id) for list_id in StatusLists(s).ids()]
+        with self.context.session() as s:
+            return [self.uri(list_id) for list_id in repos.StatusLists(s).ids()]
 
-    def status_list_token(self, list_id: str) -> str:
+    def token(self, list_id: str) -> str:
         """The signed ``statuslist+jwt`` for a list, re-signed only when needed."""
-        now = self.clock()
+        context = self.context
+        now = context.clock()
         if not list_id.isalnum() or len(list_id) > 32:
             raise NotFoundError("there is no such status list", code="unknown_status_list")
-        with self.session() as s:
-            lists = StatusLists(s)
+        with context.session() as s:
+            lists = repos.StatusLists(s)
             row = lists.get(list_id)
             if row is None:
                 raise NotFoundError("there is no such status list", code="unknown_status_list")
-            kid, key = self.active_key(s)
-            ttl = self.settings.status_list_ttl
+            kid, key = self.signing.active(s)
+            ttl = context.settings.status_list_ttl
             if (
                 not needs_resign(
                     token=row.token,
@@ -87,16 +95,16 @@ class StatusListHosting(ServiceBase):
                 return row.token
             version = row.version
             status_list = build_status_list(row.size, lists.entries(list_id), bits=row.bits)
-            exp = now + self.settings.status_list_lifetime
+            exp = now + context.settings.status_list_lifetime
             token = create_status_list_token(
                 status_list,
-                uri=self.status_list_uri(list_id),
+                uri=self.uri(list_id),
                 key=key,
                 iat=now,
                 exp=exp,
                 ttl=ttl,
                 kid=kid,
-                iss=self.issuer_url,
+                iss=context.issuer_url,
             )
             lists.store_token(list_id, token=token, version=version, kid=kid, exp=exp)
             s.commit()

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from issuer.context import IssuerContext
 from issuer.errors import (
     InvalidGrantError,
     InvalidRequestError,
@@ -27,7 +28,6 @@ from issuer.oid4vci.offer import (
     tx_code_matches,
 )
 from issuer.oid4vci.token import parse_token_request, token_response
-from issuer.service.base import ServiceBase
 from issuer.storage.models import AccessTokenRow, OfferRow
 from issuer.storage.repos import Nonces, Offers, Tokens
 
@@ -39,8 +39,11 @@ _OFFER_ID_LENGTH = 43  # 32 random bytes, base64url
 _NO_OFFER = "there is no such offer; check the link or ask the agency for a new QR code"
 
 
-class PreAuthorizedFlow(ServiceBase):
+class PreAuthorizedFlow:
     """Offers, the token endpoint and the nonce endpoint."""
+
+    def __init__(self, context: IssuerContext) -> None:
+        self.context = context
 
     # --- offers -------------------------------------------------------------------------
 
@@ -69,11 +72,11 @@ class PreAuthorizedFlow(ServiceBase):
 
     def credential_offer(self, offer_id: str) -> dict[str, Any]:
         """OpenID4VCI §4.1.3: the Credential Offer a wallet fetches by reference."""
-        now = self.clock()
-        with self.session() as s:
+        now = self.context.clock()
+        with self.context.session() as s:
             offer = self._live_offer(s, offer_id, now)
         return create_credential_offer(
-            issuer=self.issuer_url,
+            issuer=self.context.issuer_url,
             configuration_ids=[offer.type_id],
             pre_authorized_code=pre_authorized_code_for(offer_id),
             tx_code_length=offer.tx_code_length if offer.tx_code_hash else None,
@@ -81,18 +84,19 @@ class PreAuthorizedFlow(ServiceBase):
 
     def offer_link(self, offer_id: str) -> str:
         """The ``openid-credential-offer://`` link for a live offer (QR code content)."""
-        with self.session() as s:
-            self._live_offer(s, offer_id, self.clock())
-        return offer_uri(offer_url(self.issuer_url, offer_id))
+        with self.context.session() as s:
+            self._live_offer(s, offer_id, self.context.clock())
+        return offer_uri(offer_url(self.context.issuer_url, offer_id))
 
     # --- token endpoint -----------------------------------------------------------------
 
     def exchange_token(self, pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
         """OpenID4VCI §6: pre-authorized code (+ tx_code) → access token."""
         request = parse_token_request(pairs)
-        now = self.clock()
-        max_attempts = self.settings.tx_code_max_attempts
-        with self.session(write=True) as s:
+        context = self.context
+        now = context.clock()
+        max_attempts = context.settings.tx_code_max_attempts
+        with context.session(write=True) as s:
             offers = Offers(s)
             offer = offers.by_code_hash(lookup_hash(request.pre_authorized_code))
             if offer is None:
@@ -117,7 +121,7 @@ class PreAuthorizedFlow(ServiceBase):
                 if not tx_code_matches(offer.ref, request.tx_code, offer.tx_code_hash):
                     burned = offers.burn_if_exhausted(offer.ref, max_attempts=max_attempts, now=now)
                     s.commit()  # the failed attempt counts even though the request is refused
-                    refreshed = s.get(OfferRow, offer.ref, populate_existing=True)
+                    refreshed = offers.get(offer.ref, fresh=True)
                     left = max_attempts - (refreshed.tx_attempts if refreshed else max_attempts)
                     log.warning("wrong tx_code for offer %s (%d attempts left)", offer.ref, left)
                     if burned or left <= 0:
@@ -134,7 +138,7 @@ class PreAuthorizedFlow(ServiceBase):
                 raise InvalidGrantError(
                     "this code was already used; ask the agency for a new offer", code="code_used"
                 )
-            access_token = new_secret(self.random_bytes)
+            access_token = new_secret(context.random_bytes)
             Tokens(s).add(
                 AccessTokenRow(
                     token_hash=lookup_hash(access_token),
@@ -143,12 +147,12 @@ class PreAuthorizedFlow(ServiceBase):
                     subject_kind=offer.subject_kind,
                     subject_id=offer.subject_id,
                     created_at=now,
-                    expires_at=now + self.settings.access_token_lifetime,
+                    expires_at=now + context.settings.access_token_lifetime,
                 )
             )
             s.commit()
         log.info("offer %s redeemed for an access token", offer.ref)
-        return token_response(access_token, expires_in=self.settings.access_token_lifetime)
+        return token_response(access_token, expires_in=context.settings.access_token_lifetime)
 
     @staticmethod
     def _check_grant(offer: OfferRow, now: int) -> None:
@@ -167,10 +171,10 @@ class PreAuthorizedFlow(ServiceBase):
             )
 
     def _spent(self, ref: str) -> InvalidGrantError:
-        with self.session() as s:
-            offer = s.get(OfferRow, ref)
+        with self.context.session() as s:
+            offer = Offers(s).get(ref)
         if offer is not None:
-            self._check_grant(offer, self.clock())
+            self._check_grant(offer, self.context.clock())
         return InvalidGrantError(
             "the PIN was wrong too many times; this offer is cancelled, ask the agency for a "
             "new one",
@@ -181,12 +185,13 @@ class PreAuthorizedFlow(ServiceBase):
 
     def new_nonce(self) -> str:
         """OpenID4VCI §7: a fresh, single-use, expiring c_nonce."""
-        now = self.clock()
-        nonce = new_secret(self.random_bytes)
-        with self.session(write=True) as s:
+        context = self.context
+        now = context.clock()
+        nonce = new_secret(context.random_bytes)
+        with context.session(write=True) as s:
             nonces = Nonces(s)
-            nonces.add(lookup_hash(nonce), expires_at=now + self.settings.nonce_lifetime)
-            if self.randbelow(64) == 0:  # housekeeping, amortised over requests
+            nonces.add(lookup_hash(nonce), expires_at=now + context.settings.nonce_lifetime)
+            if context.randbelow(64) == 0:  # housekeeping, amortised over requests
                 nonces.purge(before=now - 60)
             s.commit()
         return nonce

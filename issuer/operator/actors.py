@@ -1,24 +1,19 @@
-"""Who acts, and what every operator operation shares: the three roles and their permissions,
-the :class:`Actor` (an API key, or the local administrator), signing in with an API key, and the
-audit entry (who, when, what) each operation appends in its own transaction.
-"""
+"""Who acts: the three roles and their permissions, the :class:`Actor` (an API key, or the
+local administrator), and signing in with an API key (:class:`SignIn`)."""
 
 from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from sqlmodel import Session
-
+from issuer.context import IssuerContext
 from issuer.errors import ForbiddenError, UnauthorizedError
-from issuer.service import IssuerService
 from issuer.storage.models import ApiKeyRow
-from issuer.storage.repos import ApiKeys, Audit
+from issuer.storage.repos import ApiKeys
 from servicekit.apikeys import parse_api_key, verify_secret
 
-__all__ = ["PERMISSIONS", "ROLES", "Actor", "OperatorBase", "Role", "iso_time", "local_actor"]
+__all__ = ["PERMISSIONS", "ROLES", "Actor", "Role", "SignIn", "local_actor"]
 
 Role = Literal["issue", "revoke", "admin"]
 ROLES: tuple[Role, ...] = ("issue", "revoke", "admin")
@@ -64,32 +59,11 @@ def local_actor() -> Actor:
     return Actor(f"local:{user}"[:64], "admin")
 
 
-def iso_time(seconds: int | None) -> str | None:
-    if seconds is None:
-        return None
-    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+class SignIn:
+    """The :class:`Actor` of an operator API key."""
 
-
-class OperatorBase:
-    """The service every operation runs on, the audit entry, and API key sign-in."""
-
-    def __init__(self, service: IssuerService) -> None:
-        self.service = service
-
-    def _audit(self, s: Session, actor: Actor, action: str, target: str, **detail: Any) -> None:
-        Audit(s).append(
-            at=self.service.clock(), actor=actor.id, action=action, target=target, detail=detail
-        )
-
-    def _audit_read(self, actor: Actor, action: str, target: str, **detail: Any) -> None:
-        """Record that ``actor`` looked at personal data (a registry record or search), in its
-        own transaction, before the data is handed out: when the entry cannot be written, the
-        read fails too (an unrecorded look-up never happens)."""
-        with self.service.session(write=True) as s:
-            self._audit(s, actor, action, target, **detail)
-            s.commit()
-
-    # --- authentication ---------------------------------------------------------------
+    def __init__(self, context: IssuerContext) -> None:
+        self.context = context
 
     def authenticate(self, token: str | None) -> Actor:
         if not token:
@@ -101,27 +75,27 @@ class OperatorBase:
         if parsed is None:
             raise UnauthorizedError("the API key is malformed", code="invalid_api_key")
         key_id, secret = parsed
-        with self.service.session() as s:
+        with self.context.session() as s:
             row = ApiKeys(s).get(key_id)
         if row is None or not verify_secret(secret, row.secret_hash):
             raise UnauthorizedError("the API key is not valid", code="invalid_api_key")
-        return self._key_actor(row)
+        return _key_actor(row)
 
     def actor_for_key(self, key_id: str) -> Actor:
         """The actor of an API key that already signed in (a browser session keeps the key id,
         never the key): looked up again on every request, so revoking the key or changing its
         role takes effect at once."""
-        with self.service.session() as s:
+        with self.context.session() as s:
             row = ApiKeys(s).get(key_id)
         if row is None:
             raise UnauthorizedError("the API key is not valid", code="invalid_api_key")
-        return self._key_actor(row)
+        return _key_actor(row)
 
-    @staticmethod
-    def _key_actor(row: ApiKeyRow) -> Actor:
-        if row.revoked_at is not None:
-            raise UnauthorizedError("the API key was revoked", code="api_key_revoked")
-        role = next((r for r in ROLES if r == row.role), None)
-        if role is None:
-            raise UnauthorizedError("the API key has an unknown role", code="invalid_api_key")
-        return Actor(f"key:{row.key_id}", role, row.label)
+
+def _key_actor(row: ApiKeyRow) -> Actor:
+    if row.revoked_at is not None:
+        raise UnauthorizedError("the API key was revoked", code="api_key_revoked")
+    role = next((r for r in ROLES if r == row.role), None)
+    if role is None:
+        raise UnauthorizedError("the API key has an unknown role", code="invalid_api_key")
+    return Actor(f"key:{row.key_id}", role, row.label)

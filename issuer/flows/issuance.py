@@ -1,6 +1,6 @@
-"""The OpenID4VCI credential endpoint (§8: verify the key proofs, then sign one SD-JWT VC per
-proof key, each with its own status list entry) and notification endpoint (§11: the wallet's
-event for the credentials of one access token).
+"""The OpenID4VCI credential endpoint (§8): verify the key proofs, then sign one SD-JWT VC per
+proof key, each with its own status list entry (:class:`~issuer.status.StatusLists`), signed by
+the active key (:class:`~issuer.keys.SigningKeys`).
 """
 
 from __future__ import annotations
@@ -9,27 +9,27 @@ import logging
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from credentials.sd_jwt_vc import issue_sd_jwt_vc
-from did.keys import PublicKey
+from did.keys import ALGORITHMS, PublicKey
 from issuer.claims import present_sd_paths
+from issuer.context import DAY, IssuerContext
 from issuer.errors import (
     CredentialRequestDeniedError,
     InsufficientScopeError,
     InvalidNonceError,
-    InvalidNotificationIdError,
     InvalidTokenError,
     NotFoundError,
     TemporarilyUnavailableError,
     UnknownCredentialConfigurationError,
 )
+from issuer.flows.access import live_access_token
+from issuer.keys import SigningKeys
 from issuer.oid4vci.credential import credential_response, parse_credential_request
-from issuer.oid4vci.notification import parse_notification_request
 from issuer.oid4vci.offer import lookup_hash, new_secret
-from issuer.oid4vci.proof import verify_proofs
-from issuer.service.base import DAY
-from issuer.service.status_lists import StatusListHosting
+from issuer.oid4vci.proof import KidResolver, verify_proofs
+from issuer.records import expiry_for, records_for
+from issuer.status import StatusLists
 from issuer.storage.models import AccessTokenRow, CredentialRow
 from issuer.storage.repos import Credentials, Nonces, Tokens
 from issuer.types import CredentialType
@@ -41,39 +41,39 @@ log = logging.getLogger(__name__)
 _ALLOCATION_RETRIES = 8
 
 
-class CredentialIssuance(StatusListHosting):
-    """The credential and notification endpoints; status list entries come from the parent."""
+class CredentialIssuance:
+    """The credential endpoint. ``resolve_kid`` resolves a proof's ``kid`` (a DID URL) to its
+    key; ``proof_algorithms`` are the proof signature algorithms accepted."""
 
-    # --- credential endpoint ------------------------------------------------------------
-
-    def _access(self, s: Session, access_token: str | None, now: int) -> AccessTokenRow:
-        if not access_token:
-            raise InvalidTokenError(
-                "send the access token from the token endpoint as 'Authorization: Bearer ...'",
-                code="missing_token",
-            )
-        row = Tokens(s).get(lookup_hash(access_token))
-        if row is None:
-            raise InvalidTokenError("the access token is not valid", code="unknown_token")
-        if row.expires_at <= now:
-            raise InvalidTokenError(
-                "the access token has expired; start again from the offer", code="token_expired"
-            )
-        return row
+    def __init__(
+        self,
+        context: IssuerContext,
+        *,
+        signing: SigningKeys,
+        status_lists: StatusLists,
+        resolve_kid: KidResolver | None = None,
+        proof_algorithms: tuple[str, ...] = ALGORITHMS,
+    ) -> None:
+        self.context = context
+        self.signing = signing
+        self.status_lists = status_lists
+        self.resolve_kid = resolve_kid
+        self.proof_algorithms = proof_algorithms
 
     def issue_credentials(self, access_token: str | None, body: Any) -> dict[str, Any]:
         """OpenID4VCI §8: verify the key proofs, then sign one credential per proof key."""
-        now = self.clock()
-        with self.session() as s:
-            token = self._access(s, access_token, now)
+        context = self.context
+        now = context.clock()
+        with context.session() as s:
+            token = live_access_token(s, access_token, now)
             try:
-                records = self.records_for(s, token.subject_kind, token.subject_id)
+                records = records_for(s, token.subject_kind, token.subject_id)
             except NotFoundError as exc:
                 missing: NotFoundError | None = exc
             else:
                 missing = None
-        request = parse_credential_request(body, batch_size=self.settings.batch_size)
-        if request.configuration_id not in self.types:
+        request = parse_credential_request(body, batch_size=context.settings.batch_size)
+        if request.configuration_id not in context.types:
             raise UnknownCredentialConfigurationError(
                 f"this issuer has no credential configuration {request.configuration_id!r}"
             )
@@ -83,14 +83,14 @@ class CredentialIssuance(StatusListHosting):
             )
         proofs = verify_proofs(
             request.proofs,
-            audience=self.issuer_url,
+            audience=context.issuer_url,
             now=now,
             algorithms=self.proof_algorithms,
-            max_age=self.settings.proof_max_age,
-            leeway=self.settings.clock_leeway,
+            max_age=context.settings.proof_max_age,
+            leeway=context.settings.clock_leeway,
             resolve_kid=self.resolve_kid,
         )
-        ctype = self.types[token.type_id]
+        ctype = context.types[token.type_id]
         if missing is not None:
             raise CredentialRequestDeniedError(
                 f"the agency can no longer issue this credential: {missing.message}",
@@ -98,7 +98,7 @@ class CredentialIssuance(StatusListHosting):
             ) from missing
         claims = records.claims(ctype, now=now)
         sd_paths = present_sd_paths(ctype, claims)
-        expires_at = self.expiry_for(ctype, claims, now)
+        expires_at = expiry_for(ctype, claims, now)
         holder_keys = [proof.key for proof in proofs]
         nonce_hash = lookup_hash(proofs[0].nonce)
         for _attempt in range(_ALLOCATION_RETRIES):
@@ -126,10 +126,11 @@ class CredentialIssuance(StatusListHosting):
         now: int,
         expires_at: int,
     ) -> tuple[list[str], str]:
-        with self.session(write=True) as s:
+        context = self.context
+        with context.session(write=True) as s:
             # Token use first: it is the row every retry of this wallet contends on.
             if not Tokens(s).use(
-                token.token_hash, max_requests=self.settings.max_credential_requests, now=now
+                token.token_hash, max_requests=context.settings.max_credential_requests, now=now
             ):
                 raise InvalidTokenError(
                     "this access token was used up or expired; start again from the offer",
@@ -140,28 +141,28 @@ class CredentialIssuance(StatusListHosting):
                     "the c_nonce is unknown, used or expired; get a fresh one from the nonce "
                     "endpoint and sign new proofs"
                 )
-            kid, key = self.active_key(s)
-            notification_id = new_secret(self.random_bytes)
+            kid, key = self.signing.active(s)
+            notification_id = new_secret(context.random_bytes)
             issued: list[str] = []
             refs: list[tuple[str, int, str]] = []
             for holder_key in holder_keys:
-                list_id, idx = self._allocate(s, now)
-                credential_id = "cred_" + self.random_bytes(12).hex()
+                list_id, idx = self.status_lists.allocate(s, now)
+                credential_id = "cred_" + context.random_bytes(12).hex()
                 sd_jwt = issue_sd_jwt_vc(
                     claims,
                     key,
-                    iss=self.issuer_url,
-                    vct=ctype.vct(self.issuer_url),
+                    iss=context.issuer_url,
+                    vct=ctype.vct(context.issuer_url),
                     # Day granularity: an exact second shared by batch copies (or unique to one
                     # citizen) would let verifiers link presentations; a day is shared by many.
                     iat=now - now % DAY,
                     exp=expires_at,
                     sd_paths=sd_paths,
                     holder_key=holder_key,
-                    status={"status_list": {"idx": idx, "uri": self.status_list_uri(list_id)}},
+                    status={"status_list": {"idx": idx, "uri": self.status_lists.uri(list_id)}},
                     kid=kid,
                     decoys=3,
-                    random_bytes=self.random_bytes,
+                    random_bytes=context.random_bytes,
                 )
                 Credentials(s).add(
                     CredentialRow(
@@ -193,19 +194,3 @@ class CredentialIssuance(StatusListHosting):
                 thumbprint,
             )
         return issued, notification_id
-
-    # --- notification endpoint ---------------------------------------------------------
-
-    def notify(self, access_token: str | None, body: Any) -> None:
-        """OpenID4VCI §11: record the wallet's event; identical repeats succeed."""
-        now = self.clock()
-        with self.session(write=True) as s:
-            token = self._access(s, access_token, now)
-            request = parse_notification_request(body)
-            credentials = Credentials(s)
-            rows = credentials.by_notification(request.notification_id)
-            if not rows or any(row.offer_ref != token.offer_ref for row in rows):
-                raise InvalidNotificationIdError("the notification_id is not known for this token")
-            credentials.notify(request.notification_id, event=request.event, now=now)
-            s.commit()
-        log.info("wallet notification %s for offer %s", request.event, token.offer_ref)

@@ -1,0 +1,126 @@
+"""The issuer's one composition root: :func:`build_runtime` assembles everything from settings
+(database engine and schema, key store and a first signing key, credential types, the
+SSRF-guarded fetcher that resolves ``did:web`` proof keys, the OpenID4VCI flows, the status
+lists and the operator services) and :meth:`Runtime.close` releases it. The API app's lifespan
+(:mod:`issuer.api.app`), and through it the operator pages, and the local command line
+(:mod:`issuer.commands.local`) all use it. Time and randomness are injected here.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from did.fetch import Fetcher, FetchPolicy
+from did.keys import ALGORITHMS
+from did.resolver import Resolver
+from issuer.context import IssuerContext, system_clock
+from issuer.discovery import Discovery
+from issuer.flows import CredentialIssuance, Notifications, PreAuthorizedFlow
+from issuer.keys import SigningKeys
+from issuer.operator import Operator
+from issuer.registry import demo_businesses, demo_people
+from issuer.settings import IssuerSettings
+from issuer.signing import KeyStore
+from issuer.status import StatusLists
+from issuer.storage.models import create_schema
+from issuer.storage.repos import Registry
+from issuer.types import load_types
+from servicekit.database import create_db_engine
+
+__all__ = ["Runtime", "build_runtime"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Everything the issuer runs on, built once."""
+
+    context: IssuerContext
+    signing: SigningKeys
+    status_lists: StatusLists
+    discovery: Discovery
+    preauthorized: PreAuthorizedFlow
+    issuance: CredentialIssuance
+    notifications: Notifications
+    operator: Operator
+    fetcher: Fetcher
+
+    def close(self) -> None:
+        self.fetcher.close()
+        self.context.engine.dispose()
+
+
+def build_runtime(
+    settings: IssuerSettings,
+    *,
+    clock: Callable[[], int] = system_clock,
+    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    randbelow: Callable[[int], int] = secrets.randbelow,
+) -> Runtime:
+    """Build and prepare the issuer: schema created, a signing key present, the demo registry
+    seeded when the settings ask for it."""
+    development = settings.mode == "development"
+    types = load_types(settings.types_dir, validity_days=settings.validity_days)
+    engine = create_db_engine(settings.resolved_database_url)
+    context = IssuerContext(
+        settings=settings,
+        engine=engine,
+        keys=KeyStore(settings.keys_dir),
+        types=types,
+        clock=clock,
+        random_bytes=random_bytes,
+        randbelow=randbelow,
+    )
+    fetcher = Fetcher(FetchPolicy(allow_http=development, allow_private=development))
+    try:
+        signing = SigningKeys(context)
+        _prepare(context, signing)
+    except BaseException:
+        fetcher.close()
+        engine.dispose()
+        raise
+    resolver = Resolver(fetcher=fetcher)
+    status_lists = StatusLists(context, signing=signing)
+    return Runtime(
+        context=context,
+        signing=signing,
+        status_lists=status_lists,
+        discovery=Discovery(context, signing=signing, proof_algorithms=ALGORITHMS),
+        preauthorized=PreAuthorizedFlow(context),
+        issuance=CredentialIssuance(
+            context,
+            signing=signing,
+            status_lists=status_lists,
+            resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
+            proof_algorithms=ALGORITHMS,
+        ),
+        notifications=Notifications(context),
+        operator=Operator.build(context, signing=signing),
+        fetcher=fetcher,
+    )
+
+
+def _prepare(context: IssuerContext, signing: SigningKeys) -> None:
+    """Create the schema, make sure a signing key exists, seed demo data when asked."""
+    settings = context.settings
+    # Keys, the SQLite database and its journal hold secrets and personal data.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
+    create_schema(context.engine)
+    signing.ensure_active()
+    if settings.seed_demo:
+        now = context.clock()
+        with context.session(write=True) as s:
+            registry = Registry(s)
+            if registry.count_people() == 0:
+                for person in demo_people():
+                    registry.put_person(person, now=now)
+                for business in demo_businesses():
+                    registry.put_business(business, now=now)
+                s.commit()
+                log.info("seeded the registry with demo people and businesses")
