@@ -152,7 +152,7 @@ class Stack:
     verifiers: dict[str, tuple[Any, str, str]]  # client_id_scheme -> (app, url, API token)
 
     def offer(self, *, tx_code: bool = True) -> Any:
-        return self.issuer.state.operator.create_offer(
+        return self.issuer.state.runtime.operator.offers.create(
             local_actor(), OfferItem("foundational-id", KARMA, tx_code=tx_code)
         )
 
@@ -693,9 +693,9 @@ def test_status_list_in_peer(stack: Stack, resolution: str, refusal: str | None)
     assert before["sub"] == reference["uri"]
     assert before["bits"] in (1, 2, 4, 8)
     assert before["size"] >= 4096
-    operator = stack.issuer.state.operator
-    [issued] = operator.offer_credentials(local_actor(), offer.ref)["credentials"]
-    operator.change_status(local_actor(), issued["id"], "revoke", reason="interop test")
+    operator = stack.issuer.state.runtime.operator
+    [issued] = operator.credentials.of_offer(local_actor(), offer.ref).credentials
+    operator.credentials.change_status(local_actor(), issued.id, "revoke", reason="interop test")
     deadline = time.monotonic() + 10
     while (after := expect(stack.run("status", args), refusal))["status"] == 0:
         assert time.monotonic() < deadline, "the revocation never showed in the status list"
