@@ -1,5 +1,5 @@
 """Subresource Integrity metadata (W3C SRI, §3) as SD-JWT VC uses it (draft-ietf-oauth-sd-jwt-vc-25
-§7: ``vct#integrity``, ``extends#integrity``, ``uri#integrity``); import from
+§6: ``vct#integrity``, ``extends#integrity``, ``uri#integrity``); import from
 :mod:`credentials.type_metadata`.
 
 Integrity metadata is a space-separated list of ``<alg>-<base64 digest>[?options]``. Unknown or
@@ -57,7 +57,7 @@ def _parse_integrity(integrity: object) -> dict[str, list[bytes]]:
 
 
 def verify_integrity(document: bytes, integrity: str) -> None:
-    """Check ``document`` against SRI metadata (§7); raise ``integrity_mismatch`` if it fails.
+    """Check ``document`` against SRI metadata (§6); raise ``integrity_mismatch`` if it fails.
 
     Several space-separated hashes may be given; only the strongest algorithm present counts
     (SRI §3.3.5), and any one of its values may match.

@@ -2,7 +2,7 @@
 by SD-JWT issuance and presentation, DCQL and SD-JWT VC Type Metadata.
 
 Both specs define the same pointer: OpenID4VP 1.0 §7 ("Claims Path Pointer") and
-draft-ietf-oauth-sd-jwt-vc-25 §9.1 ("Claim Path"). A pointer is a non-empty array of strings
+draft-ietf-oauth-sd-jwt-vc-25 §5.6.1 ("Claim Path"). A pointer is a non-empty array of strings
 (object keys), ``null`` (every element of the selected arrays) and non-negative integers (one
 array index). Processing (OpenID4VP 1.0 §7.1.1) starts at the top-level object and walks left
 to right; selecting a key in a non-object, or an index in a non-array, is an error, and so is an

@@ -20,6 +20,7 @@ __all__ = [
     "check_leeway",
     "numeric_date",
     "system_time",
+    "time_value",
     "verify_time_claims",
 ]
 
@@ -42,8 +43,10 @@ def check_leeway(leeway: int) -> int:
     return leeway
 
 
-def numeric_date(claims: Mapping[str, Any], name: str) -> int | None:
-    """A NumericDate claim as int seconds, ``None`` when absent; non-numbers are malformed."""
+def time_value(claims: Mapping[str, Any], name: str) -> int | float | None:
+    """A NumericDate claim exactly as given (RFC 7519 §2: seconds, non-integer values allowed),
+    ``None`` when absent. Strings, booleans, arrays, objects and infinities are malformed
+    (``invalid_claim``)."""
     value = claims.get(name)
     if value is None:
         return None
@@ -52,7 +55,14 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> int | None:
     if isinstance(value, float) and not math.isfinite(value):
         # int(inf) raises OverflowError; claims built in Python can carry one.
         raise MalformedError(f"claim {name!r} is not a finite number", code="invalid_claim")
-    return int(value)
+    return value
+
+
+def numeric_date(claims: Mapping[str, Any], name: str) -> int | None:
+    """A NumericDate claim as whole seconds (fractions dropped), ``None`` when absent;
+    non-numbers are malformed. Comparisons use :func:`time_value`, which keeps fractions."""
+    value = time_value(claims, name)
+    return None if value is None else int(value)
 
 
 def verify_time_claims(
@@ -66,9 +76,10 @@ def verify_time_claims(
     """Raise :class:`ValidityError` (``expired``, ``not_yet_valid``, ``issued_in_future``,
     ``missing_claim``) unless ``exp``/``nbf``/``iat`` admit ``now``."""
     check_leeway(leeway)
-    exp = numeric_date(claims, "exp")
-    nbf = numeric_date(claims, "nbf")
-    iat = numeric_date(claims, "iat")
+    # Exact values: truncating nbf 100.5 to 100 would admit the token half a second early.
+    exp = time_value(claims, "exp")
+    nbf = time_value(claims, "nbf")
+    iat = time_value(claims, "iat")
     if require_exp and exp is None:
         raise ValidityError("the token has no expiry time ('exp')", code="missing_claim")
     if require_iat and iat is None:

@@ -1,18 +1,27 @@
 """SD-JWT VC profile (draft-ietf-oauth-sd-jwt-vc-25) on top of RFC 9901.
 
-§3.2.1: ``typ`` is ``dc+sd-jwt`` (the older ``vc+sd-jwt`` only behind ``allow_legacy_typ``).
-§3.2.2: ``vct`` (required), ``iss``, ``nbf``, ``exp``, ``cnf``, ``status`` and ``vct#integrity``
-are never selectively disclosable; ``iat`` and ``sub`` may be. A verifier must see them in plain
-text before it can decide anything, so a disclosure that carries one is rejected.
+Sections by name (their numbers moved between drafts; docs/dev/conformance.md has the map):
+
+* "JOSE Header": ``typ`` is ``dc+sd-jwt`` (the older ``vc+sd-jwt`` only behind
+  ``allow_legacy_typ``).
+* "vct Claim": a case-sensitive string, a Collision-Resistant Name; "aka_vcts Claim": a
+  non-empty array of such strings, not repeating ``vct``.
+* "Registered JWT Claims": ``iss``, ``nbf``, ``exp``, ``cnf``, ``vct``, ``vct#integrity``,
+  ``aka_vcts`` and ``status`` "including any of their sub-claims ... MUST NOT be selectively
+  disclosed"; ``iat`` and ``sub`` may be. A disclosure that carries one, or a digest inside one,
+  is rejected: the verifier must see them in plain text before it can decide anything.
+* "SD-JWT VC without Selectively Disclosable Claims": no ``_sd`` claim then.
+* Token Status List §6.2: ``status`` names a mechanism; a ``status_list`` reference is usable.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from credentials._uri import is_absolute_uri
 from credentials.clock import DEFAULT_LEEWAY
 from credentials.errors import SDJWTError, StatusListError
 from credentials.jose import SIGNING_ALGORITHMS
@@ -23,10 +32,9 @@ from credentials.sd_jwt import (
     IssuerKeyResolver,
     VerifiedSDJWT,
     issue_sd_jwt,
-    resolve_sd_paths,
     verify_sd_jwt,
 )
-from credentials.sd_jwt.process import ARRAY_KEY, SD_KEY
+from credentials.sd_jwt.process import SD_KEY, has_digests
 from credentials.status_list import StatusReference
 from did.keys import PrivateKey, PublicKey
 
@@ -42,23 +50,62 @@ __all__ = [
 
 SD_JWT_VC_TYP = "dc+sd-jwt"
 LEGACY_SD_JWT_VC_TYP = "vc+sd-jwt"
-NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"})
+NEVER_DISCLOSABLE = frozenset(
+    {"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "aka_vcts", "status"}
+)
 # Set from parameters by issue_sd_jwt_vc, never taken from the caller's claims.
-RESERVED_CLAIMS = frozenset({"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"})
+RESERVED_CLAIMS = NEVER_DISCLOSABLE | {"iat"}
 
 
-def _has_sd_digests(value: Any) -> bool:
-    """True when ``value`` holds an ``_sd`` array or a ``{"...": digest}`` element anywhere."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if SD_KEY in item or (len(item) == 1 and ARRAY_KEY in item):
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+def _check_vct(vct: object) -> str:
+    if not isinstance(vct, str) or not vct:
+        raise SDJWTError("an SD-JWT VC needs a credential type ('vct')", code="missing_vct")
+    return vct
+
+
+def _check_aka_vcts(aka_vcts: object, vct: str) -> None:
+    """The "aka_vcts Claim" rules: a non-empty array of type strings, none the ``vct``."""
+    if (
+        not isinstance(aka_vcts, list)
+        or not aka_vcts
+        or not all(isinstance(item, str) and item for item in aka_vcts)
+    ):
+        raise SDJWTError(
+            "'aka_vcts' must be a non-empty array of credential types", code="invalid_aka_vcts"
+        )
+    if vct in aka_vcts:
+        raise SDJWTError("'aka_vcts' repeats the credential's own 'vct'", code="invalid_aka_vcts")
+
+
+def _check_vc_payload(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """The profile's checks of the issuer-signed payload; returns ``(vct, iss)``."""
+    vct = _check_vct(payload.get("vct"))
+    iss = payload.get("iss")
+    # iss is OPTIONAL in the draft when x5c names the issuer; drukid resolves keys by iss
+    # (JWT VC Issuer Metadata or DID), so without x5c support it is required here.
+    if not isinstance(iss, str) or not iss:
+        raise SDJWTError("the credential names no issuer ('iss')", code="missing_iss")
+    if "aka_vcts" in payload:
+        _check_aka_vcts(payload["aka_vcts"], vct)
+    integrity = payload.get("vct#integrity")
+    if integrity is not None and (not isinstance(integrity, str) or not integrity.strip()):
+        # Document integrity: "The value MUST be an 'integrity metadata' string" (W3C SRI).
+        raise SDJWTError("'vct#integrity' must be an integrity string", code="invalid_integrity")
+    if SD_KEY in payload and not has_digests(
+        {name: value for name, value in payload.items() if name != SD_KEY}
+    ):
+        sd = payload[SD_KEY]
+        if isinstance(sd, list) and not sd:
+            # "SD-JWT VC without Selectively Disclosable Claims": MUST NOT contain _sd.
+            raise SDJWTError(
+                "an SD-JWT VC with nothing selectively disclosable carries an empty '_sd'",
+                code="invalid_sd_claim",
+            )
+    try:  # a status list reference must be usable, or revocation could never be checked
+        StatusReference.from_claims(payload)
+    except StatusListError as exc:
+        raise SDJWTError(exc.message, code="invalid_status_reference") from exc
+    return vct, iss
 
 
 def issue_sd_jwt_vc(
@@ -74,22 +121,36 @@ def issue_sd_jwt_vc(
     holder_key: PublicKey | None = None,
     status: Mapping[str, Any] | None = None,
     vct_integrity: str | None = None,
+    aka_vcts: Sequence[str] | None = None,
     kid: str | None = None,
     decoys: int = 0,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
 ) -> SDJWT:
-    """Issue an SD-JWT VC; the registered claims come from parameters, the rest from ``claims``."""
+    """Issue an SD-JWT VC; the registered claims come from parameters, the rest from ``claims``.
+
+    Refuses what a verifier following the draft would refuse: a ``vct`` that is not a URI (the
+    draft wants a Collision-Resistant Name; drukid's types are URLs, and a URI is the checkable
+    form), a malformed ``aka_vcts`` or ``status``, and any registered claim made disclosable.
+    """
     reserved = RESERVED_CLAIMS.intersection(claims)
     if reserved:
         raise SDJWTError(
             f"claims {sorted(reserved)} are set by the issuer, not passed as claims",
             code="invalid_claim_name",
         )
-    if not isinstance(vct, str) or not vct:
-        raise SDJWTError("an SD-JWT VC needs a credential type ('vct')", code="missing_vct")
+    _check_vct(vct)
+    if not is_absolute_uri(vct):
+        raise SDJWTError(
+            f"credential type {vct!r} is not a URI (a collision-resistant name)",
+            code="invalid_vct",
+        )
     payload: dict[str, Any] = {"iss": iss, "vct": vct, "iat": iat}
     if vct_integrity is not None:
         payload["vct#integrity"] = vct_integrity
+    if aka_vcts is not None:
+        payload["aka_vcts"] = list(aka_vcts)
+        if not all(is_absolute_uri(item) for item in aka_vcts):
+            raise SDJWTError("every 'aka_vcts' entry must be a URI", code="invalid_aka_vcts")
     if nbf is not None:
         payload["nbf"] = nbf
     if exp is not None:
@@ -97,14 +158,8 @@ def issue_sd_jwt_vc(
     if status is not None:
         payload["status"] = dict(status)
     payload.update(claims)
-    sd_paths = tuple(sd_paths)
-    for path in resolve_sd_paths(payload, sd_paths):
-        # Any depth: status.status_list.idx hidden is status hidden.
-        if path[0] in NEVER_DISCLOSABLE:
-            raise SDJWTError(
-                f"claim {path[0]!r} is never selectively disclosable in an SD-JWT VC",
-                code="forbidden_selective_disclosure",
-            )
+    _check_vc_payload(payload)
+    # never_disclosable refuses any depth: status.status_list.idx hidden is status hidden.
     return issue_sd_jwt(
         payload,
         key,
@@ -114,6 +169,7 @@ def issue_sd_jwt_vc(
         holder_key=holder_key,
         decoys=decoys,
         random_bytes=random_bytes,
+        never_disclosable=NEVER_DISCLOSABLE,
     )
 
 
@@ -166,32 +222,11 @@ def verify_sd_jwt_vc(
         algorithms=algorithms,
         leeway=leeway,
         kb_max_age=kb_max_age,
+        # Disclosed at any depth, or a digest inside one (even one the holder withheld, which
+        # leaves no disclosed path): process_payload rejects it before time or key binding.
+        never_disclosable=NEVER_DISCLOSABLE,
     )
-    payload = verified.payload
-    for path in verified.disclosed_paths:
-        if path[0] in NEVER_DISCLOSABLE:
-            raise SDJWTError(
-                f"claim {path[0]!r} must not be selectively disclosable",
-                code="forbidden_selective_disclosure",
-            )
-    # A member hidden *inside* one of them (status.status_list with an _sd digest) that the
-    # holder did not disclose leaves no disclosed path; the signed payload still shows it.
-    for name in NEVER_DISCLOSABLE.intersection(payload):
-        if _has_sd_digests(payload[name]):
-            raise SDJWTError(
-                f"claim {name!r} must not contain selectively disclosable parts",
-                code="forbidden_selective_disclosure",
-            )
-    vct = payload.get("vct")
-    if not isinstance(vct, str) or not vct:
-        raise SDJWTError("the credential has no type ('vct')", code="missing_vct")
+    vct, iss = _check_vc_payload(verified.payload)
     if vct_values is not None and vct not in vct_values:
         raise SDJWTError(f"credential type {vct!r} is not the one asked for", code="vct_mismatch")
-    iss = payload.get("iss")
-    if not isinstance(iss, str) or not iss:
-        raise SDJWTError("the credential names no issuer ('iss')", code="missing_iss")
-    try:  # a status list reference must be usable, or revocation could never be checked
-        StatusReference.from_claims(payload)
-    except StatusListError as exc:
-        raise SDJWTError(exc.message, code="invalid_status_reference") from exc
     return VerifiedCredential(verified, vct, iss)

@@ -7,7 +7,8 @@
 * §5.1 Status List Token as a JWT: header ``typ`` ``statuslist+jwt``; claims ``sub`` (the list
   URI), ``iat``, optional ``exp`` and ``ttl``, and ``status_list``. Signed with an asymmetric
   algorithm only (MAC algorithms MUST be rejected; :mod:`credentials.jose` refuses them).
-* §6.1 Referenced token: ``"status": {"status_list": {"idx": N, "uri": "..."}}``.
+* §6.2 Referenced token: ``"status": {"status_list": {"idx": N, "uri": "..."}}``; ``status``
+  names at least one mechanism, ``idx`` is a non-negative integer, ``uri`` an RFC 3986 URI.
 * §7.1 Status types: 0x00 VALID, 0x01 INVALID, 0x02 SUSPENDED, 0x03 and 0x0C-0x0F
   application-specific.
 * §8.3 Validation: ``sub`` equals the referenced ``uri``, ``exp`` not passed, the index is inside
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from core.encoding import EncodingError, b64url_decode, b64url_encode
+from credentials._uri import is_absolute_uri
 from credentials.clock import DEFAULT_LEEWAY, check_leeway, numeric_date
 from credentials.errors import CredentialError, StatusListError
 from credentials.jose import parse_jws, sign_jws, verify_jws
@@ -184,7 +186,7 @@ def _inflate(compressed: bytes, max_size_bytes: int) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class StatusReference:
-    """The ``status_list`` member of a referenced token's ``status`` claim (§6.1)."""
+    """The ``status_list`` member of a referenced token's ``status`` claim (§6.2)."""
 
     idx: int
     uri: str
@@ -197,9 +199,13 @@ class StatusReference:
             return None
         if not isinstance(status, Mapping):
             raise StatusListError("'status' must be a JSON object", code="invalid_status_reference")
+        if not status:  # §6.2: "contains at least one reference to a status mechanism"
+            raise StatusListError(
+                "'status' names no status mechanism", code="invalid_status_reference"
+            )
         reference = status.get("status_list")
         if reference is None:
-            return None  # another status mechanism (§6.2 allows others); not ours to judge
+            return None  # another status mechanism (§6.1 allows others); not ours to judge
         if not isinstance(reference, Mapping):
             raise StatusListError(
                 "'status.status_list' must be a JSON object", code="invalid_status_reference"
@@ -209,10 +215,11 @@ class StatusReference:
             raise StatusListError(
                 "'status.status_list.idx' must be an integer >= 0", code="invalid_status_reference"
             )
-        if not isinstance(uri, str) or not uri or uri != uri.strip():
+        if not is_absolute_uri(uri):  # §6.2: "MUST be a URI conforming to RFC 3986"
             raise StatusListError(
-                "'status.status_list.uri' must be a non-empty URI", code="invalid_status_reference"
+                "'status.status_list.uri' must be a URI", code="invalid_status_reference"
             )
+        assert isinstance(uri, str)
         return cls(idx, uri)
 
 

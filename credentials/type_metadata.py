@@ -1,18 +1,20 @@
-"""SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc-25 §6-§9) and its integrity (§7).
+"""SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc-25 §5) and its integrity (§6).
 
-* §6.2 format: ``vct`` (required), ``name``, ``description``, ``extends`` with
-  ``extends#integrity``, ``display`` (§8) and ``claims`` (§9). Unknown properties are ignored.
-* §6.3 retrieval: the document found for a reference must carry that exact ``vct``.
-* §6.4 and §9.5 extension: the parent is processed first; a child's claim object for the same
+Section numbers are the current draft's (Type Metadata was §6 up to -12, §5 since -14).
+
+* §5.2 format: ``vct`` (required), ``name``, ``description``, ``extends`` with
+  ``extends#integrity``, ``display`` (§5.5) and ``claims`` (§5.6). Unknown properties are ignored.
+* §5.3 retrieval: the document found for a reference must carry that exact ``vct``.
+* §5.4 and §5.6.5 extension: the parent is processed first; a child's claim object for the same
   ``path`` overrides the parent's property by property; a child may not change ``sd`` away from
-  ``always``/``never`` nor make a mandatory claim optional. §10.3: circular ``extends`` rejected.
-* §7: integrity strings are W3C Subresource Integrity metadata (``sha256-<base64>``); the
+  ``always``/``never`` nor make a mandatory claim optional. §7.4: circular ``extends`` rejected.
+* §6: integrity strings are W3C Subresource Integrity metadata (``sha256-<base64>``); the
   strongest listed algorithm decides (SRI §3.3.5). Unlike a browser we fail closed when no
   usable hash is given.
-* §8/§9.2 display entries use ``locale``; drafts before -12 called it ``lang`` and documents in
+* §5.5/§5.6.2 display entries use ``locale``; drafts before -12 called it ``lang`` and documents in
   the wild still do, so both are read (``locale`` is written).
 
-Network access is the caller's ``fetch``: it must apply the HTTPS/SSRF/size rules (§10.1).
+Network access is the caller's ``fetch``: it must apply the HTTPS/SSRF/size rules (§3, §7.1).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ __all__ = [
 
 SD_ALWAYS, SD_ALLOWED, SD_NEVER = "always", "allowed", "never"
 _SD_VALUES = (SD_ALWAYS, SD_ALLOWED, SD_NEVER)
-_SVG_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # §9: alphanumeric and '_', not a leading digit
+_SVG_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # §5.6: alphanumeric and '_', not a leading digit
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_ENTRIES = 1024
 
@@ -83,7 +85,7 @@ def _locale(data: Mapping[str, Any], where: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ClaimDisplay:
-    """§9.2 display entry of a claim for one language (``locale`` in the document)."""
+    """§5.6.2 display entry of a claim for one language (``locale`` in the document)."""
 
     lang: str
     label: str
@@ -92,7 +94,7 @@ class ClaimDisplay:
 
 @dataclass(frozen=True, slots=True)
 class ClaimMetadata:
-    """§9 claim metadata: which claim(s) ``path`` selects, how to show them, and the rules."""
+    """§5.6 claim metadata: which claim(s) ``path`` selects, how to show them, and the rules."""
 
     path: ClaimPath
     display: tuple[ClaimDisplay, ...] = ()
@@ -103,7 +105,7 @@ class ClaimMetadata:
 
 @dataclass(frozen=True, slots=True)
 class TypeDisplay:
-    """§8 display entry of the type for one language; ``rendering`` is kept as given (§8.1)."""
+    """§5.5 display entry of the type for one language; ``rendering`` is kept as given (§5.5.1)."""
 
     lang: str
     name: str
@@ -151,7 +153,7 @@ def _humanise(path: Sequence[str | int | None]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TypeMetadata:
-    """A Type Metadata document (§6.2), or the effective metadata of an ``extends`` chain."""
+    """A Type Metadata document (§5.2), or the effective metadata of an ``extends`` chain."""
 
     vct: str
     name: str | None = None
@@ -296,7 +298,7 @@ def _claim_json(claim: ClaimMetadata) -> dict[str, Any]:
     return out
 
 
-# --- resolution and extension (§6.3, §6.4, §9.5, §10.3) ---------------------------------------
+# --- resolution and extension (§5.3, §5.4, §5.6.5, §7.4) -------------------------------------
 
 
 def _merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
@@ -347,7 +349,7 @@ def resolve_type_metadata(
     chain: list[str] = []
     reference, expected = vct, integrity
     while True:
-        if reference in chain:  # §10.3: would recurse forever
+        if reference in chain:  # §7.4: would recurse forever
             circle = " -> ".join([*chain[chain.index(reference) :], reference])
             _fail(f"types extend each other in a circle: {circle}", "circular_extends")
         if len(documents) > max_depth:
@@ -363,7 +365,7 @@ def resolve_type_metadata(
         except MalformedError as exc:
             raise TypeMetadataError(f"type metadata for {reference!r}: {exc.message}") from exc
         metadata = TypeMetadata.from_json(data)
-        if metadata.vct != reference:  # §6.3: the document must describe the referenced type
+        if metadata.vct != reference:  # §5.3: the document must describe the referenced type
             _fail(
                 f"the document fetched for {reference!r} describes {metadata.vct!r}",
                 "vct_mismatch",
@@ -373,12 +375,12 @@ def resolve_type_metadata(
             break
         reference, expected = metadata.extends, metadata.extends_integrity
     effective = documents[-1]
-    for child in reversed(documents[:-1]):  # the extended type first (§6.4)
+    for child in reversed(documents[:-1]):  # the extended type first (§5.4)
         effective = _merge(effective, child)
     return TypeMetadata.from_json(effective)
 
 
-# --- issuer-side policy checks (§9.3, §9.4) ---------------------------------------------------
+# --- issuer-side policy checks (§5.6.3, §5.6.4) -----------------------------------------------
 
 
 def _overlap(a: Sequence[str | int | None], b: Sequence[str | int | None]) -> bool:
@@ -397,7 +399,7 @@ def check_sd_policy(
     claims: Mapping[str, Any] | None = None,
 ) -> None:
     """Raise ``sd_conflict`` unless ``sd_paths`` (the claims an issuer makes selectively
-    disclosable) honour §9.4: ``always`` claims are disclosable, ``never`` claims are not.
+    disclosable) honour §5.6.4: ``always`` claims are disclosable, ``never`` claims are not.
 
     With ``claims`` (the unsecured payload) every concrete claim a path selects is checked,
     which is the only complete check for ``null`` paths; without it, an ``always`` path must
@@ -428,7 +430,7 @@ def check_sd_policy(
 
 
 def check_mandatory(metadata: TypeMetadata, claims: Mapping[str, Any]) -> None:
-    """Raise ``mandatory_claim_missing`` when a ``mandatory`` claim (§9.3) is absent."""
+    """Raise ``mandatory_claim_missing`` when a ``mandatory`` claim (§5.6.3) is absent."""
     for rule in metadata.claims:
         if rule.mandatory and not select(rule.path, claims):
             _fail(

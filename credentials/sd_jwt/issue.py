@@ -25,7 +25,8 @@ from credentials.sd_jwt.disclosure import (
     hash_function,
 )
 from credentials.sd_jwt.model import SDJWT
-from credentials.sd_jwt.process import ARRAY_KEY, SD_ALG, SD_KEY
+from credentials.sd_jwt.process import ARRAY_KEY, SD_ALG, SD_KEY, process_payload
+from credentials.sd_jwt.verify import check_cnf
 from did.keys import PrivateKey, PublicKey
 
 __all__ = ["ALWAYS_PLAINTEXT", "DEFAULT_TYP", "issue_sd_jwt", "resolve_sd_paths"]
@@ -33,6 +34,9 @@ __all__ = ["ALWAYS_PLAINTEXT", "DEFAULT_TYP", "issue_sd_jwt", "resolve_sd_paths"
 DEFAULT_TYP = "sd+jwt"
 # RFC 9901 §4.1 / §9.7: claims the verifier needs before it can trust anything else.
 ALWAYS_PLAINTEXT = frozenset({"iss", "exp", "nbf", "cnf", SD_ALG})
+# §9.7: "aud ..., although issuers MAY allow individual entries in the array to be selectively
+# disclosable" -- the claim as a whole stays plain text, its elements may be hidden.
+_PLAIN_CONTAINERS = frozenset({"aud"})
 
 
 def resolve_sd_paths(
@@ -43,7 +47,7 @@ def resolve_sd_paths(
     for raw in sd_paths:
         for path in concrete_paths(parse_claim_path(raw), claims):
             # Nested too: hiding cnf.jwk (or a member of it) breaks key binding just as well.
-            if path[0] in ALWAYS_PLAINTEXT:
+            if path[0] in ALWAYS_PLAINTEXT or (len(path) == 1 and path[0] in _PLAIN_CONTAINERS):
                 raise SDJWTError(
                     f"claim {path[0]!r} must never be selectively disclosable",
                     code="forbidden_selective_disclosure",
@@ -59,6 +63,8 @@ def _check_names(node: Any, depth: int = 0) -> None:
         for name, value in node.items():
             if name in FORBIDDEN_CLAIM_NAMES:
                 raise SDJWTError(f"{name!r} cannot be a claim name", code="invalid_claim_name")
+            if name == SD_ALG and depth > 0:  # §4.1.1: only ever the top-level hash claim
+                raise SDJWTError("'_sd_alg' cannot be a nested claim name", code="misplaced_sd_alg")
             _check_names(value, depth + 1)
     elif isinstance(node, list):
         for value in node:
@@ -129,23 +135,36 @@ def issue_sd_jwt(
     decoys: int = 0,
     headers: Mapping[str, Any] | None = None,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    never_disclosable: Iterable[str] = (),
 ) -> SDJWT:
     """Sign ``claims`` as an SD-JWT with the claims at ``sd_paths`` selectively disclosable.
 
     ``holder_key`` adds ``cnf.jwk`` for key binding (RFC 9901 §4.1.2). ``decoys`` is the most
     decoy digests added to each ``_sd`` array (a random number from 0 to ``decoys``).
+    ``never_disclosable`` adds a profile's own always-plain-text claims to the built-in ones.
     """
     _check_names(claims)
     if SD_ALG in claims:
         raise SDJWTError("'_sd_alg' is set by the issuer code", code="invalid_claim_name")
     if holder_key is not None and "cnf" in claims:
         raise SDJWTError("give either holder_key or a 'cnf' claim", code="invalid_claim_name")
+    if "cnf" in claims:  # a caller's own cnf: one key, public members only (RFC 7800 §3.1)
+        check_cnf(claims["cnf"])
+    never = ALWAYS_PLAINTEXT.union(never_disclosable)
     sd = resolve_sd_paths(claims, sd_paths)
+    for path in sd:
+        if path[0] in never:
+            raise SDJWTError(
+                f"claim {path[0]!r} must never be selectively disclosable",
+                code="forbidden_selective_disclosure",
+            )
     builder = _Builder(sd, hash_alg, decoys, random_bytes)
     payload: dict[str, Any] = builder.build(dict(claims), ())
     if hash_alg != DEFAULT_HASH_ALG or builder.disclosures:
         payload[SD_ALG] = hash_alg
     if holder_key is not None:
         payload["cnf"] = {"jwk": holder_key.to_jwk()}
+    # Never sign what a verifier would refuse: the same §4/§7.1 walk, over our own output.
+    process_payload(payload, builder.disclosures, never_disclosable=never - {SD_ALG})
     jwt = sign_jws(payload, key, typ=typ, kid=kid, headers=headers)
     return SDJWT(jwt, tuple(builder.disclosures))

@@ -1,20 +1,32 @@
-"""Processing an issuer-signed payload with disclosures (RFC 9901 §7.1 step 3-5).
+"""Processing an issuer-signed payload with disclosures (RFC 9901 §7.1 steps 3-5).
 
 One walk serves both sides: the verifier (only what was presented) and the holder (its own
-credential, all disclosures). The walk enforces every structural rule of §7.1:
+credential, all disclosures). The walk enforces every structural rule of §4 and §7.1, each with
+its own code:
 
-* ``_sd`` must be an array of strings; a ``{"...": digest}`` placeholder a string;
+* ``_sd`` must be an array of strings; a ``{"...": digest}`` placeholder a string
+  (§4.2.4.1, §4.2.4.2) — ``invalid_sd_claim``;
+* ``...`` is a key only of an array element with no other key (§4.1 rule 7, §4.2.4.2): an object
+  anywhere else that carries it, or a placeholder with extra keys — ``invalid_array_placeholder``;
+* ``_sd_alg`` only at the top level of the issuer-signed payload (§4.1.1): nested, inside a
+  disclosed value, or itself disclosed — ``misplaced_sd_alg``;
 * a digest found in ``_sd`` must resolve to a 3-element disclosure, one in ``...`` to a
-  2-element one (§7.1 step 3.2.2.1 / 3.3.2.1);
-* a disclosed name may not be ``_sd``/``...`` and may not collide with a sibling (step 3.2.2.2);
-* any digest met twice anywhere, disclosed or not, rejects the SD-JWT (step 4);
-* any disclosure not reached from the payload rejects the SD-JWT (step 5);
-* nesting is capped, since disclosure values can recurse.
+  2-element one (§7.1 step 3.2.2.1 / 3.3.2.1) — ``disclosure_type_mismatch``;
+* a disclosed name may not be ``_sd``/``...`` (checked when parsing) and may not collide with a
+  sibling (step 3.2.2.2) — ``claim_name_collision``;
+* any digest met twice anywhere, disclosed or not, rejects the SD-JWT (step 4) —
+  ``duplicate_digest``; the same disclosure sent twice (§4) — ``duplicate_disclosure``;
+* any disclosure not reached from the payload rejects the SD-JWT (step 5) —
+  ``disclosure_unreferenced``;
+* claims a profile says are never selectively disclosable (``never_disclosable``, top-level
+  names; RFC 9901 §9.7 leaves the list to profiles): disclosed at any depth, or carrying a digest
+  anywhere inside — ``forbidden_selective_disclosure``;
+* nesting is capped, since disclosure values can recurse — ``too_deep``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +34,14 @@ from credentials.claim_path import ClaimPath
 from credentials.errors import SDJWTError
 from credentials.sd_jwt.disclosure import DEFAULT_HASH_ALG, Disclosure, digest_of, hash_function
 
-__all__ = ["MAX_DEPTH", "SD_ALG", "SD_KEY", "ProcessedPayload", "process_payload"]
+__all__ = [
+    "MAX_DEPTH",
+    "SD_ALG",
+    "SD_KEY",
+    "ProcessedPayload",
+    "has_digests",
+    "process_payload",
+]
 
 SD_KEY = "_sd"
 SD_ALG = "_sd_alg"
@@ -46,11 +65,26 @@ def sd_hash_alg(payload: Mapping[str, Any]) -> str:
     return str(alg)
 
 
-class _Walker:
-    __slots__ = ("by_digest", "paths", "seen", "used")
+def _misplaced_sd_alg(where: str) -> SDJWTError:
+    return SDJWTError(
+        f"'_sd_alg' {where}; it may appear only at the top level of the issuer-signed payload",
+        code="misplaced_sd_alg",
+    )
 
-    def __init__(self, by_digest: dict[str, Disclosure]) -> None:
+
+def _forbidden(name: str) -> SDJWTError:
+    return SDJWTError(
+        f"claim {name!r} must not be selectively disclosable, nor contain disclosable parts",
+        code="forbidden_selective_disclosure",
+    )
+
+
+class _Walker:
+    __slots__ = ("by_digest", "never", "paths", "seen", "used")
+
+    def __init__(self, by_digest: dict[str, Disclosure], never: Collection[str]) -> None:
         self.by_digest = by_digest
+        self.never = never
         self.seen: set[str] = set()
         self.used: set[str] = set()
         self.paths: dict[ClaimPath, Disclosure] = {}
@@ -76,20 +110,34 @@ class _Walker:
         return node
 
     def _object(self, node: dict[str, Any], path: ClaimPath, depth: int) -> dict[str, Any]:
+        if ARRAY_KEY in node:
+            # §4.1 rule 7: "..." conveys an array element's digest and nothing else. Here the
+            # object is a claim value (or an array element with other keys, see _array).
+            raise SDJWTError(
+                "'...' may only be the single key of an array element",
+                code="invalid_array_placeholder",
+            )
+        top = depth == 0
         out: dict[str, Any] = {}
         for name, value in node.items():
-            if name == SD_KEY or (name == SD_ALG and depth == 0):
+            if name == SD_KEY:
                 continue
+            if name == SD_ALG:
+                if not top:
+                    raise _misplaced_sd_alg("appears in a nested object")
+                continue
+            if top and name in self.never and has_digests(value):
+                raise _forbidden(name)
             # Leaves need no walk (nor a path tuple): the common case, kept cheap.
             out[name] = (
                 self.walk(value, (*path, name), depth + 1)
                 if isinstance(value, dict | list)
                 else value
             )
-        digests = node.get(SD_KEY)
-        if digests is None:
+        if SD_KEY not in node:
             return out
-        if not isinstance(digests, list):
+        digests = node[SD_KEY]
+        if not isinstance(digests, list):  # "_sd": null included
             raise SDJWTError("'_sd' must be an array of digests", code="invalid_sd_claim")
         for digest in digests:
             disclosure = self._claim_digest(digest)
@@ -106,6 +154,10 @@ class _Walker:
                     f"disclosed claim {claim_name!r} collides with an existing claim",
                     code="claim_name_collision",
                 )
+            if claim_name == SD_ALG:
+                raise _misplaced_sd_alg("is selectively disclosed")
+            if top and claim_name in self.never:
+                raise _forbidden(claim_name)
             child_path = (*path, claim_name)
             self.paths[child_path] = disclosure
             out[claim_name] = self.walk(disclosure.value, child_path, depth + 1)
@@ -114,7 +166,12 @@ class _Walker:
     def _array(self, node: list[Any], path: ClaimPath, depth: int) -> list[Any]:
         out: list[Any] = []
         for element in node:
-            if isinstance(element, dict) and len(element) == 1 and ARRAY_KEY in element:
+            if isinstance(element, dict) and ARRAY_KEY in element:
+                if len(element) != 1:
+                    raise SDJWTError(
+                        "an array element placeholder must have '...' as its only key",
+                        code="invalid_array_placeholder",
+                    )
                 disclosure = self._claim_digest(element[ARRAY_KEY])
                 if disclosure is None:
                     continue  # undisclosed element (or decoy): removed from the array
@@ -133,10 +190,31 @@ class _Walker:
         return out
 
 
+def has_digests(value: Any) -> bool:
+    """True when ``value`` holds an ``_sd`` key or a ``...`` key anywhere inside."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if SD_KEY in item or ARRAY_KEY in item:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def process_payload(
-    payload: Mapping[str, Any], disclosures: Sequence[Disclosure]
+    payload: Mapping[str, Any],
+    disclosures: Sequence[Disclosure],
+    *,
+    never_disclosable: Collection[str] = (),
 ) -> ProcessedPayload:
-    """Apply ``disclosures`` to an issuer-signed ``payload`` (RFC 9901 §7.1 steps 3-5)."""
+    """Apply ``disclosures`` to an issuer-signed ``payload`` (RFC 9901 §7.1 steps 3-5).
+
+    ``never_disclosable`` names top-level claims that must be plain text through and through
+    (a profile's list, e.g. SD-JWT VC's ``iss``/``vct``/``cnf``/``status``...).
+    """
     hash_alg = sd_hash_alg(payload)
     by_digest: dict[str, Disclosure] = {}
     for disclosure in disclosures:
@@ -144,7 +222,7 @@ def process_payload(
         if digest in by_digest:
             raise SDJWTError("the same disclosure is sent twice", code="duplicate_disclosure")
         by_digest[digest] = disclosure
-    walker = _Walker(by_digest)
+    walker = _Walker(by_digest, frozenset(never_disclosable))
     claims = walker.walk(dict(payload), (), 0)
     if len(walker.used) != len(by_digest):
         raise SDJWTError(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from credentials.claim_path import ClaimPath
-from credentials.clock import DEFAULT_LEEWAY, check_leeway, numeric_date, verify_time_claims
+from credentials.clock import DEFAULT_LEEWAY, check_leeway, verify_time_claims
 from credentials.errors import CredentialError, JOSEError, KeyBindingError, SDJWTError
 from credentials.jose import JWS, SIGNING_ALGORITHMS, parse_jws, verify_jws
 from credentials.sd_jwt.disclosure import Disclosure, digest_of
@@ -27,6 +27,7 @@ __all__ = [
     "IssuerKeyResolver",
     "KeyBinding",
     "VerifiedSDJWT",
+    "check_cnf",
     "holder_key_of",
     "verify_sd_jwt",
 ]
@@ -76,15 +77,39 @@ class VerifiedSDJWT:
     key_binding: KeyBinding | None
 
 
+# RFC 7517/7518 §6: members that only a private (or symmetric) key has.
+_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+# RFC 7800 §3.1: "at most one of the jwk, jwe, and jku confirmation method members".
+_CONFIRMATION_METHODS = ("jwk", "jwe", "jku")
+
+
+def check_cnf(cnf: object) -> None:
+    """The RFC 7800 §3.1 shape of a ``cnf`` value, whatever the method: a JSON object naming
+    one proof-of-possession key, and a ``jwk`` without private members (RFC 7518 §6)."""
+    if not isinstance(cnf, Mapping):
+        raise KeyBindingError("'cnf' must be a JSON object", code="invalid_cnf")
+    if sum(method in cnf for method in _CONFIRMATION_METHODS) > 1:
+        raise KeyBindingError(
+            "'cnf' names more than one proof-of-possession key", code="invalid_cnf"
+        )
+    jwk = cnf.get("jwk")
+    if isinstance(jwk, Mapping) and _PRIVATE_JWK_MEMBERS.intersection(jwk):
+        raise KeyBindingError("'cnf' carries a private key", code="invalid_cnf")
+
+
 def holder_key_of(payload: Mapping[str, Any]) -> PublicKey | None:
-    """The holder's key from ``cnf`` (RFC 7800 §3.2 ``jwk``), or None when unbound."""
+    """The holder's key from ``cnf`` (RFC 7800 §3.2 ``jwk``), or None when unbound.
+
+    drukid binds with ``jwk`` only (HAIP requires it); another confirmation method is refused
+    rather than silently leaving the credential unbound.
+    """
     cnf = payload.get("cnf")
     if cnf is None:
         return None
-    if not isinstance(cnf, Mapping) or not isinstance(cnf.get("jwk"), Mapping):
+    check_cnf(cnf)
+    assert isinstance(cnf, Mapping)
+    if not isinstance(cnf.get("jwk"), Mapping):
         raise KeyBindingError("'cnf' must carry the holder's key as 'jwk'", code="invalid_cnf")
-    if "d" in cnf["jwk"]:
-        raise KeyBindingError("'cnf' carries a private key", code="invalid_cnf")
     try:
         return PublicKey.from_jwk(cnf["jwk"])
     except KeyFormatError as exc:
@@ -112,14 +137,15 @@ def _verify_key_binding(
         code = "kb_invalid_typ" if exc.code == "invalid_typ" else "kb_invalid_signature"
         raise KeyBindingError(f"key binding JWT: {exc.message}", code=code) from exc
     claims = kb.payload
-    for name, kind in (("iat", int), ("aud", str), ("nonce", str), ("sd_hash", str)):
+    # §4.3: aud "MUST be a single string", nonce a string; iat a NumericDate (RFC 7519 §2:
+    # non-integer seconds allowed, so 1.8e9 and 1800000000.5 are both valid).
+    for name, kind in (("iat", int | float), ("aud", str), ("nonce", str), ("sd_hash", str)):
         value = claims.get(name)
         if not isinstance(value, kind) or isinstance(value, bool):
             raise KeyBindingError(
                 f"key binding JWT lacks a valid {name!r}", code="kb_missing_claim"
             )
-    iat = numeric_date(claims, "iat")
-    assert iat is not None
+    iat = claims["iat"]  # finite: the strict JSON parser refuses NaN, Infinity and 1e400
     if iat > now + leeway or iat < now - max_age - leeway:
         raise KeyBindingError(
             "the key binding JWT is too old or from the future", code="kb_iat_invalid"
@@ -153,11 +179,14 @@ def verify_sd_jwt(
     leeway: int = DEFAULT_LEEWAY,
     kb_max_age: int = DEFAULT_KB_MAX_AGE,
     required_claims: Sequence[str] = (),
+    never_disclosable: Collection[str] = (),
 ) -> VerifiedSDJWT:
     """Verify an SD-JWT or SD-JWT+KB; raise a :class:`CredentialError` subclass on failure.
 
     With ``require_key_binding`` a KB-JWT must be present and ``nonce`` and ``aud`` must be
     given; a KB-JWT present without the requirement is still checked in full.
+    ``never_disclosable`` names top-level claims a profile forbids to be selectively
+    disclosable (rejected with ``forbidden_selective_disclosure`` before any other claim check).
     """
     check_leeway(leeway)
     if require_key_binding and (not nonce or not aud):
@@ -166,14 +195,19 @@ def verify_sd_jwt(
     jws = parse_jws(presentation.jwt)
     key = issuer_key if isinstance(issuer_key, PublicKey) else issuer_key(jws)
     verify_jws(jws, key, typ=typ, algorithms=algorithms)
-    processed = process_payload(jws.payload, presentation.disclosures)
+    processed = process_payload(
+        jws.payload, presentation.disclosures, never_disclosable=never_disclosable
+    )
     # §7.1 step 5: validity is judged on the *processed* payload, so an exp/nbf/iat that an
     # issuer made selectively disclosable is still enforced when the holder discloses it.
     verify_time_claims(processed.claims, now=now, leeway=leeway)
     for name in required_claims:
         if name not in processed.claims:
             raise SDJWTError(f"required claim {name!r} is missing", code="missing_claim")
-    holder_key = holder_key_of(jws.payload)
+    # §9.7: verifiers "operate as though security-critical claims might be selectively
+    # disclosable", so the holder key is read from the processed payload: a disclosed cnf is
+    # still the issuer's (its digest is signed), and a withheld one binds nothing.
+    holder_key = holder_key_of(processed.claims)
     key_binding = None
     if presentation.kb_jwt is not None:
         key_binding = _verify_key_binding(

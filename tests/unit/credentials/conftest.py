@@ -111,3 +111,47 @@ def raw_sd_jwt(raw_jws: RawJWS) -> RawSDJWT:
         return "".join([jwt, "~", *(encoded[i] + "~" for i in chosen)])
 
     return build
+
+
+BuildCase = Callable[..., str]
+
+
+@pytest.fixture(scope="session")
+def build_case(
+    raw_sd_jwt: RawSDJWT, raw_jws: RawJWS, issuer_key: PrivateKey, holder_key: PrivateKey
+) -> BuildCase:
+    """``build_case(case, default_typ=...)``: the serialization a conformance vector describes
+    (tests/vectors/sd_jwt/conformance_*.json; their ``source`` explains the fields)."""
+    holder_jwk = json.dumps(holder_key.public_key.to_jwk(), separators=(",", ":"))
+
+    def fill(text: str) -> str:
+        return text.replace('"{HOLDER_JWK}"', holder_jwk)
+
+    def build(case: dict[str, Any], *, default_typ: str) -> str:
+        hash_alg = case.get("hash_alg", "sha-256")
+        text: str = raw_sd_jwt(
+            fill(case["payload"]),
+            [fill(item) for item in case["disclosures"]],
+            issuer_key,
+            present=case.get("present"),
+            header=case.get("header", {"alg": issuer_key.alg, "typ": default_typ}),
+            hash_alg=hash_alg,
+        )
+        kb = case.get("kb")
+        if kb is not None:
+            signer = issuer_key if kb.get("signer") == "issuer" else holder_key
+            header: dict[str, Any] = {"alg": signer.alg, "typ": "kb+jwt"}
+            for name, value in kb.get("header", {}).items():
+                if value is None:
+                    header.pop(name, None)
+                else:
+                    header[name] = value
+            covered = {
+                "without_trailing_tilde": text[:-1],
+                "issuer_jwt_only": text.split("~", 1)[0] + "~",
+            }.get(kb.get("sd_hash_over", ""), text)
+            payload = kb["payload"].replace("{SD_HASH}", digest_of(covered, hash_alg))
+            text += raw_jws(header, payload, signer)
+        return text + case.get("append", "")
+
+    return build

@@ -65,7 +65,7 @@ def test_issued_vc_shape(vc: SDJWT, holder_key: PrivateKey) -> None:
     assert payload["nbf"] == NOW - 60
     assert payload["status"] == STATUS
     assert payload["cnf"] == {"jwk": holder_key.public_key.to_jwk()}
-    assert "iat" not in payload  # iat may be selectively disclosable (draft -25 §3.2.2.2)
+    assert "iat" not in payload  # iat may be selectively disclosable (draft -25 §2.2.2.3)
     assert "given_name" not in payload
     assert {d.name for d in vc.disclosures} == {"given_name", "family_name", "locality", "iat"}
 

@@ -1,4 +1,4 @@
-"""SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc-25 §6-§10): parsing, labels,
+"""SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc-25 §5-§7): parsing, labels,
 integrity, extends resolution and the issuer's sd/mandatory checks."""
 
 from __future__ import annotations
@@ -267,7 +267,7 @@ def test_claim_lookup() -> None:
     assert BHUTAN.claim(["unknown"]) is None
 
 
-# --- integrity (§7) ---------------------------------------------------------------------------
+# --- integrity (§6) ---------------------------------------------------------------------------
 
 
 def test_integrity_of_matches_the_sri_example() -> None:
@@ -379,7 +379,7 @@ def test_resolve_rejects_a_document_that_does_not_match_vct_integrity() -> None:
 
 
 def test_spec_extension_example_gives_the_documented_effective_claims() -> None:
-    # §9.5: inherit "name", override "address.city", add "nationalities".
+    # §5.6.5: inherit "name", override "address.city", add "nationalities".
     metadata = resolve_type_metadata(CHILD["vct"], Registry(BASE, CHILD))
     assert metadata.vct == CHILD["vct"]
     assert [(c.path, c.display[0].label) for c in metadata.claims] == [
@@ -523,7 +523,7 @@ def test_fetch_errors_propagate_unchanged() -> None:
         resolve_type_metadata("urn:a", fetch)
 
 
-# --- issuer checks (§9.3, §9.4) ---------------------------------------------------------------
+# --- issuer checks (§5.6.3, §5.6.4) -----------------------------------------------------------
 
 
 POLICY = TypeMetadata.from_json(

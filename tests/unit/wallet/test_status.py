@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -382,15 +383,23 @@ def test_receiving_refuses_an_unusable_status_reference(
     wallet: Wallet, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import tests.support.wallet_issuer as support
+    from credentials.jose import parse_jws, sign_jws
+    from credentials.sd_jwt import SDJWT
     from wallet.errors import ReceiveError
 
     issuer.with_status = True
     issue = support.issue_sd_jwt_vc
 
-    def string_index(*args: object, status: dict | None = None, **kw: object) -> object:
+    def string_index(
+        claims: object, key: Any, *, status: dict | None = None, **kw: object
+    ) -> SDJWT:
+        # issue_sd_jwt_vc refuses a malformed status itself, so the issuer JWT is re-signed.
         assert status is not None
-        status = {"status_list": {**status["status_list"], "idx": "3"}}
-        return issue(*args, status=status, **kw)  # type: ignore[arg-type]
+        issued = issue(claims, key, status=status, **kw)  # type: ignore[arg-type]
+        jws = parse_jws(issued.jwt)
+        payload = {**jws.payload, "status": {"status_list": {**status["status_list"], "idx": "3"}}}
+        jwt = sign_jws(payload, key, typ=jws.header["typ"], kid=jws.header.get("kid"))
+        return SDJWT(jwt, issued.disclosures)
 
     monkeypatch.setattr(support, "issue_sd_jwt_vc", string_index)
     with pytest.raises(ReceiveError) as refused:
