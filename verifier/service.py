@@ -56,12 +56,12 @@ from verifier.oid4vp.request import (
 )
 from verifier.oid4vp.response import check_state, parse_response, verify_response
 from verifier.policy import Policy
+from verifier.request_templates import load_templates, template_to_dcql
 from verifier.storage import repos
 from verifier.storage.models import (
     RequestRecord,
     WebhookDelivery,
 )
-from verifier.templates import load_templates, template_to_dcql
 from verifier.trust import TrustRegistry
 from verifier.verify import VerificationResult, verify_presentation
 from verifier.webhooks import WebhookDispatcher

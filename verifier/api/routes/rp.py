@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from verifier.api.deps import RelyingParty, Service
 from verifier.api.schemas import CreateRequestBody
 from verifier.errors import ServiceError
-from verifier.templates import load_templates
+from verifier.request_templates import load_templates
 
 __all__ = ["router"]
 
