@@ -20,8 +20,8 @@ from servicekit import apikeys
 from verifier.errors import ServiceError
 from verifier.keys import IssuerKeys
 from verifier.onboarding import discover_issuer
-from verifier.storage import repos
-from verifier.storage.models import ApiKeyRecord, TrustedIssuerRecord
+from verifier.storage.models import ApiKeyRecord
+from verifier.storage.repos import ApiKeys, TrustedIssuers
 from verifier.trust import TrustedIssuer, TrustRegistry
 
 __all__ = ["TRUST_CACHE_SECONDS", "Administration"]
@@ -57,8 +57,7 @@ class Administration:
         new = apikeys.create_api_key()
         webhook_secret = "whsec_" + self._token(32)
         with Session(self.engine, expire_on_commit=False) as session:
-            repos.add(
-                session,
+            ApiKeys(session).add(
                 ApiKeyRecord(
                     key_id=new.key_id,
                     name=name[:200],
@@ -77,7 +76,7 @@ class Administration:
         parsed = apikeys.parse_api_key(token) if token else None
         if parsed is not None:
             with Session(self.engine, expire_on_commit=False) as session:
-                record = repos.get_api_key(session, parsed[0])
+                record = ApiKeys(session).get(parsed[0])
             if (
                 record is not None
                 and not record.revoked
@@ -96,7 +95,7 @@ class Administration:
 
     def list_api_keys(self) -> list[dict[str, Any]]:
         with Session(self.engine, expire_on_commit=False) as session:
-            rows = repos.list_api_keys(session)
+            rows = ApiKeys(session).all()
         return [
             {
                 "key_id": r.key_id,
@@ -110,17 +109,14 @@ class Administration:
 
     def revoke_api_key(self, key_id: str) -> None:
         with Session(self.engine, expire_on_commit=False) as session:
-            record = repos.get_api_key(session, key_id)
-            if record is None:
+            if not ApiKeys(session).revoke(key_id):
                 raise ServiceError(f"no API key {key_id!r}", code="not_found", status=404)
-            record.revoked = True
-            session.add(record)
             session.commit()
         log.info("api key revoked: key_id=%s", key_id)
 
     def webhook_secret(self, key_id: str) -> str | None:
         with Session(self.engine, expire_on_commit=False) as session:
-            record = repos.get_api_key(session, key_id)
+            record = ApiKeys(session).get(key_id)
         return None if record is None or record.revoked else record.webhook_secret
 
     # trust --------------------------------------------------------------------------------
@@ -136,7 +132,7 @@ class Administration:
             if cached is not None and cached[0] > time.monotonic() and cached[1] is files:
                 return cached[2]
         with Session(self.engine, expire_on_commit=False) as session:
-            rows = repos.list_trusted_issuers(session)
+            rows = TrustedIssuers(session).all()
         issuers = tuple(
             TrustedIssuer.from_json(parse_json(row.entry), source="database") for row in rows
         )
@@ -157,11 +153,7 @@ class Administration:
         entry = issuer.to_json()
         entry["valid_as_of"] = self.clock()
         with Session(self.engine, expire_on_commit=False) as session:
-            row = repos.get_trusted_issuer(session, issuer.id)
-            if row is None:
-                row = TrustedIssuerRecord(id=issuer.id, entry="", updated_at=0)
-            row.entry, row.updated_at = dumps_compact(entry), self.clock()
-            session.add(row)
+            TrustedIssuers(session).put(issuer.id, dumps_compact(entry), now=self.clock())
             session.commit()
         self._trust_changed()
         return TrustedIssuer.from_json(entry, source="database")
@@ -176,11 +168,9 @@ class Administration:
 
     def remove_trusted_issuer(self, iss: str) -> None:
         with Session(self.engine, expire_on_commit=False) as session:
-            row = repos.get_trusted_issuer(session, iss)
-            if row is None:
+            if not TrustedIssuers(session).remove(iss):
                 raise ServiceError(
                     f"issuer {iss!r} is not in the database registry", code="not_found", status=404
                 )
-            session.delete(row)
             session.commit()
         self._trust_changed()

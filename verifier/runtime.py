@@ -22,7 +22,7 @@ from verifier.keys import IssuerKeys
 from verifier.policy import Policy
 from verifier.service import Identity, ServiceConfig, VerifierService
 from verifier.settings import VerifierSettings
-from verifier.storage import repos
+from verifier.storage.repos import create_schema
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.webhooks import WebhookDispatcher
 
@@ -97,7 +97,7 @@ def build_runtime(
     sources = trust_sources(settings)
     _private_data_dir(settings)
     engine = create_db_engine(settings.effective_database_url)
-    repos.create_schema(engine)
+    create_schema(engine)
     dev = settings.development
     policy = FetchPolicy(timeout=settings.fetch_timeout_seconds, allow_http=dev, allow_private=dev)
     fetcher = Fetcher(policy, transport=transport, resolve_host=resolve_host)

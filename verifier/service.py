@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from core.encoding import dumps_compact, parse_json
 from credentials.dcql import CredentialQuery, DCQLQuery
@@ -57,11 +56,11 @@ from verifier.oid4vp.request import (
 from verifier.oid4vp.response import check_state, parse_response, verify_response
 from verifier.policy import Policy
 from verifier.request_templates import load_templates, template_to_dcql
-from verifier.storage import repos
 from verifier.storage.models import (
     RequestRecord,
     WebhookDelivery,
 )
+from verifier.storage.repos import ApiKeys, Requests, WebhookDeliveries
 from verifier.trust import TrustRegistry
 from verifier.verify import VerificationResult, verify_presentation
 from verifier.webhooks import WebhookDispatcher
@@ -255,7 +254,7 @@ class VerifierService(Administration):
             expires_at=now + self.config.request_lifetime,
         )
         with Session(self.engine, expire_on_commit=False) as session:
-            repos.add(session, record)
+            Requests(session).add(record)
             session.commit()
         log.info("request created: id=%s rp=%s mode=%s", request_id, rp_key_id, mode)
         uri = create_openid4vp_uri(
@@ -277,7 +276,7 @@ class VerifierService(Administration):
     def _open(
         self, session: Session, request_id: str, rp_key_id: str | None = None
     ) -> RequestRecord:
-        record = repos.get_request(session, request_id)
+        record = Requests(session).get(request_id)
         if record is None or (rp_key_id is not None and record.rp_key_id != rp_key_id):
             raise RequestError(
                 "no such request (it may have been removed after its retention period)",
@@ -333,7 +332,7 @@ class VerifierService(Administration):
             jwk = parse_json(record.ephemeral_jwk) if record.ephemeral_jwk else None
             response = parse_response(form, response_mode=record.response_mode, decryption_jwk=jwk)
             check_state(response, record.state)
-            if not repos.claim_request(session, request_id, now=now):
+            if not Requests(session).claim(request_id, now=now):
                 session.rollback()
                 raise RequestError(
                     explain("request_already_used"),
@@ -422,7 +421,7 @@ class VerifierService(Administration):
                 view.pop("credentials", None)
                 view["result_withheld"] = "same-device request: poll with ?response_code="
             body = dumps_compact({"event": "presentation.completed", **view})
-            session.add(
+            WebhookDeliveries(session).add(
                 WebhookDelivery(
                     request_id=record.id,
                     rp_key_id=record.rp_key_id,
@@ -482,7 +481,7 @@ class VerifierService(Administration):
                     view.pop("credentials", None)
                     view.pop("claims", None)
                     view["result_withheld"] = "same-device request: pass ?response_code="
-                elif not repos.use_response_code(session, record.id, _hash(response_code)):
+                elif not Requests(session).use_response_code(record.id, _hash(response_code)):
                     raise ServiceError(
                         "the response_code is wrong or was already used",
                         code="invalid_response_code",
@@ -522,8 +521,10 @@ class VerifierService(Administration):
         """Expire unanswered requests, delete results past retention (data minimisation)."""
         now = self.clock()
         with Session(self.engine, expire_on_commit=False) as session:
-            repos.expire_requests(session, now=now, retention=self.config.retention)
-            removed = repos.prune(session, now=now)
+            requests = Requests(session)
+            requests.expire(now=now, retention=self.config.retention)
+            removed = requests.delete_past_retention(now=now)
+            WebhookDeliveries(session).delete_finished()
             session.commit()
         return removed
 
@@ -532,7 +533,7 @@ class VerifierService(Administration):
         """The name of the API key ``key_id`` while it is valid, else ``None``. The teller pages
         ask on every page, so revoking a desk's key ends its browser sessions at once."""
         with Session(self.engine, expire_on_commit=False) as session:
-            record = repos.get_api_key(session, key_id)
+            record = ApiKeys(session).get(key_id)
         return None if record is None or record.revoked else record.name
 
     def discard_request(self, rp_key_id: str, request_id: str) -> bool:
@@ -540,15 +541,8 @@ class VerifierService(Administration):
         and a result read at the counter is not kept until retention ends. A response being
         checked at this very moment (``processing``) is left to finish; pruning removes it."""
         with Session(self.engine, expire_on_commit=False) as session:
-            result = session.execute(
-                delete(RequestRecord).where(
-                    col(RequestRecord.id) == request_id,
-                    col(RequestRecord.rp_key_id) == rp_key_id,
-                    col(RequestRecord.status) != "processing",
-                )
-            )
+            removed = Requests(session).discard(request_id, rp_key_id)
             session.commit()
-        removed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
         log.info("request discarded: id=%s removed=%s", request_id, removed)
         return removed
 
