@@ -13,7 +13,6 @@ requests become ``expired`` at ``expires_at``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
@@ -54,6 +53,12 @@ from verifier.oid4vp.request import (
     sign_request_object,
 )
 from verifier.oid4vp.response import check_state, parse_response, verify_response
+from verifier.oid4vp.response_code import (
+    check_response_code,
+    create_response_code,
+    invalid_response_code,
+    redirect_with_response_code,
+)
 from verifier.policy import Policy
 from verifier.request_templates import load_templates, template_to_dcql
 from verifier.storage.models import (
@@ -101,10 +106,6 @@ class Identity:
     @property
     def kid(self) -> str:
         return f"{self.did}#{self.key.public_key.thumbprint()}"
-
-
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 class VerifierService(Administration):
@@ -401,9 +402,9 @@ class VerifierService(Administration):
                 {qid: [r.to_json() for r in found] for qid, found in results.items()}
             )
             if record.same_device and record.redirect_uri:
-                code = self._token(24)
-                record.response_code_hash = _hash(code)
-                answer["redirect_uri"] = f"{record.redirect_uri}#response_code={code}"
+                code = create_response_code(self._token)
+                record.response_code_hash = code.digest
+                answer["redirect_uri"] = redirect_with_response_code(record.redirect_uri, code)
         else:
             record.status = "rejected"
             record.error_code = error.code[:64]
@@ -481,13 +482,18 @@ class VerifierService(Administration):
                     view.pop("credentials", None)
                     view.pop("claims", None)
                     view["result_withheld"] = "same-device request: pass ?response_code="
-                elif not Requests(session).use_response_code(record.id, _hash(response_code)):
-                    raise ServiceError(
-                        "the response_code is wrong or was already used",
-                        code="invalid_response_code",
-                        status=403,
+                else:
+                    now = self.clock()
+                    digest = check_response_code(
+                        response_code,
+                        digest=record.response_code_hash,
+                        used=record.response_code_used,
+                        expires_at=record.result_expires_at,
+                        now=now,
                     )
-                session.commit()
+                    if not Requests(session).use_response_code(record.id, digest, now=now):
+                        raise invalid_response_code()  # another fetch used it a moment ago
+                    session.commit()
         return view
 
     def request_link(self, rp_key_id: str, request_id: str) -> str:

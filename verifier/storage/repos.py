@@ -80,14 +80,16 @@ class Requests:
         )
         return _rowcount(result) == 1
 
-    def use_response_code(self, request_id: str, code_hash: str) -> bool:
-        """Atomically consume a same-device ``response_code`` (single use)."""
+    def use_response_code(self, request_id: str, code_hash: str, *, now: int) -> bool:
+        """Atomically consume a same-device ``response_code``: single use, and only while the
+        result it opens is kept."""
         result = self.s.execute(
             update(RequestRecord)
             .where(
                 col(RequestRecord.id) == request_id,
                 col(RequestRecord.response_code_hash) == code_hash,
                 col(RequestRecord.response_code_used) == False,  # noqa: E712
+                col(RequestRecord.result_expires_at) > now,
             )
             .values(response_code_used=True)
         )
