@@ -307,7 +307,7 @@ def trust_add(
         else:
             runtime = build_runtime(_settings())
             try:
-                entry = runtime.service.add_issuer_from_url(issuer, pin_keys=pin_keys, name=name)
+                entry = runtime.trust.add_from_url(issuer, pin_keys=pin_keys, name=name)
             finally:
                 runtime.close()
     except VerificationError as exc:
@@ -324,7 +324,7 @@ def _registry(file: Path | None) -> TrustRegistry:
         return TrustRegistry.load(file)
     runtime = build_runtime(_settings())
     try:
-        return runtime.service.trust_registry()
+        return runtime.trust.registry()
     finally:
         runtime.close()
 
@@ -357,7 +357,7 @@ def trust_remove(issuer: Annotated[str, typer.Option("--issuer")], file: FileOpt
         else:
             runtime = build_runtime(_settings())
             try:
-                runtime.service.remove_trusted_issuer(issuer)
+                runtime.trust.remove(issuer)
             finally:
                 runtime.close()
     except VerificationError as exc:
@@ -483,7 +483,7 @@ def apikey_create(
     """Create an API key; the key and webhook secret are shown once, store them safely."""
     runtime = build_runtime(_settings())
     try:
-        token, secret = runtime.service.create_api_key(name, admin=admin)
+        token, secret = runtime.api_keys.create(name, admin=admin)
     finally:
         runtime.close()
     typer.echo(f"api key:        {token}\nwebhook secret: {secret}\n(shown once)")
@@ -493,10 +493,10 @@ def apikey_create(
 def apikey_list() -> None:
     runtime = build_runtime(_settings())
     try:
-        for item in runtime.service.list_api_keys():
-            flags = " admin" if item["admin"] else ""
-            flags += " REVOKED" if item["revoked"] else ""
-            typer.echo(f"{item['key_id']}  {item['name']}{flags}")
+        for item in runtime.api_keys.all():
+            flags = " admin" if item.admin else ""
+            flags += " REVOKED" if item.revoked else ""
+            typer.echo(f"{item.key_id}  {item.name}{flags}")
     finally:
         runtime.close()
 
@@ -505,7 +505,7 @@ def apikey_list() -> None:
 def apikey_revoke(key_id: str) -> None:
     runtime = build_runtime(_settings())
     try:
-        runtime.service.revoke_api_key(key_id)
+        runtime.api_keys.revoke(key_id)
     except VerificationError as exc:
         _fail(exc.code, exc.message)
     finally:

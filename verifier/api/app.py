@@ -74,10 +74,11 @@ def create_app(
         sessions = teller.sessions
 
         def prune() -> int:  # teller sessions end (and delete their checks) with no traffic too
-            return runtime.service.prune() + sessions.sweep()
+            return runtime.retention.prune() + sessions.sweep()
 
         pruner = _Pruner(prune, settings.prune_interval_seconds)
-        app.state.service, app.state.webhooks = runtime.service, runtime.webhooks
+        app.state.runtime, app.state.webhooks = runtime, runtime.webhooks
+        app.state.service = runtime.service  # the teller pages' handle (verifier.service.facade)
         if start_workers:
             runtime.webhooks.start()
             pruner.start()
