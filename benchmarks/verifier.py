@@ -166,15 +166,15 @@ def run_library() -> list[Measurement]:
         fetcher.close()
 
 
-def _prepared(service: Any, f: dict[str, Any], count: int) -> list[tuple[str, dict[str, str]]]:
+def _prepared(runtime: Any, f: dict[str, Any], count: int) -> list[tuple[str, dict[str, str]]]:
     """``count`` fresh requests, each with its encrypted wallet answer ready to post."""
     from core.encoding import dumps_compact
     from credentials.jose import encrypt_jwe
 
     forms = []
     for _ in range(count):
-        created = service.create_request("bench", template="kyc-basic")
-        request = parse_jws(service.request_object(created["id"])[0]).payload
+        created = runtime.requests.create("bench", template="kyc-basic")
+        request = parse_jws(runtime.requests.request_object(created["id"])[0]).payload
         vp = present_sd_jwt(
             f["credential"],
             disclose=["/full_name", "/cid", "/birthdate"],
@@ -213,26 +213,26 @@ def run_service(count: int = 150) -> dict[str, float]:
         )
         app = create_app(settings, clock=lambda: NOW, transport=f["transport"], start_workers=False)
         with TestClient(app, base_url="https://verifier.example.bt") as client:
-            service = app.state.service
-            service.create_api_key("bench")
-            forms = _prepared(service, f, count)
+            runtime = app.state.runtime
+            runtime.api_keys.create("bench")
+            forms = _prepared(runtime, f, count)
             client.post(f"/oid4vp/response/{forms[0][0]}", data=forms[0][1])  # warm up
             start = time.perf_counter()
             for request_id, form in forms[1:]:
                 answer = client.post(f"/oid4vp/response/{request_id}", data=form)
                 assert answer.status_code == 200, answer.text
             timings["http"] = (time.perf_counter() - start) / (count - 1)
-            direct = _prepared(service, f, count)
+            direct = _prepared(runtime, f, count)
             start = time.perf_counter()
             for request_id, form in direct:
-                service.handle_response(request_id, form)
+                runtime.responses.handle(request_id, form)
             timings["service"] = (time.perf_counter() - start) / count
-            extra = _prepared(service, f, 1)[0]
+            extra = _prepared(runtime, f, 1)[0]
             from sqlmodel import Session
 
             from verifier.storage.models import RequestRecord
 
-            with Session(service.engine) as session:
+            with Session(runtime.context.engine) as session:
                 record_key = parse_json(session.get(RequestRecord, extra[0]).ephemeral_jwk)
             token = extra[1]["response"]
             start = time.perf_counter()

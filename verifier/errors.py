@@ -36,8 +36,9 @@ __all__ = [
     "root_code",
 ]
 
-# Plain-language explanations (for people with little digital experience: short, no jargon,
-# say what happened and, where there is one, what to do).
+# The verifier's one table of plain words, for every code it raises or passes on (for people
+# with little digital experience: short, no jargon, say what happened and, where there is one,
+# what to do). Pages may add their own wording for what the person at a page does next.
 _PLAIN = {
     "status_revoked": "This credential has been revoked by its issuer.",
     "status_suspended": "This credential is suspended by its issuer for now.",
@@ -103,6 +104,48 @@ _PLAIN = {
     "dcql_unsatisfied": "The answer does not include every credential that was asked for.",
     "trust_bundle_expired": "The list of trusted issuers is out of date; it must be renewed.",
     "trust_bundle_invalid": "The list of trusted issuers is damaged or not genuine.",
+    # What the credential itself lacks.
+    "missing_vct": "The credential does not say what kind of credential it is.",
+    "missing_iss": "The credential does not say who issued it.",
+    "issuer_metadata_invalid": (
+        "The issuer publishes its keys in a broken form, so its credentials cannot be checked."
+    ),
+    "issuer_metadata_mismatch": (
+        "The issuer's published information belongs to someone else, so it cannot be used."
+    ),
+    # The OpenID4VP exchange with the wallet.
+    "invalid_response": "The wallet's answer could not be read. Please try again.",
+    "invalid_encrypted_response": "The wallet's answer could not be opened. Please try again.",
+    "invalid_content_type": "The wallet's answer was sent in a form this service does not take.",
+    "dcql_unknown_credential_id": "The answer includes a credential that was not asked for.",
+    "invalid_response_code": (
+        "This result can be opened only once, and only from the device that shared it."
+    ),
+    # The relying-party API and the teller pages.
+    "invalid_request": "Something in the request is missing or not valid.",
+    "unauthorized": "A valid API key is needed to do this.",
+    "forbidden": "This API key is not allowed to do this.",
+    "not_found": "There is no such item; it may have been removed.",
+    "unknown_template": "There is no such kind of check.",
+    "no_trusted_issuer_for_type": (
+        "No trusted issuer gives this kind of credential yet; one must be added to the list of "
+        "trusted issuers first."
+    ),
+    # The trust data this service is set up with (an administrator's task).
+    "trust_invalid": "The list of trusted issuers is not in the expected form; it must be fixed.",
+    "trust_file_unreadable": "The list of trusted issuers cannot be opened; check where it is.",
+    "trust_authority_key_invalid": (
+        "The trust authority's key is missing or not usable; check the key that was given."
+    ),
+    "trust_bundle_not_yet_valid": (
+        "The list of trusted issuers is not valid yet; check this computer's clock."
+    ),
+    "issuer_discovery": (
+        "That address does not publish what an issuer of digital credentials must publish."
+    ),
+    # Webhooks, as the relying party's server checks them.
+    "webhook_signature_invalid": "This notice was not signed by the verifier service; ignore it.",
+    "webhook_stale": "This notice is too old to be trusted; ignore it.",
 }
 _DEFAULT_PLAIN = "The credential could not be accepted."
 
@@ -123,9 +166,8 @@ def root_code(exc: BaseException) -> str | None:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        code = getattr(current, "code", None)
-        if isinstance(code, str):
-            found = code
+        if isinstance(current, CodedError):
+            found = current.code
         current = current.__cause__
     return found
 

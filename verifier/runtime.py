@@ -1,6 +1,8 @@
-"""Assemble a :class:`~verifier.service.VerifierService` from settings: database engine, signing
-identity, SSRF-guarded fetcher, key and status caches, trust sources. Used by the web app's
-lifespan and by the command line; :meth:`Runtime.close` releases everything."""
+"""The verifier's one composition root: from settings, the database engine, the signing
+identity, the SSRF-guarded fetcher, the key and status caches and the trust sources, and over
+them the service's parts (:mod:`verifier.service`) and the webhook worker. The API app's
+lifespan (and through its state the teller pages) and the command line all build it here;
+:meth:`Runtime.close` releases everything."""
 
 from __future__ import annotations
 
@@ -20,9 +22,21 @@ from did.methods.web import did_web_from_url
 from servicekit.database import create_db_engine
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
-from verifier.service import Identity, ServiceConfig, VerifierService
+from verifier.service import (
+    ApiKeyAdmin,
+    Identity,
+    PresentationRequests,
+    PresentationResponses,
+    PresentationResults,
+    Retention,
+    ServiceConfig,
+    ServiceContext,
+    TrustAdmin,
+    TypeMetadataCache,
+    VerifierService,
+)
 from verifier.settings import VerifierSettings
-from verifier.storage import repos
+from verifier.storage.repos import create_schema
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.webhooks import WebhookDispatcher
 
@@ -76,14 +90,27 @@ def _private_data_dir(settings: VerifierSettings) -> None:
 
 @dataclass
 class Runtime:
-    service: VerifierService
+    """Everything the verifier runs on, built once: the parts of the service over their shared
+    context, the webhook worker, the fetcher they all go through, and ``service``, the teller
+    pages' handle on the parts (:class:`~verifier.service.facade.VerifierService`)."""
+
+    context: ServiceContext
+    keys: IssuerKeys
+    trust: TrustAdmin
+    api_keys: ApiKeyAdmin
+    retention: Retention
+    requests: PresentationRequests
+    responses: PresentationResponses
+    results: PresentationResults
+    type_labels: TypeMetadataCache
     webhooks: WebhookDispatcher
     fetcher: Fetcher
+    service: VerifierService
 
     def close(self) -> None:
         self.webhooks.stop()
         self.fetcher.close()
-        self.service.engine.dispose()
+        self.context.engine.dispose()
 
 
 def build_runtime(
@@ -93,15 +120,18 @@ def build_runtime(
     transport: httpx.BaseTransport | None = None,
     resolve_host: Callable[[str, int], list[str]] | None = None,
 ) -> Runtime:
+    """The one composition root: the API app's lifespan and the command line build the
+    verifier here. ``clock`` (UNIX seconds), ``transport`` and ``resolve_host`` replace the real
+    clock and network in tests."""
     now = clock or (lambda: int(time.time()))
     sources = trust_sources(settings)
     _private_data_dir(settings)
     engine = create_db_engine(settings.effective_database_url)
-    repos.create_schema(engine)
+    create_schema(engine)
     dev = settings.development
     policy = FetchPolicy(timeout=settings.fetch_timeout_seconds, allow_http=dev, allow_private=dev)
     fetcher = Fetcher(policy, transport=transport, resolve_host=resolve_host)
-    service = VerifierService(
+    context = ServiceContext(
         engine=engine,
         config=ServiceConfig(
             public_url=settings.public_url,
@@ -115,18 +145,53 @@ def build_runtime(
             development=dev,
         ),
         identity=load_identity(settings),
-        keys=IssuerKeys(fetcher=fetcher, allow_http=dev),
-        status=StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE)),
-        file_trust=sources.registry,
         clock=now,
     )
+    keys = IssuerKeys(fetcher=fetcher, allow_http=dev)
+    status = StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE))
+    trust = TrustAdmin(context, keys=keys, file_trust=sources.registry)
+    api_keys = ApiKeyAdmin(context)
+    retention = Retention(context)
     webhooks = WebhookDispatcher(
         engine,
         fetcher=fetcher,
-        secret_for=service.webhook_secret,
+        secret_for=api_keys.webhook_secret,
         clock=now,
         max_attempts=settings.webhook_max_attempts,
         backoff=settings.webhook_backoff_seconds,
     )
-    service.webhooks = webhooks
-    return Runtime(service, webhooks, fetcher)
+    requests = PresentationRequests(context, trust=trust, retention=retention)
+    responses = PresentationResponses(
+        context,
+        trust=trust,
+        keys=keys,
+        status=status,
+        retention=retention,
+        notify=webhooks.notify,
+    )
+    results = PresentationResults(context, retention=retention)
+    type_labels = TypeMetadataCache(keys=keys, trust=trust.registry, clock=now)
+    service = VerifierService(
+        context=context,
+        keys=keys,
+        api_keys=api_keys,
+        trust=trust,
+        requests=requests,
+        results=results,
+        retention=retention,
+        type_labels=type_labels,
+    )
+    return Runtime(
+        context=context,
+        keys=keys,
+        trust=trust,
+        api_keys=api_keys,
+        retention=retention,
+        requests=requests,
+        responses=responses,
+        results=results,
+        type_labels=type_labels,
+        webhooks=webhooks,
+        fetcher=fetcher,
+        service=service,
+    )

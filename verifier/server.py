@@ -20,7 +20,7 @@ def run(settings: VerifierSettings, *, host: str | None = None, port: int | None
         app = create_app(settings)
     except VerificationError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
-        print(f"what it means: {exc.explanation}", file=sys.stderr)
+        print(f"what it means: {exc.plain}", file=sys.stderr)
         raise SystemExit(2) from exc
     uvicorn.run(
         app,

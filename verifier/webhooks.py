@@ -22,7 +22,7 @@ from sqlmodel import Session
 from core.encoding import EncodingError, parse_json
 from did.errors import DIDError
 from did.fetch import Fetcher
-from verifier.storage import repos
+from verifier.storage.repos import WebhookDeliveries
 from verifier.webhook_signature import SIGNATURE_HEADER, sign_webhook
 
 __all__ = ["WebhookDispatcher"]
@@ -70,7 +70,7 @@ class WebhookDispatcher:
         """Attempt every due delivery once; return how many were attempted."""
         with self._lock, Session(self._engine, expire_on_commit=False) as session:
             now = self._clock()
-            due = repos.due_deliveries(session, now=now)
+            due = WebhookDeliveries(session).due(now=now)
             for delivery in due:
                 error = self._send(delivery.url, delivery.body or "", delivery.rp_key_id, now)
                 delivery.attempts += 1

@@ -2,9 +2,11 @@
 
 The lifespan builds the runtime (:mod:`verifier.runtime`: database and tables, the signing key
 kept 0600 under the data directory, the SSRF-guarded fetcher — ``development`` mode alone
-allows http and loopback peers — key and status caches, trust sources), starts the webhook
-worker and the pruner (expired requests, results and teller sessions), and stops and closes
-them on shutdown. The teller pages (:mod:`verifier.web`) are mounted at ``/teller``.
+allows http and loopback peers — key and status caches, trust sources, and over them the
+service's parts), starts the webhook worker and the pruner (expired requests, results and
+teller sessions), and stops and closes them on shutdown. The runtime is ``app.state.runtime``
+(the API routes take the part they use from it, :mod:`verifier.api.deps`); the teller pages
+(:mod:`verifier.web`, mounted at ``/teller``) use its facade, ``app.state.service``.
 """
 
 from __future__ import annotations
@@ -74,10 +76,11 @@ def create_app(
         sessions = teller.sessions
 
         def prune() -> int:  # teller sessions end (and delete their checks) with no traffic too
-            return runtime.service.prune() + sessions.sweep()
+            return runtime.retention.prune() + sessions.sweep()
 
         pruner = _Pruner(prune, settings.prune_interval_seconds)
-        app.state.service, app.state.webhooks = runtime.service, runtime.webhooks
+        app.state.runtime, app.state.webhooks = runtime, runtime.webhooks
+        app.state.service = runtime.service  # the teller pages' handle (verifier.service.facade)
         if start_workers:
             runtime.webhooks.start()
             pruner.start()

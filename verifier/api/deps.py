@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the service, the caller's API key, the posted form."""
+"""FastAPI dependencies: the service's parts (from the runtime the lifespan built), the caller's
+API key, the posted form."""
 
 from __future__ import annotations
 
@@ -7,19 +8,59 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from verifier.errors import RequestError
-from verifier.service import VerifierService
+from verifier.runtime import Runtime
+from verifier.service import (
+    Identity,
+    PresentationRequests,
+    PresentationResponses,
+    PresentationResults,
+    TrustAdmin,
+)
 
-__all__ = ["AdminKey", "Form", "RelyingParty", "Service"]
+__all__ = [
+    "AdminKey",
+    "Form",
+    "RelyingParty",
+    "Requests",
+    "Responses",
+    "Results",
+    "Trust",
+    "VerifierIdentity",
+]
 
 MAX_FORM_FIELDS = 16
 
 
-def _service(request: Request) -> VerifierService:
-    service: VerifierService = request.app.state.service
-    return service
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
-Service = Annotated[VerifierService, Depends(_service)]
+def _requests(request: Request) -> PresentationRequests:
+    return _runtime(request).requests
+
+
+def _responses(request: Request) -> PresentationResponses:
+    return _runtime(request).responses
+
+
+def _results(request: Request) -> PresentationResults:
+    return _runtime(request).results
+
+
+def _trust(request: Request) -> TrustAdmin:
+    return _runtime(request).trust
+
+
+def _identity(request: Request) -> Identity:
+    return _runtime(request).context.identity
+
+
+Requests = Annotated[PresentationRequests, Depends(_requests)]
+Responses = Annotated[PresentationResponses, Depends(_responses)]
+Results = Annotated[PresentationResults, Depends(_results)]
+Trust = Annotated[TrustAdmin, Depends(_trust)]
+VerifierIdentity = Annotated[Identity, Depends(_identity)]
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -29,12 +70,12 @@ def _bearer(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-def _relying_party(service: Service, authorization: Annotated[str | None, Header()] = None) -> str:
-    return service.authenticate(_bearer(authorization))
+def _relying_party(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+    return _runtime(request).api_keys.authenticate(_bearer(authorization))
 
 
-def _admin(service: Service, authorization: Annotated[str | None, Header()] = None) -> str:
-    return service.authenticate(_bearer(authorization), admin=True)
+def _admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+    return _runtime(request).api_keys.authenticate(_bearer(authorization), admin=True)
 
 
 RelyingParty = Annotated[str, Depends(_relying_party)]

@@ -1,12 +1,18 @@
-"""Queries of the verifier service, one small function per question. Callers own the
-session (one per unit of work) and commit."""
+"""Repositories: every query the verifier service runs, one small class per table, all on one
+Session (the caller's unit of work; it commits).
+
+State changes that must happen at most once (claiming a request for its one response, using a
+same-device ``response_code``) are single conditional ``UPDATE ... WHERE`` statements whose row
+count says whether this caller won: atomic on SQLite and PostgreSQL alike, with no
+read-then-write race.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import CursorResult, delete, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
@@ -18,126 +24,172 @@ from verifier.storage.models import (
     tables,
 )
 
-__all__ = [
-    "add",
-    "claim_request",
-    "create_schema",
-    "due_deliveries",
-    "expire_requests",
-    "get_api_key",
-    "get_request",
-    "get_trusted_issuer",
-    "list_api_keys",
-    "list_trusted_issuers",
-    "prune",
-    "use_response_code",
-]
+__all__ = ["ApiKeys", "Requests", "TrustedIssuers", "WebhookDeliveries", "create_schema"]
 
 
 def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine, tables=tables())  # type: ignore[arg-type]
 
 
-def add(session: Session, record: Any) -> None:
-    session.add(record)
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
-def get_api_key(session: Session, key_id: str) -> ApiKeyRecord | None:
-    return session.get(ApiKeyRecord, key_id)
+class ApiKeys:
+    def __init__(self, session: Session) -> None:
+        self.s = session
 
+    def add(self, row: ApiKeyRecord) -> None:
+        self.s.add(row)
 
-def list_api_keys(session: Session) -> Sequence[ApiKeyRecord]:
-    return session.exec(select(ApiKeyRecord).order_by(col(ApiKeyRecord.created_at))).all()
+    def get(self, key_id: str) -> ApiKeyRecord | None:
+        return self.s.get(ApiKeyRecord, key_id)
 
+    def all(self) -> Sequence[ApiKeyRecord]:
+        return self.s.exec(select(ApiKeyRecord).order_by(col(ApiKeyRecord.created_at))).all()
 
-def get_request(session: Session, request_id: str) -> RequestRecord | None:
-    return session.get(RequestRecord, request_id)
-
-
-def claim_request(session: Session, request_id: str, *, now: int) -> bool:
-    """Atomically move a pending, unexpired request to ``processing``. Exactly one response
-    can win: this is what makes the nonce single-use, across workers and databases."""
-    result = session.execute(
-        update(RequestRecord)
-        .where(
-            col(RequestRecord.id) == request_id,
-            col(RequestRecord.status) == "pending",
-            col(RequestRecord.expires_at) > now,
+    def revoke(self, key_id: str) -> bool:
+        """Mark the key revoked; False when there is no such key."""
+        result = self.s.execute(
+            update(ApiKeyRecord).where(col(ApiKeyRecord.key_id) == key_id).values(revoked=True)
         )
-        .values(status="processing")
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return _rowcount(result) == 1
 
 
-def use_response_code(session: Session, request_id: str, code_hash: str) -> bool:
-    """Atomically consume a same-device ``response_code`` (single use)."""
-    result = session.execute(
-        update(RequestRecord)
-        .where(
-            col(RequestRecord.id) == request_id,
-            col(RequestRecord.response_code_hash) == code_hash,
-            col(RequestRecord.response_code_used) == False,  # noqa: E712
+class Requests:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: RequestRecord) -> None:
+        self.s.add(row)
+
+    def get(self, request_id: str) -> RequestRecord | None:
+        return self.s.get(RequestRecord, request_id)
+
+    def claim(self, request_id: str, *, now: int) -> bool:
+        """Atomically move a pending, unexpired request to ``processing``. Exactly one response
+        can win: this is what makes the nonce single-use, across workers and databases."""
+        result = self.s.execute(
+            update(RequestRecord)
+            .where(
+                col(RequestRecord.id) == request_id,
+                col(RequestRecord.status) == "pending",
+                col(RequestRecord.expires_at) > now,
+            )
+            .values(status="processing")
         )
-        .values(response_code_used=True)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return _rowcount(result) == 1
 
-
-def expire_requests(session: Session, *, now: int, retention: int) -> int:
-    """Pending (or stuck processing) requests past their lifetime become ``expired``: their
-    ephemeral key is deleted and the row kept for ``retention`` so a poll can say so."""
-    result = session.execute(
-        update(RequestRecord)
-        .where(
-            col(RequestRecord.status).in_(("pending", "processing")),
-            col(RequestRecord.expires_at) <= now,
+    def use_response_code(self, request_id: str, code_hash: str, *, now: int) -> bool:
+        """Atomically consume a same-device ``response_code``: single use, and only while the
+        result it opens is kept."""
+        result = self.s.execute(
+            update(RequestRecord)
+            .where(
+                col(RequestRecord.id) == request_id,
+                col(RequestRecord.response_code_hash) == code_hash,
+                col(RequestRecord.response_code_used) == False,  # noqa: E712
+                col(RequestRecord.result_expires_at) > now,
+            )
+            .values(response_code_used=True)
         )
-        .values(
-            status="expired",
-            ephemeral_jwk=None,
-            completed_at=now,
-            result_expires_at=now + retention,
-            error_code="request_expired",
-            error_message="nobody answered the request in time",
-        )
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        return _rowcount(result) == 1
 
-
-def prune(session: Session, *, now: int) -> int:
-    """Delete requests whose results are past retention, and finished webhook deliveries of
-    requests that no longer exist or whose body was sent."""
-    gone = session.execute(
-        delete(RequestRecord).where(
-            col(RequestRecord.result_expires_at).is_not(None),
-            col(RequestRecord.result_expires_at) <= now,
-        )
-    )
-    session.execute(
-        delete(WebhookDelivery).where(
-            or_(
-                col(WebhookDelivery.status).in_(("delivered", "failed")),
-                col(WebhookDelivery.request_id).not_in(select(RequestRecord.id)),
+    def discard(self, request_id: str, rp_key_id: str) -> bool:
+        """Delete the relying party's request now, unless a response is being checked at this
+        very moment (``processing``); True when a row went."""
+        result = self.s.execute(
+            delete(RequestRecord).where(
+                col(RequestRecord.id) == request_id,
+                col(RequestRecord.rp_key_id) == rp_key_id,
+                col(RequestRecord.status) != "processing",
             )
         )
-    )
-    return int(gone.rowcount)  # type: ignore[attr-defined]
+        return _rowcount(result) == 1
 
-
-def due_deliveries(session: Session, *, now: int, limit: int = 20) -> Sequence[WebhookDelivery]:
-    return session.exec(
-        select(WebhookDelivery)
-        .where(
-            col(WebhookDelivery.status) == "pending", col(WebhookDelivery.next_attempt_at) <= now
+    def expire(self, *, now: int, retention: int) -> int:
+        """Pending (or stuck processing) requests past their lifetime become ``expired``: their
+        ephemeral key is deleted and the row kept for ``retention`` so a poll can say so."""
+        result = self.s.execute(
+            update(RequestRecord)
+            .where(
+                col(RequestRecord.status).in_(("pending", "processing")),
+                col(RequestRecord.expires_at) <= now,
+            )
+            .values(
+                status="expired",
+                ephemeral_jwk=None,
+                completed_at=now,
+                result_expires_at=now + retention,
+                error_code="request_expired",
+                error_message="nobody answered the request in time",
+            )
         )
-        .order_by(col(WebhookDelivery.next_attempt_at))
-        .limit(limit)
-    ).all()
+        return _rowcount(result)
+
+    def delete_past_retention(self, *, now: int) -> int:
+        """Delete requests whose results are past retention (data minimisation)."""
+        result = self.s.execute(
+            delete(RequestRecord).where(
+                col(RequestRecord.result_expires_at).is_not(None),
+                col(RequestRecord.result_expires_at) <= now,
+            )
+        )
+        return _rowcount(result)
 
 
-def get_trusted_issuer(session: Session, iss: str) -> TrustedIssuerRecord | None:
-    return session.get(TrustedIssuerRecord, iss)
+class WebhookDeliveries:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: WebhookDelivery) -> None:
+        self.s.add(row)
+
+    def due(self, *, now: int, limit: int = 20) -> Sequence[WebhookDelivery]:
+        return self.s.exec(
+            select(WebhookDelivery)
+            .where(
+                col(WebhookDelivery.status) == "pending",
+                col(WebhookDelivery.next_attempt_at) <= now,
+            )
+            .order_by(col(WebhookDelivery.next_attempt_at))
+            .limit(limit)
+        ).all()
+
+    def delete_finished(self) -> int:
+        """Delete deliveries that are done (sent or given up) or whose request is gone."""
+        result = self.s.execute(
+            delete(WebhookDelivery).where(
+                or_(
+                    col(WebhookDelivery.status).in_(("delivered", "failed")),
+                    col(WebhookDelivery.request_id).not_in(select(RequestRecord.id)),
+                )
+            )
+        )
+        return _rowcount(result)
 
 
-def list_trusted_issuers(session: Session) -> Sequence[TrustedIssuerRecord]:
-    return session.exec(select(TrustedIssuerRecord).order_by(col(TrustedIssuerRecord.id))).all()
+class TrustedIssuers:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, iss: str) -> TrustedIssuerRecord | None:
+        return self.s.get(TrustedIssuerRecord, iss)
+
+    def all(self) -> Sequence[TrustedIssuerRecord]:
+        return self.s.exec(select(TrustedIssuerRecord).order_by(col(TrustedIssuerRecord.id))).all()
+
+    def put(self, iss: str, entry: str, *, now: int) -> None:
+        """Insert or replace the entry of ``iss``."""
+        row = self.s.get(TrustedIssuerRecord, iss)
+        if row is None:
+            row = TrustedIssuerRecord(id=iss, entry=entry, updated_at=now)
+        row.entry, row.updated_at = entry, now
+        self.s.add(row)
+
+    def remove(self, iss: str) -> bool:
+        """Delete the entry of ``iss``; False when there is none."""
+        result = self.s.execute(
+            delete(TrustedIssuerRecord).where(col(TrustedIssuerRecord.id) == iss)
+        )
+        return _rowcount(result) == 1

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from verifier.errors import RequestError, ServiceError
-from verifier.templates import load_templates
+from verifier.request_templates import load_templates
 from verifier.web import forms, views
 from verifier.web.auth import (
     SESSION_COOKIE,

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from credentials.type_metadata import TypeMetadata
 from verifier.errors import VerificationError
+from verifier.request_templates import Template
 from verifier.settings import DEFAULT_TIMEZONE
-from verifier.templates import Template
 from verifier.trust import TrustRegistry, type_id_of
 from verifier.web.problems import PageProblem
 

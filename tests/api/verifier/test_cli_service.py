@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from tests.api.verifier.conftest import respond
 from tests.support.fake_wallet import parse_openid4vp_uri
 from verifier import cli
+from verifier.commands import common
 
 runner = CliRunner()
 
@@ -30,7 +32,7 @@ class _Borrowed:
 
 @pytest.fixture
 def key(client, rp, monkeypatch) -> str:
-    monkeypatch.setattr(cli, "_http", lambda url: _Borrowed(client))
+    monkeypatch.setattr(common, "http_client", lambda url: _Borrowed(client))
     return rp["Authorization"].removeprefix("Bearer ")
 
 
@@ -60,7 +62,7 @@ def test_request_waits_and_prints_the_qr(client, key, wallet, monkeypatch):
             answered.append(True)
 
     pending_uri: list[str] = []
-    original = cli._call
+    original = common.call
 
     def spy(c: Any, method: str, path: str, k: str, **kw: Any) -> Any:
         body = original(c, method, path, k, **kw)
@@ -68,8 +70,8 @@ def test_request_waits_and_prints_the_qr(client, key, wallet, monkeypatch):
             pending_uri.append(body["uri"])
         return body
 
-    monkeypatch.setattr(cli, "_call", spy)
-    monkeypatch.setattr(cli.time, "sleep", sleep)
+    monkeypatch.setattr(common, "call", spy)
+    monkeypatch.setattr(time, "sleep", sleep)
     waited = runner.invoke(cli.app, ["request", "--template", "age-over-18", "--api-key", key])
     assert waited.exit_code == 0, waited.output
     assert "█" in waited.output  # the QR code, drawn in the terminal

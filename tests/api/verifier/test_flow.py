@@ -310,7 +310,7 @@ def test_template_without_trusted_issuer(client, rp):
         "/api/v1/requests", json={"template": "business-licence"}, headers=auth(rp)
     )
     assert answer.status_code == 201  # the fake issuer is trusted for business-licence
-    client.app.state.service.file_trust = lambda now: TrustRegistry()
+    client.app.state.runtime.trust.file_trust = lambda now: TrustRegistry()
     refused = client.post("/api/v1/requests", json={"template": "kyc-basic"}, headers=auth(rp))
     assert refused.status_code == 409
     assert refused.json()["code"] == "no_trusted_issuer_for_type"
@@ -380,9 +380,9 @@ def test_wrong_presenter_issuer(client, rp):
 
 def test_expiry_does_not_wait_for_pruning(client, rp, clock):
     created = create(client, rp)
-    service = client.app.state.service
+    retention = client.app.state.runtime.retention
     clock.now += 301
-    service._last_prune = clock.now  # as if pruning had just run: expiry must still hold
+    retention._last_prune = clock.now  # as if pruning had just run: expiry must still hold
     refused = client.get(path_of(created["request_uri"]))
     assert refused.status_code == 400
     assert refused.json()["code"] == "request_expired"

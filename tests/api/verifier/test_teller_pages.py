@@ -30,8 +30,8 @@ from tests.support.fake_issuer import FakeIssuer
 from tests.support.fake_wallet import FakeWallet, parse_openid4vp_uri
 from verifier.api.app import create_app
 from verifier.errors import RequestError
+from verifier.request_templates import load_templates
 from verifier.settings import VerifierSettings
-from verifier.templates import load_templates
 from verifier.web.views import claim_rows, display_zone, format_time
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -13,6 +13,7 @@ from did.fetch import Fetcher
 from tests.support.fake_issuer import FakeIssuer
 from tests.support.fake_wallet import FakeWallet
 from verifier import cli
+from verifier.commands import common
 
 runner = CliRunner()
 AUD = "decentralized_identifier:did:web:bank.example.bt"
@@ -124,8 +125,8 @@ def test_bundle_round_trip_through_the_cli(issuer, tmp_path, monkeypatch):
     public_jwk = created.output.strip()
     assert key_path.stat().st_mode & 0o077 == 0
     monkeypatch.setattr(
-        cli,
-        "_fetcher",
+        common,
+        "fetcher",
         lambda dev: Fetcher(transport=issuer.transport(now=lambda: int(time.time()))),
     )
     bundle = tmp_path / "bundle.jwt"
@@ -194,8 +195,8 @@ def test_bundle_round_trip_through_the_cli(issuer, tmp_path, monkeypatch):
 
 def test_trust_add_list_remove_with_a_file(issuer, tmp_path, monkeypatch):
     monkeypatch.setattr(
-        cli,
-        "_fetcher",
+        common,
+        "fetcher",
         lambda dev: Fetcher(transport=issuer.transport(now=lambda: int(time.time()))),
     )
     trust = tmp_path / "trust.json"

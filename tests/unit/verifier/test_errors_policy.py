@@ -75,3 +75,23 @@ def test_public_api_is_sorted_and_importable():
     assert verifier.__all__ == sorted(verifier.__all__, key=order)
     for name in verifier.__all__:
         assert getattr(verifier, name) is not None
+
+
+def test_every_code_the_verifier_raises_has_plain_words():
+    """The one table of plain words keeps up with the codes: a new ``code="..."`` in verifier/
+    without words in verifier.errors fails here (pages may add their own wording on top)."""
+    import re
+    from pathlib import Path
+
+    from verifier.errors import _DEFAULT_PLAIN
+
+    root = Path(verifier.__file__).parent
+    codes = {
+        code
+        for path in root.rglob("*.py")
+        if "web" not in path.relative_to(root).parts
+        for code in re.findall(r'code="([a-z0-9_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert len(codes) > 30  # the scan found the codes
+    missing = sorted(code for code in codes if explain(code) == _DEFAULT_PLAIN)
+    assert not missing, f"codes without plain words in verifier.errors: {missing}"

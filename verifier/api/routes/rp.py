@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from verifier.api.deps import RelyingParty, Service
+from verifier.api.deps import RelyingParty, Requests, Results
 from verifier.api.schemas import CreateRequestBody
 from verifier.errors import ServiceError
-from verifier.templates import load_templates
+from verifier.request_templates import load_templates
 
 __all__ = ["router"]
 
@@ -17,25 +17,25 @@ router = APIRouter(prefix="/api/v1", tags=["relying party"])
 
 
 @router.post("/requests", status_code=201)
-def create_request(body: CreateRequestBody, rp: RelyingParty, service: Service) -> dict[str, Any]:
+def create_request(body: CreateRequestBody, rp: RelyingParty, requests: Requests) -> dict[str, Any]:
     """Create a presentation request; show ``qr_png_url`` (or ``uri``) to the citizen."""
-    return service.create_request(rp, **body.model_dump())
+    return requests.create(rp, **body.model_dump())
 
 
 @router.get("/requests/{request_id}")
 def get_request(
-    request_id: str, rp: RelyingParty, service: Service, response_code: str | None = None
+    request_id: str, rp: RelyingParty, results: Results, response_code: str | None = None
 ) -> dict[str, Any]:
     """Poll: ``pending``, ``verified`` (with the disclosed claims), ``rejected`` (with the
     reason in plain words) or ``expired``."""
-    return service.request_view(rp, request_id, response_code=response_code)
+    return results.view(rp, request_id, response_code=response_code)
 
 
 @router.get("/requests/{request_id}/qr.{kind}")
-def get_qr(request_id: str, kind: str, rp: RelyingParty, service: Service) -> Response:
+def get_qr(request_id: str, kind: str, rp: RelyingParty, requests: Requests) -> Response:
     if kind not in ("png", "svg"):
         raise ServiceError("QR codes come as qr.png or qr.svg", code="not_found", status=404)
-    content, media_type = service.qr(rp, request_id, kind)
+    content, media_type = requests.qr(rp, request_id, kind)
     return Response(content, media_type=media_type)
 
 

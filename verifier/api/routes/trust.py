@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from verifier.api.deps import AdminKey, Service
+from verifier.api.deps import AdminKey, Trust
 from verifier.api.schemas import AddIssuerBody
 from verifier.errors import ServiceError
 from verifier.trust import TrustedIssuer
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/api/v1/trust", tags=["trust"])
 
 
 @router.get("/issuers")
-def list_issuers(admin: AdminKey, service: Service) -> dict[str, Any]:
-    registry = service.trust_registry()
+def list_issuers(admin: AdminKey, trust: Trust) -> dict[str, Any]:
+    registry = trust.registry()
     return {
         "valid_as_of": registry.valid_as_of,
         "expires_at": registry.expires_at,
@@ -27,17 +27,17 @@ def list_issuers(admin: AdminKey, service: Service) -> dict[str, Any]:
 
 
 @router.post("/issuers", status_code=201)
-def add_issuer(body: AddIssuerBody, admin: AdminKey, service: Service) -> dict[str, Any]:
+def add_issuer(body: AddIssuerBody, admin: AdminKey, trust: Trust) -> dict[str, Any]:
     if (body.url is None) == (body.entry is None):
         raise ServiceError("give exactly one of 'url' and 'entry'", code="invalid_request")
     if body.url is not None:
-        issuer = service.add_issuer_from_url(body.url, pin_keys=body.pin_keys, name=body.name)
+        issuer = trust.add_from_url(body.url, pin_keys=body.pin_keys, name=body.name)
     else:
-        issuer = service.save_trusted_issuer(TrustedIssuer.from_json(body.entry))
+        issuer = trust.save(TrustedIssuer.from_json(body.entry))
     return issuer.to_json()
 
 
 @router.delete("/issuers", status_code=204)
-def remove_issuer(id: str, admin: AdminKey, service: Service) -> Response:
-    service.remove_trusted_issuer(id)
+def remove_issuer(id: str, admin: AdminKey, trust: Trust) -> Response:
+    trust.remove(id)
     return Response(status_code=204)

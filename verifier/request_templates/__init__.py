@@ -4,7 +4,9 @@ Each ``<id>.json`` names credential *type ids* (docs/dev/contracts.md: ``foundat
 ``permanent-address``, ``business-licence``) and claims paths; :func:`template_to_dcql` turns
 it into an OpenID4VP DCQL query (§6) by resolving each type id to the ``vct`` values of the
 issuers the trust registry trusts for it. Each template has a plain-language default purpose
-for the consent screen.
+for the consent screen. The ids (``kyc-basic``, ``age-over-18``, ...) are what the
+relying-party API's ``template`` field and ``GET /api/v1/templates`` name. (Request templates,
+not page templates: the teller pages' Jinja templates live in ``verifier/web/templates/``.)
 """
 
 from __future__ import annotations
