@@ -428,7 +428,7 @@ def test_peer_wallet_presents_once_drukid_sends_what_the_library_accepts(
     else:
         claims = dict(parse_jws(served.text).payload)
         assert claims.pop("iss") == request["client_id"]
-        identity = app.state.service.identity
+        identity = app.state.runtime.context.identity
         jar = sign_jws(claims, identity.key, typ="oauth-authz-req+jwt", kid=identity.kid)
         uri = "openid4vp://?" + urlencode({"client_id": claims["client_id"], "request": jar})
     presented(stack, peer_held, scheme, request, uri, None)
