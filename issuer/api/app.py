@@ -35,7 +35,7 @@ from issuer.service import IssuerService, system_clock
 from issuer.settings import IssuerSettings
 from issuer.signing import KeyStore
 from issuer.types import load_types
-from issuer.web import install_operator_pages
+from issuer.web import install_pages
 from servicekit.database import create_db_engine, redact_url
 from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
@@ -104,11 +104,9 @@ def create_app(
         operator_registry,
     ):
         app.include_router(module.router)
-    install_operator_pages(app, settings, clock=clock)
+    pages = install_pages(app, settings, clock=clock)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
-        BodySizeLimitMiddleware,
-        max_bytes=settings.max_body_bytes,
-        response=app.state.operator_pages.too_large,
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, response=pages.too_large
     )
     return app
