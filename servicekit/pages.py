@@ -113,7 +113,7 @@ class PageProblem(CodedError):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PageWords:
     """What a role's pages say when the request itself is refused, in the role's words."""
 
@@ -122,8 +122,9 @@ class PageWords:
     no_page: PageProblem  # 404, and a malformed value in the path
     wrong_method: PageProblem  # 405
     refused: PageProblem  # any other refusal by the framework; its status is kept
-    unstorable: PageProblem  # a value the database cannot keep (a NUL byte, too long)
     server_error: PageProblem  # 500: anything unexpected, with no detail
+    # A value the database cannot keep (a NUL byte, too long), for pages over a database.
+    unstorable: PageProblem | None = None
 
 
 ProblemFor = Callable[[Request, Exception], PageProblem | None]
@@ -162,7 +163,7 @@ def install_error_pages(
         if isinstance(exc, StarletteHTTPException):
             said = {404: words.no_page, 405: words.wrong_method}.get(exc.status_code)
             return (said or words.refused).copy(status=exc.status_code, headers=exc.headers)
-        if isinstance(exc, DataError):
+        if isinstance(exc, DataError) and words.unstorable is not None:
             # The statement's parameters stay out of the log: they are the person's input.
             logger.warning("a page refused a value the database cannot store")
             return words.unstorable.copy()

@@ -16,7 +16,7 @@ from servicekit.pages import PageProblem, PageWords
 __all__ = ["StaffSite", "StaffWords"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StaffWords(PageWords):
     """:class:`~servicekit.pages.PageWords` and the refusals of the kit's form reader, the
     413 page, and the notes on the sign-in form (by reason: ``ended``, ``signed_out``,
