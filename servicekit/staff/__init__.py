@@ -31,10 +31,12 @@ The same ``web/`` layout in every role (``issuer/web``, ``verifier/web``, ``wall
     views.py      service results into what templates show: pure functions of values
     words.py      the role's plain words: what the kit says for it, and its own refusals
     forms.py      reading and checking what was typed or uploaded
-    templates/<role pages>/ and static/
+    templates/<pages>/ and static/
 
-Only app.py imports routes/; routes import deps, views, words and forms; none of those imports
-a route or app.py, so the layers have no cycle.
+plus what only one role needs: the web wallet, which is not staff pages, has its own renderer
+(pages.py), its sessions that own open wallets (state.py) and its ASGI guards (guard.py).
+Only app.py imports routes/, and no route imports another; routes import deps, views, words
+and forms, none of which imports a route or app.py, so there is no import cycle.
 """
 
 from __future__ import annotations
