@@ -4,7 +4,8 @@
 page; ``CheckedForm`` does the same and also refuses a form whose CSRF token is not the
 session's; ``FormSession`` is that check for the create and unlock forms, which belong to an
 anonymous session (so nobody can sign a browser into a wallet from another site);
-``Language`` is the language the citizen chose for names of credentials and details.
+``Language`` is the language the citizen chose for names of credentials and details; ``Link``
+what the receive or share form sent.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from credentials.clock import system_time
@@ -24,6 +25,7 @@ from servicekit.sessions import Session
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
 from wallet.vault import DEFAULT_KDF, KDFParams
+from wallet.web.forms import SentLink
 from wallet.web.pages import SESSION_COOKIE, Pages, flash, redirect, set_session_cookie
 from wallet.web.state import OpenWallet, UnlockGuard, WalletLocked, WebSessions, wallet_of
 from wallet.web.words import WORDS
@@ -33,6 +35,7 @@ __all__ = [
     "CurrentSession",
     "FormSession",
     "Language",
+    "Link",
     "Unlocked",
     "UnlockedSession",
     "Web",
@@ -176,3 +179,12 @@ def _language(request: Request, web: Web) -> str:
 
 
 Language = Annotated[str, Depends(_language)]
+
+
+def _link(
+    link: Annotated[str, Form()] = "", photo: Annotated[UploadFile | None, File()] = None
+) -> SentLink:
+    return SentLink(link, photo)
+
+
+Link = Annotated[SentLink, Depends(_link)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Form, UploadFile
+from fastapi import Path as PathParam
 
 from servicekit.pages import PageProblem
 from servicekit.qr import QRDecodeError, decode_qr_image
@@ -26,9 +27,11 @@ __all__ = [
     "MAX_LINK_CHARS",
     "OFFER",
     "REQUEST",
-    "TICKET",
+    "CredentialId",
     "LinkKind",
     "Passphrase",
+    "SentLink",
+    "Ticket",
     "confirm_passphrase",
     "read_backup",
     "read_link_input",
@@ -38,7 +41,8 @@ __all__ = [
 # Offers and requests by value stay well below this; by reference they are ~200 characters.
 MAX_LINK_CHARS = 16_000
 # Tickets and credential ids in paths: random URL-safe text, nothing else reaches the wallet.
-TICKET = r"^[A-Za-z0-9_-]{8,64}$"
+Ticket = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+CredentialId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{4,64}$")]
 Passphrase = Annotated[str, Form(max_length=1024)]
 
 
@@ -68,6 +72,18 @@ REQUEST = LinkKind(
     "openid-credential-offer://",
     "This is an OFFER of a credential, not a request. Open 'Receive' and paste it there.",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SentLink:
+    """What the receive or share form sent: a pasted link, a photo of a QR code, or both."""
+
+    text: str
+    photo: UploadFile | None
+
+    def read(self, kind: LinkKind, max_bytes: int) -> str:
+        """The link: the pasted one, else the one in the photo (at most ``max_bytes``)."""
+        return read_link_input(self.text, read_upload(self.photo, max_bytes, kind), kind)
 
 
 def _fail(kind: LinkKind, message: str, code: str, hint: str) -> WalletError:

@@ -3,21 +3,17 @@ with the issuers, deleting one."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 from wallet.web.deps import CheckedForm, Language, Unlocked, Web
+from wallet.web.forms import CredentialId
 from wallet.web.pages import flash, redirect
 from wallet.web.views import CARD_CLAIMS, detail_rows, status_summary
 
 __all__ = ["router"]
 
 router = APIRouter()
-
-CredentialId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{4,64}$")]
 
 
 @router.get("/credentials")

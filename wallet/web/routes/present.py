@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from wallet.errors import WalletError
-from wallet.web.deps import CheckedForm, Language, Unlocked, Web
-from wallet.web.forms import REQUEST, TICKET, read_link_input, read_upload
+from wallet.web.deps import CheckedForm, Language, Link, Unlocked, Web
+from wallet.web.forms import REQUEST, Ticket
 from wallet.web.pages import redirect
 from wallet.web.state import PendingPresentation
 from wallet.web.words import NO_DECISION, REQUEST_GONE
@@ -24,8 +23,6 @@ from wallet.web.words import NO_DECISION, REQUEST_GONE
 __all__ = ["router"]
 
 router = APIRouter()
-
-Ticket = Annotated[str, PathParam(pattern=TICKET)]
 
 
 @router.get("/present")
@@ -35,16 +32,10 @@ def present_page(request: Request, web: Web, unlocked: Unlocked) -> Response:
 
 @router.post("/present")
 def present(
-    request: Request,
-    web: Web,
-    unlocked: CheckedForm,
-    lang: Language,
-    link: Annotated[str, Form()] = "",
-    photo: Annotated[UploadFile | None, File()] = None,
+    request: Request, web: Web, unlocked: CheckedForm, lang: Language, link: Link
 ) -> Response:
     try:
-        photo_bytes = read_upload(photo, web.settings.max_upload_bytes, REQUEST)
-        text = read_link_input(link, photo_bytes, REQUEST)
+        text = link.read(REQUEST, web.settings.max_upload_bytes)
         with unlocked.opened.use() as wallet:
             session = wallet.prepare_presentation(text, language=lang)
             pending = PendingPresentation(session.consent, session)

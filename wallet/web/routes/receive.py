@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from wallet.errors import WalletError
-from wallet.web.deps import CheckedForm, Language, Unlocked, Web
-from wallet.web.forms import OFFER, TICKET, read_link_input, read_upload
+from wallet.web.deps import CheckedForm, Language, Link, Unlocked, Web
+from wallet.web.forms import OFFER, Ticket
 from wallet.web.pages import redirect
 from wallet.web.state import PendingOffer
 from wallet.web.words import OFFER_GONE
@@ -23,8 +22,6 @@ from wallet.web.words import OFFER_GONE
 __all__ = ["router"]
 
 router = APIRouter()
-
-Ticket = Annotated[str, PathParam(pattern=TICKET)]
 
 
 @router.get("/receive")
@@ -34,16 +31,10 @@ def receive_page(request: Request, web: Web, unlocked: Unlocked) -> Response:
 
 @router.post("/receive")
 def receive(
-    request: Request,
-    web: Web,
-    unlocked: CheckedForm,
-    lang: Language,
-    link: Annotated[str, Form()] = "",
-    photo: Annotated[UploadFile | None, File()] = None,
+    request: Request, web: Web, unlocked: CheckedForm, lang: Language, link: Link
 ) -> Response:
     try:
-        photo_bytes = read_upload(photo, web.settings.max_upload_bytes, OFFER)
-        text = read_link_input(link, photo_bytes, OFFER)
+        text = link.read(OFFER, web.settings.max_upload_bytes)
         with unlocked.opened.use() as wallet:
             offer = wallet.load_offer(text)
             if offer.tx_code is None:
