@@ -31,7 +31,7 @@ from issuer.api.routes.wellknown import discovery_router
 from issuer.context import system_clock
 from issuer.runtime import build_runtime
 from issuer.settings import IssuerSettings
-from issuer.web import install_operator_pages
+from issuer.web import install_pages
 from servicekit.database import redact_url
 from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
@@ -86,11 +86,9 @@ def create_app(
         operator_registry,
     ):
         app.include_router(module.router)
-    install_operator_pages(app, settings, clock=clock)
+    pages = install_pages(app, settings, clock=clock)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
-        BodySizeLimitMiddleware,
-        max_bytes=settings.max_body_bytes,
-        response=app.state.operator_pages.too_large,
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, response=pages.too_large
     )
     return app

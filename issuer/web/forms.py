@@ -1,83 +1,27 @@
-"""Reading what the operator typed: form bodies and query values, checked field by field.
+"""Checking what the operator typed, field by field (the staff-pages kit reads the form).
 
-Forms are ``application/x-www-form-urlencoded`` only (no file uploads, no multipart parser),
-at most a few kilobytes and a handful of fields, each named once. Every refusal is an
-:class:`~issuer.errors.InvalidRequestError` whose message tells the clerk what to type instead;
-the pages render it as a 400 page, never a 500.
+Every refusal is an :class:`~issuer.errors.InvalidRequestError` whose message tells the clerk
+what to type instead; the pages show it next to the form, or as a 400 page, never a 500.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl
-
-from fastapi import Request
+from collections.abc import Mapping
 
 from issuer.errors import InvalidRequestError
+from issuer.operator import OfferItem
+from issuer.types import CredentialType
+from servicekit.staff import Form
 
-__all__ = [
-    "MAX_FORM_BYTES",
-    "Form",
-    "page_number",
-    "read_form",
-    "reason_text",
-    "subject_filter",
-]
+__all__ = ["OFFER_FIELDS", "offer_item", "page_number", "reason_text", "subject_filter"]
 
-MAX_FORM_BYTES = 8 * 1024
-_MAX_FIELDS = 12
+OFFER_FIELDS = ("type", "cid", "licence_number", "pin")
+
 _CID = re.compile(r"[0-9]{11}")
 _LICENCE = re.compile(r"[A-Z0-9][A-Z0-9/-]{3,31}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_PAGE = 100_000
-
-
-class Form:
-    """The fields of one submitted form (each name at most once)."""
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        self._fields = fields
-
-    def get(self, name: str) -> str:
-        """The value, stripped; an empty string when the field is absent."""
-        return self._fields.get(name, "").strip()
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._fields
-
-
-async def read_form(request: Request, *, allowed: frozenset[str]) -> Form:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if not body and not media_type:
-        return Form({})  # an empty form: the CSRF check refuses it
-    if media_type != "application/x-www-form-urlencoded":
-        raise InvalidRequestError(
-            "this page only accepts its own form; go back and use the form on the page",
-            code="unsupported_media_type",
-        )
-    if len(body) > MAX_FORM_BYTES:
-        raise InvalidRequestError("what was typed is too long; shorten it and try again")
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8"),
-            keep_blank_values=True,
-            strict_parsing=bool(body),
-            max_num_fields=_MAX_FIELDS,
-        )
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidRequestError(
-            "the form could not be read; reload the page and try again"
-        ) from exc
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        if name not in allowed or name in fields:
-            raise InvalidRequestError(
-                "the form has an unexpected field; reload the page and try again",
-                code="unexpected_field",
-            )
-        fields[name] = value
-    return Form(fields)
 
 
 def subject_filter(value: str | None) -> str | None:
@@ -113,3 +57,29 @@ def reason_text(value: str) -> str:
     if len(text) > 200:
         raise InvalidRequestError("the reason is longer than 200 characters; shorten it")
     return text
+
+
+def offer_item(form: Form, types: Mapping[str, CredentialType]) -> OfferItem:
+    """The offer form: a credential type and whom it is for (a person by CID, a business by
+    licence number, matching the type), and whether the wallet must ask for a PIN."""
+    ctype = types.get(form.get("type"))
+    if ctype is None:
+        raise InvalidRequestError("choose a credential from the list", code="unknown_type")
+    pin = form.get("pin")
+    if pin not in ("", "on"):
+        raise InvalidRequestError("the PIN choice is not valid; reload the page and try again")
+    if ctype.subject == "person":
+        cid = form.get("cid")
+        if not _CID.fullmatch(cid) or form.get("licence_number"):
+            raise InvalidRequestError(
+                f"a {ctype.name} is for a person: give their 11-digit CID number",
+                code="bad_subject",
+            )
+        return OfferItem(ctype.id, cid=cid, tx_code=pin == "on")
+    licence = form.get("licence_number").upper()
+    if not _LICENCE.fullmatch(licence) or form.get("cid"):
+        raise InvalidRequestError(
+            f"a {ctype.name} is for a business: give its licence number (like BL-2024-00117)",
+            code="bad_subject",
+        )
+    return OfferItem(ctype.id, licence_number=licence, tx_code=pin == "on")

@@ -1,5 +1,6 @@
 """Presentation for the operator pages: words for statuses, roles and audit actions, times in
-the agency's time zone, credential type names in the chosen language, page numbers.
+the agency's time zone, credential type names in the chosen language, rows of the credentials
+list, the offer to hand over, page numbers.
 
 Plain functions of values; no request, no storage. Everything a clerk reads is said in words
 ("Valid", "Created an offer"), never as a code.
@@ -11,24 +12,51 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlencode
 
+from issuer.operator import NewOffer
+from issuer.status import STATUS_NAMES, transition
 from issuer.types import CredentialType
 
 __all__ = [
+    "ACTIONS",
     "LANGUAGES",
     "Pager",
     "action_words",
+    "allowed_actions",
     "audit_details",
+    "credential_row",
     "format_time",
+    "language_links",
+    "offer_view",
     "offset_label",
     "role_words",
+    "short_ref",
     "status_words",
+    "type_choices",
     "type_name",
+    "who",
 ]
 
 # Credential type names come from the type files in these languages (the switch on the pages).
 LANGUAGES = {"en": "English", "dz": "རྫོང་ཁ"}
 
+# A status change → (button text, past tense, what happens), in the order the buttons appear.
+ACTIONS = {
+    "suspend": (
+        "Suspend",
+        "suspended",
+        "The credential stops working until someone reinstates it. Use this while a lost "
+        "phone may still be found.",
+    ),
+    "reinstate": ("Reinstate", "reinstated", "The credential works again."),
+    "revoke": (
+        "Revoke",
+        "revoked",
+        "The credential stops working for good. This cannot be undone: the person will need "
+        "a new credential.",
+    ),
+}
 _STATUS = {"valid": "Valid", "suspended": "Suspended", "revoked": "Revoked"}
 _ROLES = {
     "issue": "Issues offers",
@@ -110,6 +138,91 @@ def audit_details(
             text = str(value)
         rows.append((_DETAIL_LABELS.get(key, key.replace("_", " ").capitalize()), text))
     return rows
+
+
+def language_links(query: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(code, name, link) for the language switch: this page's address in each language."""
+    return [
+        (code, label, f"?{urlencode({**query, 'lang': code})}") for code, label in LANGUAGES.items()
+    ]
+
+
+def who(actor: str, labels: Mapping[str, str]) -> tuple[str, str]:
+    """(name, detail) of an audit entry's actor: an API key by its label and id, a server user
+    by name."""
+    kind, _, name = actor.partition(":")
+    if kind == "key":
+        return (labels.get(name) or "API key", f"key {name}")
+    if kind == "local":
+        return (name, "command line on the server")
+    return (actor, "")
+
+
+def allowed_actions(status: str) -> list[str]:
+    """The status changes the issuer allows from ``status`` (its own transition rules)."""
+    return [
+        action
+        for action in ACTIONS
+        if status in {STATUS_NAMES[s] for s in transition(action).allowed_from}
+    ]
+
+
+def short_ref(offer_ref: str) -> str:
+    """``off_`` and the first 8 hex digits: enough to tell a person's offers apart."""
+    return offer_ref[:12]
+
+
+def credential_row(
+    item: Mapping[str, Any],
+    types: Mapping[str, CredentialType],
+    lang: str,
+    *,
+    now: int,
+    can_change: bool,
+) -> dict[str, Any]:
+    """An issued credential as a row of the list, with the status changes the viewer may make."""
+    status = item["status"]
+    words = status_words(status, expires_at=item["expires_at"], now=now)
+    actions = allowed_actions(status) if can_change else []
+    type_id = item["credential_configuration_id"]
+    return {
+        **item,
+        "type_name": type_name(types.get(type_id), lang, fallback=type_id),
+        "status_words": words,
+        "status_class": words.lower(),
+        "offer_short": short_ref(item["offer_ref"]),
+        "actions": actions,
+        # What this copy allows, for all copies: each such link changes at least this one.
+        "offer_actions": actions if item["copies"] > 1 else [],
+    }
+
+
+def type_choices(
+    types: Mapping[str, CredentialType], subject: str, lang: str
+) -> list[tuple[str, str]]:
+    """(type id, display name) for the credentials a person or a business can be offered."""
+    found = [t for t in types.values() if t.subject == subject]
+    found.sort(key=lambda t: (t.id != "foundational-id", t.id))
+    return [(t.id, type_name(t, lang)) for t in found]
+
+
+def offer_view(
+    offer: NewOffer, ctype: CredentialType, lang: str, *, base: str, now: int
+) -> dict[str, Any]:
+    """The offer to hand over: the QR code, the PIN (also spelled out for screen readers)."""
+    offer_id = offer.credential_offer_uri.rsplit("/", 1)[-1]
+    return {
+        "type_name": type_name(ctype, lang),
+        "subject_label": "CID" if ctype.subject == "person" else "Licence",
+        "subject": offer.subject_id,
+        "qr_src": f"{base}/offers/{offer_id}/qr.png",
+        "offer_uri": offer.offer_uri,
+        "tx_code": offer.tx_code,
+        "tx_code_spoken": " ".join(offer.tx_code or ""),
+        "expires_at": offer.expires_at,
+        "minutes_left": max(0, (offer.expires_at - now) // 60),
+        "ref": offer.ref,
+    }
 
 
 def _rank(order: list[str], key: str) -> tuple[int, str]:

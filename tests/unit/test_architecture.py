@@ -126,10 +126,6 @@ def _package_of(module: str, graph: dict[str, set[str]]) -> bool:
     return any(other.startswith(module + ".") for other in graph)
 
 
-# Cycles that exist today and are being taken apart (the staff pages kit); the list only shrinks.
-KNOWN_CYCLES = {"issuer.web.pages", "verifier.web.pages"}
-
-
 def test_no_import_cycles() -> None:
     """Depth-first search over the module graph; a package's ``__init__`` importing its own
     submodules is the package's surface, not a cycle, so edges into a package from inside it
@@ -146,7 +142,7 @@ def test_no_import_cycles() -> None:
         state[module] = 1
         stack.append(module)
         for nxt in sorted(graph.get(module, ())):
-            if state.get(nxt) == 1 and nxt not in KNOWN_CYCLES:
+            if state.get(nxt) == 1:
                 cycle = [*stack[stack.index(nxt) :], nxt]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if nxt not in state:

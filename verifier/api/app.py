@@ -26,7 +26,7 @@ from verifier.api import errors
 from verifier.api.routes import oid4vp, rp, trust
 from verifier.runtime import build_runtime, trust_sources
 from verifier.settings import VerifierSettings
-from verifier.web import install_teller_pages
+from verifier.web import install_pages
 
 __all__ = ["create_app"]
 
@@ -102,7 +102,7 @@ def create_app(
     errors.install(app)
     for router in (rp.router, oid4vp.router, trust.router):
         app.include_router(router)
-    teller = install_teller_pages(app, settings, clock=now)
+    teller = install_pages(app, settings, clock=now)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:

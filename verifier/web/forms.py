@@ -1,53 +1,20 @@
-"""Reading what the teller sent: small url-encoded forms, checked field by field.
+"""Checking what the teller typed, field by field (the staff-pages kit reads the form).
 
-Forms are ``application/x-www-form-urlencoded`` only (no multipart parser, no uploads), at most
-a few kilobytes and a handful of fields, each named once. Every refusal is a
-:class:`~verifier.web.problems.PageProblem` (400) that says what to type instead.
+Every refusal is a :class:`~servicekit.pages.PageProblem` that says what to type instead.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from urllib.parse import parse_qsl
 
-from fastapi import Request
-
+from servicekit.pages import PageProblem
 from verifier.service import MAX_PURPOSE
-from verifier.web.problems import PageProblem
 
-__all__ = ["MAX_FORM_BYTES", "api_key_text", "purpose_text", "read_form", "template_choice"]
+__all__ = ["api_key_text", "purpose_text", "template_choice"]
 
-MAX_FORM_BYTES = 8 * 1024
-_MAX_FIELDS = 8
 _MAX_KEY = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_RELOAD = "Reload the page and use the form on it."
-
-
-async def read_form(request: Request, *, allowed: Collection[str]) -> dict[str, str]:
-    """The fields of a posted form; unknown or repeated fields are refused."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/x-www-form-urlencoded":
-        raise PageProblem(415, "This page only accepts its own forms.", _RELOAD)
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise PageProblem(413, "What was typed is too long.", "Shorten it and try again.")
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8"),
-            keep_blank_values=True,
-            strict_parsing=bool(body),
-            max_num_fields=_MAX_FIELDS,
-        )
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PageProblem(400, "The form could not be read.", _RELOAD) from exc
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        if name not in allowed or name in fields:
-            raise PageProblem(400, "The form has a field this page does not know.", _RELOAD)
-        fields[name] = value
-    return fields
 
 
 def api_key_text(value: str | None) -> str:

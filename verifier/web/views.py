@@ -16,11 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from credentials.type_metadata import TypeMetadata
-from verifier.errors import VerificationError
 from verifier.request_templates import Template
 from verifier.settings import DEFAULT_TIMEZONE
 from verifier.trust import TrustRegistry, type_id_of
-from verifier.web.problems import PageProblem
 
 __all__ = [
     "Choice",
@@ -30,7 +28,6 @@ __all__ = [
     "claim_rows",
     "display_zone",
     "format_time",
-    "problem_for",
     "refusal",
     "shown_credentials",
 ]
@@ -98,22 +95,6 @@ _DEFAULT_WHAT_TO_DO = (
     f"{_SCAN_AGAIN} If it is refused again, ask the customer to contact the office that "
     "issued the credential."
 )
-
-# Service refusals while starting a check, in the teller's words.
-_SERVICE_PROBLEMS = {
-    "unknown_template": (
-        "That check does not exist.",
-        "Choose one of the buttons on the start page.",
-    ),
-    "no_trusted_issuer_for_type": (
-        "This check cannot be used yet: no trusted issuer gives this kind of credential.",
-        "Tell your administrator; an issuer must be added to the trust list first.",
-    ),
-    "request_not_found": (
-        "This check no longer exists; it was cancelled or its result was removed.",
-        "Start a new check.",
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,17 +264,3 @@ def choices(
         )
         for template in templates.values()
     ]
-
-
-def problem_for(exc: VerificationError) -> PageProblem:
-    """A service refusal as a page."""
-    known = _SERVICE_PROBLEMS.get(exc.code)
-    if known is not None:
-        return PageProblem(exc.status if exc.status >= 400 else 400, *known)
-    if exc.status == 401:
-        return PageProblem(401, "Please sign in again.", "Use this desk's API key.")
-    return PageProblem(
-        exc.status if 400 <= exc.status < 500 else 400,
-        exc.explanation,
-        "Go back to the start page and try again. If it keeps happening, tell your IT staff.",
-    )

@@ -1,9 +1,11 @@
 """``create_app(settings)``: the citizen's web wallet, a small local app over
-:class:`wallet.holder.Wallet` (``drukid serve wallet``).
+:class:`wallet.holder.Wallet` (``drukid serve wallet``), and ``install_pages(app, web)``, which
+puts its pages on it.
 
 Server-rendered pages (Jinja2, one stylesheet, a little optional JavaScript, nothing from the
 internet). Sessions live in memory; each unlocked session holds its own open wallet, and the
-lifespan runs the sweep that locks idle wallets and closes every wallet on shutdown.
+lifespan runs the sweep that locks idle wallets and closes every wallet on shutdown. Every
+failure is a page in plain words (:mod:`wallet.web.words`), never a traceback, never JSON.
 """
 
 from __future__ import annotations
@@ -23,18 +25,19 @@ from fastapi.staticfiles import StaticFiles
 from credentials.clock import system_time
 from did.fetch import Fetcher
 from servicekit.http import SecurityHeadersMiddleware
-from servicekit.pages import mount_common_static
+from servicekit.pages import install_error_pages, mount_common_static
 from servicekit.settings import LOOPBACK_HOSTS
+from wallet.errors import WalletError
 from wallet.settings import WalletSettings
 from wallet.vault import DEFAULT_KDF, KDFParams
 from wallet.web.deps import WebWallet
-from wallet.web.errors import HOST_REFUSED, install_page_errors, too_large_for
 from wallet.web.guard import LoopbackHostOnly, PageBodyLimit
 from wallet.web.pages import STATIC_URL, Pages
 from wallet.web.routes import access, backup, credentials, history, passphrase, present, receive
-from wallet.web.state import UnlockGuard, WebSessions
+from wallet.web.state import UnlockGuard, WalletLocked, WebSessions
+from wallet.web.words import HOST_REFUSED, WORDS, page_problem, too_large_for
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "install_pages"]
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +94,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.web = web
-    install_page_errors(app, web)
-    for module in (access, credentials, receive, present, history, backup, passphrase):
-        app.include_router(module.router)
-    mount_common_static(app)
-    app.mount(STATIC_URL, StaticFiles(directory=str(_STATIC)), name="wallet-static")
+    install_pages(app, web)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         PageBodyLimit,
@@ -109,6 +107,24 @@ def create_app(
             LoopbackHostOnly, allowed=allowed, render=lambda: pages.standalone(HOST_REFUSED)
         )
     return app
+
+
+def install_pages(app: FastAPI, web: WebWallet) -> None:
+    """The wallet's pages on ``app``: its routes, the static files, and every failure as a
+    page (a locked wallet goes to the unlock page)."""
+    app.state.web = web
+    for module in (access, credentials, receive, present, history, backup, passphrase):
+        app.include_router(module.router)
+    mount_common_static(app)
+    app.mount(STATIC_URL, StaticFiles(directory=str(_STATIC)), name="wallet-static")
+    install_error_pages(
+        app,
+        WORDS,
+        render=web.problem_page,
+        problem_for=page_problem,
+        error_types=(WalletError,),
+        redirects={WalletLocked: web.to_unlock},
+    )
 
 
 async def _sweep(sessions: WebSessions, *, every: float) -> None:

@@ -8,18 +8,18 @@ time after which the page reloads itself and finds the wallet locked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from servicekit.pages import create_templates
+from servicekit.pages import PageProblem, create_templates
 from servicekit.sessions import Session, cookie_options
-from wallet.errors import NetworkError, WalletError
+from wallet.errors import WalletError
 from wallet.history import format_time
 from wallet.settings import WalletSettings
+from wallet.web.words import problem_for
 
 __all__ = [
     "LANGUAGE_COOKIE",
@@ -27,8 +27,8 @@ __all__ = [
     "SESSION_COOKIE",
     "STATIC_URL",
     "Pages",
-    "Problem",
-    "problem_for",
+    "flash",
+    "redirect",
     "set_session_cookie",
 ]
 
@@ -38,62 +38,6 @@ SESSION_COOKIE = "drukid_wallet_session"
 LANGUAGE_COOKIE = "drukid_wallet_lang"
 # How each language calls itself, for the switch. Names and labels come from type metadata.
 LANGUAGE_NAMES = {"en": "English", "dz": "རྫོང་ཁ"}
-
-# The library's hints name CLI commands where that is the next step; on a page, say what to do
-# on a page instead. Every other code keeps the library's hint.
-_WEB_HINTS = {
-    "wrong_passphrase": "Type the passphrase again; it is case-sensitive, so check Caps Lock. If "
-    "you forgot it, only a backup file and its own passphrase can bring your credentials back.",
-    "wallet_not_found": "Create a wallet first.",
-    "wallet_exists": "A wallet already exists on this computer. Unlock it instead.",
-    "wallet_changed_elsewhere": "The wallet was changed in another window or by the command "
-    "line. Lock the wallet, unlock it again, and repeat what you were doing.",
-    "credential_not_found": "Go to 'My credentials' to see what your wallet holds.",
-    "tx_code_required": "Type the PIN the agency gave you (by SMS, e-mail or on paper).",
-    "already_answered": "This request was already answered. Ask the service for a new QR code "
-    "or link to share again.",
-    "backup_invalid": "Choose the backup file the wallet saved for you (its name ends in "
-    ".drukid-backup). If it is the right file, it was damaged: use another copy. Nothing was "
-    "changed in your wallet.",
-    "backup_wrong_passphrase": "Type the backup passphrase you chose when you made the backup "
-    "(it may differ from your wallet passphrase). If the passphrase is right, the file was "
-    "changed or damaged: use another copy. Nothing was changed in your wallet.",
-    "wallet_not_empty": "A backup can only go into a wallet that has no credentials and no "
-    "history yet. Nothing was changed. Use the backup on a computer where the wallet is new.",
-}
-_STATUS = {
-    "credential_not_found": 404,
-    "wallet_exists": 409,
-    "wallet_changed_elsewhere": 409,
-    "vault_corrupted": 409,
-    "vault_header_invalid": 409,
-    "vault_version_unsupported": 409,
-    "photo_too_large": 413,
-    "backup_too_large": 413,
-    "wallet_not_empty": 409,
-    "storage_failed": 503,
-    "kdf_unavailable": 503,
-    "network_timeout": 504,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """What a person reads when something failed: what happened and what to do next."""
-
-    message: str
-    hint: str
-    code: str = ""
-    status: int = 400
-
-
-def problem_for(exc: WalletError) -> Problem:
-    message = exc.message[:1].upper() + exc.message[1:]
-    if not message.endswith((".", "!", "?")):
-        message += "."
-    hint = _WEB_HINTS.get(exc.code, exc.hint)
-    status = _STATUS.get(exc.code, 502 if isinstance(exc, NetworkError) else 400)
-    return Problem(message, hint, exc.code, status)
 
 
 class Pages:
@@ -124,7 +68,7 @@ class Pages:
         *,
         session: Session | None = None,
         status: int = 200,
-        problem: Problem | None = None,
+        problem: PageProblem | None = None,
         unlocked: bool = False,
         **context: Any,
     ) -> HTMLResponse:
@@ -152,7 +96,7 @@ class Pages:
             )
         return response
 
-    def standalone(self, problem: Problem) -> str:
+    def standalone(self, problem: PageProblem) -> str:
         """A problem page without a request (for guards that answer before any route)."""
         template = self._templates.env.get_template("wallet/problem.html")
         return template.render(
@@ -171,7 +115,7 @@ class Pages:
         template: str,
         session: Session,
         *,
-        problem: WalletError | Problem | None = None,
+        problem: WalletError | PageProblem | None = None,
         **context: Any,
     ) -> HTMLResponse:
         """A page of the unlocked wallet (the menu and its lock button), with the error box on
@@ -193,7 +137,7 @@ class Pages:
         self,
         request: Request,
         template: str,
-        exc: WalletError | Problem,
+        exc: WalletError | PageProblem,
         **context: Any,
     ) -> HTMLResponse:
         """``template`` again with the error box on top, with the error's HTTP status."""
@@ -205,3 +149,13 @@ def set_session_cookie(response: Response, session: Session) -> None:
     # Not Secure: the wallet is served over plain http on loopback, where nothing travels on a
     # network. HttpOnly and SameSite=Strict keep scripts and other sites away from it.
     response.set_cookie(SESSION_COOKIE, session.id, **cookie_options(secure=False))
+
+
+def redirect(url: str) -> RedirectResponse:
+    """303 See Other: after a form, the browser loads the result with GET (reload-safe)."""
+    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def flash(session: Session, text: str, kind: str = "ok") -> None:
+    """A one-line notice shown on the next page of this session."""
+    session.data["flash"] = {"kind": kind, "text": text}

@@ -10,24 +10,14 @@ from fastapi.responses import HTMLResponse
 from issuer.api.deps import ContextDep, OperatorDep
 from issuer.errors import InvalidRequestError
 from issuer.web import views
+from issuer.web.deps import PagesDep, VisitDep
 from issuer.web.forms import page_number
-from issuer.web.pages import PREFIX, PagesDep, VisitDep
 
 __all__ = ["router"]
 
-router = APIRouter(prefix=PREFIX, include_in_schema=False)
+router = APIRouter()
 
 PAGE_SIZE = 25
-
-
-def who(actor: str, labels: dict[str, str]) -> tuple[str, str]:
-    """(name, detail): an API key by its label and id, a server user by name."""
-    kind, _, name = actor.partition(":")
-    if kind == "key":
-        return (labels.get(name) or "API key", f"key {name}")
-    if kind == "local":
-        return (name, "command line on the server")
-    return (actor, "")
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -54,7 +44,7 @@ def audit(
     rows = [
         {
             **item.to_json(),
-            "who": who(item.actor, labels),
+            "who": views.who(item.actor, labels),
             "what": views.action_words(item.action),
             "details": views.audit_details(item.detail, service.types, visit.lang),
         }
@@ -64,5 +54,6 @@ def audit(
         "page_title": "Audit log",
         "rows": rows,
         "pager": views.Pager(number, PAGE_SIZE, has_next_hint=len(items) > PAGE_SIZE),
+        "lang_links": views.language_links(request.query_params),
     }
-    return pages.render(request, "audit.html", context, visit=visit, lang_switch=True)
+    return pages.render(request, "audit.html", context, visit=visit)

@@ -15,64 +15,26 @@ from issuer.api.deps import ContextDep, OperatorDep
 from issuer.context import IssuerContext
 from issuer.errors import InvalidRequestError, NotFoundError
 from issuer.operator.results import IssuedCredential, OfferCredentials
-from issuer.status import STATUS_NAMES, transition
 from issuer.web import views
-from issuer.web.auth import Visit, check_csrf
-from issuer.web.forms import page_number, read_form, reason_text, subject_filter
-from issuer.web.pages import PREFIX, OperatorPages, PagesDep, VisitDep
+from issuer.web.deps import PagesDep, Visit, VisitDep
+from issuer.web.forms import page_number, reason_text, subject_filter
+from issuer.web.views import ACTIONS, allowed_actions, short_ref
 
 __all__ = ["StatusForm", "read_status_form", "router"]
 
-router = APIRouter(prefix=PREFIX, include_in_schema=False)
+router = APIRouter()
 
 PAGE_SIZE = 20
-# action → (button text, past tense, what happens), in the order the buttons appear.
-ACTIONS = {
-    "suspend": (
-        "Suspend",
-        "suspended",
-        "The credential stops working until someone reinstates it. Use this while a lost "
-        "phone may still be found.",
-    ),
-    "reinstate": ("Reinstate", "reinstated", "The credential works again."),
-    "revoke": (
-        "Revoke",
-        "revoked",
-        "The credential stops working for good. This cannot be undone: the person will need "
-        "a new credential.",
-    ),
-}
-
-
-def allowed_actions(status: str) -> list[str]:
-    """The status changes the issuer allows from ``status`` (its own transition rules)."""
-    return [
-        action
-        for action in ACTIONS
-        if status in {STATUS_NAMES[s] for s in transition(action).allowed_from}
-    ]
-
-
-def short_ref(offer_ref: str) -> str:
-    """``off_`` and the first 8 hex digits: enough to tell a person's offers apart."""
-    return offer_ref[:12]
 
 
 def _row(item: IssuedCredential, visit: Visit, service: IssuerContext) -> dict[str, Any]:
-    ctype = service.types.get(item.credential_configuration_id)
-    status = item.status
-    words = views.status_words(status, expires_at=item.expires_at, now=service.clock())
-    actions = allowed_actions(status) if visit.can("credentials:status") else []
-    return {
-        **item.to_json(),
-        "type_name": views.type_name(ctype, visit.lang, fallback=item.credential_configuration_id),
-        "status_words": words,
-        "status_class": words.lower(),
-        "offer_short": short_ref(item.offer_ref),
-        "actions": actions,
-        # What this copy allows, for all copies: each such link changes at least this one.
-        "offer_actions": actions if item.copies > 1 else [],
-    }
+    return views.credential_row(
+        item.to_json(),
+        service.types,
+        visit.lang,
+        now=service.clock(),
+        can_change=visit.can("credentials:status"),
+    )
 
 
 @router.get("/credentials", response_class=HTMLResponse)
@@ -103,7 +65,8 @@ def credentials(
     context["rows"] = [_row(item, visit, service) for item in listed.items]
     context["pager"] = views.Pager(number, PAGE_SIZE, total=listed.total)
     context["subject_id"] = subject_id
-    return pages.render(request, "credentials.html", context, visit=visit, lang_switch=True)
+    context["lang_links"] = views.language_links(request.query_params)
+    return pages.render(request, "credentials.html", context, visit=visit)
 
 
 def _action(action: str) -> str:
@@ -122,10 +85,11 @@ class StatusForm:
     typed: str = ""  # the reason as typed, shown again with the error
 
 
-async def read_status_form(request: Request, visit: Visit, action: str) -> StatusForm:
+async def read_status_form(
+    request: Request, pages: PagesDep, visit: Visit, action: str
+) -> StatusForm:
     """Check the form's CSRF token, the action and the role, then the reason."""
-    form = await read_form(request, allowed=frozenset({"csrf_token", "reason"}))
-    check_csrf(visit, form)
+    form = await pages.form(request, visit, "reason")
     action = _action(action)
     visit.actor.require("credentials:status")
     try:
@@ -136,7 +100,7 @@ async def read_status_form(request: Request, visit: Visit, action: str) -> Statu
 
 def _confirm_page(
     request: Request,
-    pages: OperatorPages,
+    pages: PagesDep,
     visit: Visit,
     service: IssuerContext,
     credential: IssuedCredential,
@@ -187,7 +151,7 @@ async def change_status(
     operator: OperatorDep,
     service: ContextDep,
 ) -> Response:
-    sent = await read_status_form(request, visit, action)
+    sent = await read_status_form(request, pages, visit, action)
     action, credential_id = sent.action, credential_id[:64]
     if sent.error:
         credential = await run_in_threadpool(operator.credentials.get, visit.actor, credential_id)
@@ -207,7 +171,7 @@ async def change_status(
 
 def _confirm_offer_page(
     request: Request,
-    pages: OperatorPages,
+    pages: PagesDep,
     visit: Visit,
     service: IssuerContext,
     offer: OfferCredentials,
@@ -266,7 +230,7 @@ async def change_offer_status(
     operator: OperatorDep,
     service: ContextDep,
 ) -> Response:
-    sent = await read_status_form(request, visit, action)
+    sent = await read_status_form(request, pages, visit, action)
     action, offer_ref = sent.action, offer_ref[:64]
     if sent.error:
         offer = await run_in_threadpool(operator.credentials.of_offer, visit.actor, offer_ref)

@@ -4,7 +4,6 @@ answers the form, and are kept nowhere (the database has only their hashes)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,28 +11,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from issuer.api.deps import ContextDep, OperatorDep
-from issuer.context import IssuerContext
 from issuer.errors import InvalidRequestError
-from issuer.operator import MAX_SEARCH_RESULTS, NewOffer, OfferItem
+from issuer.operator import MAX_SEARCH_RESULTS
 from issuer.web import views
-from issuer.web.auth import Visit, check_csrf
-from issuer.web.forms import Form, read_form
-from issuer.web.pages import PREFIX, PagesDep, VisitDep
+from issuer.web.deps import PagesDep, VisitDep
+from issuer.web.forms import OFFER_FIELDS, offer_item
 
 __all__ = ["router"]
 
-router = APIRouter(prefix=PREFIX, include_in_schema=False)
-
-_CID = re.compile(r"[0-9]{11}")
-_LICENCE = re.compile(r"[A-Z0-9][A-Z0-9/-]{3,31}")
-_OFFER_FIELDS = frozenset({"csrf_token", "type", "cid", "licence_number", "pin"})
-
-
-def type_choices(service: IssuerContext, subject: str, lang: str) -> list[tuple[str, str]]:
-    """(type id, display name) for the credentials a person or a business can be offered."""
-    found = [t for t in service.types.values() if t.subject == subject]
-    found.sort(key=lambda t: (t.id != "foundational-id", t.id))
-    return [(t.id, views.type_name(t, lang)) for t in found]
+router = APIRouter()
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -49,9 +35,10 @@ def search(
     context: dict[str, Any] = {
         "page_title": "Find a person",
         "query": (q or "").strip()[:100],
-        "person_types": type_choices(service, "person", visit.lang),
-        "business_types": type_choices(service, "business", visit.lang),
+        "person_types": views.type_choices(service.types, "person", visit.lang),
+        "business_types": views.type_choices(service.types, "business", visit.lang),
         "max_results": MAX_SEARCH_RESULTS,
+        "lang_links": views.language_links(request.query_params),
     }
     status = 200
     if q is not None:
@@ -60,53 +47,7 @@ def search(
         except InvalidRequestError as exc:
             context["error"] = exc.message
             status = 400
-    return pages.render(
-        request, "search.html", context, visit=visit, status=status, lang_switch=True
-    )
-
-
-def _offer_item(form: Form, service: IssuerContext) -> OfferItem:
-    type_id = form.get("type")
-    ctype = service.types.get(type_id)
-    if ctype is None:
-        raise InvalidRequestError("choose a credential from the list", code="unknown_type")
-    pin = form.get("pin")
-    if pin not in ("", "on"):
-        raise InvalidRequestError("the PIN choice is not valid; reload the page and try again")
-    if ctype.subject == "person":
-        cid = form.get("cid")
-        if not _CID.fullmatch(cid) or form.get("licence_number"):
-            raise InvalidRequestError(
-                f"a {ctype.name} is for a person: give their 11-digit CID number",
-                code="bad_subject",
-            )
-        return OfferItem(ctype.id, cid=cid, tx_code=pin == "on")
-    licence = form.get("licence_number").upper()
-    if not _LICENCE.fullmatch(licence) or form.get("cid"):
-        raise InvalidRequestError(
-            f"a {ctype.name} is for a business: give its licence number (like BL-2024-00117)",
-            code="bad_subject",
-        )
-    return OfferItem(ctype.id, licence_number=licence, tx_code=pin == "on")
-
-
-def _offer_view(visit: Visit, service: IssuerContext, base: str, offer: NewOffer) -> dict[str, Any]:
-    offer_id = offer.credential_offer_uri.rsplit("/", 1)[-1]
-    ctype = service.types[offer.type_id]
-    minutes = max(0, (offer.expires_at - service.clock()) // 60)
-    return {
-        "type_name": views.type_name(ctype, visit.lang),
-        "subject_label": "CID" if ctype.subject == "person" else "Licence",
-        "subject": offer.subject_id,
-        "qr_src": f"{base}/offers/{offer_id}/qr.png",
-        "offer_uri": offer.offer_uri,
-        "tx_code": offer.tx_code,
-        "tx_code_spoken": " ".join(offer.tx_code or ""),
-        "expires_at": offer.expires_at,
-        "minutes_left": minutes,
-        "ref": offer.ref,
-        "attempts": service.settings.tx_code_max_attempts,
-    }
+    return pages.render(request, "search.html", context, visit=visit, status=status)
 
 
 @router.post("/offers", response_class=HTMLResponse)
@@ -117,10 +58,14 @@ async def create_offer(
     operator: OperatorDep,
     service: ContextDep,
 ) -> HTMLResponse:
-    form = await read_form(request, allowed=_OFFER_FIELDS)
-    check_csrf(visit, form)
+    form = await pages.form(request, visit, *OFFER_FIELDS)
     visit.actor.require("offers:create")
-    offer = await run_in_threadpool(operator.offers.create, visit.actor, _offer_item(form, service))
-    context = _offer_view(visit, service, pages.base(request), offer)
+    item = offer_item(form, service.types)
+    offer = await run_in_threadpool(operator.offers.create, visit.actor, item)
+    ctype = service.types[offer.type_id]
+    context = views.offer_view(
+        offer, ctype, visit.lang, base=pages.base(request), now=service.clock()
+    )
+    context["attempts"] = service.settings.tx_code_max_attempts
     context["page_title"] = "Offer ready"
     return pages.render(request, "offer.html", context, visit=visit)

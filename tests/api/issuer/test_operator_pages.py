@@ -799,6 +799,26 @@ def test_bad_addresses_get_a_plain_page(admin_web: tuple[TestClient, str]) -> No
     assert web.get("/operator/offers").headers["allow"] == "POST"
 
 
+def test_an_unexpected_failure_is_a_plain_page_without_details(
+    settings: IssuerSettings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(settings, clock=clock)
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        assert sign_in(client, new_key(client, "admin")).status_code == 303
+
+        def broken(*_args: Any, **_kwargs: Any) -> None:
+            raise RuntimeError("database password is hunter2")
+
+        monkeypatch.setattr(app.state.runtime.operator.registry, "search", broken)
+        response = client.get("/operator/search", params={"q": KARMA})
+        assert_page(response, 500, "Something went wrong on the issuer's side", "IT staff")
+        assert "hunter2" not in response.text
+        assert "RuntimeError" not in response.text
+        api = client.get("/api/v1/registry/search", params={"q": KARMA})
+        assert api.status_code == 401  # the API's own handlers are untouched
+        assert api.json()["error"] == "invalid_token"
+
+
 def test_the_api_keeps_its_json_errors(client: TestClient) -> None:
     response = client.get("/api/v1/no-such-endpoint")
     assert response.status_code == 404

@@ -216,7 +216,7 @@ def test_body_cap_and_security_headers() -> None:
 
 
 def test_sign_in_throttle_window_and_reset() -> None:
-    from servicekit.signin import SignInThrottle
+    from servicekit.staff.signin import SignInThrottle
 
     now = [0.0]
     throttle = SignInThrottle(clock=lambda: now[0], limit=3, window=60)
@@ -233,7 +233,7 @@ def test_sign_in_throttle_window_and_reset() -> None:
 
 
 def test_sign_in_form_token_is_double_submitted() -> None:
-    from servicekit.signin import form_token, form_token_ok
+    from servicekit.staff.signin import form_token, form_token_ok
 
     fresh = form_token({}, "c")
     assert len(fresh) == 43

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from servicekit.sessions import cookie_options
 from wallet.errors import WalletError
+from wallet.web import words
 from wallet.web.deps import CheckedForm, CurrentSession, FormSession, Web
-from wallet.web.pages import SESSION_COOKIE, set_session_cookie
-from wallet.web.routes.common import PASSPHRASES_DIFFER, flash, redirect, too_many_tries
+from wallet.web.forms import Passphrase
+from wallet.web.pages import SESSION_COOKIE, redirect
 from wallet.web.state import OpenWallet, TooManyTries
 
-__all__ = ["Passphrase", "router", "signed_in"]
+__all__ = ["router"]
 
 router = APIRouter()
 
-Passphrase = Annotated[str, Form(max_length=1024)]
 # Why the unlock page is shown; only these fixed texts, never text from the address bar.
 _MESSAGES = {
     "locked": ("ok", "Your wallet is locked. Unlock it with your passphrase to use it again."),
@@ -54,12 +52,14 @@ def create(
     if web.exists:
         return redirect("/unlock")
     if passphrase != confirm:
-        return web.pages.problem(request, "wallet/create.html", PASSPHRASES_DIFFER, session=session)
+        return web.pages.problem(
+            request, "wallet/create.html", words.PASSPHRASES_DIFFER, session=session
+        )
     try:
         wallet = web.create(passphrase)
     except WalletError as exc:
         return web.pages.problem(request, "wallet/create.html", exc, session=session)
-    return signed_in(web, session.id, OpenWallet(wallet), "Your wallet is ready.")
+    return web.start_session(session.id, OpenWallet(wallet), "Your wallet is ready.")
 
 
 @router.get("/unlock")
@@ -82,11 +82,11 @@ def unlock(request: Request, web: Web, session: FormSession, passphrase: Passphr
     try:
         wallet = web.guard.attempt(lambda: web.open(passphrase))
     except TooManyTries as exc:
-        problem = too_many_tries(exc.wait)
+        problem = words.too_many_tries(exc.wait)
         return web.pages.problem(request, "wallet/unlock.html", problem, session=session)
     except WalletError as exc:
         return web.pages.problem(request, "wallet/unlock.html", exc, session=session)
-    return signed_in(web, session.id, OpenWallet(wallet), "Your wallet is unlocked.")
+    return web.start_session(session.id, OpenWallet(wallet), "Your wallet is unlocked.")
 
 
 @router.post("/lock")
@@ -94,21 +94,4 @@ def lock(web: Web, unlocked: CheckedForm) -> Response:
     web.sessions.end(unlocked.session.id)
     response = redirect("/unlock?m=locked")
     response.delete_cookie(SESSION_COOKIE, **cookie_options(secure=False))
-    return response
-
-
-def signed_in(
-    web: Web,
-    anonymous_id: str,
-    opened: OpenWallet,
-    message: str,
-    *,
-    kind: str = "ok",
-    to: str = "/credentials",
-) -> Response:
-    web.sessions.end(anonymous_id)
-    session = web.sessions.start(opened)
-    flash(session, message, kind)
-    response = redirect(to)
-    set_session_cookie(response, session)
     return response

@@ -14,41 +14,25 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
+from servicekit.pages import PageProblem
 from wallet.backup import open_backup
 from wallet.errors import WalletError
 from wallet.holder import Wallet
 from wallet.vault import check_passphrase
 from wallet.web.deps import CheckedForm, CurrentSession, FormSession, Unlocked, Web
-from wallet.web.errors import BACKUP_TOO_LARGE
-from wallet.web.pages import Problem
-from wallet.web.routes.access import Passphrase, signed_in
-from wallet.web.routes.common import PASSPHRASES_DIFFER, confirm_passphrase, flash, redirect
+from wallet.web.forms import Passphrase, confirm_passphrase, read_backup
+from wallet.web.pages import flash, redirect
 from wallet.web.state import OpenWallet
+from wallet.web.words import BACKUP_SUFFIX, PASSPHRASES_DIFFER
 
-__all__ = ["BACKUP_SUFFIX", "router"]
+__all__ = ["router"]
 
 router = APIRouter()
-
-BACKUP_SUFFIX = ".drukid-backup"
-_NO_FILE = Problem(
-    "You did not choose a backup file.",
-    f"Press 'Choose file', pick the backup (its name ends in {BACKUP_SUFFIX}), then press the "
-    "button again.",
-    "backup_missing",
-)
 
 
 def _restored(count: int) -> str:
     what = "1 credential" if count == 1 else f"{count} credentials"
     return f"Restored {what}, your history and your known verifiers from the backup."
-
-
-def _upload(upload: UploadFile | None, max_bytes: int) -> bytes | Problem:
-    """The chosen file's bytes; a problem when none was chosen or it is too large."""
-    if upload is None or not upload.filename:
-        return _NO_FILE
-    data = upload.file.read(max_bytes + 1)
-    return BACKUP_TOO_LARGE if len(data) > max_bytes else data
 
 
 # --- back up ---------------------------------------------------------------------------------
@@ -60,7 +44,7 @@ def backup_page(request: Request, web: Web, unlocked: Unlocked) -> Response:
 
 
 def _backup_page(
-    request: Request, web: Web, unlocked: Unlocked, problem: WalletError | Problem | None = None
+    request: Request, web: Web, unlocked: Unlocked, problem: WalletError | PageProblem | None = None
 ) -> Response:
     with unlocked.opened.use() as wallet:
         counts = (len(wallet.catalog.credentials), len(wallet.catalog.history))
@@ -86,7 +70,7 @@ def backup(
             made = _export(web, wallet, passphrase, backup_passphrase)
     except WalletError as exc:
         return _backup_page(request, web, unlocked, exc)
-    if isinstance(made, Problem):
+    if isinstance(made, PageProblem):
         return _backup_page(request, web, unlocked, made)
     name, content = made
     return Response(
@@ -101,7 +85,7 @@ def backup(
 
 def _export(
     web: Web, wallet: Wallet, passphrase: str, backup_passphrase: str
-) -> Problem | tuple[str, bytes]:
+) -> PageProblem | tuple[str, bytes]:
     """The backup's file name and bytes, once the wallet passphrase was confirmed."""
     problem = confirm_passphrase(web.guard, wallet, passphrase)
     if problem is not None:
@@ -121,7 +105,7 @@ def restore_page(request: Request, web: Web, unlocked: Unlocked) -> Response:
 
 
 def _restore_page(
-    request: Request, web: Web, unlocked: Unlocked, problem: WalletError | Problem | None = None
+    request: Request, web: Web, unlocked: Unlocked, problem: WalletError | PageProblem | None = None
 ) -> Response:
     with unlocked.opened.use() as wallet:
         catalog = wallet.catalog
@@ -139,8 +123,8 @@ def restore(
     backup_passphrase: Passphrase,
     backup: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    data = _upload(backup, web.settings.max_upload_bytes)
-    if isinstance(data, Problem):
+    data = read_backup(backup, web.settings.max_upload_bytes)
+    if isinstance(data, PageProblem):
         return _restore_page(request, web, unlocked, data)
     try:
         with unlocked.opened.use() as wallet:
@@ -177,15 +161,15 @@ def restore_new(
     if web.exists:
         return redirect("/unlock")
 
-    def again(problem: WalletError | Problem) -> Response:
+    def again(problem: WalletError | PageProblem) -> Response:
         return web.pages.problem(request, "wallet/restore_new.html", problem, session=session)
 
     if passphrase != confirm:
         return again(PASSPHRASES_DIFFER)
     try:
         check_passphrase(passphrase)
-        data = _upload(backup, web.settings.max_upload_bytes)
-        if isinstance(data, Problem):
+        data = read_backup(backup, web.settings.max_upload_bytes)
+        if isinstance(data, PageProblem):
             return again(data)
         # Open the backup before the wallet exists: a wrong passphrase or a bad file must not
         # leave an empty wallet behind (the next visit would ask to unlock it).
@@ -197,9 +181,9 @@ def restore_new(
             # Rare (the disk failed between the two steps): the new wallet is empty and
             # unlocked; say so on its restore page, where the same file can be tried again.
             message = f"Your new wallet is ready, but the backup was not restored ({exc.code})."
-            return signed_in(
-                web, session.id, OpenWallet(wallet), message, kind="warn", to="/restore"
+            return web.start_session(
+                session.id, OpenWallet(wallet), message, kind="warn", to="/restore"
             )
     except WalletError as exc:
         return again(exc)
-    return signed_in(web, session.id, OpenWallet(wallet), _restored(count))
+    return web.start_session(session.id, OpenWallet(wallet), _restored(count))

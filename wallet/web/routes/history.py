@@ -8,27 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+from servicekit.pages import PageProblem
 from wallet.history import export_csv, export_json
 from wallet.web.deps import CheckedForm, Unlocked, Web
-from wallet.web.pages import Problem
-from wallet.web.routes.common import flash, redirect
+from wallet.web.pages import flash, redirect
+from wallet.web.words import BAD_FORMAT, NEEDS_BOTH
 
 __all__ = ["router"]
 
 router = APIRouter()
 
 _FORMATS = {"json": ("application/json", export_json), "csv": ("text/csv", export_csv)}
-_BAD_FORMAT = Problem(
-    "The wallet can save your history as JSON or CSV only.",
-    "Use one of the two download buttons on this page.",
-    "format_invalid",
-)
-_NEEDS_BOTH = Problem(
-    "Both the identifier and a name are needed.",
-    "Copy the identifier from a consent screen or from your history, and give it a name you "
-    "will recognise.",
-    "verifier_incomplete",
-)
 
 
 @router.get("/history")
@@ -50,7 +40,7 @@ def export(
         with unlocked.opened.use() as wallet:
             entries = list(reversed(wallet.history()))
         return web.pages.show(
-            request, "wallet/history.html", unlocked.session, problem=_BAD_FORMAT, entries=entries
+            request, "wallet/history.html", unlocked.session, problem=BAD_FORMAT, entries=entries
         )
     media_type, write = chosen
     with unlocked.opened.use() as wallet:
@@ -82,7 +72,7 @@ def add_verifier(
 ) -> Response:
     client_id, name = client_id.strip(), " ".join(name.split())
     if not client_id or not name:
-        return _verifiers_page(request, web, unlocked, problem=_NEEDS_BOTH)
+        return _verifiers_page(request, web, unlocked, problem=NEEDS_BOTH)
     with unlocked.opened.use() as wallet:
         wallet.trust_verifier(client_id, name)
     flash(unlocked.session, f"{name} is now a known verifier.")
@@ -103,7 +93,7 @@ def remove_verifier(
 
 
 def _verifiers_page(
-    request: Request, web: Web, unlocked: Unlocked, *, problem: Problem | None = None
+    request: Request, web: Web, unlocked: Unlocked, *, problem: PageProblem | None = None
 ) -> Response:
     with unlocked.opened.use() as wallet:
         known = sorted(wallet.catalog.trusted_verifiers.items(), key=lambda item: item[1])

@@ -9,12 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from servicekit.pages import PageProblem
 from wallet.errors import WalletError
 from wallet.vault import check_passphrase
 from wallet.web.deps import CheckedForm, Unlocked, Web
-from wallet.web.pages import Problem
-from wallet.web.routes.access import Passphrase
-from wallet.web.routes.common import PASSPHRASES_DIFFER, confirm_passphrase, flash, redirect
+from wallet.web.forms import Passphrase, confirm_passphrase
+from wallet.web.pages import flash, redirect
+from wallet.web.words import PASSPHRASES_DIFFER
 
 __all__ = ["router"]
 
@@ -40,7 +41,7 @@ def change_passphrase(
     passphrase: Passphrase,
     confirm: Passphrase,
 ) -> Response:
-    problem: WalletError | Problem | None = None
+    problem: WalletError | PageProblem | None = None
     if passphrase != confirm:
         problem = PASSPHRASES_DIFFER
     else:

@@ -10,34 +10,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from wallet.errors import WalletError
-from wallet.web.deps import CheckedForm, Unlocked, Web
-from wallet.web.inputs import REQUEST, read_link_input, read_upload
-from wallet.web.pages import Problem
-from wallet.web.routes.common import TICKET, language, redirect
+from wallet.web.deps import CheckedForm, Language, Link, Unlocked, Web
+from wallet.web.forms import REQUEST, Ticket
+from wallet.web.pages import redirect
 from wallet.web.state import PendingPresentation
+from wallet.web.words import NO_DECISION, REQUEST_GONE
 
 __all__ = ["router"]
 
 router = APIRouter()
-
-Ticket = Annotated[str, PathParam(pattern=TICKET)]
-_GONE = Problem(
-    "This request is no longer open here.",
-    "The wallet was locked in between, or many requests came after it. Scan or paste the "
-    "request again.",
-    "ticket_unknown",
-    404,
-)
-_NO_DECISION = Problem(
-    "Nothing was sent: the wallet did not understand which button was pressed.",
-    "Press 'Share' or 'Don't share' again.",
-    "decision_invalid",
-)
 
 
 @router.get("/present")
@@ -47,17 +32,12 @@ def present_page(request: Request, web: Web, unlocked: Unlocked) -> Response:
 
 @router.post("/present")
 def present(
-    request: Request,
-    web: Web,
-    unlocked: CheckedForm,
-    link: Annotated[str, Form()] = "",
-    photo: Annotated[UploadFile | None, File()] = None,
+    request: Request, web: Web, unlocked: CheckedForm, lang: Language, link: Link
 ) -> Response:
     try:
-        photo_bytes = read_upload(photo, web.settings.max_upload_bytes, REQUEST)
-        text = read_link_input(link, photo_bytes, REQUEST)
+        text = link.read(REQUEST, web.settings.max_upload_bytes)
         with unlocked.opened.use() as wallet:
-            session = wallet.prepare_presentation(text, language=language(request))
+            session = wallet.prepare_presentation(text, language=lang)
             pending = PendingPresentation(session.consent, session)
             ticket = unlocked.opened.add_presentation(pending)
     except WalletError as exc:
@@ -69,7 +49,9 @@ def present(
 def consent(request: Request, web: Web, unlocked: Unlocked, ticket: Ticket) -> Response:
     pending = unlocked.opened.presentations.get(ticket)
     if pending is None:
-        return web.pages.show(request, "wallet/present.html", unlocked.session, problem=_GONE)
+        return web.pages.show(
+            request, "wallet/present.html", unlocked.session, problem=REQUEST_GONE
+        )
     template = "wallet/consent.html" if pending.session is not None else "wallet/outcome.html"
     return web.pages.show(
         request, template, unlocked.session, problem=pending.error, pending=pending, ticket=ticket
@@ -86,7 +68,9 @@ def answer(
 ) -> Response:
     pending = unlocked.opened.presentations.get(ticket)
     if pending is None:
-        return web.pages.show(request, "wallet/present.html", unlocked.session, problem=_GONE)
+        return web.pages.show(
+            request, "wallet/present.html", unlocked.session, problem=REQUEST_GONE
+        )
     if pending.session is None:  # answered already (a second click, a reload)
         return redirect(f"/present/{ticket}")
     if decision not in ("share", "refuse"):
@@ -94,7 +78,7 @@ def answer(
             request,
             "wallet/consent.html",
             unlocked.session,
-            problem=_NO_DECISION,
+            problem=NO_DECISION,
             pending=pending,
             ticket=ticket,
         )

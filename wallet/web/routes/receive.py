@@ -9,28 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from wallet.errors import WalletError
-from wallet.web.deps import CheckedForm, Unlocked, Web
-from wallet.web.inputs import OFFER, read_link_input, read_upload
-from wallet.web.pages import Problem
-from wallet.web.routes.common import TICKET, language, redirect
+from wallet.web.deps import CheckedForm, Language, Link, Unlocked, Web
+from wallet.web.forms import OFFER, Ticket
+from wallet.web.pages import redirect
 from wallet.web.state import PendingOffer
+from wallet.web.words import OFFER_GONE
 
 __all__ = ["router"]
 
 router = APIRouter()
-
-Ticket = Annotated[str, PathParam(pattern=TICKET)]
-_GONE = Problem(
-    "This offer is no longer open here.",
-    "It was received already, or the wallet was locked in between. Paste the offer link again.",
-    "ticket_unknown",
-    404,
-)
 
 
 @router.get("/receive")
@@ -40,19 +31,14 @@ def receive_page(request: Request, web: Web, unlocked: Unlocked) -> Response:
 
 @router.post("/receive")
 def receive(
-    request: Request,
-    web: Web,
-    unlocked: CheckedForm,
-    link: Annotated[str, Form()] = "",
-    photo: Annotated[UploadFile | None, File()] = None,
+    request: Request, web: Web, unlocked: CheckedForm, lang: Language, link: Link
 ) -> Response:
     try:
-        photo_bytes = read_upload(photo, web.settings.max_upload_bytes, OFFER)
-        text = read_link_input(link, photo_bytes, OFFER)
+        text = link.read(OFFER, web.settings.max_upload_bytes)
         with unlocked.opened.use() as wallet:
             offer = wallet.load_offer(text)
             if offer.tx_code is None:
-                received = tuple(wallet.receive(offer, language=language(request)))
+                received = tuple(wallet.receive(offer, language=lang))
                 ticket = unlocked.opened.add_offer(PendingOffer(None, received))
             else:
                 ticket = unlocked.opened.add_offer(PendingOffer(offer))
@@ -66,7 +52,7 @@ def pending_offer(request: Request, web: Web, unlocked: Unlocked, ticket: Ticket
     session = unlocked.session
     pending = unlocked.opened.offers.get(ticket)
     if pending is None:
-        return web.pages.show(request, "wallet/receive.html", session, problem=_GONE)
+        return web.pages.show(request, "wallet/receive.html", session, problem=OFFER_GONE)
     if pending.received is not None:
         return web.pages.show(request, "wallet/received.html", session, views=pending.received)
     return web.pages.show(request, "wallet/pin.html", session, offer=pending.offer, ticket=ticket)
@@ -78,17 +64,18 @@ def receive_with_pin(
     web: Web,
     unlocked: CheckedForm,
     ticket: Ticket,
+    lang: Language,
     tx_code: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     session = unlocked.session
     pending = unlocked.opened.offers.get(ticket)
     if pending is None:
-        return web.pages.show(request, "wallet/receive.html", session, problem=_GONE)
+        return web.pages.show(request, "wallet/receive.html", session, problem=OFFER_GONE)
     try:
         with unlocked.opened.use() as wallet:
             offer = pending.offer  # read under the lock: a second press finds it received
             if offer is not None:
-                received = wallet.receive(offer, tx_code=tx_code, language=language(request))
+                received = wallet.receive(offer, tx_code=tx_code, language=lang)
                 pending.offer, pending.received = None, tuple(received)
     except WalletError as exc:
         return web.pages.show(

@@ -1,4 +1,4 @@
-"""Sign-in helpers shared by the operator and teller pages.
+"""Signing in to the staff pages: the throttle and the sign-in form's token.
 
 * :class:`SignInThrottle` — at most ``limit`` failed sign-ins per client address within
   ``window`` seconds. Keys hold 256 random bits, so this is about noise and guessing tools, not
@@ -6,6 +6,7 @@
 * A double-submit token for the sign-in form (a random cookie echoed in a hidden field): before
   sign-in there is no session to hold a CSRF token, and login CSRF would otherwise sign a
   person in as somebody else.
+* :func:`client_address`: whom the throttle counts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 
-__all__ = ["SignInThrottle", "form_token", "form_token_ok"]
+from fastapi import Request
+
+__all__ = ["SignInThrottle", "client_address", "form_token", "form_token_ok"]
 
 _TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
 _MAX_TRACKED_CLIENTS = 10_000
@@ -35,6 +38,11 @@ def form_token_ok(cookies: Mapping[str, str], cookie_name: str, sent: object) ->
     if not cookie or not isinstance(sent, str) or not sent:
         return False
     return hmac.compare_digest(cookie.encode("utf-8"), sent.encode("utf-8"))
+
+
+def client_address(request: Request) -> str:
+    """The address the failed sign-ins of this request count against."""
+    return request.client.host if request.client else "unknown"
 
 
 class SignInThrottle:

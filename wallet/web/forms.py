@@ -1,24 +1,49 @@
-"""What the citizen gives the web wallet: a pasted link, or a photo of a QR code.
+"""What the citizen gives the web wallet: a pasted link or a photo of a QR code, a backup
+file, passphrases.
 
 Pasted text is only ever a link: the library also reads a *file path* as an image, which a web
 page must never let anyone do, so text without ``://`` is refused here. A photo is decoded here
 (not in the library) so a blurred photo gets advice about photos, and a request pasted where an
-offer belongs (or the other way round) gets advice about which page to use.
+offer belongs (or the other way round) gets advice about which page to use. A passphrase
+asked for again before a lasting change counts towards the same pause as the unlock page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import UploadFile
+from fastapi import Form, UploadFile
+from fastapi import Path as PathParam
 
+from servicekit.pages import PageProblem
 from servicekit.qr import QRDecodeError, decode_qr_image
-from wallet.errors import PresentError, ReceiveError, WalletError
+from wallet.errors import PresentError, ReceiveError, VaultError, WalletError
+from wallet.holder import Wallet
+from wallet.web import words
+from wallet.web.state import TooManyTries, UnlockGuard
 
-__all__ = ["MAX_LINK_CHARS", "OFFER", "REQUEST", "LinkKind", "read_link_input", "read_upload"]
+__all__ = [
+    "MAX_LINK_CHARS",
+    "OFFER",
+    "REQUEST",
+    "CredentialId",
+    "LinkKind",
+    "Passphrase",
+    "SentLink",
+    "Ticket",
+    "confirm_passphrase",
+    "read_backup",
+    "read_link_input",
+    "read_upload",
+]
 
 # Offers and requests by value stay well below this; by reference they are ~200 characters.
 MAX_LINK_CHARS = 16_000
+# Tickets and credential ids in paths: random URL-safe text, nothing else reaches the wallet.
+Ticket = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+CredentialId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{4,64}$")]
+Passphrase = Annotated[str, Form(max_length=1024)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +72,18 @@ REQUEST = LinkKind(
     "openid-credential-offer://",
     "This is an OFFER of a credential, not a request. Open 'Receive' and paste it there.",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SentLink:
+    """What the receive or share form sent: a pasted link, a photo of a QR code, or both."""
+
+    text: str
+    photo: UploadFile | None
+
+    def read(self, kind: LinkKind, max_bytes: int) -> str:
+        """The link: the pasted one, else the one in the photo (at most ``max_bytes``)."""
+        return read_link_input(self.text, read_upload(self.photo, max_bytes, kind), kind)
 
 
 def _fail(kind: LinkKind, message: str, code: str, hint: str) -> WalletError:
@@ -119,3 +156,27 @@ def read_upload(upload: UploadFile | None, max_bytes: int, kind: LinkKind) -> by
 def _size(count: int) -> str:
     mib = 1024 * 1024
     return f"{count // mib} MB" if count >= mib else f"{count // 1024} KB"
+
+
+def read_backup(upload: UploadFile | None, max_bytes: int) -> bytes | PageProblem:
+    """The chosen backup file's bytes; a problem when none was chosen or it is too large."""
+    if upload is None or not upload.filename:
+        return words.NO_FILE
+    data = upload.file.read(max_bytes + 1)
+    return words.BACKUP_TOO_LARGE if len(data) > max_bytes else data
+
+
+def confirm_passphrase(guard: UnlockGuard, wallet: Wallet, passphrase: str) -> PageProblem | None:
+    """Ask again for the wallet passphrase before a change that outlives the session (a backup
+    carries the holder keys; a new passphrase locks the owner out). Wrong answers count
+    towards the same pause as the unlock page, so an unlocked but unattended wallet is no
+    faster way to guess the passphrase."""
+    try:
+        guard.attempt(lambda: wallet.verify_passphrase(passphrase))
+    except TooManyTries as exc:
+        return words.too_many_tries(exc.wait)
+    except VaultError as exc:
+        if exc.code != "wrong_passphrase":
+            raise
+        return words.NOT_YOUR_PASSPHRASE
+    return None
