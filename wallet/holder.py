@@ -51,10 +51,11 @@ from wallet.consent import ConsentSummary, CredentialShare, Verifier, share_for,
 from wallet.errors import BackupError, NetworkError, PresentError, ReceiveError, StorageError
 from wallet.history import HistoryEntry, SharedCredential
 from wallet.network import NOT_SENT_CODES
-from wallet.oid4vci import CredentialOffer
+from wallet.oid4vci.client import IssuanceClient
+from wallet.oid4vci.credential import ReceivedCredential
+from wallet.oid4vci.offer import CredentialOffer
 from wallet.oid4vp import AuthorizationRequest
 from wallet.present import PresentationClient, PresentedCopy, SendResult, build_vp_token
-from wallet.receive import IssuanceClient, ReceivedCredential
 from wallet.settings import WalletSettings
 from wallet.status import StatusRecord, check_references, issuer_key_lookup, no_answer
 from wallet.store import WalletStore

@@ -32,8 +32,7 @@ from did.fetch import Fetcher
 from did.keys import PrivateKey
 from did.resolver import Resolver
 from wallet.errors import PresentError
-from wallet.network import network_errors
-from wallet.oid4vci import describe_error
+from wallet.network import describe_error, network_errors
 from wallet.oid4vp import (
     DIRECT_POST_JWT,
     REQUEST_TYP,
