@@ -17,19 +17,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from credentials.clock import system_time
-from credentials.dcql import (
-    SD_JWT_VC_FORMAT,
-    Candidate,
-    CredentialMatch,
-    DCQLQuery,
-    DCQLResult,
-    evaluate,
-)
+from credentials.dcql import DCQLQuery, DCQLResult
 from credentials.errors import CredentialError
 from credentials.sd_jwt import decode_sd_jwt
 from credentials.status_check import StatusChecker, StatusOutcome
@@ -54,8 +47,10 @@ from wallet.network import NOT_SENT_CODES
 from wallet.oid4vci.client import IssuanceClient
 from wallet.oid4vci.credential import ReceivedCredential
 from wallet.oid4vci.offer import CredentialOffer
-from wallet.oid4vp import AuthorizationRequest
-from wallet.present import PresentationClient, PresentedCopy, SendResult, build_vp_token
+from wallet.oid4vp.client import PresentationClient
+from wallet.oid4vp.matching import Matcher, best_match, choose_copy, mark_shown
+from wallet.oid4vp.request import AuthorizationRequest
+from wallet.oid4vp.response import PresentedCopy, SendResult, build_vp_token
 from wallet.settings import WalletSettings
 from wallet.status import StatusRecord, check_references, issuer_key_lookup, no_answer
 from wallet.store import WalletStore
@@ -126,7 +121,7 @@ class Wallet:
         self._clock = clock
         self._random = random_bytes
         self._generate_key = generate_key
-        self._candidates: tuple[int, list[Candidate]] | None = None
+        self._matcher = Matcher()
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -353,22 +348,10 @@ class Wallet:
 
     # --- presenting ------------------------------------------------------------------------
 
-    def _candidate_list(self) -> list[Candidate]:
-        catalog = self.catalog
-        if self._candidates is None or self._candidates[0] != catalog.generation:
-            now = self._clock()
-            built = [
-                Candidate(entry.id, SD_JWT_VC_FORMAT, entry.vct, entry.claims)
-                for entry in catalog.credentials.values()
-                if entry.expires_at is None or entry.expires_at > now
-            ]
-            self._candidates = (catalog.generation, built)
-        return self._candidates[1]
-
     def match(self, query: DCQLQuery) -> DCQLResult:
         """Evaluate a DCQL query over the stored, unexpired credentials (catalog only: no
         record is decrypted)."""
-        return evaluate(query, self._candidate_list())
+        return self._matcher.match(self.catalog, query, now=self._clock())
 
     def prepare_presentation(
         self, source: str | bytes, *, language: str | None = None
@@ -402,9 +385,9 @@ class Wallet:
         planned: list[_Planned] = []
         taken: set[str] = set()
         for query_id in result.selection:
-            match = self._best_match(result.matches[query_id], request.client_id, taken)
+            match = best_match(result.matches[query_id], catalog, request.client_id, taken)
             entry = catalog.credentials[match.candidate.ref]
-            copy_state = _choose_copy(entry, request.client_id, taken)
+            copy_state = choose_copy(entry, request.client_id, taken)
             taken.add(copy_state.copy_id)
             copy = self._store.read_credential(entry.id).copy(copy_state.copy_id)
             try:
@@ -431,19 +414,6 @@ class Wallet:
             planned.append(_Planned(query_id, entry, copy, share, disclose))
         consent = summarize(verifier, request.purpose, [p.share for p in planned])
         return PresentationSession(request, consent, tuple(planned))
-
-    def _best_match(
-        self, matches: Iterable[CredentialMatch], client_id: str, taken: set[str]
-    ) -> CredentialMatch:
-        def rank(match: CredentialMatch) -> tuple[int, int, int]:
-            entry = self.catalog.credentials[match.candidate.ref]
-            copy = _choose_copy(entry, client_id, taken)
-            freshness = 0 if not copy.shown_to else 1 if client_id not in copy.shown_to else 2
-            # A credential the issuer revoked or suspended only when nothing else matches.
-            standing = _STANDING.get(entry.status.known or "", 0) if entry.status else 0
-            return standing, freshness, -entry.received_at
-
-        return min(matches, key=rank)
 
     def approve(self, session: PresentationSession) -> PresentationOutcome:
         """Send the presentation the citizen agreed to, and record it."""
@@ -536,7 +506,7 @@ class Wallet:
             for p in session._plan:
                 current = entries.get(p.entry.id)
                 if current is not None:
-                    entries[p.entry.id] = _mark_shown(current, p.copy.copy_id, request.client_id)
+                    entries[p.entry.id] = mark_shown(current, p.copy.copy_id, request.client_id)
         new = replace(catalog, credentials=entries, history=(*catalog.history, entry.id))
         self._store.commit(new, history=[entry])
         return entry
@@ -605,26 +575,3 @@ class Wallet:
             history=contents.history,
         )
         return len(contents.credentials)
-
-
-_STANDING = {"suspended": 1, "revoked": 2}
-
-
-def _choose_copy(entry: CredentialEntry, client_id: str, taken: set[str]) -> CopyState:
-    """A copy nobody has seen; else one this verifier has not seen; else the least shown."""
-    copies = [c for c in entry.copies if c.copy_id not in taken] or list(entry.copies)
-    fresh = [c for c in copies if not c.shown_to]
-    if fresh:
-        return fresh[0]
-    unseen = [c for c in copies if client_id not in c.shown_to]
-    return min(unseen or copies, key=lambda c: len(c.shown_to))
-
-
-def _mark_shown(entry: CredentialEntry, copy_id: str, client_id: str) -> CredentialEntry:
-    copies = tuple(
-        replace(c, shown_to=(*c.shown_to, client_id))
-        if c.copy_id == copy_id and client_id not in c.shown_to
-        else c
-        for c in entry.copies
-    )
-    return replace(entry, copies=copies)

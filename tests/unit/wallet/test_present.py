@@ -103,7 +103,7 @@ def test_a_copy_shown_to_one_verifier_is_not_reused_for_it(
     copies = [c.copy_id for c in entry.copies]
     from dataclasses import replace
 
-    from wallet.holder import _choose_copy
+    from wallet.oid4vp.matching import choose_copy as _choose_copy
 
     used = replace(
         entry,
