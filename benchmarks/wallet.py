@@ -30,16 +30,16 @@ from credentials.dcql import DCQLQuery
 from credentials.sd_jwt import decode_sd_jwt
 from credentials.sd_jwt_vc import issue_sd_jwt_vc
 from did.keys import PrivateKey
-from wallet.catalog import (
+from wallet.holder import Wallet
+from wallet.oid4vp.request import AuthorizationRequest
+from wallet.storage.catalog import (
     CopySecret,
     CopyState,
     CredentialEntry,
     CredentialSecret,
     index_claims,
 )
-from wallet.holder import Wallet
-from wallet.oid4vp import AuthorizationRequest
-from wallet.store import WalletStore
+from wallet.storage.store import WalletStore
 from wallet.vault import DEFAULT_KDF, derive_key
 
 COUNT = 10_000

@@ -32,14 +32,6 @@ from did.files import atomic_write
 from did.keys import PrivateKey
 from servicekit.qr import QRDecodeError, decode_qr_image
 from wallet.backup import BackupContents, open_backup, read_backup, seal_backup
-from wallet.catalog import (
-    Catalog,
-    CopySecret,
-    CopyState,
-    CredentialEntry,
-    CredentialSecret,
-    index_claims,
-)
 from wallet.consent import ConsentSummary, CredentialShare, Verifier, share_for, summarize
 from wallet.errors import BackupError, NetworkError, PresentError, ReceiveError, StorageError
 from wallet.history import HistoryEntry, SharedCredential
@@ -53,7 +45,15 @@ from wallet.oid4vp.request import AuthorizationRequest
 from wallet.oid4vp.response import PresentedCopy, SendResult, build_vp_token
 from wallet.settings import WalletSettings
 from wallet.status import StatusRecord, check_references, issuer_key_lookup, no_answer
-from wallet.store import WalletStore
+from wallet.storage.catalog import (
+    Catalog,
+    CopySecret,
+    CopyState,
+    CredentialEntry,
+    CredentialSecret,
+    index_claims,
+)
+from wallet.storage.store import WalletStore
 from wallet.vault import DEFAULT_KDF, KDFParams
 from wallet.views import CredentialView, describe_credential
 

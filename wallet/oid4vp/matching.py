@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from credentials.dcql import SD_JWT_VC_FORMAT, Candidate, CredentialMatch, DCQLQuery, DCQLResult
 from credentials.dcql import evaluate as evaluate_dcql
-from wallet.catalog import Catalog, CopyState, CredentialEntry
+from wallet.storage.catalog import Catalog, CopyState, CredentialEntry
 
 __all__ = ["Matcher", "best_match", "choose_copy", "mark_shown"]
 

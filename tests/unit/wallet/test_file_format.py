@@ -12,11 +12,12 @@ import pytest
 from tests.support.make_wallet_vectors import BACKUP_PASSPHRASE, NOW, PASSPHRASE
 from tests.unit.wallet.conftest import FAST_KDF
 from wallet.backup import open_backup
-from wallet.catalog import Catalog, CredentialSecret
 from wallet.history import HistoryEntry
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
-from wallet.storage.repo import RecordRepository
+from wallet.storage.catalog import Catalog, CredentialSecret
+from wallet.storage.database import WalletFile
+from wallet.storage.repos import Meta, Records
 from wallet.vault import Vault
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "wallet"
@@ -50,26 +51,28 @@ def test_an_existing_wallet_opens_with_everything_in_it(old_wallet: Path, tmp_pa
 def test_every_record_reads_back_byte_for_byte(old_wallet: Path) -> None:
     """What today's code writes for an old record is exactly what was there: the plaintext
     formats of the index, the credentials and the history did not change."""
-    repo = RecordRepository.open(old_wallet)
+    file = WalletFile.open(old_wallet)
     try:
-        vault = Vault.unlock(repo.header(), PASSPHRASE)
-        [raw_catalog] = repo.get_all("catalog").values()
-        plain = vault.open("catalog", "catalog", raw_catalog)
-        catalog = Catalog.from_bytes(plain)
-        assert catalog.to_bytes() == plain
-        credentials = repo.get_all("credential")
-        assert set(credentials) == set(catalog.credentials)
-        for ident, blob in credentials.items():
-            plain = vault.open("credential", ident, blob)
-            assert CredentialSecret.from_bytes(plain).to_bytes() == plain
-        history = repo.get_all("history")
-        assert set(history) == set(catalog.history)
-        for ident, blob in history.items():
-            plain = vault.open("history", ident, blob)
-            assert HistoryEntry.from_bytes(plain).to_bytes() == plain
-        assert repo.generation() == catalog.generation
+        with file.session() as session:
+            meta, records = Meta(session), Records(session)
+            vault = Vault.unlock(meta.header(), PASSPHRASE)
+            [raw_catalog] = records.get_all("catalog").values()
+            plain = vault.open("catalog", "catalog", raw_catalog)
+            catalog = Catalog.from_bytes(plain)
+            assert catalog.to_bytes() == plain
+            credentials = records.get_all("credential")
+            assert set(credentials) == set(catalog.credentials)
+            for ident, blob in credentials.items():
+                plain = vault.open("credential", ident, blob)
+                assert CredentialSecret.from_bytes(plain).to_bytes() == plain
+            history = records.get_all("history")
+            assert set(history) == set(catalog.history)
+            for ident, blob in history.items():
+                plain = vault.open("history", ident, blob)
+                assert HistoryEntry.from_bytes(plain).to_bytes() == plain
+            assert meta.generation() == catalog.generation
     finally:
-        repo.close()
+        file.close()
 
 
 def test_an_existing_backup_restores(tmp_path: Path) -> None:

@@ -17,12 +17,12 @@ from tests.support.clock import Clock
 from tests.support.fake_verifier import FakeVerifier, query
 from tests.support.wallet_issuer import FakeIssuer
 from tests.unit.wallet.conftest import FAST_KDF, NOW, PASSPHRASE
-from wallet.catalog import Catalog, CredentialEntry
 from wallet.consent import ConsentSummary
 from wallet.history import format_time
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
 from wallet.status import StatusRecord, describe_status
+from wallet.storage.catalog import Catalog, CredentialEntry
 from wallet.views import CredentialView
 
 
