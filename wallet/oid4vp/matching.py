@@ -25,20 +25,32 @@ _STANDING = {"suspended": 1, "revoked": 2}
 
 class Matcher:
     """DCQL over the stored, unexpired credentials. The candidate list is built once per
-    catalog version (10,000 credentials are not re-listed for every request)."""
+    catalog version (10,000 credentials are not re-listed for every request) and rebuilt when
+    a listed credential expires."""
 
     def __init__(self) -> None:
-        self._candidates: tuple[int, list[Candidate]] | None = None
+        # (catalog generation, valid until: the next expiry among the listed, candidates)
+        self._cached: tuple[int, int | None, list[Candidate]] | None = None
 
     def _candidate_list(self, catalog: Catalog, now: int) -> list[Candidate]:
-        if self._candidates is None or self._candidates[0] != catalog.generation:
-            built = [
-                Candidate(entry.id, SD_JWT_VC_FORMAT, entry.vct, entry.claims)
-                for entry in catalog.credentials.values()
-                if entry.expires_at is None or entry.expires_at > now
-            ]
-            self._candidates = (catalog.generation, built)
-        return self._candidates[1]
+        cached = self._cached
+        if (
+            cached is not None
+            and cached[0] == catalog.generation
+            and (cached[1] is None or now < cached[1])
+        ):
+            return cached[2]
+        unexpired = [
+            entry
+            for entry in catalog.credentials.values()
+            if entry.expires_at is None or entry.expires_at > now
+        ]
+        built = [
+            Candidate(entry.id, SD_JWT_VC_FORMAT, entry.vct, entry.claims) for entry in unexpired
+        ]
+        expiries = [entry.expires_at for entry in unexpired if entry.expires_at is not None]
+        self._cached = (catalog.generation, min(expiries, default=None), built)
+        return built
 
     def match(self, catalog: Catalog, query: DCQLQuery, *, now: int) -> DCQLResult:
         return evaluate_dcql(query, self._candidate_list(catalog, now))

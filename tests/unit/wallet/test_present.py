@@ -304,8 +304,7 @@ def test_expired_credentials_are_not_offered(
     wallet: Wallet, issuer: FakeIssuer, verifier: FakeVerifier, pid: str
 ) -> None:
     later = issuer.now + 400 * 86400
-    wallet._clock = lambda: later
-    wallet._candidates = None
+    wallet._runtime.clock = lambda: later
     link, _ = verifier.create_request(name_query(issuer))
     session = wallet.prepare_presentation(link)
     assert not session.consent.can_share
@@ -338,7 +337,7 @@ def test_a_timeout_while_answering_is_recorded_as_uncertain(
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    wallet._network = lambda: Fetcher(
+    wallet._runtime.network = lambda: Fetcher(
         wallet.settings.fetch_policy(), transport=httpx.MockTransport(slow)
     )
     with pytest.raises(NetworkError) as info:
