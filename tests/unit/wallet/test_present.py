@@ -346,3 +346,16 @@ def test_a_timeout_while_answering_is_recorded_as_uncertain(
     [entry] = wallet.history()
     assert entry.outcome == "uncertain"
     assert entry.disclosed == ("Full name", "Age over 18")
+
+
+def test_a_credential_that_expires_while_the_wallet_is_open_is_no_longer_offered(
+    wallet: Wallet, issuer: FakeIssuer, pid: str
+) -> None:
+    from credentials.dcql import DCQLQuery
+
+    query = DCQLQuery.from_json(name_query(issuer))
+    assert wallet.match(query).satisfied
+    expires_at = wallet.credential(pid).expires_at
+    assert expires_at is not None
+    wallet._runtime.clock = lambda: expires_at  # no change to the catalog meanwhile
+    assert not wallet.match(query).satisfied
