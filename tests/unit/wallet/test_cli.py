@@ -10,7 +10,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-import wallet.cli
+import wallet.commands.common
 import wallet.holder
 import wallet.runtime
 from credentials.status_list import STATUS_INVALID
@@ -156,7 +156,8 @@ def test_status_checks_now_and_list_shows_the_last_check(
     cli: CliRunner, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     issuer.with_status = True
-    monkeypatch.setattr(wallet.cli.out, "width", 160)  # one line per row, to search the words
+    # one line per row, to search the words
+    monkeypatch.setattr(wallet.commands.common.out, "width", 160)
     run(cli, "init")
     assert "Your wallet is empty" in run(cli, "status")
     run(cli, "receive", issuer.offer())
