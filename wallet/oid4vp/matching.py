@@ -32,7 +32,8 @@ class Matcher:
         # (catalog generation, valid until: the next expiry among the listed, candidates)
         self._cached: tuple[int, int | None, list[Candidate]] | None = None
 
-    def _candidate_list(self, catalog: Catalog, now: int) -> list[Candidate]:
+    def candidates(self, catalog: Catalog, now: int) -> list[Candidate]:
+        """The DCQL candidates: every credential not expired at ``now``."""
         cached = self._cached
         if (
             cached is not None
@@ -53,7 +54,7 @@ class Matcher:
         return built
 
     def match(self, catalog: Catalog, query: DCQLQuery, *, now: int) -> DCQLResult:
-        return evaluate_dcql(query, self._candidate_list(catalog, now))
+        return evaluate_dcql(query, self.candidates(catalog, now))
 
 
 def best_match(
