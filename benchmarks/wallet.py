@@ -30,16 +30,17 @@ from credentials.dcql import DCQLQuery
 from credentials.sd_jwt import decode_sd_jwt
 from credentials.sd_jwt_vc import issue_sd_jwt_vc
 from did.keys import PrivateKey
-from wallet.catalog import (
+from wallet.holder import Wallet
+from wallet.oid4vp.matching import Matcher
+from wallet.oid4vp.request import AuthorizationRequest
+from wallet.storage.catalog import (
     CopySecret,
     CopyState,
     CredentialEntry,
     CredentialSecret,
     index_claims,
 )
-from wallet.holder import Wallet
-from wallet.oid4vp import AuthorizationRequest
-from wallet.store import WalletStore
+from wallet.storage.store import WalletStore
 from wallet.vault import DEFAULT_KDF, derive_key
 
 COUNT = 10_000
@@ -150,7 +151,7 @@ def report() -> str:
         kdf = _best(lambda: derive_key(PASSPHRASE, b"\0" * 16, DEFAULT_KDF), 3)
         opened = _best(lambda: Wallet.open(path, PASSPHRASE, clock=lambda: NOW).close(), 3)
         wallet = Wallet.open(path, PASSPHRASE, clock=lambda: NOW)
-        candidates = wallet._candidate_list()
+        candidates = Matcher().candidates(wallet.catalog, NOW)
         plain = [(c.vct, c.claims) for c in candidates]
         vct = f"{ISS}/types/foundational-id"
 

@@ -34,9 +34,9 @@ from core.encoding import (
     dumps_compact,
     parse_json,
 )
-from wallet.catalog import Catalog, CredentialSecret
 from wallet.errors import BackupError, VaultError
 from wallet.history import HistoryEntry
+from wallet.storage.catalog import Catalog, CredentialSecret
 from wallet.vault import DEFAULT_KDF, KDFParams, check_passphrase, derive_key, kdf_from_json
 
 __all__ = [

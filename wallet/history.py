@@ -2,7 +2,7 @@
 
 Every answer to a verifier leaves one entry: when, which verifier (name and identifier), the
 purpose it gave, the outcome, and for each credential the claims that left the wallet. Entries
-are sealed records like credentials (see :mod:`wallet.store`); exporting them writes a plain
+are sealed records like credentials (see :mod:`wallet.storage.store`); exporting them writes a plain
 JSON or CSV file that belongs to the citizen, so the export is the one unencrypted output.
 """
 

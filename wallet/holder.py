@@ -10,122 +10,53 @@
 
 Time (``clock``), randomness (``random_bytes``) and the network (``network``, a factory of
 :class:`did.fetch.Fetcher`, one per operation) are passed in, so every flow runs in tests
-against in-process test doubles and over loopback sockets alike.
+against in-process test doubles and over loopback sockets alike; :mod:`wallet.runtime` builds
+them from the settings. The flows are their own objects (:class:`wallet.receiving.Receiving`,
+:class:`wallet.presenting.Presenting`); this class holds the open store and hands out views.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from credentials.clock import system_time
-from credentials.dcql import (
-    SD_JWT_VC_FORMAT,
-    Candidate,
-    CredentialMatch,
-    DCQLQuery,
-    DCQLResult,
-    evaluate,
-)
-from credentials.errors import CredentialError
+from credentials.dcql import DCQLQuery, DCQLResult
 from credentials.sd_jwt import decode_sd_jwt
-from credentials.status_check import StatusChecker, StatusOutcome
-from credentials.status_list import STATUS_LIST_MEDIA_TYPE, StatusReference
-from did.fetch import Fetcher
+from credentials.status_list import StatusReference
 from did.files import atomic_write
 from did.keys import PrivateKey
-from servicekit.qr import QRDecodeError, decode_qr_image
 from wallet.backup import BackupContents, open_backup, read_backup, seal_backup
-from wallet.catalog import (
-    Catalog,
-    CopySecret,
-    CopyState,
-    CredentialEntry,
-    CredentialSecret,
-    index_claims,
-)
-from wallet.consent import ConsentSummary, CredentialShare, Verifier, share_for, summarize
-from wallet.errors import BackupError, NetworkError, PresentError, ReceiveError, StorageError
-from wallet.history import HistoryEntry, SharedCredential
-from wallet.network import NOT_SENT_CODES
-from wallet.oid4vci import CredentialOffer
-from wallet.oid4vp import AuthorizationRequest
-from wallet.present import PresentationClient, PresentedCopy, SendResult, build_vp_token
-from wallet.receive import IssuanceClient, ReceivedCredential
+from wallet.errors import BackupError, StorageError
+from wallet.history import HistoryEntry
+from wallet.oid4vci.offer import CredentialOffer
+from wallet.oid4vp.request import AuthorizationRequest
+from wallet.presenting import PresentationOutcome, PresentationSession, Presenting
+from wallet.receiving import Receiving
+from wallet.runtime import Network, WalletRuntime
 from wallet.settings import WalletSettings
-from wallet.status import StatusRecord, check_references, issuer_key_lookup, no_answer
-from wallet.store import WalletStore
+from wallet.status import check_held, issuer_key_lookup
+from wallet.storage.catalog import Catalog, CredentialEntry
+from wallet.storage.store import WalletStore
 from wallet.vault import DEFAULT_KDF, KDFParams
 from wallet.views import CredentialView, describe_credential
 
-__all__ = ["PresentationOutcome", "PresentationSession", "Wallet", "read_link"]
+__all__ = ["PresentationOutcome", "PresentationSession", "Wallet"]
 
 log = logging.getLogger(__name__)
 
 
-def read_link(source: str | bytes, *, error: type[ReceiveError | PresentError]) -> str:
-    """The text of a link, or of the QR code in an image (bytes, or a path to a PNG/JPEG)."""
-    if isinstance(source, str) and "://" not in source and Path(source).is_file():
-        image: str | bytes = source
-    elif isinstance(source, bytes):
-        image = source
-    else:
-        return source
-    try:
-        return decode_qr_image(image)[0]
-    except QRDecodeError as exc:
-        code = "offer_invalid" if error is ReceiveError else "request_invalid"
-        raise error(exc.message, code=code) from exc
-
-
-@dataclass(frozen=True, slots=True)
-class _Planned:
-    query_id: str
-    entry: CredentialEntry
-    copy: CopySecret = field(repr=False)
-    share: CredentialShare
-    disclose: tuple[tuple[str | int, ...], ...]
-
-
-@dataclass(slots=True)
-class PresentationSession:
-    """A checked request waiting for the citizen's decision. ``consent`` is what to show."""
-
-    request: AuthorizationRequest
-    consent: ConsentSummary
-    _plan: tuple[_Planned, ...] = field(repr=False)
-    answered: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PresentationOutcome:
-    outcome: str  # "shared" or "refused"
-    history_id: str
-    redirect_uri: str | None = None
-    verifier_notified: bool = True
-
-
 class Wallet:
-    def __init__(
-        self,
-        store: WalletStore,
-        *,
-        settings: WalletSettings,
-        network: Callable[[], Fetcher] | None = None,
-        clock: Callable[[], int] = system_time,
-        random_bytes: Callable[[int], bytes] = os.urandom,
-        generate_key: Callable[[str], PrivateKey] = PrivateKey.generate,
-    ) -> None:
+    """An open wallet: its store and the runtime it was opened with."""
+
+    def __init__(self, store: WalletStore, runtime: WalletRuntime) -> None:
         self._store = store
-        self.settings = settings
-        self._network = network or (lambda: Fetcher(settings.fetch_policy()))
-        self._clock = clock
-        self._random = random_bytes
-        self._generate_key = generate_key
-        self._candidates: tuple[int, list[Candidate]] | None = None
+        self._runtime = runtime
+        self._receiving = Receiving(store, runtime)
+        self._presenting = Presenting(store, runtime)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -137,21 +68,21 @@ class Wallet:
         *,
         settings: WalletSettings | None = None,
         kdf: KDFParams = DEFAULT_KDF,
-        network: Callable[[], Fetcher] | None = None,
+        network: Network | None = None,
         clock: Callable[[], int] = system_time,
         random_bytes: Callable[[int], bytes] = os.urandom,
         generate_key: Callable[[str], PrivateKey] = PrivateKey.generate,
     ) -> Wallet:
         """Create a new wallet file; ``wallet_exists`` if there is one already."""
-        store = WalletStore.create(Path(path), passphrase, kdf=kdf, random_bytes=random_bytes)
-        return cls(
-            store,
-            settings=settings or WalletSettings(),
+        runtime = WalletRuntime.from_settings(
+            settings or WalletSettings(),
             network=network,
             clock=clock,
             random_bytes=random_bytes,
             generate_key=generate_key,
+            kdf=kdf,
         )
+        return cls.create_with(runtime, passphrase, path=path)
 
     @classmethod
     def open(
@@ -160,21 +91,34 @@ class Wallet:
         passphrase: str,
         *,
         settings: WalletSettings | None = None,
-        network: Callable[[], Fetcher] | None = None,
+        network: Network | None = None,
         clock: Callable[[], int] = system_time,
         random_bytes: Callable[[int], bytes] = os.urandom,
         generate_key: Callable[[str], PrivateKey] = PrivateKey.generate,
     ) -> Wallet:
         """Unlock a wallet; ``wrong_passphrase``, ``vault_corrupted``, ``wallet_not_found``."""
-        store = WalletStore.open(Path(path), passphrase, random_bytes=random_bytes)
-        return cls(
-            store,
-            settings=settings or WalletSettings(),
+        runtime = WalletRuntime.from_settings(
+            settings or WalletSettings(),
             network=network,
             clock=clock,
             random_bytes=random_bytes,
             generate_key=generate_key,
         )
+        return cls.open_with(runtime, passphrase, path=path)
+
+    @classmethod
+    def create_with(
+        cls, runtime: WalletRuntime, passphrase: str, *, path: Path | None = None
+    ) -> Wallet:
+        """:meth:`create` with a prepared runtime, at ``path`` or the settings' wallet path."""
+        return cls(runtime.create_store(passphrase, path=path), runtime)
+
+    @classmethod
+    def open_with(
+        cls, runtime: WalletRuntime, passphrase: str, *, path: Path | None = None
+    ) -> Wallet:
+        """:meth:`open` with a prepared runtime, at ``path`` or the settings' wallet path."""
+        return cls(runtime.open_store(passphrase, path=path), runtime)
 
     def close(self) -> None:
         self._store.close()
@@ -185,8 +129,12 @@ class Wallet:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def settings(self) -> WalletSettings:
+        return self._runtime.settings
+
     def now(self) -> int:
-        return self._clock()
+        return self._runtime.clock()
 
     @property
     def path(self) -> Path:
@@ -195,9 +143,6 @@ class Wallet:
     @property
     def catalog(self) -> Catalog:
         return self._store.catalog
-
-    def _new_id(self) -> str:
-        return self._random(9).hex()
 
     # --- credentials -----------------------------------------------------------------------
 
@@ -243,29 +188,17 @@ class Wallet:
             if credential_id is not None
             else list(self.catalog.credentials.values())
         )
-        now = self._clock()
-        records: dict[str, StatusRecord] = {}
-        references: dict[str, list[StatusReference]] = {}
-        for entry in entries:
-            try:
-                references[entry.id] = self._status_references(entry.id)
-            except CredentialError as exc:  # this credential's own reference is unusable
-                records[entry.id] = no_answer(entry.status, now, exc.code, refused=True)
-        failed: dict[tuple[str, str], StatusOutcome] = {}
-        with self._network() as fetcher:  # every request under the fetch policy's timeout
-            checker = StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE))
-            for entry in entries:
-                if entry.id not in references:
-                    continue
-                records[entry.id] = check_references(
-                    references[entry.id],
-                    checker=checker,
-                    key_for=issuer_key_lookup(fetcher, entry.iss),
-                    iss=entry.iss,
-                    now=now,
-                    previous=entry.status,
-                    failed=failed,
-                )
+        now = self._runtime.clock()
+        with self._runtime.online() as online:  # every request under the fetch policy's timeout
+            records = check_held(
+                entries,
+                references=self._status_references,
+                checker=online.status,
+                key_lookup=lambda iss: issuer_key_lookup(
+                    online.fetcher, iss, resolver=online.resolver
+                ),
+                now=now,
+            )
         # Built from the catalog as it is now: a credential deleted meanwhile stays deleted.
         current = dict(self.catalog.credentials)
         for ident, record in records.items():
@@ -292,9 +225,7 @@ class Wallet:
 
     def load_offer(self, source: str | bytes) -> CredentialOffer:
         """Read an offer from a link or a QR image (fetching it when given by reference)."""
-        text = read_link(source, error=ReceiveError)
-        with self._network() as fetcher:
-            return IssuanceClient(fetcher, clock=self._clock).load_offer(text)
+        return self._receiving.load_offer(source)
 
     def receive(
         self,
@@ -305,69 +236,15 @@ class Wallet:
     ) -> list[CredentialView]:
         """Receive, verify and store the offered credentials (all or nothing); describe them
         in ``language`` (default the settings')."""
-        if not isinstance(offer, CredentialOffer):
-            offer = self.load_offer(offer)
-        with self._network() as fetcher:
-            client = IssuanceClient(
-                fetcher,
-                clock=self._clock,
-                copies=self.settings.copies,
-                generate_key=self._generate_key,
-                known_types=self.catalog.types,
-            )
-            received = client.receive(offer, tx_code=tx_code)
-            ids = self._store_received(received)
-            client.accepted(received)
+        ids = self._receiving.receive(offer, tx_code=tx_code)
         return [self.credential(ident, language=language) for ident in ids]
 
-    def _store_received(self, received: Sequence[ReceivedCredential]) -> list[str]:
-        catalog = self.catalog
-        entries = dict(catalog.credentials)
-        types = dict(catalog.types)
-        secrets_: list[tuple[str, CredentialSecret]] = []
-        ids = []
-        now = self._clock()
-        for item in received:
-            ident = self._new_id()
-            copies = tuple(
-                CopySecret(self._new_id(), sd_jwt, key.to_jwk()) for sd_jwt, key in item.copies
-            )
-            entries[ident] = CredentialEntry(
-                id=ident,
-                vct=item.vct,
-                iss=item.iss,
-                configuration_id=item.configuration_id,
-                claims=index_claims(item.claims),
-                disclosable=item.disclosable,
-                received_at=now,
-                copies=tuple(CopyState(c.copy_id) for c in copies),
-                issuer_names=item.issuer_names,
-            )
-            if item.type_metadata is not None:
-                types[item.vct] = item.type_metadata
-            secrets_.append((ident, CredentialSecret(copies)))
-            ids.append(ident)
-        self._store.commit(replace(catalog, credentials=entries, types=types), credentials=secrets_)
-        return ids
-
     # --- presenting ------------------------------------------------------------------------
-
-    def _candidate_list(self) -> list[Candidate]:
-        catalog = self.catalog
-        if self._candidates is None or self._candidates[0] != catalog.generation:
-            now = self._clock()
-            built = [
-                Candidate(entry.id, SD_JWT_VC_FORMAT, entry.vct, entry.claims)
-                for entry in catalog.credentials.values()
-                if entry.expires_at is None or entry.expires_at > now
-            ]
-            self._candidates = (catalog.generation, built)
-        return self._candidates[1]
 
     def match(self, query: DCQLQuery) -> DCQLResult:
         """Evaluate a DCQL query over the stored, unexpired credentials (catalog only: no
         record is decrypted)."""
-        return evaluate(query, self._candidate_list())
+        return self._presenting.match(query)
 
     def prepare_presentation(
         self, source: str | bytes, *, language: str | None = None
@@ -375,170 +252,21 @@ class Wallet:
         """Fetch and check a request, match it, and build the consent summary (names and
         labels in ``language``, default the settings'). Nothing is sent until
         :meth:`approve` or :meth:`refuse`."""
-        text = read_link(source, error=PresentError)
-        with self._network() as fetcher:
-            request = PresentationClient(fetcher, clock=self._clock).load_request(text)
-        return self.plan(request, language=language)
+        return self._presenting.prepare(source, language=language)
 
     def plan(
         self, request: AuthorizationRequest, *, language: str | None = None
     ) -> PresentationSession:
-        catalog = self.catalog
-        trusted = catalog.trusted_verifiers
-        verifier = Verifier(
-            client_id=request.client_id,
-            name=request.client_name,
-            known=request.client_id in trusted,
-            known_as=trusted.get(request.client_id),
-            response_mode=request.response_mode,
-            response_uri=request.response_uri,
-        )
-        result = self.match(request.dcql)
-        if not result.satisfied:
-            consent = summarize(verifier, request.purpose, [], problems=result.unsatisfied_reasons)
-            return PresentationSession(request, consent, ())
-        lang = language or self.settings.language
-        planned: list[_Planned] = []
-        taken: set[str] = set()
-        for query_id in result.selection:
-            match = self._best_match(result.matches[query_id], request.client_id, taken)
-            entry = catalog.credentials[match.candidate.ref]
-            copy_state = _choose_copy(entry, request.client_id, taken)
-            taken.add(copy_state.copy_id)
-            copy = self._store.read_credential(entry.id).copy(copy_state.copy_id)
-            try:
-                decoded = decode_sd_jwt(copy.sd_jwt)
-                disclose = tuple(match.claim_paths)
-                chosen = decoded.disclosures_for(disclose)
-            except CredentialError as exc:  # our own verified credential: should not happen
-                raise PresentError(
-                    f"a stored credential cannot be presented ({exc.code})",
-                    code="request_unsatisfiable",
-                ) from exc
-            share = share_for(
-                decoded,
-                chosen,
-                credential_id=entry.id,
-                title=catalog.title(entry, lang),
-                issuer=entry.issuer_title(lang),
-                metadata=catalog.type_metadata(entry.vct),
-                language=lang,
-                shown_before_to=copy_state.shown_to,
-                status=entry.status.known if entry.status else None,
-                status_as_of=entry.status.as_of if entry.status else None,
-            )
-            planned.append(_Planned(query_id, entry, copy, share, disclose))
-        consent = summarize(verifier, request.purpose, [p.share for p in planned])
-        return PresentationSession(request, consent, tuple(planned))
-
-    def _best_match(
-        self, matches: Iterable[CredentialMatch], client_id: str, taken: set[str]
-    ) -> CredentialMatch:
-        def rank(match: CredentialMatch) -> tuple[int, int, int]:
-            entry = self.catalog.credentials[match.candidate.ref]
-            copy = _choose_copy(entry, client_id, taken)
-            freshness = 0 if not copy.shown_to else 1 if client_id not in copy.shown_to else 2
-            # A credential the issuer revoked or suspended only when nothing else matches.
-            standing = _STANDING.get(entry.status.known or "", 0) if entry.status else 0
-            return standing, freshness, -entry.received_at
-
-        return min(matches, key=rank)
+        return self._presenting.plan(request, language=language)
 
     def approve(self, session: PresentationSession) -> PresentationOutcome:
         """Send the presentation the citizen agreed to, and record it."""
-        if not session.consent.can_share:
-            raise PresentError(
-                "; ".join(session.consent.problems) or "the request cannot be answered",
-                code="request_unsatisfiable",
-            )
-        self._claim(session)
-        request = session.request
-        vp_token = build_vp_token(
-            request,
-            [
-                PresentedCopy(
-                    p.query_id, p.copy.sd_jwt, PrivateKey.from_jwk(p.copy.key), p.disclose
-                )
-                for p in session._plan
-            ],
-            now=self._clock(),
-        )
-        try:
-            with self._network() as fetcher:
-                result = PresentationClient(fetcher, clock=self._clock).send(request, vp_token)
-        except NetworkError as exc:
-            if exc.code not in NOT_SENT_CODES:
-                self._record(session, "uncertain", detail=exc.message)
-            raise
-        except PresentError as exc:
-            self._record(session, "rejected", detail=exc.message)
-            raise
-        entry = self._record(session, "shared", result=result)
-        return PresentationOutcome("shared", entry.id, result.redirect_uri)
+        return self._presenting.approve(session)
 
     def refuse(self, session: PresentationSession) -> PresentationOutcome:
         """Tell the verifier no (§8.5 ``access_denied``) and record the refusal. A verifier
         that cannot be reached is still refused locally: nothing was shared."""
-        self._claim(session)
-        notified = True
-        try:
-            with self._network() as fetcher:
-                PresentationClient(fetcher, clock=self._clock).refuse(session.request)
-        except (NetworkError, PresentError) as exc:
-            log.info("refusal not delivered: %s", exc.code)
-            notified = False
-        entry = self._record(session, "refused", detail="" if notified else "verifier not reached")
-        return PresentationOutcome("refused", entry.id, None, verifier_notified=notified)
-
-    @staticmethod
-    def _claim(session: PresentationSession) -> None:
-        if session.answered:
-            raise PresentError("this request was already answered", code="already_answered")
-        session.answered = True
-
-    def _record(
-        self,
-        session: PresentationSession,
-        outcome: str,
-        *,
-        result: SendResult | None = None,
-        detail: str = "",
-    ) -> HistoryEntry:
-        request = session.request
-        sent = outcome != "refused"
-        shared = tuple(
-            SharedCredential(
-                credential_id=p.entry.id,
-                type_name=p.share.title,
-                vct=p.entry.vct,
-                claims=tuple(c.label for c in p.share.shared),
-                paths=tuple(c.path for c in p.share.shared),
-                copy_id=p.copy.copy_id,
-            )
-            for p in session._plan
-            if sent
-        )
-        entry = HistoryEntry(
-            id=self._new_id(),
-            time=self._clock(),
-            verifier_id=request.client_id,
-            verifier_name=session.consent.verifier.known_as or request.client_name or "",
-            purpose=request.purpose or "",
-            outcome=outcome,
-            credentials=shared,
-            detail=detail,
-            redirect_uri=result.redirect_uri if result else None,
-        )
-        catalog = self.catalog
-        entries = dict(catalog.credentials)
-        if sent:
-            for p in session._plan:
-                current = entries.get(p.entry.id)
-                if current is not None:
-                    entries[p.entry.id] = _mark_shown(current, p.copy.copy_id, request.client_id)
-        new = replace(catalog, credentials=entries, history=(*catalog.history, entry.id))
-        self._store.commit(new, history=[entry])
-        return entry
+        return self._presenting.refuse(session)
 
     # --- history, trust, passphrase, backup --------------------------------------------------
 
@@ -575,7 +303,11 @@ class Wallet:
             tuple(self.history()),
         )
         return seal_backup(
-            contents, passphrase, now=self._clock(), kdf=kdf, random_bytes=self._random
+            contents,
+            passphrase,
+            now=self._runtime.clock(),
+            kdf=kdf,
+            random_bytes=self._runtime.random_bytes,
         )
 
     def import_backup(self, path: Path, passphrase: str) -> int:
@@ -604,26 +336,3 @@ class Wallet:
             history=contents.history,
         )
         return len(contents.credentials)
-
-
-_STANDING = {"suspended": 1, "revoked": 2}
-
-
-def _choose_copy(entry: CredentialEntry, client_id: str, taken: set[str]) -> CopyState:
-    """A copy nobody has seen; else one this verifier has not seen; else the least shown."""
-    copies = [c for c in entry.copies if c.copy_id not in taken] or list(entry.copies)
-    fresh = [c for c in copies if not c.shown_to]
-    if fresh:
-        return fresh[0]
-    unseen = [c for c in copies if client_id not in c.shown_to]
-    return min(unseen or copies, key=lambda c: len(c.shown_to))
-
-
-def _mark_shown(entry: CredentialEntry, copy_id: str, client_id: str) -> CredentialEntry:
-    copies = tuple(
-        replace(c, shown_to=(*c.shown_to, client_id))
-        if c.copy_id == copy_id and client_id not in c.shown_to
-        else c
-        for c in entry.copies
-    )
-    return replace(entry, copies=copies)

@@ -1,4 +1,5 @@
-"""The wallet's side of the network: fetcher errors turned into errors a citizen can act on.
+"""The wallet's side of the network: fetcher errors turned into errors a citizen can act on,
+and what the other side says made safe to show.
 
 All requests go through :class:`did.fetch.Fetcher` (HTTPS only in production, SSRF checks on
 every hop, time and size caps). Here a :class:`did.errors.FetchError` becomes a
@@ -9,12 +10,13 @@ to a better signal" and "do not use this QR code" are different advice.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 
 from did.errors import FetchError
 from wallet.errors import NetworkError
 
-__all__ = ["NOT_SENT_CODES", "network_errors"]
+__all__ = ["CONTROL_CHARACTERS", "NOT_SENT_CODES", "describe_error", "network_errors"]
 
 _CODES = {
     "fetch_timeout": "network_timeout",
@@ -30,6 +32,9 @@ _CODES = {
 }
 # Failures that happen before a single byte leaves the device.
 NOT_SENT_CODES = frozenset({"network_refused"})
+# Control and bidi-override characters: text from the other side loses them before it is shown
+# (they could make a terminal or a page read as something else).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @contextlib.contextmanager
@@ -42,3 +47,16 @@ def network_errors(what: str) -> Iterator[None]:
         raise NetworkError(
             f"{what}: {exc.message}", code=code, upstream_status=exc.upstream_status
         ) from exc
+
+
+def describe_error(body: object) -> str:
+    """``error: description`` from an OAuth error body, cleaned for a terminal (no control or
+    bidi characters, at most 200 characters): the text comes from the other side."""
+    if not isinstance(body, Mapping):
+        return "no explanation given"
+    error = body.get("error")
+    description = body.get("error_description")
+    text = error if isinstance(error, str) else "error"
+    if isinstance(description, str) and description:
+        text = f"{text}: {description}"
+    return CONTROL_CHARACTERS.sub("", text)[:200]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from credentials.errors import CredentialError
 from credentials.issuer_keys import DIDKeyResolver, FirstMatchResolver, MetadataKeyResolver
@@ -32,8 +32,10 @@ from did.resolver import Resolver
 
 __all__ = [
     "CHECKED_STATES",
+    "HeldCredential",
     "StatusRecord",
     "StatusText",
+    "check_held",
     "check_references",
     "describe_status",
     "issuer_key_lookup",
@@ -180,22 +182,72 @@ def no_answer(
     return replace(previous, checked_at=now, problem=cause, refused=refused)
 
 
-def issuer_key_lookup(fetcher: Fetcher, iss: str) -> Callable[[JWS], PublicKey]:
+class HeldCredential(Protocol):
+    """What a status check needs to know of a held credential (a catalog entry is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def iss(self) -> str: ...
+
+    @property
+    def status(self) -> StatusRecord | None: ...
+
+
+def check_held(
+    held: Sequence[HeldCredential],
+    *,
+    references: Callable[[str], Sequence[StatusReference]],
+    checker: StatusChecker,
+    key_lookup: Callable[[str], Callable[[JWS], PublicKey]],
+    now: int,
+) -> dict[str, StatusRecord]:
+    """A new :class:`StatusRecord` for each of ``held``. ``references(id)`` gives a
+    credential's references (a :class:`CredentialError` for one this version refuses: that
+    credential alone reads unknown); ``key_lookup(iss)`` finds an issuer's list key."""
+    records: dict[str, StatusRecord] = {}
+    found: dict[str, Sequence[StatusReference]] = {}
+    for credential in held:
+        try:
+            found[credential.id] = references(credential.id)
+        except CredentialError as exc:  # this credential's own reference is unusable
+            records[credential.id] = no_answer(credential.status, now, exc.code, refused=True)
+    failed: dict[tuple[str, str], StatusOutcome] = {}
+    for credential in held:
+        if credential.id not in found:
+            continue
+        records[credential.id] = check_references(
+            found[credential.id],
+            checker=checker,
+            key_for=key_lookup(credential.iss),
+            iss=credential.iss,
+            now=now,
+            previous=credential.status,
+            failed=failed,
+        )
+    return records
+
+
+def issuer_key_lookup(
+    fetcher: Fetcher, iss: str, *, resolver: Resolver | None = None
+) -> Callable[[JWS], PublicKey]:
     """The key of the credential issuer ``iss`` for its status list tokens, found as when
-    receiving: the issuer's DID, or JWT VC Issuer Metadata (``http`` only in development)."""
+    receiving: the issuer's DID (through ``resolver``, by default one over ``fetcher``), or
+    JWT VC Issuer Metadata (``http`` only in development)."""
 
     def fetch_json(url: str) -> Any:
         return fetcher.get(url, accept=_JSON).json()
 
-    resolver = FirstMatchResolver(
-        did=DIDKeyResolver(Resolver(fetcher=fetcher)),
+    lookup = FirstMatchResolver(
+        did=DIDKeyResolver(resolver or Resolver(fetcher=fetcher)),
         metadata=MetadataKeyResolver(fetch_json, allow_insecure_http=fetcher.policy.allow_http),
     )
 
     def key_for(jws: JWS) -> PublicKey:
         # The list is the credential issuer's own statement: look its key up as that issuer's,
         # whatever the token says (the checker compares a stated iss with the credential's).
-        return resolver(replace(jws, payload={**jws.payload, "iss": iss}))
+        return lookup(replace(jws, payload={**jws.payload, "iss": iss}))
 
     return key_for
 

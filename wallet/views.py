@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wallet.catalog import Catalog, CredentialEntry
 from wallet.consent import TECHNICAL_CLAIMS, ClaimItem, claim_label, claim_order, value_text
 from wallet.history import format_time
 from wallet.status import StatusRecord, StatusText, describe_status
+from wallet.storage.catalog import Catalog, CredentialEntry
 
 __all__ = ["CredentialView", "describe_credential"]
 

@@ -28,6 +28,7 @@ from servicekit.http import SecurityHeadersMiddleware
 from servicekit.pages import install_error_pages, mount_common_static
 from servicekit.settings import LOOPBACK_HOSTS
 from wallet.errors import WalletError
+from wallet.runtime import WalletRuntime
 from wallet.settings import WalletSettings
 from wallet.vault import DEFAULT_KDF, KDFParams
 from wallet.web.deps import WebWallet
@@ -64,16 +65,10 @@ def create_app(
         max_seconds=settings.session_max_seconds,
         clock=session_clock,
     )
-    web = WebWallet(
-        settings,
-        pages,
-        sessions,
-        UnlockGuard(session_clock),
-        kdf=kdf,
-        network=network,
-        clock=clock,
-        random_bytes=random_bytes,
+    runtime = WalletRuntime.from_settings(
+        settings, network=network, clock=clock, random_bytes=random_bytes, kdf=kdf
     )
+    web = WebWallet(runtime, pages, sessions, UnlockGuard(session_clock))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

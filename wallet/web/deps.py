@@ -10,21 +10,18 @@ what the receive or share form sent.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from credentials.clock import system_time
-from did.fetch import Fetcher
 from servicekit.pages import PageProblem, app_state
 from servicekit.sessions import Session
 from wallet.holder import Wallet
+from wallet.runtime import WalletRuntime
 from wallet.settings import WalletSettings
-from wallet.vault import DEFAULT_KDF, KDFParams
+from wallet.vault import KDFParams
 from wallet.web.forms import SentLink
 from wallet.web.pages import SESSION_COOKIE, Pages, flash, redirect, set_session_cookie
 from wallet.web.state import OpenWallet, UnlockGuard, WalletLocked, WebSessions, wallet_of
@@ -45,43 +42,32 @@ __all__ = [
 
 @dataclass
 class WebWallet:
-    """Everything the routes share: settings, pages, sessions, and how to open the wallet.
-    ``kdf``, ``network``, ``clock`` and ``random_bytes`` are passed to the library (tests make
-    them cheap and local; the defaults are the library's)."""
+    """Everything the routes share: the runtime (settings, network, clock, KDF: how to open
+    the wallet, see :mod:`wallet.runtime`), pages, sessions, and the unlock guard."""
 
-    settings: WalletSettings
+    runtime: WalletRuntime
     pages: Pages
     sessions: WebSessions
     guard: UnlockGuard
-    kdf: KDFParams = DEFAULT_KDF
-    network: Callable[[], Fetcher] | None = None
-    clock: Callable[[], int] = system_time
-    random_bytes: Callable[[int], bytes] = field(default=os.urandom)
+
+    @property
+    def settings(self) -> WalletSettings:
+        return self.runtime.settings
+
+    @property
+    def kdf(self) -> KDFParams:
+        """For wallets and backups made here."""
+        return self.runtime.kdf
 
     @property
     def exists(self) -> bool:
         return self.settings.wallet_path.exists()
 
     def create(self, passphrase: str) -> Wallet:
-        return Wallet.create(
-            self.settings.wallet_path,
-            passphrase,
-            settings=self.settings,
-            kdf=self.kdf,
-            network=self.network,
-            clock=self.clock,
-            random_bytes=self.random_bytes,
-        )
+        return Wallet.create_with(self.runtime, passphrase)
 
     def open(self, passphrase: str) -> Wallet:
-        return Wallet.open(
-            self.settings.wallet_path,
-            passphrase,
-            settings=self.settings,
-            network=self.network,
-            clock=self.clock,
-            random_bytes=self.random_bytes,
-        )
+        return Wallet.open_with(self.runtime, passphrase)
 
     def start_session(
         self,

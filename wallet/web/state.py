@@ -24,7 +24,7 @@ from servicekit.sessions import Session, SessionStore
 from wallet.consent import ConsentSummary
 from wallet.errors import VaultError, WalletError
 from wallet.holder import PresentationOutcome, PresentationSession, Wallet
-from wallet.oid4vci import CredentialOffer
+from wallet.oid4vci.offer import CredentialOffer
 from wallet.views import CredentialView
 
 __all__ = [

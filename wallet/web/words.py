@@ -13,7 +13,7 @@ from fastapi import Request
 from starlette.exceptions import HTTPException
 
 from servicekit.pages import PageProblem, PageWords
-from wallet.errors import NetworkError, WalletError
+from wallet.errors import WalletError
 
 __all__ = [
     "BACKUP_SUFFIX",
@@ -150,52 +150,13 @@ NEEDS_BOTH = PageProblem(
     code="verifier_incomplete",
 )
 
-# The library's hints name CLI commands where that is the next step; on a page, say what to do
-# on a page instead. Every other code keeps the library's hint.
-_WEB_HINTS = {
-    "wrong_passphrase": "Type the passphrase again; it is case-sensitive, so check Caps Lock. If "
-    "you forgot it, only a backup file and its own passphrase can bring your credentials back.",
-    "wallet_not_found": "Create a wallet first.",
-    "wallet_exists": "A wallet already exists on this computer. Unlock it instead.",
-    "wallet_changed_elsewhere": "The wallet was changed in another window or by the command "
-    "line. Lock the wallet, unlock it again, and repeat what you were doing.",
-    "credential_not_found": "Go to 'My credentials' to see what your wallet holds.",
-    "tx_code_required": "Type the PIN the agency gave you (by SMS, e-mail or on paper).",
-    "already_answered": "This request was already answered. Ask the service for a new QR code "
-    "or link to share again.",
-    "backup_invalid": "Choose the backup file the wallet saved for you (its name ends in "
-    ".drukid-backup). If it is the right file, it was damaged: use another copy. Nothing was "
-    "changed in your wallet.",
-    "backup_wrong_passphrase": "Type the backup passphrase you chose when you made the backup "
-    "(it may differ from your wallet passphrase). If the passphrase is right, the file was "
-    "changed or damaged: use another copy. Nothing was changed in your wallet.",
-    "wallet_not_empty": "A backup can only go into a wallet that has no credentials and no "
-    "history yet. Nothing was changed. Use the backup on a computer where the wallet is new.",
-}
-_STATUS = {
-    "credential_not_found": 404,
-    "wallet_exists": 409,
-    "wallet_changed_elsewhere": 409,
-    "vault_corrupted": 409,
-    "vault_header_invalid": 409,
-    "vault_version_unsupported": 409,
-    "photo_too_large": 413,
-    "backup_too_large": 413,
-    "wallet_not_empty": 409,
-    "storage_failed": 503,
-    "kdf_unavailable": 503,
-    "network_timeout": 504,
-}
-
-
 def problem_for(exc: WalletError) -> PageProblem:
-    """A library error as a page: its message as a sentence, and what to do next."""
+    """A library error as a page: its message as a sentence, its words for a page and its
+    status (:mod:`wallet.errors` has the one table of both)."""
     message = exc.message[:1].upper() + exc.message[1:]
     if not message.endswith((".", "!", "?")):
         message += "."
-    hint = _WEB_HINTS.get(exc.code, exc.hint)
-    status = _STATUS.get(exc.code, 502 if isinstance(exc, NetworkError) else 400)
-    return PageProblem(status, message, hint, code=exc.code)
+    return PageProblem(exc.status, message, exc.page_hint, code=exc.code)
 
 
 def too_large_for(path: str) -> PageProblem:

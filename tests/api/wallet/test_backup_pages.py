@@ -32,7 +32,8 @@ from tests.support.wallet_issuer import FakeIssuer
 from wallet.backup import MAGIC
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
-from wallet.storage.repo import RecordRepository
+from wallet.storage.database import WalletFile
+from wallet.storage.repos import Meta, Records
 from wallet.web import create_app
 
 BACKUP_PASSPHRASE = "prayer flags on the pass"
@@ -429,19 +430,23 @@ def test_change_the_passphrase_then_unlock_with_the_new_one_only(holding: TestCl
     for label in ("Your current passphrase", "Choose a new passphrase"):
         assert f">{label}</label>" in page.text
     path = wallet_path(holding)
-    repo = RecordRepository.open(path)
+    file = WalletFile.open(path)
     try:
-        before = (repo.get_all("credential"), repo.get_all("history"), repo.header())
+        with file.session() as session:
+            records, meta = Records(session), Meta(session)
+            before = (records.get_all("credential"), records.get_all("history"), meta.header())
     finally:
-        repo.close()
+        file.close()
     changed = change(holding)
     assert changed.status_code == 303
     assert "Your passphrase is changed." in text_of(holding.get(changed.headers["location"]))
-    repo = RecordRepository.open(path)
+    file = WalletFile.open(path)
     try:
-        after = (repo.get_all("credential"), repo.get_all("history"), repo.header())
+        with file.session() as session:
+            records, meta = Records(session), Meta(session)
+            after = (records.get_all("credential"), records.get_all("history"), meta.header())
     finally:
-        repo.close()
+        file.close()
     # Re-wrapped: only the key header (and the catalog's counter) changed, no record.
     assert after[:2] == before[:2]
     assert after[2] != before[2]

@@ -14,11 +14,29 @@ from tests.support.fake_verifier import FakeVerifier
 from tests.support.wallet_issuer import FakeIssuer, asgi_transport
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
+from wallet.storage.repos import Records
+from wallet.storage.store import WalletStore
 from wallet.vault import ScryptParams
 
 NOW = 1_800_000_000
 PASSPHRASE = "correct horse battery"
 FAST_KDF = ScryptParams(n=2**4, r=8, p=1)
+
+
+class StoredRows:
+    """The sealed rows of an open store's file as they are on disk (each read its own session),
+    for tests that look beneath the store."""
+
+    def __init__(self, store: WalletStore) -> None:
+        self._file = store._file
+
+    def get(self, kind: str, ident: str) -> bytes | None:
+        with self._file.session() as session:
+            return Records(session).get(kind, ident)
+
+    def keys(self) -> set[tuple[str, str]]:
+        with self._file.session() as session:
+            return Records(session).keys()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.fake_verifier import FakeVerifier, query
 from tests.support.wallet_issuer import FakeIssuer
-from tests.unit.wallet.conftest import FAST_KDF, NOW, PASSPHRASE
+from tests.unit.wallet.conftest import FAST_KDF, NOW, PASSPHRASE, StoredRows
 from wallet.backup import MAGIC
 from wallet.errors import BackupError, StorageError, VaultError
 from wallet.history import HistoryEntry, SharedCredential, export_csv, export_json
@@ -133,7 +133,7 @@ def test_delete_removes_credential_and_keys(filled: Wallet) -> None:
     with pytest.raises(StorageError) as info:
         filled.credential(view.id)
     assert info.value.code == "credential_not_found"
-    assert ("credential", view.id) not in filled._store._repo.keys()  # noqa: SIM118
+    assert ("credential", view.id) not in StoredRows(filled._store).keys()  # noqa: SIM118
     with Wallet.open(filled.path, PASSPHRASE) as reopened:
         assert len(reopened.credentials()) == 1
 

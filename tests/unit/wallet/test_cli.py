@@ -10,8 +10,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-import wallet.cli
+import wallet.commands.common
 import wallet.holder
+import wallet.runtime
 from credentials.status_list import STATUS_INVALID
 from did.fetch import Fetcher, FetchPolicy
 from tests.support.fake_verifier import FakeVerifier, query
@@ -34,7 +35,7 @@ def cli(
     def fetcher(policy: FetchPolicy | None = None) -> Fetcher:
         return Fetcher(policy or FetchPolicy(), transport=transport)
 
-    monkeypatch.setattr(wallet.holder, "Fetcher", fetcher)
+    monkeypatch.setattr(wallet.runtime, "Fetcher", fetcher)
     for name in ("DRUKID_WALLET_MODE", "DRUKID_WALLET_NEW_PASSPHRASE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DRUKID_WALLET_PATH", str(tmp_path / "w" / "wallet.db"))
@@ -155,7 +156,8 @@ def test_status_checks_now_and_list_shows_the_last_check(
     cli: CliRunner, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     issuer.with_status = True
-    monkeypatch.setattr(wallet.cli.out, "width", 160)  # one line per row, to search the words
+    # one line per row, to search the words
+    monkeypatch.setattr(wallet.commands.common.out, "width", 160)
     run(cli, "init")
     assert "Your wallet is empty" in run(cli, "status")
     run(cli, "receive", issuer.offer())
@@ -177,7 +179,7 @@ def test_status_checks_now_and_list_shows_the_last_check(
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("'wallet list' must not use the network")
 
-    monkeypatch.setattr(wallet.holder, "Fetcher", no_network)
+    monkeypatch.setattr(wallet.runtime, "Fetcher", no_network)
     assert "Revoked" in run(cli, "list")
     out = run(cli, "status", "0000", code=1)
     assert "error: there is no credential '0000'" in out

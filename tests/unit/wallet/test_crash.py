@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 from tests.unit.wallet.conftest import FAST_KDF, PASSPHRASE
-from wallet.store import WalletStore
+from wallet.storage.store import WalletStore
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -20,7 +20,7 @@ CHILD = textwrap.dedent(
     import sys, time
     from sqlmodel import Session
     from tests.unit.wallet.test_vault import SECRET, entry
-    from wallet.store import WalletStore
+    from wallet.storage.store import WalletStore
 
     real_commit = Session.commit
     state = {"n": 0}

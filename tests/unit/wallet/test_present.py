@@ -103,7 +103,7 @@ def test_a_copy_shown_to_one_verifier_is_not_reused_for_it(
     copies = [c.copy_id for c in entry.copies]
     from dataclasses import replace
 
-    from wallet.holder import _choose_copy
+    from wallet.oid4vp.matching import choose_copy as _choose_copy
 
     used = replace(
         entry,
@@ -304,8 +304,7 @@ def test_expired_credentials_are_not_offered(
     wallet: Wallet, issuer: FakeIssuer, verifier: FakeVerifier, pid: str
 ) -> None:
     later = issuer.now + 400 * 86400
-    wallet._clock = lambda: later
-    wallet._candidates = None
+    wallet._runtime.clock = lambda: later
     link, _ = verifier.create_request(name_query(issuer))
     session = wallet.prepare_presentation(link)
     assert not session.consent.can_share
@@ -338,7 +337,7 @@ def test_a_timeout_while_answering_is_recorded_as_uncertain(
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    wallet._network = lambda: Fetcher(
+    wallet._runtime.network = lambda: Fetcher(
         wallet.settings.fetch_policy(), transport=httpx.MockTransport(slow)
     )
     with pytest.raises(NetworkError) as info:
@@ -347,3 +346,16 @@ def test_a_timeout_while_answering_is_recorded_as_uncertain(
     [entry] = wallet.history()
     assert entry.outcome == "uncertain"
     assert entry.disclosed == ("Full name", "Age over 18")
+
+
+def test_a_credential_that_expires_while_the_wallet_is_open_is_no_longer_offered(
+    wallet: Wallet, issuer: FakeIssuer, pid: str
+) -> None:
+    from credentials.dcql import DCQLQuery
+
+    query = DCQLQuery.from_json(name_query(issuer))
+    assert wallet.match(query).satisfied
+    expires_at = wallet.credential(pid).expires_at
+    assert expires_at is not None
+    wallet._runtime.clock = lambda: expires_at  # no change to the catalog meanwhile
+    assert not wallet.match(query).satisfied

@@ -18,12 +18,12 @@ from tests.support.clock import Clock
 from tests.support.fake_verifier import FakeVerifier, query
 from tests.support.wallet_issuer import FakeIssuer
 from tests.unit.wallet.conftest import FAST_KDF, NOW, PASSPHRASE
-from wallet.catalog import Catalog, CredentialEntry
 from wallet.consent import ConsentSummary
 from wallet.history import format_time
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
 from wallet.status import StatusRecord, describe_status
+from wallet.storage.catalog import Catalog, CredentialEntry
 from wallet.views import CredentialView
 
 
@@ -142,9 +142,8 @@ def test_an_unreachable_issuer_keeps_the_last_known_status(
             raise error("unreachable", request=request)
 
         policy = held.settings.fetch_policy()
-        monkeypatch.setattr(
-            held, "_network", lambda: Fetcher(policy, transport=httpx.MockTransport(handler))
-        )
+        offline = httpx.MockTransport(handler)
+        monkeypatch.setattr(held._runtime, "network", lambda: Fetcher(policy, transport=offline))
     [view] = held.check_status()  # never an exception to the citizen
     record = view.status
     assert record is not None
@@ -170,7 +169,7 @@ def test_never_checked_and_unreachable_is_unknown(held: Wallet, issuer: FakeIssu
 
 def test_one_failed_list_is_fetched_once_per_check(held: Wallet, issuer: FakeIssuer) -> None:
     calls: list[str] = []
-    transport = held._network()._transport  # type: ignore[attr-defined]
+    transport = held._runtime.network()._transport  # type: ignore[attr-defined]
 
     class Counting(httpx.BaseTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -179,7 +178,7 @@ def test_one_failed_list_is_fetched_once_per_check(held: Wallet, issuer: FakeIss
 
     issuer.faults.add("status_down")
     policy = held.settings.fetch_policy()
-    held._network = lambda: Fetcher(policy, transport=Counting())  # type: ignore[method-assign]
+    held._runtime.network = lambda: Fetcher(policy, transport=Counting())
     held.check_status()
     assert calls.count("/status/1") == 1  # five copies, one list, one try
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.wallet.conftest import FAST_KDF, PASSPHRASE
-from wallet.catalog import CopySecret, CopyState, CredentialEntry, CredentialSecret
+from tests.unit.wallet.conftest import FAST_KDF, PASSPHRASE, StoredRows
 from wallet.errors import StorageError, VaultError
-from wallet.store import WalletStore
+from wallet.storage.catalog import CopySecret, CopyState, CredentialEntry, CredentialSecret
+from wallet.storage.store import WalletStore
 from wallet.vault import (
     DEFAULT_KDF,
     Argon2idParams,
@@ -196,7 +196,7 @@ def test_a_resurrected_record_refuses_the_wallet(tmp_path: Path) -> None:
     path = tmp_path / "wallet.db"
     store = WalletStore.create(path, PASSPHRASE, kdf=FAST_KDF)
     add(store, "c1")
-    blob = store._repo.get("credential", "c1")
+    blob = StoredRows(store).get("credential", "c1")
     store.commit(store.catalog.with_credentials({}), delete_credentials=["c1"])
     store.close()
     _sql(path, "INSERT INTO wallet_record (kind, id, blob) VALUES ('credential', 'c1', ?)", blob)
@@ -208,7 +208,7 @@ def test_a_resurrected_record_refuses_the_wallet(tmp_path: Path) -> None:
 def test_an_old_catalog_pasted_back_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "wallet.db"
     store = WalletStore.create(path, PASSPHRASE, kdf=FAST_KDF)
-    old = store._repo.get("catalog", "catalog")
+    old = StoredRows(store).get("catalog", "catalog")
     add(store, "c1")
     store.close()
     _sql(path, "UPDATE wallet_record SET blob = ? WHERE kind = 'catalog'", old)
@@ -221,7 +221,7 @@ def test_a_modified_record_is_detected_on_read(tmp_path: Path) -> None:
     path = tmp_path / "wallet.db"
     store = WalletStore.create(path, PASSPHRASE, kdf=FAST_KDF)
     add(store, "c1")
-    blob = bytearray(store._repo.get("credential", "c1") or b"")
+    blob = bytearray(StoredRows(store).get("credential", "c1") or b"")
     store.close()
     blob[-1] ^= 1
     _sql(path, "UPDATE wallet_record SET blob = ? WHERE kind = 'credential'", bytes(blob))
@@ -261,9 +261,9 @@ def test_passphrase_change_rewraps_only(tmp_path: Path) -> None:
     path = tmp_path / "wallet.db"
     store = WalletStore.create(path, PASSPHRASE, kdf=FAST_KDF)
     add(store, "c1")
-    before = store._repo.get("credential", "c1")
+    before = StoredRows(store).get("credential", "c1")
     store.change_passphrase("a new passphrase")
-    assert store._repo.get("credential", "c1") == before  # not re-encrypted
+    assert StoredRows(store).get("credential", "c1") == before  # not re-encrypted
     store.close()
     with pytest.raises(VaultError):
         WalletStore.open(path, PASSPHRASE)
@@ -276,7 +276,7 @@ def test_deleted_keys_leave_the_file(tmp_path: Path) -> None:
     path = tmp_path / "wallet.db"
     store = WalletStore.create(path, PASSPHRASE, kdf=FAST_KDF)
     add(store, "c1")
-    blob = store._repo.get("credential", "c1")
+    blob = StoredRows(store).get("credential", "c1")
     assert blob is not None
     store.commit(replace(store.catalog, credentials={}), delete_credentials=["c1"])
     store.close()

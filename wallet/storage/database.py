@@ -1,12 +1,12 @@
-"""The wallet file: SQLite through SQLModel, every write one ``BEGIN IMMEDIATE`` transaction.
+"""The wallet file: SQLite through SQLModel, every unit of work one ``BEGIN IMMEDIATE``
+transaction on one session (:meth:`WalletFile.session`), the queries in :mod:`.repos`.
 
 * WAL + ``synchronous=FULL`` (from :mod:`servicekit.database`): a write reported saved
   survives a crash or power loss; a write interrupted before commit leaves no trace.
 * ``secure_delete`` overwrites deleted rows, so deleting a credential removes its (encrypted)
   keys from the file, not just from the index; a WAL checkpoint after deletes clears the log.
-* Optimistic concurrency: every write names the generation it started from, checked inside the
-  immediate (write-locked) transaction, so two drukid windows cannot silently lose each
-  other's changes.
+* ``BEGIN IMMEDIATE`` takes the write lock when the session starts, so a unit of work that
+  reads the change counter and then writes cannot interleave with another process's.
 * The file is created under a temporary name and linked into place only when complete, mode
   0600 in a 0700 folder: no half-created wallet, nothing readable by other users.
 """
@@ -17,26 +17,23 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, event
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel
 
 from servicekit.database import create_db_engine, sqlite_url
 from wallet.errors import StorageError, VaultError
-from wallet.storage.models import WalletMeta, WalletRecord
+from wallet.storage.repos import SCHEMA_VERSION, Meta, Records
 
-__all__ = ["SCHEMA_VERSION", "RecordRepository"]
+__all__ = ["WalletFile"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = b"1"
-_HEADER, _GENERATION, _SCHEMA = "header", "generation", "schema"
 _TABLES = ("wallet_meta", "wallet_record")
 
 
@@ -78,8 +75,8 @@ def _database_errors(path: Path) -> Iterator[None]:
         raise StorageError(f"the wallet file could not be used: {exc}") from exc
 
 
-class RecordRepository:
-    """Sealed records and the vault header in one SQLite file."""
+class WalletFile:
+    """One wallet file and its engine; the repositories work on its sessions."""
 
     def __init__(self, path: Path, engine: Engine) -> None:
         self.path = path
@@ -107,11 +104,8 @@ class RecordRepository:
                     tables = [SQLModel.metadata.tables[name] for name in _TABLES]
                     SQLModel.metadata.create_all(engine, tables=tables)
                     with Session(engine) as session:
-                        session.add(WalletMeta(name=_SCHEMA, value=SCHEMA_VERSION))
-                        session.add(WalletMeta(name=_HEADER, value=header))
-                        session.add(WalletMeta(name=_GENERATION, value=b"0"))
-                        for kind, ident, blob in records:
-                            session.add(WalletRecord(kind=kind, id=ident, blob=blob))
+                        Meta(session).initialise(header)
+                        Records(session).add_all(records)
                         session.commit()
                 finally:
                     engine.dispose()  # the last connection checkpoints and removes the WAL
@@ -126,105 +120,39 @@ class RecordRepository:
                 leftover.unlink(missing_ok=True)
 
     @classmethod
-    def open(cls, path: Path) -> RecordRepository:
+    def open(cls, path: Path) -> WalletFile:
+        """Open an existing wallet file of this table layout (``wallet_not_found``,
+        ``vault_corrupted``, ``vault_version_unsupported``)."""
         path = Path(path)
         if not path.is_file():
             raise StorageError(f"there is no wallet at {path}", code="wallet_not_found")
-        repo = cls(path, _engine(path))
-        schema = repo._meta(_SCHEMA)
+        file = cls(path, _engine(path))
+        try:
+            with file.session() as session:
+                schema = Meta(session).schema()
+        except BaseException:
+            file.close()
+            raise
         if schema != SCHEMA_VERSION:
-            repo.close()
+            file.close()
             if schema is None:
                 raise VaultError(f"{path.name} is not a complete wallet", code="vault_corrupted")
             raise VaultError(
                 "this wallet was made by a newer drukid", code="vault_version_unsupported"
             )
-        return repo
+        return file
 
-    def close(self) -> None:
-        self._engine.dispose()
-
-    def _meta(self, name: str) -> bytes | None:
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work: one session in one immediate transaction, committed when the block
+        ends (nothing is written if it raises). Database failures become wallet errors."""
         with _database_errors(self.path), Session(self._engine) as session:
-            row = session.get(WalletMeta, name)
-            return None if row is None else bytes(row.value)
-
-    def header(self) -> bytes:
-        value = self._meta(_HEADER)
-        if value is None:
-            raise VaultError("the wallet has no key record", code="vault_header_invalid")
-        return value
-
-    def generation(self) -> int:
-        value = self._meta(_GENERATION)
-        if value is None or not value.isdigit():
-            raise VaultError("the wallet's change counter is damaged", code="vault_corrupted")
-        return int(value)
-
-    def keys(self) -> set[tuple[str, str]]:
-        """Every (kind, id) stored: compared with the catalog to detect removed rows."""
-        with _database_errors(self.path), Session(self._engine) as session:
-            rows = session.exec(select(WalletRecord.kind, WalletRecord.id)).all()
-            return {(kind, ident) for kind, ident in rows}
-
-    def get(self, kind: str, ident: str) -> bytes | None:
-        with _database_errors(self.path), Session(self._engine) as session:
-            row = session.get(WalletRecord, (kind, ident))
-            return None if row is None else bytes(row.blob)
-
-    def get_all(self, kind: str) -> dict[str, bytes]:
-        with _database_errors(self.path), Session(self._engine) as session:
-            rows = session.exec(select(WalletRecord).where(WalletRecord.kind == kind)).all()
-            return {row.id: bytes(row.blob) for row in rows}
-
-    def commit(
-        self,
-        *,
-        expected_generation: int,
-        puts: Iterable[tuple[str, str, bytes]] = (),
-        deletes: Iterable[tuple[str, str]] = (),
-        header: bytes | None = None,
-    ) -> int:
-        """Apply one change atomically; return the new generation.
-
-        ``wallet_changed_elsewhere`` when another process committed since
-        ``expected_generation`` was read (nothing is written then).
-        """
-        deletes = list(deletes)
-        rows = [{"kind": kind, "id": ident, "blob": blob} for kind, ident, blob in puts]
-        with _database_errors(self.path), Session(self._engine) as session:
-            row = session.get(WalletMeta, _GENERATION)
-            if row is None or int(row.value) != expected_generation:
-                raise StorageError(
-                    "the wallet was changed by another program", code="wallet_changed_elsewhere"
-                )
-            connection = session.connection()
-            for kind, ident in deletes:
-                connection.execute(
-                    delete(WalletRecord).where(
-                        col(WalletRecord.kind) == kind, col(WalletRecord.id) == ident
-                    )
-                )
-            if rows:
-                # One executemany upsert: 10,000 records in one statement, not 10,000 ORM merges.
-                upsert = sqlite_insert(WalletRecord)
-                upsert = upsert.on_conflict_do_update(
-                    index_elements=["kind", "id"], set_={"blob": upsert.excluded.blob}
-                )
-                connection.execute(upsert, rows)
-            if header is not None:
-                session.merge(WalletMeta(name=_HEADER, value=header))
-            new_generation = expected_generation + 1
-            row.value = str(new_generation).encode("ascii")
-            session.add(row)
+            yield session
             session.commit()
-        if deletes:
-            self._checkpoint()
-        return new_generation
 
-    def _checkpoint(self) -> None:
-        # Deleted pages are zeroed by secure_delete; the WAL may still hold the old page
-        # images until a checkpoint copies and truncates it.
+    def checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it (after deletes: secure_delete zeroed the
+        deleted pages, but the WAL may still hold their old images)."""
         # Outside any transaction (isolation_level None = autocommit), or it cannot run.
         with contextlib.suppress(SQLAlchemyError, sqlite3.Error):
             raw = self._engine.raw_connection()
@@ -234,6 +162,9 @@ class RecordRepository:
                 cursor.close()
             finally:
                 raw.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
 
 
 def _sqlite_files(path: Path) -> list[Path]:

@@ -1,33 +1,48 @@
-"""OpenID4VP 1.0 messages as the wallet reads them: the request link (§5, §5.10), the
-``client_id`` prefix (§5.9), and the Authorization Request's parameters (§5.1, §5.2, §8).
-Pure functions: values in, values out; every refusal a :class:`wallet.errors.PresentError`.
+"""OpenID4VP 1.0 requests as the wallet reads them: the request link (§5, §5.10), the
+``client_id`` prefix (§5.9), who signed the request (§5.9.3), and the Authorization Request's
+parameters (§5.1, §5.2, §8).
 
 Only DCQL requests are accepted (no Presentation Exchange, no ``scope``); only the
 ``direct_post`` and ``direct_post.jwt`` response modes (§8.2, §8.3), since a command-line or
-web wallet has no browser redirect to answer through.
+web wallet has no browser redirect to answer through. Who sent it is decided by the
+``client_id`` prefix: ``decentralized_identifier:`` — the request must be a JWS (``typ``
+``oauth-authz-req+jwt``) whose header ``kid`` is a DID URL of exactly that DID;
+``redirect_uri:`` — the request must be unsigned and its identifier is its ``response_uri``;
+``x509_*`` — refused (no certificate anchors are configured), as is every other or missing
+prefix.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from credentials.dcql import DCQLQuery
 from credentials.errors import CredentialError, MalformedError
-from credentials.jose import JWE_ENCRYPTIONS, parse_json
+from credentials.jose import JWE_ENCRYPTIONS, JWS, check_header, parse_json
+from did.document import split_did_url
+from did.errors import DIDError
 from wallet.errors import PresentError
+from wallet.network import CONTROL_CHARACTERS
 
 __all__ = [
     "DIRECT_POST",
     "DIRECT_POST_JWT",
+    "KNOWN_PREFIXES",
+    "MAX_TEXT",
     "REQUEST_TYP",
+    "WALLET_METADATA",
     "AuthorizationRequest",
     "RequestLink",
+    "check_unsigned",
+    "clean_text",
     "parse_request_link",
     "parse_request_object",
+    "signature_errors",
+    "signing_kid",
     "split_client_id",
 ]
 
@@ -44,8 +59,15 @@ KNOWN_PREFIXES = frozenset(
         "origin",
     }
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_TEXT = 500
+_SIGNING_ALGORITHMS = ("ES256", "EdDSA")
+# §5.10.1 (request_uri_method=post) and §10: what this wallet can do, sent to the verifier.
+WALLET_METADATA = {
+    "vp_formats_supported": {"dc+sd-jwt": {"sd-jwt_alg_values": list(_SIGNING_ALGORITHMS)}},
+    "client_id_prefixes_supported": ["decentralized_identifier", "redirect_uri"],
+    "response_modes_supported": [DIRECT_POST, DIRECT_POST_JWT],
+    "request_object_signing_alg_values_supported": list(_SIGNING_ALGORITHMS),
+}
 
 
 def _invalid(message: str) -> PresentError:
@@ -57,7 +79,7 @@ def clean_text(value: object, limit: int = MAX_TEXT) -> str | None:
     (which could make "Bank" read as something else), bounded length."""
     if not isinstance(value, str):
         return None
-    text = " ".join(_CONTROL.sub(" ", value).split())
+    text = " ".join(CONTROL_CHARACTERS.sub(" ", value).split())
     return text[:limit] or None
 
 
@@ -118,6 +140,69 @@ def split_client_id(client_id: str) -> tuple[str, str]:
             code="client_id_unsupported",
         )
     return prefix, value
+
+
+def check_unsigned(client_id: object) -> None:
+    """An unsigned request is accepted from a ``redirect_uri:`` verifier only: any other prefix
+    identifies the verifier by a key, and an unsigned request proves nothing about who sent
+    it."""
+    prefix, _ = split_client_id(client_id if isinstance(client_id, str) else "")
+    if prefix != "redirect_uri":
+        raise PresentError(
+            "the request is not signed, so the wallet cannot check who sent it",
+            code="request_signature_invalid",
+        )
+
+
+@contextlib.contextmanager
+def signature_errors() -> Iterator[None]:
+    """A request's signature, header or signing key that fails: ``request_signature_invalid``."""
+    try:
+        yield
+    except CredentialError as exc:
+        raise PresentError(
+            f"the request's signature is not valid ({exc.code})",
+            code="request_signature_invalid",
+        ) from exc
+    except DIDError as exc:
+        raise PresentError(
+            f"the verifier's key could not be found ({exc.message})",
+            code="request_signature_invalid",
+        ) from exc
+
+
+def signing_kid(jws: JWS) -> str:
+    """The DID URL of the key that must have signed ``jws``: a key of exactly the DID its
+    ``decentralized_identifier:`` client_id names (§5.9.3); the header is checked first."""
+    client_id = jws.payload.get("client_id")
+    if not isinstance(client_id, str):
+        raise PresentError("the request has no client_id")
+    prefix, value = split_client_id(client_id)
+    if prefix == "redirect_uri":
+        raise PresentError(
+            "a redirect_uri verifier may not sign its request (§5.9.3)",
+            code="request_signature_invalid",
+        )
+    if prefix in ("x509_san_dns", "x509_hash"):
+        raise PresentError(
+            "verifiers identified by a certificate (x509) are not supported: this wallet "
+            "has no certificate authorities configured to check them",
+            code="client_id_unsupported",
+        )
+    if prefix != "decentralized_identifier":
+        raise PresentError(
+            f"verifiers identified by {prefix!r} are not supported",
+            code="client_id_unsupported",
+        )
+    with signature_errors():
+        check_header(jws.header, algorithms=_SIGNING_ALGORITHMS, typ=REQUEST_TYP)
+        kid = jws.kid
+        if kid is None or split_did_url(kid)[0] != value or "#" not in kid:
+            raise PresentError(
+                "the request's signing key does not belong to the verifier's DID",
+                code="request_signature_invalid",
+            )
+    return kid
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,7 +128,7 @@ class CredentialEntry:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
-    """The wallet's index. Replaced as a whole on every change (see :mod:`wallet.store`)."""
+    """The wallet's index. Replaced as a whole on every change (see :mod:`wallet.storage.store`)."""
 
     credentials: Mapping[str, CredentialEntry] = field(default_factory=dict)
     history: tuple[str, ...] = ()

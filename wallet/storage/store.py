@@ -1,5 +1,6 @@
 """The encrypted wallet store: the vault (:mod:`wallet.vault`) over the wallet file
-(:mod:`wallet.storage.repo`), with the catalog (:mod:`wallet.catalog`) as its index.
+(:mod:`wallet.storage.database`, queries in :mod:`wallet.storage.repos`), with the catalog
+(:mod:`wallet.storage.catalog`) as its index.
 
 Integrity beyond each record's GCM tag: the catalog names every record that must exist, and
 opening compares that list with the rows in the file. A row removed or added outside drukid
@@ -7,9 +8,10 @@ opening compares that list with the rows in the file. A row removed or added out
 (``vault_corrupted``) instead of showing a partial or resurrected state. The catalog also
 carries the change counter, so pasting back an old catalog row alone is caught as well.
 
-Every change is one transaction that writes the new records and the new catalog together.
-The in-memory catalog is replaced only after the commit succeeded, so a failed write leaves
-the open wallet exactly as it was on disk.
+Every change is one unit of work: one transaction that checks the change counter, writes the
+new records and the new catalog together, and advances the counter. The in-memory catalog is
+replaced only after the commit succeeded, so a failed write leaves the open wallet exactly as
+it was on disk.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from wallet.catalog import Catalog, CredentialSecret
 from wallet.errors import VaultError
 from wallet.history import HistoryEntry
-from wallet.storage.repo import RecordRepository
+from wallet.storage.catalog import Catalog, CredentialSecret
+from wallet.storage.database import WalletFile
+from wallet.storage.repos import Meta, Records
 from wallet.vault import DEFAULT_KDF, KDFParams, Vault
 
 __all__ = ["CATALOG", "CREDENTIAL", "HISTORY", "WalletStore"]
@@ -37,14 +40,14 @@ _CATALOG_ID = "catalog"
 class WalletStore:
     """An open, unlocked wallet file."""
 
-    def __init__(self, repo: RecordRepository, vault: Vault, catalog: Catalog) -> None:
-        self._repo = repo
+    def __init__(self, file: WalletFile, vault: Vault, catalog: Catalog) -> None:
+        self._file = file
         self._vault = vault
         self._catalog = catalog
 
     @property
     def path(self) -> Path:
-        return self._repo.path
+        return self._file.path
 
     @property
     def catalog(self) -> Catalog:
@@ -62,8 +65,8 @@ class WalletStore:
         vault = Vault.create(passphrase, kdf=kdf, random_bytes=random_bytes)
         catalog = Catalog()
         sealed = vault.seal(CATALOG, _CATALOG_ID, catalog.to_bytes())
-        RecordRepository.create(Path(path), vault.header, [(CATALOG, _CATALOG_ID, sealed)])
-        return cls(RecordRepository.open(Path(path)), vault, catalog)
+        WalletFile.create(Path(path), vault.header, [(CATALOG, _CATALOG_ID, sealed)])
+        return cls(WalletFile.open(Path(path)), vault, catalog)
 
     @classmethod
     def open(
@@ -73,26 +76,31 @@ class WalletStore:
         *,
         random_bytes: Callable[[int], bytes] = os.urandom,
     ) -> WalletStore:
-        repo = RecordRepository.open(Path(path))
+        file = WalletFile.open(Path(path))
         try:
-            vault = Vault.unlock(repo.header(), passphrase, random_bytes=random_bytes)
-            return cls(repo, vault, cls._load(repo, vault))
+            with file.session() as session:
+                header = Meta(session).header()
+            # The slow key derivation outside any transaction: a guess holds no lock.
+            vault = Vault.unlock(header, passphrase, random_bytes=random_bytes)
+            with file.session() as session:
+                catalog = cls._load(Meta(session), Records(session), vault)
+            return cls(file, vault, catalog)
         except BaseException:
-            repo.close()
+            file.close()
             raise
 
     @staticmethod
-    def _load(repo: RecordRepository, vault: Vault) -> Catalog:
-        blob = repo.get(CATALOG, _CATALOG_ID)
+    def _load(meta: Meta, records: Records, vault: Vault) -> Catalog:
+        blob = records.get(CATALOG, _CATALOG_ID)
         if blob is None:
             raise VaultError("the wallet index is missing", code="vault_corrupted")
         catalog = Catalog.from_bytes(vault.open(CATALOG, _CATALOG_ID, blob))
-        if catalog.generation != repo.generation():
+        if catalog.generation != meta.generation():
             raise VaultError(
                 "the wallet index does not match the wallet file (an old copy was put back?)",
                 code="vault_corrupted",
             )
-        stored = repo.keys()
+        stored = records.keys()
         expected = catalog.record_keys() | {(CATALOG, _CATALOG_ID)}
         if stored != expected:
             missing, extra = len(expected - stored), len(stored - expected)
@@ -103,16 +111,18 @@ class WalletStore:
         return catalog
 
     def close(self) -> None:
-        self._repo.close()
+        self._file.close()
 
     def read_credential(self, credential_id: str) -> CredentialSecret:
-        blob = self._repo.get(CREDENTIAL, credential_id)
+        with self._file.session() as session:
+            blob = Records(session).get(CREDENTIAL, credential_id)
         if blob is None:
             raise VaultError("a credential record is missing", code="vault_corrupted")
         return CredentialSecret.from_bytes(self._vault.open(CREDENTIAL, credential_id, blob))
 
     def read_history(self) -> list[HistoryEntry]:
-        blobs = self._repo.get_all(HISTORY)
+        with self._file.session() as session:
+            blobs = Records(session).get_all(HISTORY)
         entries = []
         for ident in self._catalog.history:
             blob = blobs.get(ident)
@@ -141,15 +151,37 @@ class WalletStore:
             for entry in history
         )
         puts.append((CATALOG, _CATALOG_ID, self._vault.seal(CATALOG, _CATALOG_ID, new.to_bytes())))
-        deletes = [(CREDENTIAL, ident) for ident in delete_credentials]
-        self._repo.commit(expected_generation=expected, puts=puts, deletes=deletes)
+        self._write(expected, puts, [(CREDENTIAL, ident) for ident in delete_credentials])
         self._catalog = new
         return new
+
+    def _write(
+        self,
+        expected: int,
+        puts: Sequence[tuple[str, str, bytes]],
+        deletes: Sequence[tuple[str, str]] = (),
+        *,
+        header: bytes | None = None,
+    ) -> None:
+        """The one unit of work every change is: check and advance the change counter, delete,
+        write, and (for a new passphrase) replace the header, all in one transaction."""
+        with self._file.session() as session:
+            meta, records = Meta(session), Records(session)
+            meta.advance(expected)
+            for kind, ident in deletes:
+                records.delete(kind, ident)
+            records.put_all(puts)
+            if header is not None:
+                meta.set_header(header)
+        if deletes:
+            self._file.checkpoint()
 
     def verify_passphrase(self, passphrase: str) -> None:
         """Raise ``wrong_passphrase`` unless ``passphrase`` unwraps this file's data key now
         (asked again before a sensitive change, by a person at an already unlocked wallet)."""
-        Vault.unlock(self._repo.header(), passphrase)
+        with self._file.session() as session:
+            header = Meta(session).header()
+        Vault.unlock(header, passphrase)
 
     def change_passphrase(self, new_passphrase: str, *, kdf: KDFParams | None = None) -> None:
         """Re-wrap the data key; records are untouched. One row changes, atomically."""
@@ -157,7 +189,5 @@ class WalletStore:
         expected = self._catalog.generation
         new = replace(self._catalog, generation=expected + 1)
         sealed = vault.seal(CATALOG, _CATALOG_ID, new.to_bytes())
-        self._repo.commit(
-            expected_generation=expected, puts=[(CATALOG, _CATALOG_ID, sealed)], header=vault.header
-        )
+        self._write(expected, [(CATALOG, _CATALOG_ID, sealed)], header=vault.header)
         self._vault, self._catalog = vault, new

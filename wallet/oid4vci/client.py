@@ -1,0 +1,280 @@
+"""OpenID4VCI 1.0 client, pre-authorized code flow (§3.5): offer → issuer metadata (§12.2) →
+authorization server metadata (RFC 8414) → token (§6) → nonce (§7) → credential (§8) with one
+``openid4vci-proof+jwt`` per fresh holder key (§8.2.1.1, Appendix F.1) → verify → notify (§11).
+
+This module is the HTTP side only; what each message must say is in the sibling modules.
+Nothing is stored here: :meth:`IssuanceClient.receive` returns fully verified credentials, and
+the caller stores them all in one transaction, so a failure anywhere leaves the wallet as it
+was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from credentials.errors import CredentialError
+from credentials.issuer_keys import (
+    DIDKeyResolver,
+    FirstMatchResolver,
+    jwt_vc_issuer_metadata_url,
+    select_jwk,
+)
+from credentials.jose import JWS
+from credentials.type_metadata import TypeMetadata, resolve_type_metadata
+from did.errors import DIDError
+from did.fetch import Fetcher, FetchResponse
+from did.keys import EDDSA, ES256, PrivateKey, PublicKey
+from did.resolver import Resolver
+from wallet.errors import NetworkError, ReceiveError, WalletError
+from wallet.network import network_errors
+from wallet.oid4vci.credential import (
+    IssuedCredentials,
+    ReceivedCredential,
+    credential_request,
+    nonce_rejected,
+    parse_credential_response,
+    verify_issued,
+)
+from wallet.oid4vci.metadata import (
+    Configuration,
+    IssuerMetadata,
+    authorization_server,
+    check_receivable,
+    issuer_metadata_url,
+    oauth_metadata_url,
+    parse_credential_configuration,
+    parse_issuer_metadata,
+    parse_token_endpoint,
+)
+from wallet.oid4vci.offer import CredentialOffer, parse_offer, parse_offer_text, require_tx_code
+from wallet.oid4vci.proof import parse_nonce_response, proof_jwt
+from wallet.oid4vci.token import (
+    TokenResponse,
+    credential_identifier,
+    parse_token_response,
+    token_request,
+)
+
+__all__ = ["IssuanceClient"]
+
+log = logging.getLogger(__name__)
+
+_JSON = "application/json"
+_ALGORITHMS = (ES256, EDDSA)
+
+
+def _json(response: FetchResponse, what: str) -> Any:
+    with network_errors(what):
+        return response.json()
+
+
+class IssuanceClient:
+    """One issuance conversation; create one per offer with a fresh fetcher (and the resolver
+    over it, see :class:`wallet.runtime.Online`)."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        *,
+        clock: Callable[[], int],
+        copies: int = 5,
+        generate_key: Callable[[str], PrivateKey] = PrivateKey.generate,
+        known_types: Mapping[str, TypeMetadata] | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self._fetcher = fetcher
+        self._clock = clock
+        self._copies = copies
+        self._generate_key = generate_key
+        self._known_types = dict(known_types or {})
+        self._resolver = resolver or Resolver(fetcher=fetcher)
+        self._metadata: IssuerMetadata | None = None
+        self._access_token = ""
+
+    # --- offer and metadata ----------------------------------------------------------------
+
+    def load_offer(self, text: str) -> CredentialOffer:
+        """Parse an offer link, fetching it first when it is given by reference (§4.1.3)."""
+        offer, offer_uri = parse_offer_text(text)
+        if offer is not None:
+            return offer
+        assert offer_uri is not None
+        with network_errors("could not fetch the credential offer"):
+            response = self._fetcher.get(offer_uri, accept=_JSON)
+        return parse_offer(_json(response, "the credential offer"))
+
+    def _issuer_metadata(self, offer: CredentialOffer) -> IssuerMetadata:
+        with network_errors("could not reach the issuer"):
+            response = self._fetcher.get(issuer_metadata_url(offer.credential_issuer), accept=_JSON)
+        data = _json(response, "the issuer's metadata")
+        return check_receivable(
+            parse_issuer_metadata(data, expected_issuer=offer.credential_issuer)
+        )
+
+    def _token_endpoint(self, offer: CredentialOffer, metadata: IssuerMetadata) -> str:
+        server = authorization_server(offer, metadata)
+        with network_errors("could not reach the issuer's authorization server"):
+            response = self._fetcher.get(oauth_metadata_url(server), accept=_JSON)
+        data = _json(response, "the authorization server metadata")
+        return parse_token_endpoint(data, server=server)
+
+    # --- the protocol ----------------------------------------------------------------------
+
+    def receive(
+        self, offer: CredentialOffer, *, tx_code: str | None = None
+    ) -> list[ReceivedCredential]:
+        """Run the flow for every offered configuration; all verified, or an error."""
+        tx_code = require_tx_code(offer, tx_code)
+        metadata = self._issuer_metadata(offer)
+        configurations = [
+            parse_credential_configuration(metadata, ident, algorithms=_ALGORITHMS)
+            for ident in offer.configuration_ids
+        ]
+        token = self._token(self._token_endpoint(offer, metadata), offer, tx_code)
+        received: list[ReceivedCredential] = []
+        try:
+            for configuration in configurations:
+                received.append(self._one(metadata, configuration, token))
+        except (ReceiveError, NetworkError) as exc:
+            if exc.code == "credential_invalid":
+                for item in received:
+                    self.notify(
+                        metadata, token.access_token, item.notification_id, "credential_failure"
+                    )
+            raise
+        self._metadata, self._access_token = metadata, token.access_token
+        return received
+
+    def _token(self, endpoint: str, offer: CredentialOffer, tx_code: str | None) -> TokenResponse:
+        with network_errors("could not reach the issuer's token service"):
+            response = self._fetcher.request(
+                "POST",
+                endpoint,
+                data=token_request(offer, tx_code),
+                headers={"Accept": _JSON},
+                follow_redirects=False,
+            )
+        body = _json(response, "the token response") if response.content else None
+        return parse_token_response(response.status, body, with_tx_code=offer.tx_code is not None)
+
+    def _nonce(self, metadata: IssuerMetadata) -> str | None:
+        if metadata.nonce_endpoint is None:
+            return None
+        with network_errors("could not get a nonce from the issuer"):
+            response = self._fetcher.request(
+                "POST", metadata.nonce_endpoint, headers={"Accept": _JSON}, follow_redirects=False
+            )
+        return parse_nonce_response(response.status, _json(response, "the nonce response"))
+
+    def _one(
+        self, metadata: IssuerMetadata, configuration: Configuration, token: TokenResponse
+    ) -> ReceivedCredential:
+        count = max(1, min(self._copies, metadata.batch_size))
+        identifier = credential_identifier(token.authorization_details, configuration.id)
+        issued = IssuedCredentials(())
+        keys: list[PrivateKey] = []
+        for attempt in range(2):
+            keys = [self._generate_key(configuration.proof_algorithms[0]) for _ in range(count)]
+            nonce = self._nonce(metadata)
+            proofs = [
+                proof_jwt(k, audience=metadata.credential_issuer, nonce=nonce, iat=self._clock())
+                for k in keys
+            ]
+            with network_errors("could not reach the issuer's credential service"):
+                response = self._fetcher.request(
+                    "POST",
+                    metadata.credential_endpoint,
+                    json=credential_request(
+                        proofs, configuration_id=configuration.id, identifier=identifier
+                    ),
+                    headers={"Authorization": f"Bearer {token.access_token}", "Accept": _JSON},
+                    follow_redirects=False,
+                )
+            parsed = _json(response, "the credential response") if response.content else None
+            if attempt == 0 and nonce_rejected(response.status, parsed):
+                continue  # §8.3.1.2: fetch a fresh nonce and prove again, once
+            issued = parse_credential_response(response.status, parsed, count=count)
+            break
+        return verify_issued(
+            issued,
+            keys,
+            metadata=metadata,
+            configuration=configuration,
+            issuer_key=FirstMatchResolver(
+                did=DIDKeyResolver(self._resolver), metadata=self._issuer_key
+            ),
+            now=self._clock(),
+            type_metadata=self._type_metadata,
+        )
+
+    # --- keys and display ------------------------------------------------------------------
+
+    def _issuer_key(self, jws: JWS) -> PublicKey:
+        iss = jws.payload.get("iss")
+        if not isinstance(iss, str):
+            raise ReceiveError("the credential names no issuer", code="credential_invalid")
+        # http only when the fetch policy is in development mode (IssuerKeyError otherwise)
+        url = jwt_vc_issuer_metadata_url(iss, allow_insecure_http=self._fetcher.policy.allow_http)
+        with network_errors("could not fetch the issuer's keys"):
+            metadata = self._fetcher.get(url, accept=_JSON).json()
+        if not isinstance(metadata, Mapping) or metadata.get("issuer") != iss:
+            raise ReceiveError(
+                "the issuer's key list names another issuer", code="credential_invalid"
+            )
+        jwks = metadata.get("jwks")
+        if jwks is None and isinstance(metadata.get("jwks_uri"), str):
+            with network_errors("could not fetch the issuer's keys"):
+                jwks = self._fetcher.get(metadata["jwks_uri"], accept=_JSON).json()
+        if not isinstance(jwks, Mapping):
+            raise ReceiveError("the issuer publishes no keys", code="credential_invalid")
+        return select_jwk(jwks.get("keys", ()), jws.kid, issuer=iss)
+
+    def _type_metadata(self, vct: str, payload: Mapping[str, Any]) -> TypeMetadata | None:
+        """Display names for the credential (SD-JWT VC §6); missing ones are not fatal."""
+        if vct in self._known_types:
+            return self._known_types[vct]
+        if not vct.startswith(("https://", "http://")):
+            return None
+        integrity = payload.get("vct#integrity")
+
+        def fetch(url: str) -> bytes:
+            return self._fetcher.get(url, accept=_JSON).content
+
+        try:
+            return resolve_type_metadata(
+                vct, fetch, integrity=integrity if isinstance(integrity, str) else None
+            )
+        except (CredentialError, DIDError) as exc:
+            log.warning("type metadata unavailable for a credential: %s", exc.code)
+            return None
+
+    # --- notification ----------------------------------------------------------------------
+
+    def notify(
+        self, metadata: IssuerMetadata, token: str, notification_id: str | None, event: str
+    ) -> None:
+        """§11: tell the issuer the outcome. Best effort: a lost notification harms nobody."""
+        if metadata.notification_endpoint is None or notification_id is None:
+            return
+        try:
+            with network_errors("notification"):
+                self._fetcher.request(
+                    "POST",
+                    metadata.notification_endpoint,
+                    json={"notification_id": notification_id, "event": event},
+                    headers={"Authorization": f"Bearer {token}"},
+                    follow_redirects=False,
+                )
+        except WalletError as exc:
+            log.info("issuer notification failed: %s", exc.code)
+
+    def accepted(self, received: Sequence[ReceivedCredential]) -> None:
+        """After the credentials were stored: ``credential_accepted`` for each."""
+        if self._metadata is None:
+            return
+        for item in received:
+            self.notify(
+                self._metadata, self._access_token, item.notification_id, "credential_accepted"
+            )

@@ -1,0 +1,79 @@
+"""OpenID4VCI 1.0 §6 Token Endpoint, pre-authorized code grant: the request the wallet sends
+and the response it accepts (RFC 6749 §5.1 with OpenID4VCI's ``authorization_details``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from wallet.errors import ReceiveError
+from wallet.network import describe_error
+from wallet.oid4vci.offer import PRE_AUTHORIZED_GRANT, CredentialOffer
+
+__all__ = ["TokenResponse", "credential_identifier", "parse_token_response", "token_request"]
+
+
+def token_request(offer: CredentialOffer, tx_code: str | None) -> dict[str, str]:
+    """§6.1 form parameters: the grant, its code, and the transaction code when there is one."""
+    form = {
+        "grant_type": PRE_AUTHORIZED_GRANT,
+        "pre-authorized_code": offer.pre_authorized_code,
+    }
+    if tx_code is not None:
+        form["tx_code"] = tx_code
+    return form
+
+
+@dataclass(frozen=True, slots=True)
+class TokenResponse:
+    """§6.2: the access token (a bearer secret) and any ``authorization_details``."""
+
+    access_token: str = field(repr=False)
+    authorization_details: Sequence[Any] = ()
+
+
+def parse_token_response(status: int, body: object, *, with_tx_code: bool) -> TokenResponse:
+    """The token response for an HTTP ``status`` and parsed ``body`` (``None`` when empty);
+    ``with_tx_code``: the offer asked for a code, so a refused grant may be a mistyped one."""
+    if status != 200:
+        reason = describe_error(body)
+        if isinstance(body, Mapping) and body.get("error") == "invalid_grant":
+            hint = (
+                "Check the code and try again; if it still fails, ask for a new offer."
+                if with_tx_code
+                else None
+            )
+            raise ReceiveError(
+                f"the issuer did not accept the offer ({reason}); it may have expired "
+                "or been used already",
+                code="issuer_rejected",
+                hint=hint,
+            )
+        raise ReceiveError(
+            f"the issuer refused the token request ({reason})", code="issuer_rejected"
+        )
+    if not isinstance(body, Mapping) or not isinstance(body.get("access_token"), str):
+        raise ReceiveError("the token response has no access token", code="issuer_metadata_invalid")
+    token_type = body.get("token_type")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise ReceiveError(
+            f"the issuer uses token type {token_type!r}; only Bearer is supported",
+            code="offer_unsupported",
+        )
+    details = body.get("authorization_details")
+    return TokenResponse(body["access_token"], details if isinstance(details, list) else [])
+
+
+def credential_identifier(details: Sequence[Any], configuration_id: str) -> str | None:
+    """§6.2: when the token response carries ``authorization_details``, credential requests
+    name a ``credential_identifier`` from it instead of the configuration id."""
+    for item in details:
+        if (
+            isinstance(item, Mapping)
+            and item.get("credential_configuration_id") == configuration_id
+        ):
+            ids = item.get("credential_identifiers")
+            if isinstance(ids, list) and ids and isinstance(ids[0], str):
+                return ids[0]
+    return None

@@ -1,0 +1,115 @@
+"""The wallet's composition root: what opening a wallet needs, built once from settings.
+
+:class:`WalletRuntime` holds the settings, the network (a factory of SSRF-guarded
+:class:`did.fetch.Fetcher`, one per operation under the settings' fetch policy), the clock,
+randomness, key generation and the KDF for new wallets and backups. It creates and opens the
+encrypted store (:class:`wallet.storage.store.WalletStore`) and, per network operation, the
+fetcher with the DID resolver and the status checker over it (:class:`Online`).
+
+Built in one place for every way in: the command line (:mod:`wallet.commands`), the web wallet
+(:func:`wallet.web.create_app`, served by :mod:`wallet.server`) and the library facade
+(:meth:`wallet.holder.Wallet.create` / :meth:`~wallet.holder.Wallet.open`). Tests pass their own
+network, clock and KDF here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from credentials.clock import system_time
+from credentials.status_check import StatusChecker
+from credentials.status_list import STATUS_LIST_MEDIA_TYPE
+from did.fetch import Fetcher
+from did.keys import PrivateKey
+from did.resolver import Resolver
+from wallet.settings import WalletSettings
+from wallet.storage.store import WalletStore
+from wallet.vault import DEFAULT_KDF, KDFParams
+
+__all__ = ["Network", "Online", "WalletRuntime"]
+
+# One fresh fetcher per operation: its connections close when the operation ends.
+Network = Callable[[], Fetcher]
+
+
+@dataclass(frozen=True, slots=True)
+class Online:
+    """What one network operation uses: the fetcher, the DID resolver over it, and the status
+    checker over it. Made per operation, so the checker's cache lives as long as one check:
+    every status check asks the issuers afresh."""
+
+    fetcher: Fetcher
+    resolver: Resolver
+    status: StatusChecker
+
+
+@dataclass(slots=True)
+class WalletRuntime:
+    """Settings and every outside dependency of an open wallet (see the module docstring).
+    ``kdf`` is used only for wallets and backups made here (tests pass cheap parameters; the
+    default is the library's strong one). One object shared by an open wallet and its flows,
+    so a test that takes the network away or moves the clock does so for all of them."""
+
+    settings: WalletSettings
+    network: Network
+    clock: Callable[[], int] = system_time
+    random_bytes: Callable[[int], bytes] = os.urandom
+    generate_key: Callable[[str], PrivateKey] = PrivateKey.generate
+    kdf: KDFParams = DEFAULT_KDF
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: WalletSettings,
+        *,
+        network: Network | None = None,
+        clock: Callable[[], int] = system_time,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+        generate_key: Callable[[str], PrivateKey] = PrivateKey.generate,
+        kdf: KDFParams = DEFAULT_KDF,
+    ) -> WalletRuntime:
+        """The runtime for ``settings``; the network defaults to fetchers under the settings'
+        fetch policy (``https`` and public addresses only, unless in development mode)."""
+        return cls(
+            settings,
+            network or (lambda: Fetcher(settings.fetch_policy())),
+            clock=clock,
+            random_bytes=random_bytes,
+            generate_key=generate_key,
+            kdf=kdf,
+        )
+
+    @property
+    def wallet_path(self) -> Path:
+        return self.settings.wallet_path
+
+    def create_store(self, passphrase: str, *, path: Path | None = None) -> WalletStore:
+        """A new wallet file (``wallet_exists`` if there is one already)."""
+        return WalletStore.create(
+            Path(path or self.wallet_path), passphrase, kdf=self.kdf, random_bytes=self.random_bytes
+        )
+
+    def open_store(self, passphrase: str, *, path: Path | None = None) -> WalletStore:
+        """Unlock a wallet file (``wrong_passphrase``, ``vault_corrupted``,
+        ``wallet_not_found``)."""
+        return WalletStore.open(
+            Path(path or self.wallet_path), passphrase, random_bytes=self.random_bytes
+        )
+
+    @contextlib.contextmanager
+    def online(self) -> Iterator[Online]:
+        """One network operation; every request in it under the fetch policy's timeout."""
+        with self.network() as fetcher:
+            yield Online(
+                fetcher,
+                Resolver(fetcher=fetcher),
+                StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE)),
+            )
+
+    def new_id(self) -> str:
+        """A random identifier for a record (credential, copy, history entry)."""
+        return self.random_bytes(9).hex()
