@@ -150,6 +150,7 @@ NEEDS_BOTH = PageProblem(
     code="verifier_incomplete",
 )
 
+
 def problem_for(exc: WalletError) -> PageProblem:
     """A library error as a page: its message as a sentence, its words for a page and its
     status (:mod:`wallet.errors` has the one table of both)."""
