@@ -1,6 +1,13 @@
-"""Finding an SD-JWT VC issuer's public key (draft-ietf-oauth-sd-jwt-vc-25 §4).
+"""Finding an SD-JWT VC issuer's public key (draft-ietf-oauth-sd-jwt-vc-25 §4, "Issuer
+Verification Key Discovery and Validation").
 
-Three mechanisms, each an :class:`~credentials.sd_jwt.IssuerKeyResolver`:
+Four mechanisms, each an :class:`~credentials.sd_jwt.IssuerKeyResolver`:
+
+* :class:`X5CKeyResolver` — "Inline X.509 Certificates" (the one HAIP 1.0 §6.1.1 mandates): the
+  key of the signing certificate in the ``x5c`` header, after the chain is validated to a
+  configured trust anchor at the given time (:func:`credentials.x509.validate_x5c`), the leaf
+  names ``iss`` (drukid's rule, :func:`credentials.x509.verify_issuer_name`) and the anchor
+  vouches for the credential type (``vct``). ``kid`` is not used.
 
 * :class:`MetadataKeyResolver` — JWT VC Issuer Metadata (§4): for ``iss`` = ``https://host/path``
   GET ``https://host/.well-known/jwt-vc-issuer/path``; its ``issuer`` must equal ``iss`` exactly
@@ -18,8 +25,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from cryptography import x509
+
 from credentials.errors import IssuerKeyError
 from credentials.jose import JWS
+from credentials.x509 import (
+    TrustAnchor,
+    ValidatedChain,
+    validate_x5c,
+    verify_issuer_name,
+    verify_vct_allowed,
+)
 from did.errors import DIDError
 from did.keys import PublicKey
 
@@ -30,6 +46,8 @@ __all__ = [
     "FirstMatchResolver",
     "MetadataKeyResolver",
     "StaticKeyResolver",
+    "X5CKeyResolver",
+    "has_x5c",
     "jwt_vc_issuer_metadata_url",
     "select_jwk",
 ]
@@ -57,6 +75,12 @@ def jwt_vc_issuer_metadata_url(iss: str, *, allow_insecure_http: bool = False) -
         raise IssuerKeyError(f"issuer {iss!r} is not an https URL", code="invalid_issuer")
     path = parts.path.rstrip("/")
     return urlunsplit((parts.scheme, parts.netloc, JWT_VC_ISSUER_WELL_KNOWN + path, "", ""))
+
+
+def has_x5c(jws: JWS) -> bool:
+    """Whether the JWS header carries an ``x5c`` chain (whatever its shape: a malformed one
+    must fail in :class:`X5CKeyResolver`, never be skipped)."""
+    return "x5c" in jws.header
 
 
 def _issuer_of(jws: JWS) -> str:
@@ -202,3 +226,49 @@ class FirstMatchResolver:
                 f"no permitted way to resolve the key of issuer {iss}", code="issuer_key_unresolved"
             )
         return resolver(jws)
+
+
+class X5CKeyResolver:
+    """The key of a validated ``x5c`` chain (see the module docstring).
+
+    ``time`` is when the signature must have been made with a valid certificate: the
+    presentation time for a presentation, now for a credential just received. ``iss`` replaces
+    the token's own ``iss`` for tokens that are another token's (a status list token is checked
+    against its credential's issuer). ``check_vct`` applies the anchors' credential-type limits
+    to the token's ``vct`` (off for status list tokens, which have none). Each refusal is the
+    :class:`~credentials.errors.X509Error` of its rule (``x5c_chain_untrusted``,
+    ``x5c_expired``, ``x5c_san_mismatch``, ...). :attr:`chain` is the last validated chain.
+    """
+
+    def __init__(
+        self,
+        anchors: Sequence[TrustAnchor],
+        *,
+        time: int,
+        crls: Sequence[x509.CertificateRevocationList] = (),
+        iss: str | None = None,
+        check_vct: bool = True,
+        accept_stale_crl: bool = False,
+    ) -> None:
+        self._anchors = tuple(anchors)
+        self._time = time
+        self._crls = tuple(crls)
+        self._iss = iss
+        self._check_vct = check_vct
+        self._accept_stale_crl = accept_stale_crl
+        self.chain: ValidatedChain | None = None
+
+    def __call__(self, jws: JWS, /) -> PublicKey:
+        chain = validate_x5c(
+            jws.header.get("x5c"),
+            self._anchors,
+            time=self._time,
+            crls=self._crls,
+            accept_stale_crl=self._accept_stale_crl,
+        )
+        verify_issuer_name(chain, self._iss if self._iss is not None else jws.payload.get("iss"))
+        if self._check_vct:
+            vct = jws.payload.get("vct")
+            verify_vct_allowed(chain, vct if isinstance(vct, str) else "")
+        self.chain = chain
+        return chain.public_key

@@ -123,10 +123,15 @@ def issue_sd_jwt_vc(
     vct_integrity: str | None = None,
     aka_vcts: Sequence[str] | None = None,
     kid: str | None = None,
+    x5c: Sequence[str] | None = None,
     decoys: int = 0,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
 ) -> SDJWT:
     """Issue an SD-JWT VC; the registered claims come from parameters, the rest from ``claims``.
+
+    ``x5c``: the signing certificate and its intermediates (standard base64 DER, leaf first,
+    never the trust anchor) for the "Inline X.509 Certificates" key mechanism that HAIP 1.0
+    §6.1.1 requires; check it first with :func:`credentials.x509.check_signing_chain`.
 
     Refuses what a verifier following the draft would refuse: a ``vct`` that is not a URI (the
     draft wants a Collision-Resistant Name; drukid's types are URLs, and a URI is the checkable
@@ -166,6 +171,7 @@ def issue_sd_jwt_vc(
         sd_paths=sd_paths,
         typ=SD_JWT_VC_TYP,
         kid=kid,
+        headers={"x5c": list(x5c)} if x5c else None,
         holder_key=holder_key,
         decoys=decoys,
         random_bytes=random_bytes,

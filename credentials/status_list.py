@@ -21,7 +21,7 @@ Not the W3C Bitstring Status List, which is GZIP, multibase and most-significant
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -254,8 +254,11 @@ def create_status_list_token(
     ttl: int | None,
     kid: str | None = None,
     iss: str | None = None,
+    x5c: Sequence[str] | None = None,
 ) -> str:
-    """Sign ``status_list`` as a §5.1 Status List Token published at ``uri``."""
+    """Sign ``status_list`` as a §5.1 Status List Token published at ``uri``; ``x5c`` (the
+    signing certificate and its intermediates, never the root) is what HAIP 1.0 §6.1 asks of
+    status list tokens."""
     if not isinstance(uri, str) or not uri:
         raise StatusListError("the status list URI must be a non-empty string")
     if exp is not None and exp <= iat:
@@ -267,7 +270,8 @@ def create_status_list_token(
         payload["ttl"] = ttl
     if iss is not None:
         payload["iss"] = iss
-    return sign_jws(payload, key, typ=STATUS_LIST_TYP, kid=kid)
+    headers = {"x5c": list(x5c)} if x5c else None
+    return sign_jws(payload, key, typ=STATUS_LIST_TYP, kid=kid, headers=headers)
 
 
 def verify_status_list_token(

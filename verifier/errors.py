@@ -104,6 +104,36 @@ _PLAIN = {
     "dcql_unsatisfied": "The answer does not include every credential that was asked for.",
     "trust_bundle_expired": "The list of trusted issuers is out of date; it must be renewed.",
     "trust_bundle_invalid": "The list of trusted issuers is damaged or not genuine.",
+    # The issuer's certificate chain (x5c, HAIP 1.0), checked at the time of presentation.
+    "x5c_malformed": "The issuer's certificate in this credential is damaged.",
+    "x5c_too_large": "The issuer's certificate chain in this credential is too long.",
+    "x5c_chain_untrusted": (
+        "The issuer's certificate is not vouched for by an authority this service trusts."
+    ),
+    "x5c_expired": "The issuer's certificate has expired, so its credentials cannot be accepted.",
+    "x5c_not_yet_valid": "The issuer's certificate is not valid yet; check this computer's clock.",
+    "x5c_self_signed_leaf": (
+        "The issuer vouches for itself (a self-signed certificate); nobody else does."
+    ),
+    "x5c_leaf_is_ca": "The credential is sealed with an authority's certificate, which is wrong.",
+    "x5c_leaf_is_anchor": "The credential is sealed with an authority's own certificate.",
+    "x5c_key_usage": "The issuer's certificate does not allow sealing credentials.",
+    "x5c_key_unsupported": "The issuer's certificate uses a kind of key that is not accepted.",
+    "x5c_revoked": "The issuer's certificate has been revoked by the authority that gave it.",
+    "x5c_crl_stale": (
+        "The list of revoked certificates is out of date; load a current one and try again."
+    ),
+    "x5c_crl_invalid": "The list of revoked certificates is damaged or not genuine.",
+    "x5c_crl_missing": "The issuer's certificate cannot be checked for revocation.",
+    "x5c_san_mismatch": "The issuer's certificate belongs to another organisation.",
+    "x5c_vct_not_allowed": (
+        "The authority that vouches for this issuer does not vouch for this kind of credential."
+    ),
+    "x509_anchor_invalid": "The list of trusted authorities is not in the expected form.",
+    "request_certificate_invalid": (
+        "This service's own certificate is missing, expired or not for this address; an "
+        "administrator must fix it."
+    ),
     # What the credential itself lacks.
     "missing_vct": "The credential does not say what kind of credential it is.",
     "missing_iss": "The credential does not say who issued it.",
@@ -127,6 +157,9 @@ _PLAIN = {
     "forbidden": "This API key is not allowed to do this.",
     "not_found": "There is no such item; it may have been removed.",
     "unknown_template": "There is no such kind of check.",
+    "request_too_large": (
+        "This request asks for too much to fit in a QR code; ask for less or use a signed request."
+    ),
     "no_trusted_issuer_for_type": (
         "No trusted issuer gives this kind of credential yet; one must be added to the list of "
         "trusted issuers first."

@@ -20,6 +20,7 @@ from did.fetch import Fetcher, FetchPolicy
 from did.keys import PrivateKey
 from did.methods.web import did_web_from_url
 from servicekit.database import create_db_engine
+from verifier.certificates import load_request_certificate
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
 from verifier.service import (
@@ -45,8 +46,9 @@ __all__ = ["Runtime", "build_runtime", "load_identity", "policy_from_settings", 
 log = logging.getLogger(__name__)
 
 
-def load_identity(settings: VerifierSettings) -> Identity:
-    """The verifier's signing key (created on first use, file mode 0600) and did:web."""
+def load_identity(settings: VerifierSettings, *, now: int | None = None) -> Identity:
+    """The verifier's signing key (created on first use, file mode 0600) and did:web, and its
+    request-signing certificate when one is configured (checked at ``now``)."""
     path = settings.signing_key_path
     if path.exists():
         key = PrivateKey.load(path)
@@ -54,7 +56,21 @@ def load_identity(settings: VerifierSettings) -> Identity:
         key = PrivateKey.generate("ES256")
         key.save(path)
         log.info("created verifier signing key %s", key.public_key.thumbprint())
-    return Identity(key, did_web_from_url(settings.public_url))
+    certificate = None
+    if settings.x509_chain_file is not None and settings.x509_key_file is not None:
+        certificate = load_request_certificate(
+            settings.x509_chain_file,
+            settings.x509_key_file,
+            scheme=settings.client_id_scheme,
+            public_url=settings.public_url,
+            now=int(time.time()) if now is None else now,
+        )
+        log.info(
+            "request-signing certificate for %s, valid until %s",
+            certificate.chain.subject.words,
+            certificate.chain.not_after,
+        )
+    return Identity(key, did_web_from_url(settings.public_url), certificate)
 
 
 def policy_from_settings(settings: VerifierSettings) -> Policy:
@@ -144,7 +160,7 @@ def build_runtime(
             logo_uri=settings.logo_uri,
             development=dev,
         ),
-        identity=load_identity(settings),
+        identity=load_identity(settings, now=now()),
         clock=now,
     )
     keys = IssuerKeys(fetcher=fetcher, allow_http=dev)

@@ -40,9 +40,19 @@ class VerifierSettings(BaseSettings):
     trust_bundle: Path | None = None
     trust_authority_key: str | None = None  # the pinned public JWK (JSON text or a file path)
     status_policy: StatusPolicy = "reject"
-    client_id_scheme: Literal["decentralized_identifier", "redirect_uri"] = (
-        "decentralized_identifier"
-    )
+    client_id_scheme: Literal[
+        "decentralized_identifier", "redirect_uri", "x509_san_dns", "x509_hash"
+    ] = "decentralized_identifier"
+    # X.509 (HAIP 1.0): the request-signing certificate for the x509_san_dns / x509_hash
+    # client ids (PEM: the certificate, then its intermediates, never the root; made with
+    # `drukid pki issue --purpose verifier --chain`) and its private JWK (mode 0600).
+    x509_chain_file: Path | None = None
+    x509_key_file: Path | None = None
+    # Certificate revocation lists (PEM or DER files) for the issuers' certificate chains;
+    # read at start-up, never fetched. Trust anchors themselves live in the trust file/bundle.
+    x509_crl_files: tuple[Path, ...] = ()
+    # Accept a CRL past its next update (a warning instead of a refusal): for offline desks.
+    x509_accept_stale_crl: bool = False
     response_mode: Literal["direct_post.jwt", "direct_post"] = "direct_post.jwt"
     request_lifetime_seconds: int = Field(default=300, ge=30, le=3600)
     result_retention_seconds: int = Field(default=900, ge=0, le=30 * 86400)
@@ -85,6 +95,17 @@ class VerifierSettings(BaseSettings):
             raise ValueError(
                 "DRUKID_VERIFIER_TRUST_BUNDLE needs DRUKID_VERIFIER_TRUST_AUTHORITY_KEY "
                 "(the trust authority's public JWK) to check the bundle's signature"
+            )
+        certificate = self.x509_chain_file is not None or self.x509_key_file is not None
+        if certificate and (self.x509_chain_file is None or self.x509_key_file is None):
+            raise ValueError(
+                "DRUKID_VERIFIER_X509_CHAIN_FILE and DRUKID_VERIFIER_X509_KEY_FILE go together"
+            )
+        if self.client_id_scheme.startswith("x509_") and not certificate:
+            raise ValueError(
+                f"client_id_scheme {self.client_id_scheme} needs the request-signing certificate: "
+                "set DRUKID_VERIFIER_X509_CHAIN_FILE and DRUKID_VERIFIER_X509_KEY_FILE "
+                "(drukid pki issue --purpose verifier --san-dns HOST --chain FILE)"
             )
         if self.logo_uri is not None and not self.logo_uri.startswith("https://"):
             raise ValueError("DRUKID_VERIFIER_LOGO_URI must be an https:// URL")

@@ -13,6 +13,9 @@ A verifier checking an SD-JWT VC issuer-signed JWT::
 
 A wallet checking a signed OpenID4VP request: ``validate_x5c``, then
 ``verify_client_id(chain, client_id)``, then ``verify_jws`` with ``chain.public_key``.
+
+An issuer or verifier checking its own chain before it signs with it:
+``check_signing_chain(certificates, key.public_key, time=now)``.
 """
 
 from credentials.x509.build import (
@@ -47,6 +50,7 @@ from credentials.x509.names import (
     x509_san_dns_client_ids,
 )
 from credentials.x509.revocation import MAX_CRL_BYTES, parse_crl
+from credentials.x509.signing import SigningChain, check_signing_chain
 
 __all__ = [
     "MAX_CERTIFICATE_BYTES",
@@ -57,9 +61,11 @@ __all__ = [
     "CertificateName",
     "LeafPurpose",
     "Revocation",
+    "SigningChain",
     "TrustAnchor",
     "ValidatedChain",
     "add_revocation",
+    "check_signing_chain",
     "create_crl",
     "create_intermediate_ca",
     "create_leaf",

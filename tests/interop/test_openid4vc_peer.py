@@ -31,12 +31,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from credentials.jose import parse_jws, sign_jws
 from issuer.api.app import create_app as create_issuer
 from issuer.operator import OfferItem, local_actor
 from issuer.settings import IssuerSettings
@@ -103,21 +101,6 @@ CREDO_KEY_RESOLUTION = (
     "trust anchor, leaf SAN = iss) or put its did:web in iss with a DID-URL kid"
 )
 CREDO_KEY_REFUSAL = r"resolves the issuer key only from an x5c header or a DID 'iss'"
-JAR_ISS = (
-    "@openid4vc/openid4vp refuses drukid's signed request object: 'Unable to extract signer "
-    "method from jwt ... kid in header starts with did that is different from did value in "
-    "'iss'' (iss is the prefixed client_id 'decentralized_identifier:did:web:...', kid the bare "
-    "DID URL): drukid's verifier must leave iss out of the JAR (HAIP: wallets ignore it) or set "
-    "it to the bare DID"
-)
-JAR_ISS_REFUSAL = r"kid in header starts with did that is different from did value in 'iss'"
-PLAIN_JSON = (
-    "@openid4vc/openid4vp refuses drukid's unsigned redirect_uri: request: 'JAR request object is "
-    "not a valid JWT.' (drukid serves plain JSON at request_uri; RFC 9101 wants a JWT, and the "
-    "library accepts no unsigned JWT either): drukid's verifier must pass redirect_uri: requests "
-    "by value in the openid4vp:// URI"
-)
-PLAIN_JSON_REFUSAL = r"JAR request object is not a valid JWT"
 WALLET_X5C = (
     "drukid's wallet ignores the x5c header and looks the key up at the issuer's "
     "/.well-known/jwt-vc-issuer, which a Credo issuer does not publish ('could not fetch the "
@@ -364,18 +347,19 @@ MODES = ("direct_post", "direct_post.jwt")
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(
-    ("scheme", "refusal"),
-    [
-        known("decentralized_identifier", refusal=JAR_ISS_REFUSAL, reason=JAR_ISS),
-        known("redirect_uri", refusal=PLAIN_JSON_REFUSAL, reason=PLAIN_JSON),
-    ],
-)
+@pytest.mark.parametrize("scheme", ["decentralized_identifier", "redirect_uri"])
 def test_peer_wallet_presents_to_drukid_verifier(
-    stack: Stack, peer_held: dict[str, Any], scheme: str, refusal: str, mode: str
+    stack: Stack, peer_held: dict[str, Any], scheme: str, mode: str
 ) -> None:
+    """Formerly refused: the signed request object carried ``iss`` = the prefixed client_id
+    (the library wants it absent or the bare DID), and the unsigned ``redirect_uri:`` request
+    was plain JSON at ``request_uri`` (the library wants a JWT there, and accepts no unsigned
+    one): drukid's JAR has no ``iss`` now, and ``redirect_uri:`` requests come by value."""
     request = stack.request(scheme, template="kyc-basic", mode=mode)
-    presented(stack, peer_held, scheme, request, request["uri"], refusal)
+    if scheme == "redirect_uri":
+        assert "request_uri=" not in request["uri"]
+        assert "dcql_query=" in request["uri"]
+    presented(stack, peer_held, scheme, request, request["uri"], None)
 
 
 def presented(
@@ -405,33 +389,6 @@ def presented(
     [seen] = body["credentials"]["national_id"]
     assert seen["claims"] == {"full_name": "Karma Wangmo", "cid": KARMA, "birthdate": "1994-03-12"}
     assert seen["status"] == "valid"
-
-
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("scheme", ["decentralized_identifier", "redirect_uri"])
-def test_peer_wallet_presents_once_drukid_sends_what_the_library_accepts(
-    stack: Stack, peer_held: dict[str, Any], scheme: str, mode: str
-) -> None:
-    """What the fixes named above would give, built from drukid's own request today: the
-    redirect_uri: request by value, and the JAR re-signed with the verifier's own key without
-    ``iss``. The rest of the flow (did:web over https, DCQL, KB-JWT aud/nonce, ECDH-ES JWE,
-    drukid's checks) already works with the libraries."""
-    request = stack.request(scheme, template="kyc-basic", mode=mode)
-    app, _url, _token = stack.verifiers[scheme]
-    with stack.bank(scheme) as bank:
-        served = bank.get(request["request_uri"])
-    if scheme == "redirect_uri":
-        params = served.json()
-        uri = "openid4vp://?" + urlencode(
-            {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in params.items()}
-        )
-    else:
-        claims = dict(parse_jws(served.text).payload)
-        assert claims.pop("iss") == request["client_id"]
-        identity = app.state.runtime.context.identity
-        jar = sign_jws(claims, identity.key, typ="oauth-authz-req+jwt", kid=identity.kid)
-        uri = "openid4vp://?" + urlencode({"client_id": claims["client_id"], "request": jar})
-    presented(stack, peer_held, scheme, request, uri, None)
 
 
 # --- the peer against itself (the peer side of flows drukid cannot do yet, e.g. x5c) -----------

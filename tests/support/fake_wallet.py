@@ -76,6 +76,16 @@ class FakeWallet:
         assert claims["client_id"] == client_id
         return dict(claims)
 
+    @staticmethod
+    def open_request_by_value(params: Mapping[str, str]) -> dict[str, Any]:
+        """A ``redirect_uri:`` request passed in the link (OpenID4VP §5: objects as JSON)."""
+        assert "request" not in params
+        assert "request_uri" not in params
+        return {
+            name: parse_json(value) if name in ("dcql_query", "client_metadata") else value
+            for name, value in params.items()
+        }
+
     def vp_token(self, request: Mapping[str, Any], *, iat: int) -> dict[str, list[str]]:
         """Answer the request's DCQL query from the stored credentials (first match each)."""
         query = DCQLQuery.from_json(request["dcql_query"])

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from did.keys import PrivateKey
 from did.methods.web import create_did_web_document
+from verifier.certificates import RequestCertificate
 from verifier.oid4vp.request import DID_PREFIX, REDIRECT_URI_PREFIX, create_openid4vp_uri
 from verifier.policy import Policy
 
@@ -41,10 +42,12 @@ class ServiceConfig:
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """The verifier's signing key and its did:web (``kid`` = ``<did>#<thumbprint>``)."""
+    """The verifier's signing key and its did:web (``kid`` = ``<did>#<thumbprint>``), and its
+    request-signing certificate when it is configured (the ``x509_*`` client ids)."""
 
     key: PrivateKey
     did: str
+    certificate: RequestCertificate | None = None
 
     @property
     def kid(self) -> str:
@@ -80,12 +83,20 @@ class ServiceContext:
         return f"{self.config.public_url}/oid4vp/response/{request_id}"
 
     def client_id(self, request_id: str) -> str:
-        """OpenID4VP §5.9 client identifier of a request: the verifier's DID, or (the
-        ``redirect_uri`` prefix) the request's own response URI."""
-        if self.config.client_id_scheme == "redirect_uri":
+        """OpenID4VP §5.9 client identifier of a request: the verifier's DID, its certificate
+        (``x509_san_dns:<host>`` or ``x509_hash:<hash>``), or (the ``redirect_uri`` prefix)
+        the request's own response URI."""
+        scheme = self.config.client_id_scheme
+        if scheme == "redirect_uri":
             return REDIRECT_URI_PREFIX + self.response_uri(request_id)
+        if scheme.startswith("x509_"):
+            if self.identity.certificate is None:  # the settings refuse this; kept fail-closed
+                raise RuntimeError("an x509 client id needs the request-signing certificate")
+            return self.identity.certificate.client_id(scheme, self.config.public_url)
         return DID_PREFIX + self.identity.did
 
     def link(self, client_id: str, request_id: str) -> str:
-        """The ``openid4vp://`` link (what the QR code holds) of a request."""
+        """The ``openid4vp://`` link of a request passed by reference (a signed request); a
+        ``redirect_uri:`` request is passed by value
+        (:func:`verifier.service.records.request_link`)."""
         return create_openid4vp_uri(client_id=client_id, request_uri=self.request_uri(request_id))

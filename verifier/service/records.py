@@ -17,12 +17,19 @@ from typing import Any
 from sqlmodel import Session
 
 from core.encoding import parse_json
+from credentials.jose import public_encryption_jwk
 from verifier.errors import RequestError, explain
-from verifier.oid4vp.request import create_openid4vp_uri
+from verifier.oid4vp.request import (
+    REDIRECT_URI_PREFIX,
+    RequestParameters,
+    create_openid4vp_uri_by_value,
+    request_parameters,
+)
+from verifier.service.context import ServiceContext
 from verifier.storage.models import RequestRecord
 from verifier.storage.repos import Requests
 
-__all__ = ["open_request", "result_view", "visible_status"]
+__all__ = ["open_request", "request_link", "request_params", "result_view", "visible_status"]
 
 
 def open_request(session: Session, request_id: str, rp_key_id: str | None = None) -> RequestRecord:
@@ -47,10 +54,40 @@ def visible_status(record: RequestRecord, now: int) -> str:
     return "pending" if record.status == "processing" else record.status
 
 
-def result_view(record: RequestRecord, *, now: int, request_uri: str) -> dict[str, Any]:
+def request_params(record: RequestRecord, context: ServiceContext) -> RequestParameters:
+    """What the stored request asks, as OpenID4VP request parameters (§5)."""
+    encryption = None
+    if record.ephemeral_jwk:
+        encryption = public_encryption_jwk(parse_json(record.ephemeral_jwk))
+    config = context.config
+    return RequestParameters(
+        client_id=record.client_id,
+        response_uri=context.response_uri(record.id),
+        nonce=record.nonce,
+        state=record.state,
+        dcql_query=parse_json(record.dcql_query),
+        response_mode=record.response_mode,
+        client_name=config.name,
+        purpose=record.purpose,
+        algorithms=config.policy.algorithms,
+        encryption_jwk=encryption,
+        logo_uri=config.logo_uri,
+    )
+
+
+def request_link(record: RequestRecord, context: ServiceContext) -> str:
+    """The ``openid4vp://`` link (what the QR code holds): by reference for a signed request;
+    every parameter by value for an unsigned ``redirect_uri:`` one (a wallet fetching a request
+    object expects a JWT, RFC 9101 §5.2, and an unsigned one cannot be trusted)."""
+    if record.client_id.startswith(REDIRECT_URI_PREFIX):
+        return create_openid4vp_uri_by_value(request_parameters(request_params(record, context)))
+    return context.link(record.client_id, record.id)
+
+
+def result_view(record: RequestRecord, *, now: int, context: ServiceContext) -> dict[str, Any]:
     """The request and, once there is one, its result: the verified disclosed claims, or the
-    refusal with its code, its cause, its plain words and the checks made. ``request_uri``
-    (where the wallet fetches the request object) goes into the link shown while pending."""
+    refusal with its code, its cause, its plain words and the checks made. While pending, the
+    request's ``openid4vp://`` link (:func:`request_link`) is shown again."""
     view: dict[str, Any] = {
         "id": record.id,
         "status": visible_status(record, now),
@@ -62,7 +99,7 @@ def result_view(record: RequestRecord, *, now: int, request_uri: str) -> dict[st
         "result_expires_at": record.result_expires_at,
     }
     if record.status == "pending":  # what the QR code holds, for showing it again
-        view["uri"] = create_openid4vp_uri(client_id=record.client_id, request_uri=request_uri)
+        view["uri"] = request_link(record, context)
     stored = parse_json(record.result) if record.result else None
     if record.status == "verified" and isinstance(stored, dict):
         view["credentials"] = stored

@@ -14,24 +14,24 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.encoding import dumps_compact, parse_json
+from core.encoding import dumps_compact
 from credentials.dcql import DCQLQuery
 from credentials.errors import CredentialError
-from credentials.jose import generate_encryption_key, public_encryption_jwk
-from servicekit.qr import qr_png, qr_svg
+from credentials.jose import generate_encryption_key
+from servicekit.qr import MAX_QR_PAYLOAD, qr_png, qr_svg
 from servicekit.settings import LOOPBACK_HOSTS
 from verifier.errors import RequestError, ServiceError, explain
 from verifier.oid4vp.request import (
     DID_PREFIX,
     REQUEST_OBJECT_MEDIA_TYPE,
     RESPONSE_MODES,
-    RequestParameters,
+    X509_PREFIXES,
     create_request_object,
     sign_request_object,
 )
 from verifier.request_templates import load_templates, template_to_dcql
 from verifier.service.context import ServiceContext
-from verifier.service.records import open_request, visible_status
+from verifier.service.records import open_request, request_link, request_params, visible_status
 from verifier.service.retention import Retention
 from verifier.service.trust_admin import TrustAdmin
 from verifier.storage.models import RequestRecord
@@ -104,6 +104,16 @@ class PresentationRequests:
             created_at=now,
             expires_at=now + config.request_lifetime,
         )
+        link = request_link(record, self.context)
+        if len(link) > MAX_QR_PAYLOAD:
+            # A redirect_uri: request travels whole in its link, and so in its QR code.
+            raise ServiceError(
+                f"this request is {len(link)} characters long, too large for a QR code "
+                f"({MAX_QR_PAYLOAD}); ask for less, shorten the purpose, or use a signed "
+                "client id (decentralized_identifier, x509_hash), whose QR code holds only an "
+                "address",
+                code="request_too_large",
+            )
         with self.context.session() as session:
             Requests(session).add(record)
             session.commit()
@@ -112,7 +122,7 @@ class PresentationRequests:
         return {
             "id": request_id,
             "status": "pending",
-            "uri": self.context.link(record.client_id, request_id),
+            "uri": link,
             "request_uri": self.context.request_uri(request_id),
             "client_id": record.client_id,
             "qr_png_url": f"{base}/qr.png",
@@ -162,7 +172,10 @@ class PresentationRequests:
 
     def request_object(self, request_id: str) -> tuple[str, str]:
         """The request object and its media type (OpenID4VP §5.7): a signed JAR (RFC 9101),
-        or plain JSON for a ``redirect_uri:`` client. Only while the request is pending."""
+        with the DID key's ``kid`` or the certificate chain in ``x5c``. A ``redirect_uri:``
+        request is passed by value in its link; its parameters are still answered here as
+        plain JSON for wallets that fetch them (drukid wallets before by-value links). Only
+        while the request is pending."""
         self.retention.prune_on_access()
         with self.context.session() as session:
             record = open_request(session, request_id)
@@ -170,26 +183,21 @@ class PresentationRequests:
         if status != "pending":
             code = "request_expired" if status == "expired" else "request_already_used"
             raise RequestError(explain(code), code=code, error="invalid_request_uri", status=400)
-        encryption = None
-        if record.ephemeral_jwk:
-            encryption = public_encryption_jwk(parse_json(record.ephemeral_jwk))
-        config, identity = self.context.config, self.context.identity
-        params = RequestParameters(
-            client_id=record.client_id,
-            response_uri=self.context.response_uri(record.id),
-            nonce=record.nonce,
-            state=record.state,
-            dcql_query=parse_json(record.dcql_query),
-            response_mode=record.response_mode,
-            client_name=config.name,
-            purpose=record.purpose,
-            algorithms=config.policy.algorithms,
-            encryption_jwk=encryption,
-            logo_uri=config.logo_uri,
-        )
+        params = request_params(record, self.context)
+        identity = self.context.identity
         claims = create_request_object(params, iat=self.context.clock(), exp=record.expires_at)
         if record.client_id.startswith(DID_PREFIX):
             jar = sign_request_object(claims, identity.key, kid=identity.kid)
+            return jar, REQUEST_OBJECT_MEDIA_TYPE
+        if record.client_id.startswith(X509_PREFIXES):
+            certificate = identity.certificate
+            if certificate is None:
+                raise ServiceError(
+                    "this request needs the verifier's certificate, which is not configured",
+                    code="request_certificate_invalid",
+                    status=500,
+                )
+            jar = sign_request_object(claims, certificate.key, x5c=certificate.x5c)
             return jar, REQUEST_OBJECT_MEDIA_TYPE
         return dumps_compact(claims), "application/json"
 
@@ -197,7 +205,7 @@ class PresentationRequests:
         """The ``openid4vp://`` link of a request (what its QR code holds)."""
         with self.context.session() as session:
             record = open_request(session, request_id, rp_key_id)
-        return self.context.link(record.client_id, record.id)
+        return request_link(record, self.context)
 
     def qr(self, rp_key_id: str, request_id: str, kind: str) -> tuple[bytes, str]:
         """The QR code of the link, as ``png`` or ``svg``, and its media type."""

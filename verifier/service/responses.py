@@ -152,7 +152,7 @@ class PresentationResponses:
         log.info("request %s: id=%s code=%s", record.status, record.id, record.error_code)
         session.add(record)
         if record.webhook_url:
-            view = result_view(record, now=now, request_uri=self.context.request_uri(record.id))
+            view = result_view(record, now=now, context=self.context)
             if record.same_device:
                 # Session fixation (OpenID4VP §14.3): a same-device result belongs to whoever
                 # completes the redirect with the response_code, not to whoever started the

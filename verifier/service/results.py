@@ -33,7 +33,7 @@ class PresentationResults:
         now = self.context.clock()
         with self.context.session() as session:
             record = open_request(session, request_id, rp_key_id)
-            view = result_view(record, now=now, request_uri=self.context.request_uri(record.id))
+            view = result_view(record, now=now, context=self.context)
             if record.same_device and record.status == "verified":
                 if response_code is None:
                     view.pop("credentials", None)

@@ -88,6 +88,9 @@ def path_of(url: str) -> str:
 def open_request(client: TestClient, created: dict[str, Any]) -> dict[str, Any]:
     """What a wallet does after scanning: fetch the request object and check it."""
     params = parse_openid4vp_uri(created["uri"])
+    if "request_uri" not in params:  # unsigned redirect_uri: requests come by value
+        assert params["client_id"].startswith("redirect_uri:"), params
+        return FakeWallet.open_request_by_value(params)
     response = client.get(path_of(params["request_uri"]))
     assert response.status_code == 200, response.text
     did_document = client.get("/.well-known/did.json").json()

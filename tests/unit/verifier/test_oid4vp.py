@@ -14,7 +14,9 @@ from verifier.oid4vp.request import (
     SELF_ISSUED_AUD,
     RequestParameters,
     create_openid4vp_uri,
+    create_openid4vp_uri_by_value,
     create_request_object,
+    request_parameters,
     sign_request_object,
 )
 from verifier.oid4vp.response import check_state, parse_response
@@ -45,7 +47,9 @@ def test_request_object_claims():
     claims = create_request_object(_params(), iat=10, exp=310)
     assert claims["response_type"] == "vp_token"
     assert claims["aud"] == SELF_ISSUED_AUD
-    assert claims["iss"] == claims["client_id"]
+    # OpenID4VP 1.0 §5: wallets ignore iss, and the Credo/Animo libraries refuse a prefixed one
+    # (it was the client_id until the interop tests found that): signed requests carry none.
+    assert "iss" not in claims
     metadata = claims["client_metadata"]
     assert metadata["jwks"]["keys"][0]["kid"] == "e1"
     assert metadata["encrypted_response_enc_values_supported"] == ["A128GCM", "A256GCM"]
@@ -68,7 +72,8 @@ def test_signed_jar():
         {"response_mode": "query"},
         {"encryption_jwk": None},
         {"encryption_jwk": generate_encryption_key()},
-        {"client_id": "x509_san_dns:verifier.example.bt"},
+        {"client_id": "verifier_attestation:verifier.example.bt"},
+        {"client_id": "verifier.example.bt"},
         {"client_id": "redirect_uri:https://elsewhere.example/cb"},
     ],
 )
@@ -129,3 +134,39 @@ def test_wallet_error_response():
     )
     assert response.error == "access_denied"
     assert len(response.error_description or "") == 500
+
+
+def test_x509_requests_are_signed_with_x5c_and_no_kid():
+    claims = create_request_object(_params(client_id="x509_hash:abc"), iat=10, exp=310)
+    assert claims["aud"] == SELF_ISSUED_AUD
+    assert "iss" not in claims
+    key = PrivateKey.generate("ES256")
+    jar = sign_request_object(claims, key, x5c=["MIIB"])
+    assert parse_jws(jar).header == {"alg": "ES256", "typ": "oauth-authz-req+jwt", "x5c": ["MIIB"]}
+    with pytest.raises(ValueError, match="x5c"):
+        sign_request_object(claims, key, kid="x509_hash:abc#1")
+    with pytest.raises(ValueError, match="x5c"):
+        sign_request_object(claims, key)
+    did_claims = create_request_object(_params(), iat=10, exp=310)
+    with pytest.raises(ValueError, match="kid"):
+        sign_request_object(did_claims, key, kid=f"{DID}#k1", x5c=["MIIB"])
+    with pytest.raises(ValueError, match="iss"):
+        sign_request_object({**did_claims, "iss": did_claims["client_id"]}, key, kid=f"{DID}#k1")
+
+
+def test_redirect_uri_request_by_value_round_trips():
+    params = _params(
+        client_id="redirect_uri:https://verifier.example.bt/oid4vp/response/r1",
+        response_mode="direct_post",
+        encryption_jwk=None,
+    )
+    uri = create_openid4vp_uri_by_value(request_parameters(params))
+    assert uri.startswith("openid4vp://?client_id=redirect_uri:https://verifier.example.bt/")
+    query = {name: values[0] for name, values in parse_qs(urlsplit(uri).query).items()}
+    assert json.loads(query["dcql_query"]) == QUERY
+    assert json.loads(query["client_metadata"])["client_name"] == "Bank"
+    assert query["response_type"] == "vp_token"
+    assert "request_uri" not in query
+    assert "iat" not in query
+    with pytest.raises(ValueError, match="by value"):
+        create_openid4vp_uri_by_value(request_parameters(_params()))
