@@ -234,10 +234,12 @@ class X5CKeyResolver:
     ``time`` is when the signature must have been made with a valid certificate: the
     presentation time for a presentation, now for a credential just received. ``iss`` replaces
     the token's own ``iss`` for tokens that are another token's (a status list token is checked
-    against its credential's issuer). ``check_vct`` applies the anchors' credential-type limits
-    to the token's ``vct`` (off for status list tokens, which have none). Each refusal is the
-    :class:`~credentials.errors.X509Error` of its rule (``x5c_chain_untrusted``,
-    ``x5c_expired``, ``x5c_san_mismatch``, ...). :attr:`chain` is the last validated chain.
+    against its credential's issuer). ``allow_insecure_http`` lets an ``http://`` issuer match
+    its certificate (development mode only). ``check_vct`` applies the anchors'
+    credential-type limits to the token's ``vct`` (off for status list tokens, which have
+    none). Each refusal is the :class:`~credentials.errors.X509Error` of its rule
+    (``x5c_chain_untrusted``, ``x5c_expired``, ``x5c_san_mismatch``, ...). :attr:`chain` is
+    the last validated chain.
     """
 
     def __init__(
@@ -249,6 +251,7 @@ class X5CKeyResolver:
         iss: str | None = None,
         check_vct: bool = True,
         accept_stale_crl: bool = False,
+        allow_insecure_http: bool = False,
     ) -> None:
         self._anchors = tuple(anchors)
         self._time = time
@@ -256,6 +259,7 @@ class X5CKeyResolver:
         self._iss = iss
         self._check_vct = check_vct
         self._accept_stale_crl = accept_stale_crl
+        self._allow_http = allow_insecure_http
         self.chain: ValidatedChain | None = None
 
     def __call__(self, jws: JWS, /) -> PublicKey:
@@ -266,7 +270,8 @@ class X5CKeyResolver:
             crls=self._crls,
             accept_stale_crl=self._accept_stale_crl,
         )
-        verify_issuer_name(chain, self._iss if self._iss is not None else jws.payload.get("iss"))
+        iss = self._iss if self._iss is not None else jws.payload.get("iss")
+        verify_issuer_name(chain, iss, allow_insecure_http=self._allow_http)
         if self._check_vct:
             vct = jws.payload.get("vct")
             verify_vct_allowed(chain, vct if isinstance(vct, str) else "")

@@ -41,6 +41,17 @@ class IssuerSettings(BaseSettings):
     database_url: str | None = None
     name: str = "Department of Civil Registration and Census"
     signing_alg: Literal["ES256", "EdDSA"] = "ES256"
+    # X.509 (HAIP 1.0): the signing key's certificate chain (PEM: the key's certificate, then its
+    # intermediates, never the root; `drukid pki issue --purpose issuer --chain`). With it every
+    # credential and status list token carries x5c. x509_key_file: that key's private JWK (mode
+    # 0600), imported into the key store on first start; leave it out when the certificate was
+    # issued for a key the issuer made (`drukid issuer keys prepare`).
+    x509_chain_file: Path | None = None
+    x509_key_file: Path | None = None
+    # Roots the issuer validates its own chain against before signing (what wallets trust).
+    x509_anchor_files: tuple[Path, ...] = ()
+    # Never sign without a certificate (HAIP): rotation then needs the new key's certificate.
+    x509_required: bool = False
     offer_lifetime: int = Field(default=600, ge=60, le=30 * 86400)
     access_token_lifetime: int = Field(default=300, ge=30, le=3600)
     nonce_lifetime: int = Field(default=300, ge=30, le=3600)
@@ -85,6 +96,10 @@ class IssuerSettings(BaseSettings):
                 password = _password_of(self.database_url)
                 if password is not None:
                     check_secret(password, name="the database password", mode=self.mode)
+        if self.x509_key_file is not None and self.x509_chain_file is None:
+            raise ValueError(
+                "DRUKID_ISSUER_X509_KEY_FILE needs DRUKID_ISSUER_X509_CHAIN_FILE (its certificate)"
+            )
         for type_id, days in self.validity_days.items():
             if days < 1 or days > 50 * 366:
                 raise ValueError(f"validity_days[{type_id!r}] must be 1 to 18300 days")

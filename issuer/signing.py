@@ -71,15 +71,23 @@ class KeyStore:
         return self.directory / f"{kid}.jwk"
 
     def create(self, alg: str) -> PrivateKey:
-        key = PrivateKey.generate(alg)
+        key = self.store(PrivateKey.generate(alg))
+        log.info("created signing key %s (%s)", key.public_key.thumbprint(), alg)
+        return key
+
+    def store(self, key: PrivateKey) -> PrivateKey:
+        """Keep ``key`` (a new one, or one imported from a ``drukid pki issue`` key file)."""
         kid = key.public_key.thumbprint()
         self.directory.mkdir(parents=True, exist_ok=True)
         self.directory.chmod(0o700)
         key.save(self._path(kid))
         with self._lock:
             self._cache[kid] = key
-        log.info("created signing key %s (%s)", kid, alg)
         return key
+
+    def has(self, kid: str) -> bool:
+        """Whether the private key ``kid`` is in the store (a prepared or imported key)."""
+        return self._path(kid).exists()
 
     def load(self, kid: str) -> PrivateKey:
         with self._lock:

@@ -69,12 +69,33 @@ class CredentialShare:
 
 @dataclass(frozen=True, slots=True)
 class Verifier:
+    """Who asks. ``name`` is what the request says (``client_metadata.client_name``);
+    ``known_as`` the citizen's own name for a verifier they saved; ``certified_as`` the
+    organisation its certificate was issued to when an authority the wallet trusts
+    (``certified_by``) vouches for it (``x509_san_dns:`` / ``x509_hash:`` requests);
+    ``certificate_untrusted`` when it signed with a certificate no trusted authority vouches
+    for."""
+
     client_id: str
     name: str | None
     known: bool
     known_as: str | None = None
     response_mode: str = "direct_post.jwt"
     response_uri: str = ""
+    certified_as: str | None = None
+    certified_by: str | None = None
+    certificate_untrusted: bool = False
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: the citizen's own, else the one a trusted authority vouches for,
+        else what the service calls itself. The identifier is a detail, never the name."""
+        return self.known_as or self.certified_as or self.name or "A service that gives no name"
+
+    @property
+    def name_checked(self) -> bool:
+        """Whether :attr:`display_name` comes from the citizen or a trusted authority."""
+        return bool(self.known_as or self.certified_as)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +116,13 @@ class ConsentSummary:
     @property
     def who(self) -> str:
         v = self.verifier
-        name = v.known_as or v.name or "A verifier that gives no name"
-        known = "known to your wallet" if v.known else "NOT known to your wallet"
+        name = v.known_as or v.certified_as or v.name or "A verifier that gives no name"
+        if v.known:
+            known = "known to your wallet"
+        elif v.certified_as:
+            known = f"checked: certificate vouched for by {v.certified_by}"
+        else:
+            known = "NOT known to your wallet"
         return f"{name} ({known}; identifier {v.client_id})"
 
     def lines(self) -> list[str]:
@@ -133,6 +159,9 @@ class ConsentSummary:
                 "name": self.verifier.name,
                 "known": self.verifier.known,
                 "known_as": self.verifier.known_as,
+                "certified_as": self.verifier.certified_as,
+                "certified_by": self.verifier.certified_by,
+                "certificate_untrusted": self.verifier.certificate_untrusted,
             },
             "purpose": self.purpose,
             "can_share": self.can_share,
@@ -287,7 +316,16 @@ def _warnings(
     verifier: Verifier, purpose: str | None, shares: Sequence[CredentialShare]
 ) -> list[ConsentWarning]:
     found: list[ConsentWarning] = []
-    if not verifier.known:
+    if verifier.certificate_untrusted:
+        found.append(
+            ConsentWarning(
+                "unverified_certificate",
+                "This service signed its request with a certificate that no authority your "
+                "wallet trusts vouches for, so its name is not checked. Share only if you are "
+                "sure who is asking.",
+            )
+        )
+    if not verifier.known and not verifier.certified_as:
         found.append(
             ConsentWarning(
                 "unknown_verifier",

@@ -142,6 +142,20 @@ _WORDS: dict[str, Words] = {
         "The issuer sent a credential that failed the wallet's checks, so it was not saved. "
         "Contact the issuer; do not accept credentials from unknown sources.",
     ),
+    "issuer_certificate_untrusted": Words(
+        "The issuer's certificate is not vouched for by an authority your wallet trusts, so the "
+        "credential was not saved. If you know the authority is genuine (for example your "
+        "country's digital-identity agency), add its root certificate with 'drukid wallet trust "
+        "add-root FILE' and receive the credential again.",
+        page_hint=(
+            "The issuer's certificate is not vouched for by an authority your wallet trusts, so "
+            "the credential was not saved. Ask the issuer which authority vouches for it."
+        ),
+    ),
+    "issuer_certificate_invalid": Words(
+        "The issuer's certificate is expired, revoked or not for this issuer, so the credential "
+        "was not saved. Contact the issuer.",
+    ),
     "deferred_not_supported": Words(
         "The issuer will issue this credential later, which this wallet does not support yet. Ask "
         "the issuer for an immediate offer.",
@@ -153,6 +167,22 @@ _WORDS: dict[str, Words] = {
     "request_signature_invalid": Words(
         "The request's signature is not valid, so it may not come from who it claims. Do not share "
         "anything; contact the service another way.",
+    ),
+    "verifier_certificate_invalid": Words(
+        "The service's certificate is expired, revoked or not its own, so the wallet cannot "
+        "check who is asking. Nothing was shared; do not share with this service.",
+    ),
+    "verifier_certificate_untrusted": Words(
+        "The service's certificate is not vouched for by an authority your wallet trusts. "
+        "Share only if you are sure who asks.",
+    ),
+    "trust_root_invalid": Words(
+        "Use the certificate file of the authority itself (a CA certificate, PEM), as its "
+        "publisher gives it.",
+    ),
+    "trust_root_not_found": Words(
+        "Run 'drukid wallet trust roots' to see the authorities and their fingerprints.",
+        status=404,
     ),
     "client_id_unsupported": Words(
         "This wallet cannot check who sent this request. Nothing was shared. Ask the service to "

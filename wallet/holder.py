@@ -30,7 +30,7 @@ from credentials.status_list import StatusReference
 from did.files import atomic_write
 from did.keys import PrivateKey
 from wallet.backup import BackupContents, open_backup, read_backup, seal_backup
-from wallet.errors import BackupError, StorageError
+from wallet.errors import BackupError, StorageError, WalletError
 from wallet.history import HistoryEntry
 from wallet.oid4vci.offer import CredentialOffer
 from wallet.oid4vp.request import AuthorizationRequest
@@ -41,6 +41,7 @@ from wallet.settings import WalletSettings
 from wallet.status import check_held, issuer_key_lookup
 from wallet.storage.catalog import Catalog, CredentialEntry
 from wallet.storage.store import WalletStore
+from wallet.trust import RootView, anchor_of, root_from_pem, views
 from wallet.vault import DEFAULT_KDF, KDFParams
 from wallet.views import CredentialView, describe_credential
 
@@ -189,13 +190,14 @@ class Wallet:
             else list(self.catalog.credentials.values())
         )
         now = self._runtime.clock()
+        trust = self._runtime.trust(self.catalog.trusted_roots)
         with self._runtime.online() as online:  # every request under the fetch policy's timeout
             records = check_held(
                 entries,
                 references=self._status_references,
                 checker=online.status,
                 key_lookup=lambda iss: issuer_key_lookup(
-                    online.fetcher, iss, resolver=online.resolver
+                    online.fetcher, iss, resolver=online.resolver, trust=trust, now=now
                 ),
                 now=now,
             )
@@ -280,6 +282,33 @@ class Wallet:
     def forget_verifier(self, client_id: str) -> None:
         trusted = {k: v for k, v in self.catalog.trusted_verifiers.items() if k != client_id}
         self._store.commit(replace(self.catalog, trusted_verifiers=trusted))
+
+    def trust_root(self, data: bytes, *, label: str | None = None) -> RootView:
+        """Trust a certificate authority (a root or intermediate, PEM or DER) for issuers and
+        verifiers from now on (``trust_root_invalid`` for anything else)."""
+        root = root_from_pem(data, label=label, now=self._runtime.clock())
+        roots = {**self.catalog.trusted_roots, root.fingerprint: root}
+        self._store.commit(replace(self.catalog, trusted_roots=roots))
+        return views([(anchor_of(root), "added")])[0]
+
+    def forget_root(self, fingerprint: str) -> None:
+        """Stop trusting an authority the citizen added (shipped and configured ones stay)."""
+        wanted = fingerprint.replace(":", "").upper()
+        roots = {
+            k: v
+            for k, v in self.catalog.trusted_roots.items()
+            if k.replace(":", "").upper() != wanted
+        }
+        if len(roots) == len(self.catalog.trusted_roots):
+            raise WalletError(
+                "no authority you added has that fingerprint", code="trust_root_not_found"
+            )
+        self._store.commit(replace(self.catalog, trusted_roots=roots))
+
+    def trusted_roots(self) -> list[RootView]:
+        """Every authority the wallet trusts, with where it came from."""
+        trust = self._runtime.trust(self.catalog.trusted_roots)
+        return views(list(zip(trust.anchors, trust.sources, strict=True)))
 
     def verify_passphrase(self, passphrase: str) -> None:
         """Raise ``wrong_passphrase`` unless ``passphrase`` opens this wallet (the data key is

@@ -78,7 +78,11 @@ class Presenting:
         text = read_link(source, error=PresentError)
         with self._runtime.online() as online:
             client = PresentationClient(
-                online.fetcher, clock=self._runtime.clock, resolver=online.resolver
+                online.fetcher,
+                clock=self._runtime.clock,
+                resolver=online.resolver,
+                trust=self._runtime.trust(self._store.catalog.trusted_roots),
+                language=language or self._runtime.settings.language,
             )
             request = client.load_request(text)
         return self.plan(request, language=language)
@@ -90,6 +94,8 @@ class Presenting:
         ``language``, default the settings')."""
         catalog = self._store.catalog
         trusted = catalog.trusted_verifiers
+        certificate = request.certificate
+        vouched = certificate is not None and certificate.trusted
         verifier = Verifier(
             client_id=request.client_id,
             name=request.client_name,
@@ -97,6 +103,9 @@ class Presenting:
             known_as=trusted.get(request.client_id),
             response_mode=request.response_mode,
             response_uri=request.response_uri,
+            certified_as=certificate.name if certificate is not None and vouched else None,
+            certified_by=certificate.authority if certificate is not None else None,
+            certificate_untrusted=certificate is not None and not vouched,
         )
         result = self.match(request.dcql)
         if not result.satisfied:
@@ -220,7 +229,12 @@ class Presenting:
             id=self._runtime.new_id(),
             time=self._runtime.clock(),
             verifier_id=request.client_id,
-            verifier_name=session.consent.verifier.known_as or request.client_name or "",
+            verifier_name=(
+                session.consent.verifier.known_as
+                or session.consent.verifier.certified_as
+                or request.client_name
+                or ""
+            ),
             purpose=request.purpose or "",
             outcome=outcome,
             credentials=shared,

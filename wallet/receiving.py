@@ -56,6 +56,7 @@ class Receiving:
                 generate_key=runtime.generate_key,
                 known_types=self._store.catalog.types,
                 resolver=online.resolver,
+                trust=runtime.trust(self._store.catalog.trusted_roots),
             )
             received = client.receive(offer, tx_code=tx_code)
             ids = self._store_received(received)

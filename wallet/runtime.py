@@ -16,18 +16,27 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from credentials.clock import system_time
 from credentials.status_check import StatusChecker
 from credentials.status_list import STATUS_LIST_MEDIA_TYPE
+from credentials.x509 import TrustAnchor, sha256_fingerprint
 from did.fetch import Fetcher
 from did.keys import PrivateKey
 from did.resolver import Resolver
 from wallet.settings import WalletSettings
 from wallet.storage.store import WalletStore
+from wallet.trust import (
+    Trust,
+    TrustedRoot,
+    anchor_of,
+    load_anchor_files,
+    load_crl_files,
+    shipped_anchor_files,
+)
 from wallet.vault import DEFAULT_KDF, KDFParams
 
 __all__ = ["Network", "Online", "WalletRuntime"]
@@ -109,6 +118,25 @@ class WalletRuntime:
                 Resolver(fetcher=fetcher),
                 StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE)),
             )
+
+    def trust(self, added: Mapping[str, TrustedRoot]) -> Trust:
+        """The wallet's trust store now: shipped anchors, configured ones, and ``added`` (the
+        citizen's, from the catalog), each certificate once; and the configured CRLs."""
+        settings = self.settings
+        found = [
+            *load_anchor_files(shipped_anchor_files(), source="shipped"),
+            *load_anchor_files(settings.x509_anchor_files, source="configured"),
+            *((anchor_of(root), "added") for root in added.values()),
+        ]
+        anchors: dict[str, tuple[TrustAnchor, str]] = {}
+        for anchor, source in found:
+            anchors.setdefault(sha256_fingerprint(anchor.certificate), (anchor, source))
+        return Trust(
+            tuple(anchor for anchor, _ in anchors.values()),
+            tuple(source for _, source in anchors.values()),
+            load_crl_files(settings.x509_crl_files),
+            development=settings.mode == "development",
+        )
 
     def new_id(self) -> str:
         """A random identifier for a record (credential, copy, history entry)."""

@@ -57,6 +57,12 @@ class WalletSettings(BaseSettings):
     copies: int = Field(default=5, ge=1, le=20)
     # Read by the CLI only; never logged.
     passphrase: SecretStr | None = None
+    # X.509 (HAIP 1.0): certificate authorities (PEM files: roots or intermediates) whose
+    # certificates the wallet accepts for issuers (x5c) and verifiers (x509_san_dns/x509_hash),
+    # besides those shipped in wallet/anchors/ and those added with `drukid wallet trust
+    # add-root`; and revocation lists (PEM or DER files, never fetched).
+    x509_anchor_files: tuple[Path, ...] = ()
+    x509_crl_files: tuple[Path, ...] = ()
 
     # --- the web wallet (drukid serve wallet) ---
     host: str = "127.0.0.1"

@@ -22,13 +22,20 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from credentials.errors import CredentialError
-from credentials.issuer_keys import DIDKeyResolver, FirstMatchResolver, MetadataKeyResolver
+from credentials.issuer_keys import (
+    DIDKeyResolver,
+    FirstMatchResolver,
+    MetadataKeyResolver,
+    X5CKeyResolver,
+    has_x5c,
+)
 from credentials.jose import JWS
 from credentials.status_check import StatusChecker, StatusOutcome
 from credentials.status_list import StatusReference
 from did.fetch import Fetcher
 from did.keys import PublicKey
 from did.resolver import Resolver
+from wallet.trust import Trust
 
 __all__ = [
     "CHECKED_STATES",
@@ -230,11 +237,17 @@ def check_held(
 
 
 def issuer_key_lookup(
-    fetcher: Fetcher, iss: str, *, resolver: Resolver | None = None
+    fetcher: Fetcher,
+    iss: str,
+    *,
+    resolver: Resolver | None = None,
+    trust: Trust | None = None,
+    now: int = 0,
 ) -> Callable[[JWS], PublicKey]:
     """The key of the credential issuer ``iss`` for its status list tokens, found as when
-    receiving: the issuer's DID (through ``resolver``, by default one over ``fetcher``), or
-    JWT VC Issuer Metadata (``http`` only in development)."""
+    receiving: the token's ``x5c`` validated to the wallet's trust store at ``now`` (its
+    certificate must name ``iss``; HAIP 1.0 §6.1), the issuer's DID (through ``resolver``, by
+    default one over ``fetcher``), or JWT VC Issuer Metadata (``http`` only in development)."""
 
     def fetch_json(url: str) -> Any:
         return fetcher.get(url, accept=_JSON).json()
@@ -247,6 +260,15 @@ def issuer_key_lookup(
     def key_for(jws: JWS) -> PublicKey:
         # The list is the credential issuer's own statement: look its key up as that issuer's,
         # whatever the token says (the checker compares a stated iss with the credential's).
+        if has_x5c(jws):
+            return X5CKeyResolver(
+                trust.anchors if trust else (),
+                time=now,
+                crls=trust.crls if trust else (),
+                iss=iss,
+                check_vct=False,
+                allow_insecure_http=trust.development if trust else False,
+            )(jws)
         return lookup(replace(jws, payload={**jws.payload, "iss": iss}))
 
     return key_for

@@ -40,12 +40,20 @@ from credentials.x509.certificates import (
     sha256_fingerprint,
     x509_hash,
 )
-from credentials.x509.chain import TrustAnchor, ValidatedChain, validate_x5c, verify_vct_allowed
+from credentials.x509.chain import (
+    TrustAnchor,
+    ValidatedChain,
+    leaf_public_key,
+    validate_x5c,
+    verify_vct_allowed,
+)
 from credentials.x509.names import (
     X509_HASH_PREFIX,
     X509_SAN_DNS_PREFIX,
     verify_client_id,
     verify_issuer_name,
+    verify_leaf_client_id,
+    verify_leaf_issuer_name,
     x509_hash_client_id,
     x509_san_dns_client_ids,
 )
@@ -71,6 +79,7 @@ __all__ = [
     "create_leaf",
     "create_root_ca",
     "encode_x5c",
+    "leaf_public_key",
     "parse_certificate_der",
     "parse_certificates",
     "parse_crl",
@@ -81,6 +90,8 @@ __all__ = [
     "validate_x5c",
     "verify_client_id",
     "verify_issuer_name",
+    "verify_leaf_client_id",
+    "verify_leaf_issuer_name",
     "verify_vct_allowed",
     "x509_hash",
     "x509_hash_client_id",

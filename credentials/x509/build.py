@@ -214,10 +214,13 @@ def create_intermediate_ca(
     return _sign(builder, issuer_key)
 
 
-def _check_names(purpose: LeafPurpose, uris: Sequence[str], dns: Sequence[str]) -> None:
+def _check_names(
+    purpose: LeafPurpose, uris: Sequence[str], dns: Sequence[str], *, allow_http: bool = False
+) -> None:
+    schemes = ("https", "http") if allow_http else ("https",)
     for uri in uris:
         parts = urlsplit(uri) if isinstance(uri, str) else None
-        if parts is None or parts.scheme != "https" or not parts.hostname:
+        if parts is None or parts.scheme not in schemes or not parts.hostname:
             raise _invalid(f"SAN URI {uri!r} must be an https URL (the credential issuer id)")
     for name in dns:
         labels = name.split(".") if isinstance(name, str) else []
@@ -248,15 +251,20 @@ def create_leaf(
     san_uris: Sequence[str] = (),
     san_dns: Sequence[str] = (),
     serial: int | None = None,
+    allow_insecure_http_san: bool = False,
 ) -> x509.Certificate:
-    """A signing certificate for ``key`` (ES256 or EdDSA) of the given purpose."""
+    """A signing certificate for ``key`` (ES256 or EdDSA) of the given purpose.
+
+    ``allow_insecure_http_san`` admits an ``http://`` SAN URI: only for a development PKI on
+    one machine (``drukid demo``), where the issuer's identifier is ``http://127.0.0.1:PORT``.
+    """
     purpose = LeafPurpose(purpose)
     issuer_key = _ca_key(issuer_key)
     _check_owner(issuer_cert, issuer_key)
     if not isinstance(key, PublicKey):
         raise _invalid("the leaf key must be a did.keys.PublicKey")
     uris, dns = tuple(san_uris), tuple(name.lower() for name in san_dns)
-    _check_names(purpose, uris, dns)
+    _check_names(purpose, uris, dns, allow_http=allow_insecure_http_san)
     window = _window(not_before, not_after, issuer_cert)
     usage = x509.KeyUsage(
         digital_signature=True,

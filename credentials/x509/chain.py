@@ -61,7 +61,13 @@ from credentials.x509.revocation import check_revocation
 from did.errors import KeyFormatError
 from did.keys import PublicKey
 
-__all__ = ["TrustAnchor", "ValidatedChain", "validate_x5c", "verify_vct_allowed"]
+__all__ = [
+    "TrustAnchor",
+    "ValidatedChain",
+    "leaf_public_key",
+    "validate_x5c",
+    "verify_vct_allowed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +188,12 @@ def _leaf_key(cert: x509.Certificate) -> PublicKey:
         "the signing certificate's key is not P-256 (ES256) or Ed25519 (EdDSA)",
         code="x5c_key_unsupported",
     )
+
+
+def leaf_public_key(cert: x509.Certificate) -> PublicKey:
+    """A signing certificate's key, bound to its JWS algorithm (``x5c_key_unsupported`` for a
+    key that is not P-256 or Ed25519). Trust is not decided here: validate the chain first."""
+    return _leaf_key(cert)
 
 
 def _check_leaf(leaf: x509.Certificate, anchors: Collection[bytes]) -> None:

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from cryptography import x509
 
 from credentials.errors import X509Error
-from credentials.x509.certificates import san_dns_names, x509_hash
+from credentials.x509.certificates import san_dns_names, san_uris, x509_hash
 from credentials.x509.chain import ValidatedChain
 
 __all__ = [
@@ -39,6 +39,8 @@ __all__ = [
     "X509_SAN_DNS_PREFIX",
     "verify_client_id",
     "verify_issuer_name",
+    "verify_leaf_client_id",
+    "verify_leaf_issuer_name",
     "x509_hash_client_id",
     "x509_san_dns_client_ids",
 ]
@@ -51,15 +53,33 @@ def _dns_equal(name: str, san: str) -> bool:
     return "*" not in san and name.lower() == san.lower()
 
 
-def _names(chain: ValidatedChain) -> str:
-    shown = [*chain.san_uris, *chain.san_dns_names]
-    return ", ".join(shown) if shown else "no names at all"
+def verify_issuer_name(
+    chain: ValidatedChain, iss: object, *, allow_insecure_http: bool = False
+) -> None:
+    """Refuse unless the SD-JWT VC ``iss`` is a URI SAN of the leaf, or its host a dNSName SAN.
 
-
-def verify_issuer_name(chain: ValidatedChain, iss: object) -> None:
-    """Refuse unless the SD-JWT VC ``iss`` is a URI SAN of the leaf, or its host a dNSName SAN."""
+    ``chain`` is the result of :func:`~credentials.x509.validate_x5c`, so a name is never
+    checked on a certificate nobody validated. ``allow_insecure_http`` lets an ``http://``
+    issuer match: only in development mode on one machine.
+    """
     if not isinstance(chain, ValidatedChain):
         raise TypeError("verify_issuer_name takes the result of validate_x5c")
+    _issuer_name(chain.san_uris, chain.san_dns_names, iss, allow_insecure_http)
+
+
+def verify_leaf_issuer_name(
+    leaf: x509.Certificate, iss: object, *, allow_insecure_http: bool = False
+) -> None:
+    """:func:`verify_issuer_name` on a leaf the caller checks otherwise: an issuer's own
+    certificate before it signs with it (:func:`~credentials.x509.check_signing_chain`)."""
+    if not isinstance(leaf, x509.Certificate):
+        raise TypeError("verify_leaf_issuer_name takes a certificate")
+    _issuer_name(san_uris(leaf), san_dns_names(leaf), iss, allow_insecure_http)
+
+
+def _issuer_name(
+    uris: tuple[str, ...], dns: tuple[str, ...], iss: object, allow_insecure_http: bool
+) -> None:
     if not isinstance(iss, str) or not iss:
         raise X509Error("the credential names no issuer (iss)", code="x5c_san_mismatch")
     try:
@@ -67,15 +87,17 @@ def verify_issuer_name(chain: ValidatedChain, iss: object) -> None:
         host = parts.hostname
     except ValueError as exc:
         raise X509Error(f"the issuer {iss!r} is not a URL", code="x5c_san_mismatch") from exc
-    if parts.scheme != "https" or not host or parts.username is not None:
+    schemes = ("https", "http") if allow_insecure_http else ("https",)
+    if parts.scheme not in schemes or not host or parts.username is not None:
         raise X509Error(
             f"the issuer {iss!r} is not an https URL, so a certificate cannot vouch for it",
             code="x5c_san_mismatch",
         )
-    if iss in chain.san_uris or any(_dns_equal(host, san) for san in chain.san_dns_names):
+    if iss in uris or any(_dns_equal(host, san) for san in dns):
         return
+    shown = ", ".join((*uris, *dns)) or "no names at all"
     raise X509Error(
-        f"the certificate is for {_names(chain)}, not for the issuer {iss}",
+        f"the certificate is for {shown}, not for the issuer {iss}",
         code="x5c_san_mismatch",
     )
 
@@ -84,19 +106,34 @@ def verify_client_id(chain: ValidatedChain, client_id: object) -> None:
     """Refuse unless an ``x509_san_dns:`` or ``x509_hash:`` client id names this leaf."""
     if not isinstance(chain, ValidatedChain):
         raise TypeError("verify_client_id takes the result of validate_x5c")
+    _client_id(chain.san_dns_names, chain.x509_hash, client_id)
+
+
+def verify_leaf_client_id(leaf: x509.Certificate, client_id: object) -> None:
+    """:func:`verify_client_id` on a leaf the caller checks otherwise: a wallet that found no
+    trusted authority for a request's chain but still binds the signature to the client id
+    (:func:`~credentials.x509.check_signing_chain` checks the leaf rules), so it can say
+    "not vouched for" instead of refusing outright."""
+    if not isinstance(leaf, x509.Certificate):
+        raise TypeError("verify_leaf_client_id takes a certificate")
+    _client_id(san_dns_names(leaf), x509_hash(leaf), client_id)
+
+
+def _client_id(dns: tuple[str, ...], leaf_hash: str, client_id: object) -> None:
     if not isinstance(client_id, str):
         raise X509Error("the client id is missing", code="x509_client_id_unsupported")
     if client_id.startswith(X509_SAN_DNS_PREFIX):
         name = client_id.removeprefix(X509_SAN_DNS_PREFIX)
-        if name and any(_dns_equal(name, san) for san in chain.san_dns_names):
+        if name and any(_dns_equal(name, san) for san in dns):
             return
+        shown = ", ".join(dns) or "no host names"
         raise X509Error(
-            f"the verifier calls itself {name!r} but its certificate is for {_names(chain)}",
+            f"the verifier calls itself {name!r} but its certificate is for {shown}",
             code="x5c_san_mismatch",
         )
     if client_id.startswith(X509_HASH_PREFIX):
         value = client_id.removeprefix(X509_HASH_PREFIX)
-        if hmac.compare_digest(value.encode("utf-8"), chain.x509_hash.encode("ascii")):
+        if hmac.compare_digest(value.encode("utf-8"), leaf_hash.encode("ascii")):
             return
         raise X509Error(
             "the client id's certificate hash does not match the certificate that signed "

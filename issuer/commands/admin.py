@@ -4,7 +4,9 @@ shown once), signing keys, and the append-only audit log.
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -60,22 +62,94 @@ def apikey_revoke(key_id: str, url: UrlOption = None, api_key: KeyOption = None)
     out.print(f"API key {key_id} revoked")
 
 
+ChainOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--chain",
+        help="PEM file: the new key's certificate, then its intermediates (never the root)",
+    ),
+]
+
+
+def _read_chain(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read {path}: {exc}", "file_unreadable", status=2) from exc
+
+
 @keys_app.command("rotate")
 def keys_rotate(
     alg: Annotated[str | None, typer.Option(help="ES256 or EdDSA (default: settings)")] = None,
+    chain: ChainOption = None,
     as_json: JsonOption = False,
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
-    """Start signing with a new key; old public keys stay published while still needed."""
+    """Start signing with a new key; old public keys stay published while still needed.
+    With --chain, the new key is the prepared key that the chain certifies (needed once the
+    issuer signs with certificates)."""
+    text = _read_chain(chain) if chain is not None else None
     with backend(url, api_key) as b:
-        result = b.rotate_key(alg=alg)
+        result = b.rotate_key(alg=alg, certificate_chain=text)
     if as_json:
         print_json(result)
     else:
         out.print(
             f"now signing with {result.kid} ({result.alg}); retired "
             f"{', '.join(result.retired) or 'none'}"
+        )
+
+
+@keys_app.command("prepare")
+def keys_prepare(
+    alg: Annotated[str | None, typer.Option(help="ES256 or EdDSA (default: settings)")] = None,
+    public_key_out: Annotated[
+        Path | None, typer.Option("--out", help="write the public JWK here (for pki issue)")
+    ] = None,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Make the next signing key without using it yet: its certificate comes first."""
+    with backend(url, api_key) as b:
+        prepared = b.prepare_key(alg=alg)
+    if public_key_out is not None:
+        public_key_out.write_text(json.dumps(dict(prepared.public_jwk)) + "\n", encoding="utf-8")
+    if as_json:
+        print_json(prepared)
+        return
+    out.print(f"prepared signing key {prepared.kid} ({prepared.alg}); it signs nothing yet.")
+    if public_key_out is not None:
+        out.print(f"public key: {public_key_out}")
+    out.print(
+        "Next: have the certificate authority certify it (drukid pki issue --purpose issuer "
+        "--use-key <public key file> ... --chain chain.pem), then: drukid issuer keys rotate "
+        "--chain chain.pem"
+    )
+
+
+@keys_app.command("certify")
+def keys_certify(
+    chain: Annotated[
+        Path,
+        typer.Option(
+            "--chain", help="PEM file: the key's certificate, then its intermediates (no root)"
+        ),
+    ],
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Attach a new or renewed certificate to the key it certifies (the active key)."""
+    text = _read_chain(chain)
+    with backend(url, api_key) as b:
+        certified = b.certify_key(text)
+    if as_json:
+        print_json(certified)
+    else:
+        out.print(
+            f"signing key {certified.kid} now signs with the certificate of {certified.subject}"
         )
 
 
@@ -89,7 +163,16 @@ def keys_list(
     if as_json:
         print_json(signing_keys)
     else:
-        columns = ["kid", "alg", "active", "published", "created_at", "retired_at"]
+        columns = [
+            "kid",
+            "alg",
+            "active",
+            "published",
+            "certificate",
+            "certificate_expires_at",
+            "created_at",
+            "retired_at",
+        ]
         table(signing_keys, columns, "keys")
 
 

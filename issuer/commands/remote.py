@@ -17,11 +17,13 @@ from issuer.operator.results import (
     AuditEntry,
     CreatedApiKey,
     IssuedCredential,
+    KeyCertificate,
     KeyRotation,
     NewOffer,
     OfferItem,
     OfferStatusChange,
     Page,
+    PreparedKey,
     RegistryChange,
     SigningKeyInfo,
 )
@@ -199,8 +201,24 @@ class RemoteOperator:
     def revoke_api_key(self, key_id: str) -> None:
         self._request("POST", f"/api/v1/apikeys/{quote(key_id, safe='')}/revoke")
 
-    def rotate_key(self, *, alg: str | None = None) -> KeyRotation:
-        return self._read(KeyRotation.from_json, "POST", "/api/v1/keys/rotate", json={"alg": alg})
+    def rotate_key(
+        self, *, alg: str | None = None, certificate_chain: str | None = None
+    ) -> KeyRotation:
+        body: dict[str, Any] = {"alg": alg}
+        if certificate_chain is not None:
+            body["certificate_chain"] = certificate_chain
+        return self._read(KeyRotation.from_json, "POST", "/api/v1/keys/rotate", json=body)
+
+    def prepare_key(self, *, alg: str | None = None) -> PreparedKey:
+        return self._read(PreparedKey.from_json, "POST", "/api/v1/keys/prepare", json={"alg": alg})
+
+    def certify_key(self, certificate_chain: str) -> KeyCertificate:
+        return self._read(
+            KeyCertificate.from_json,
+            "POST",
+            "/api/v1/keys/certify",
+            json={"certificate_chain": certificate_chain},
+        )
 
     def list_keys(self) -> list[SigningKeyInfo]:
         return self._read(self._list(SigningKeyInfo.from_json), "GET", "/api/v1/keys")

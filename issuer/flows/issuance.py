@@ -141,7 +141,8 @@ class CredentialIssuance:
                     "the c_nonce is unknown, used or expired; get a fresh one from the nonce "
                     "endpoint and sign new proofs"
                 )
-            kid, key = self.signing.active(s)
+            signer = self.signing.signer(s)
+            kid, key = signer.kid, signer.key
             notification_id = new_secret(context.random_bytes)
             issued: list[str] = []
             refs: list[tuple[str, int, str]] = []
@@ -161,6 +162,7 @@ class CredentialIssuance:
                     holder_key=holder_key,
                     status={"status_list": {"idx": idx, "uri": self.status_lists.uri(list_id)}},
                     kid=kid,
+                    x5c=signer.x5c,
                     decoys=3,
                     random_bytes=context.random_bytes,
                 )

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import logging
 
+from credentials.x509 import CertificateName, parse_x5c
 from did.keys import ALGORITHMS
+from issuer.certificates import parse_chain_text
 from issuer.context import IssuerContext
 from issuer.errors import InvalidRequestError, NotFoundError
 from issuer.keys import SigningKeys
@@ -17,12 +19,14 @@ from issuer.operator.results import (
     ApiKeyInfo,
     AuditEntry,
     CreatedApiKey,
+    KeyCertificate,
     KeyRotation,
     Page,
+    PreparedKey,
     SigningKeyInfo,
 )
 from issuer.storage.models import ApiKeyRow
-from issuer.storage.repos import ApiKeys, Audit
+from issuer.storage.repos import ApiKeys, Audit, Keys
 from servicekit.apikeys import create_api_key
 
 __all__ = ["Administration"]
@@ -78,23 +82,69 @@ class Administration:
 
     # --- signing keys --------------------------------------------------------------------
 
-    def rotate_key(self, actor: Actor, *, alg: str | None = None) -> KeyRotation:
-        actor.require("keys:manage")
+    def _alg(self, alg: str | None) -> str:
         alg = alg or self.context.settings.signing_alg
         if alg not in ALGORITHMS:
             raise InvalidRequestError(f"alg must be one of {', '.join(ALGORITHMS)}", code="bad_alg")
+        return alg
+
+    def rotate_key(
+        self, actor: Actor, *, alg: str | None = None, certificate_chain: str | None = None
+    ) -> KeyRotation:
+        """A new signing key from now on. ``certificate_chain`` (PEM: the new key's
+        certificate, then its intermediates) activates a key made with :meth:`prepare_key`;
+        once the issuer signs with certificates a rotation needs it."""
+        actor.require("keys:manage")
+        alg = self._alg(alg)
+        certificates = parse_chain_text(certificate_chain) if certificate_chain else None
         now = self.context.clock()
-        with self.context.session() as s:
-            kid, retired = self.signing.rotate(s, alg, now=now)
-            self.audit_trail.record(s, actor, "key.rotate", kid, alg=alg, retired=retired)
+        with self.context.session(write=True) as s:
+            kid, retired = self.signing.rotate(s, alg, now=now, certificates=certificates)
+            row = next(r for r in Keys(s).all() if r.kid == kid)
+            self.audit_trail.record(
+                s,
+                actor,
+                "key.rotate",
+                kid,
+                alg=row.alg,
+                retired=retired,
+                certified=certificates is not None,
+            )
             s.commit()
         self.signing.rotated(retired)
-        log.info("signing key rotated to %s (%s); retired %s", kid, alg, ", ".join(retired))
-        return KeyRotation(kid, alg, tuple(retired))
+        log.info("signing key rotated to %s (%s); retired %s", kid, row.alg, ", ".join(retired))
+        return KeyRotation(kid, row.alg, tuple(retired))
+
+    def prepare_key(self, actor: Actor, *, alg: str | None = None) -> PreparedKey:
+        """A new key that signs nothing until a rotation activates it with its certificate."""
+        actor.require("keys:manage")
+        alg = self._alg(alg)
+        public = self.signing.prepare(alg)
+        kid = public.thumbprint()
+        with self.context.session(write=True) as s:
+            self.audit_trail.record(s, actor, "key.prepare", kid, alg=alg)
+            s.commit()
+        return PreparedKey(kid, alg, {**public.to_jwk(), "kid": kid})
+
+    def certify_key(self, actor: Actor, *, certificate_chain: str) -> KeyCertificate:
+        """Attach a (renewed) certificate chain to the key it certifies (the active key)."""
+        actor.require("keys:manage")
+        certificates = parse_chain_text(certificate_chain)
+        now = self.context.clock()
+        with self.context.session(write=True) as s:
+            kid = self.signing.certify(s, certificates, now=now)
+            self.audit_trail.record(s, actor, "key.certify", kid)
+            s.commit()
+        self.signing.changed(())
+        chain = self.signing.certificates()[kid]
+        subject = CertificateName.from_x509(certificates[0].subject).words
+        log.info("certificate for %s attached to signing key %s", subject, kid)
+        return KeyCertificate(kid, subject, chain.not_after)
 
     def list_keys(self, actor: Actor) -> list[SigningKeyInfo]:
         actor.require("keys:manage")
         published = {jwk["kid"] for jwk in self.signing.jwks()}
+        chains = self.signing.certificates()
         return [
             SigningKeyInfo(
                 r.kid,
@@ -103,6 +153,8 @@ class Administration:
                 r.retired_at,
                 active=r.retired_at is None,
                 published=r.kid in published,
+                certificate=_subject(chains[r.kid].x5c) if r.kid in chains else None,
+                certificate_expires_at=chains[r.kid].not_after if r.kid in chains else None,
             )
             for r in self.signing.rows()
         ]
@@ -123,3 +175,8 @@ class Administration:
             for r in rows
         )
         return Page(entries, offset, limit, total)
+
+
+def _subject(x5c: str) -> str:
+    """Who a stored chain's signing certificate is for, in words."""
+    return CertificateName.from_x509(parse_x5c(json.loads(x5c))[0].subject).words

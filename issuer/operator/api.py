@@ -17,11 +17,13 @@ from issuer.operator.results import (
     AuditEntry,
     CreatedApiKey,
     IssuedCredential,
+    KeyCertificate,
     KeyRotation,
     NewOffer,
     OfferItem,
     OfferStatusChange,
     Page,
+    PreparedKey,
     RegistryChange,
     SigningKeyInfo,
 )
@@ -65,7 +67,13 @@ class OperatorAPI(Protocol):
 
     def revoke_api_key(self, key_id: str) -> None: ...
 
-    def rotate_key(self, *, alg: str | None = None) -> KeyRotation: ...
+    def rotate_key(
+        self, *, alg: str | None = None, certificate_chain: str | None = None
+    ) -> KeyRotation: ...
+
+    def prepare_key(self, *, alg: str | None = None) -> PreparedKey: ...
+
+    def certify_key(self, certificate_chain: str) -> KeyCertificate: ...
 
     def list_keys(self) -> list[SigningKeyInfo]: ...
 
@@ -130,8 +138,18 @@ class LocalOperator:
     def revoke_api_key(self, key_id: str) -> None:
         self.operator.admin.revoke_api_key(self.actor, key_id)
 
-    def rotate_key(self, *, alg: str | None = None) -> KeyRotation:
-        return self.operator.admin.rotate_key(self.actor, alg=alg)
+    def rotate_key(
+        self, *, alg: str | None = None, certificate_chain: str | None = None
+    ) -> KeyRotation:
+        return self.operator.admin.rotate_key(
+            self.actor, alg=alg, certificate_chain=certificate_chain
+        )
+
+    def prepare_key(self, *, alg: str | None = None) -> PreparedKey:
+        return self.operator.admin.prepare_key(self.actor, alg=alg)
+
+    def certify_key(self, certificate_chain: str) -> KeyCertificate:
+        return self.operator.admin.certify_key(self.actor, certificate_chain=certificate_chain)
 
     def list_keys(self) -> list[SigningKeyInfo]:
         return self.operator.admin.list_keys(self.actor)

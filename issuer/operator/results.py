@@ -24,6 +24,7 @@ __all__ = [
     "AuditEntry",
     "CreatedApiKey",
     "IssuedCredential",
+    "KeyCertificate",
     "KeyRotation",
     "NewOffer",
     "OfferCredentials",
@@ -31,6 +32,7 @@ __all__ = [
     "OfferStatusChange",
     "OwnedBusiness",
     "Page",
+    "PreparedKey",
     "RegistryChange",
     "RegistryMatches",
     "SearchHit",
@@ -392,6 +394,8 @@ class SigningKeyInfo:
     retired_at: int | None
     active: bool
     published: bool
+    certificate: str | None = None  # who the certificate is for, in words (None: none)
+    certificate_expires_at: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -401,6 +405,8 @@ class SigningKeyInfo:
             "retired_at": iso_time(self.retired_at),
             "active": self.active,
             "published": self.published,
+            "certificate": self.certificate,
+            "certificate_expires_at": iso_time(self.certificate_expires_at),
         }
 
     @classmethod
@@ -415,7 +421,45 @@ class SigningKeyInfo:
             from_iso(data.get("retired_at")),
             active,
             published,
+            _optional_text(data, "certificate"),
+            from_iso(data.get("certificate_expires_at")),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedKey:
+    """A new signing key that waits for its certificate: give ``public_jwk`` to the
+    certificate authority (``drukid pki issue --use-key``), then rotate with the chain."""
+
+    kid: str
+    alg: str
+    public_jwk: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kid": self.kid, "alg": self.alg, "public_jwk": dict(self.public_jwk)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PreparedKey:
+        jwk = data.get("public_jwk")
+        if not isinstance(jwk, Mapping) or "d" in jwk:
+            raise ValueError("public_jwk must be a public JWK")
+        return cls(_text(data, "kid"), _text(data, "alg"), dict(jwk))
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCertificate:
+    """The key a certificate chain was attached to, who it is for, and until when."""
+
+    kid: str
+    subject: str
+    expires_at: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kid": self.kid, "subject": self.subject, "expires_at": iso_time(self.expires_at)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> KeyCertificate:
+        return cls(_text(data, "kid"), _text(data, "subject"), _time(data, "expires_at"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,8 @@ class StatusLists:
             row = lists.get(list_id)
             if row is None:
                 raise NotFoundError("there is no such status list", code="unknown_status_list")
-            kid, key = self.signing.active(s)
+            signer = self.signing.signer(s)
+            kid, key = signer.kid, signer.key
             ttl = context.settings.status_list_ttl
             if (
                 not needs_resign(
@@ -105,6 +106,7 @@ class StatusLists:
                 ttl=ttl,
                 kid=kid,
                 iss=context.issuer_url,
+                x5c=signer.x5c,
             )
             lists.store_token(list_id, token=token, version=version, kid=kid, exp=exp)
             s.commit()

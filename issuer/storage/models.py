@@ -148,6 +148,20 @@ class SigningKeyRow(IssuerTable, table=True):
     retired_at: int | None = None
 
 
+class SigningCertificateRow(IssuerTable, table=True):
+    """The X.509 certificate chain of a signing key (HAIP 1.0 ``x5c``: the key's certificate
+    first, then its intermediates, never the root), as standard base64 DER in a JSON array. A
+    table of its own (not a column of the key's row) so that databases made before it get it
+    from ``create_schema`` without a migration."""
+
+    __tablename__ = "issuer_signing_certificate"
+
+    kid: str = Field(primary_key=True, max_length=64)
+    x5c: str
+    not_after: int
+    added_at: int
+
+
 class ApiKeyRow(IssuerTable, table=True):
     __tablename__ = "issuer_api_key"
 

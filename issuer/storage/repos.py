@@ -28,6 +28,7 @@ from issuer.storage.models import (
     NonceRow,
     OfferRow,
     PersonRow,
+    SigningCertificateRow,
     SigningKeyRow,
     StatusListRow,
 )
@@ -35,6 +36,7 @@ from issuer.storage.models import (
 __all__ = [
     "ApiKeys",
     "Audit",
+    "Certificates",
     "Credentials",
     "Keys",
     "Nonces",
@@ -323,6 +325,10 @@ class StatusLists(Repository):
             .values(version=col(StatusListRow.version) + 1)
         )
 
+    def forget_tokens(self) -> None:
+        """Make every list re-sign at its next fetch (its signing certificate changed)."""
+        self.s.execute(update(StatusListRow).values(token=None, token_version=-1))
+
     def store_token(self, list_id: str, *, token: str, version: int, kid: str, exp: int) -> None:
         self.s.execute(
             update(StatusListRow)
@@ -436,6 +442,25 @@ class Keys(Repository):
             self.s.add(row)
             retired.append(row.kid)
         return retired
+
+
+class Certificates(Repository):
+    """Signing certificate chains by key id (:class:`SigningCertificateRow`)."""
+
+    def get(self, kid: str) -> SigningCertificateRow | None:
+        return self.s.get(SigningCertificateRow, kid)
+
+    def all(self) -> Sequence[SigningCertificateRow]:
+        return self.s.exec(select(SigningCertificateRow)).all()
+
+    def put(self, kid: str, *, x5c: str, not_after: int, now: int) -> None:
+        """Attach (or replace, for a renewed certificate of the same key) a key's chain."""
+        row = self.s.get(SigningCertificateRow, kid)
+        if row is None:
+            row = SigningCertificateRow(kid=kid, x5c=x5c, not_after=not_after, added_at=now)
+        else:
+            row.x5c, row.not_after, row.added_at = x5c, not_after, now
+        self.s.add(row)
 
 
 class ApiKeys(Repository):

@@ -52,6 +52,10 @@ class FakeVerifier:
     faults: set[str] = field(default_factory=set)
     sessions: dict[str, Session] = field(default_factory=dict)
     name: str = "Bhutan National Bank"
+    # x509_san_dns: / x509_hash: requests are signed with this key and chain (x5c).
+    certificate_key: PrivateKey | None = None
+    x5c: list[str] | None = None
+    verifier_info: list[dict[str, Any]] | None = None
 
     @property
     def did(self) -> str:
@@ -108,6 +112,8 @@ class FakeVerifier:
         }
         if purpose is not None:
             request["purpose"] = purpose
+        if self.verifier_info is not None:
+            request["verifier_info"] = self.verifier_info
         encryption_key = None
         if response_mode == "direct_post.jwt":
             encryption_key = generate_encryption_key(kid="enc-1")
@@ -144,6 +150,10 @@ class FakeVerifier:
         if "unsigned" in self.faults:
             return _json(request)
         typ = "JWT" if "wrong_typ" in self.faults else "oauth-authz-req+jwt"
+        if request["client_id"].startswith("x509_") and self.x5c is not None:
+            signer = self.certificate_key if "bad_signature" not in self.faults else key
+            assert signer is not None
+            return sign_jws(request, signer, typ=typ, headers={"x5c": self.x5c})
         return sign_jws(request, key, typ=typ, kid=kid)
 
     def _verify(self, session: Session, form: dict[str, str]) -> dict[str, Any]:

@@ -90,6 +90,8 @@ class FakeIssuer:
     with_status: bool = False
     statuses: dict[int, int] = field(default_factory=dict)  # idx -> §7.1 value (0 when absent)
     status_indexes: list[int] = field(default_factory=list)  # in the order copies were issued
+    x5c: list[str] | None = None  # the signing certificate chain, when it signs with one
+    iss: str | None = None  # another iss than its URL (a DID), with kid = iss + "#0"
     claims: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {
             "foundational-id": dict(FOUNDATIONAL_CLAIMS),
@@ -212,7 +214,7 @@ class FakeIssuer:
         claims = dict(self.claims[type_id])
         key = self.key
         vct = self.vct(type_id)
-        iss = self.base_url
+        iss = self.iss or self.base_url
         exp = self.now + 365 * 86400
         if "wrong_key" in self.faults:
             key = PrivateKey.generate("ES256")
@@ -241,7 +243,8 @@ class FakeIssuer:
             sd_paths=_SD_PATHS[type_id],
             holder_key=holder,
             status=status,
-            kid=self.kid,
+            kid=f"{self.iss}#0" if self.iss else self.kid,
+            x5c=self.x5c,
         ).serialize()
         if "tampered" in self.faults:
             _head, _payload, signature = credential.split("~")[0].split(".")
@@ -267,9 +270,11 @@ class FakeIssuer:
             return {"issuer": issuer.base_url, "token_endpoint": f"{issuer.base_url}/token"}
 
         @app.get("/.well-known/jwt-vc-issuer")
-        def jwt_vc_issuer() -> dict[str, Any]:
+        def jwt_vc_issuer() -> Response:
+            if "no_jwt_vc_issuer" in issuer.faults:  # as a Credo issuer: keys only in x5c
+                return JSONResponse({"error": "not found"}, status_code=404)
             jwk = {**issuer.key.public_key.to_jwk(), "kid": issuer.kid}
-            return {"issuer": issuer.base_url, "jwks": {"keys": [jwk]}}
+            return JSONResponse({"issuer": issuer.base_url, "jwks": {"keys": [jwk]}})
 
         @app.get("/types/{type_id}")
         def types(type_id: str) -> Response:

@@ -1,18 +1,25 @@
 """``drukid wallet trust add|remove|list``: the verifiers the citizen knows (shown as "known" on
-consent screens)."""
+consent screens); ``trust add-root|remove-root|roots``: the certificate authorities whose
+certificates the wallet accepts for issuers and verifiers (:mod:`wallet.trust`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from wallet.commands.common import WalletOption, friendly, open_wallet, out
+from wallet.errors import WalletError
+from wallet.history import format_time
 
 __all__ = ["trust_app"]
 
-trust_app = typer.Typer(help="Verifiers you know (shown as 'known' on consent screens).")
+trust_app = typer.Typer(
+    help="Verifiers you know, and the certificate authorities your wallet trusts."
+)
 
 
 @trust_app.command("add")
@@ -51,3 +58,57 @@ def trust_list(wallet: WalletOption = None) -> None:
         for client_id, name in sorted(opened.catalog.trusted_verifiers.items()):
             table.add_row(name, client_id)
         out.print(table)
+
+
+@trust_app.command("add-root")
+@friendly
+def trust_add_root(
+    file: Annotated[Path, typer.Argument(help="The authority's certificate (PEM or DER).")],
+    name: Annotated[str | None, typer.Option(help="A name for it (default: its own).")] = None,
+    wallet: WalletOption = None,
+) -> None:
+    """Trust a certificate authority for issuers and verifiers (for example your country's
+    digital-identity agency). Only add one whose certificate you got from the authority."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise WalletError(f"cannot read {file}: {exc.strerror}", code="trust_root_invalid") from exc
+    with open_wallet(wallet) as opened:
+        view = opened.trust_root(data, label=name)
+    out.print(f"Your wallet now trusts {view.subject}.", markup=False)
+    out.print(f"Fingerprint (SHA-256): {view.fingerprint}", markup=False)
+    out.print("Compare it with the one the authority publishes.")
+
+
+@trust_app.command("remove-root")
+@friendly
+def trust_remove_root(
+    fingerprint: Annotated[str, typer.Argument(help="Its SHA-256 fingerprint (trust roots).")],
+    wallet: WalletOption = None,
+) -> None:
+    """Stop trusting an authority you added."""
+    with open_wallet(wallet) as opened:
+        opened.forget_root(fingerprint)
+    out.print("Removed.")
+
+
+@trust_app.command("roots")
+@friendly
+def trust_roots(wallet: WalletOption = None) -> None:
+    """Show the certificate authorities your wallet trusts."""
+    with open_wallet(wallet) as opened:
+        found = opened.trusted_roots()
+    if not found:
+        out.print(
+            "Your wallet trusts no certificate authority yet: credentials and requests signed "
+            "with certificates will be refused. Add one with 'drukid wallet trust add-root FILE'."
+        )
+        return
+    table = Table(title="Trusted certificate authorities")
+    for column in ("Name", "Valid until", "Source", "SHA-256 fingerprint"):
+        table.add_column(column)
+    for root in found:
+        table.add_row(
+            escape(root.subject), format_time(root.valid_until), root.source, root.fingerprint
+        )
+    out.print(table)

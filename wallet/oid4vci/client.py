@@ -18,6 +18,8 @@ from credentials.errors import CredentialError
 from credentials.issuer_keys import (
     DIDKeyResolver,
     FirstMatchResolver,
+    X5CKeyResolver,
+    has_x5c,
     jwt_vc_issuer_metadata_url,
     select_jwk,
 )
@@ -56,6 +58,7 @@ from wallet.oid4vci.token import (
     parse_token_response,
     token_request,
 )
+from wallet.trust import Trust
 
 __all__ = ["IssuanceClient"]
 
@@ -83,8 +86,10 @@ class IssuanceClient:
         generate_key: Callable[[str], PrivateKey] = PrivateKey.generate,
         known_types: Mapping[str, TypeMetadata] | None = None,
         resolver: Resolver | None = None,
+        trust: Trust | None = None,
     ) -> None:
         self._fetcher = fetcher
+        self._trust = trust
         self._clock = clock
         self._copies = copies
         self._generate_key = generate_key
@@ -202,14 +207,32 @@ class IssuanceClient:
             keys,
             metadata=metadata,
             configuration=configuration,
-            issuer_key=FirstMatchResolver(
-                did=DIDKeyResolver(self._resolver), metadata=self._issuer_key
-            ),
+            issuer_key=self._key_resolver(),
             now=self._clock(),
             type_metadata=self._type_metadata,
         )
 
     # --- keys and display ------------------------------------------------------------------
+
+    def _key_resolver(self) -> Callable[[JWS], PublicKey]:
+        """SD-JWT VC "Issuer Verification Key Discovery and Validation": an ``x5c`` chain is
+        validated to the wallet's trust store (never skipped: a chain that fails refuses the
+        credential); without one, a DID ``iss`` is resolved, an https ``iss`` read from its JWT
+        VC Issuer Metadata."""
+        by_iss = FirstMatchResolver(did=DIDKeyResolver(self._resolver), metadata=self._issuer_key)
+        trust = self._trust
+
+        def resolve(jws: JWS) -> PublicKey:
+            if not has_x5c(jws):
+                return by_iss(jws)
+            return X5CKeyResolver(
+                trust.anchors if trust else (),
+                time=self._clock(),
+                crls=trust.crls if trust else (),
+                allow_insecure_http=trust.development if trust else False,
+            )(jws)
+
+        return resolve
 
     def _issuer_key(self, jws: JWS) -> PublicKey:
         iss = jws.payload.get("iss")

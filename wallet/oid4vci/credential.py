@@ -2,11 +2,25 @@
 holder key, §8.2), the response (§8.3), and the checks every received credential passes before
 the wallet keeps it.
 
-Each credential is checked: the issuer's signature (with a key found by ``issuer_key``: JWT VC
-Issuer Metadata or the issuer's DID), ``typ`` ``dc+sd-jwt``, ``vct`` equal to the offered
-configuration's, ``exp``/``nbf``, that ``iss`` is the issuer the wallet talked to, that ``cnf``
-is one of the keys just made (each key used once), and that all batch copies say the same
-thing.
+Each credential is checked: the issuer's signature (with a key found by ``issuer_key``: the
+``x5c`` chain validated to the wallet's trust store, the issuer's DID, or JWT VC Issuer
+Metadata), ``typ`` ``dc+sd-jwt``, ``vct`` equal to the offered configuration's, ``exp``/``nbf``,
+that ``iss`` is acceptable for the issuer the wallet talked to (:func:`check_issuer`), that
+``cnf`` is one of the keys just made (each key used once), and that all batch copies say the
+same thing.
+
+Which ``iss`` a wallet accepts from the issuer it talked to (SD-JWT VC "Issuer Verification
+Key Discovery and Validation"; OpenID4VCI 1.0 §12.3 "The Wallet MAY check the binding between
+the Credential Issuer Identifier and the Issuer Identifier in the issued Credential"):
+
+* the credential issuer identifier itself (its key from ``x5c`` or JWT VC Issuer Metadata);
+* the ``did:web`` of that identifier (the same host: its DID document is the issuer's own);
+* a self-certifying DID (``did:jwk``, ``did:key``): the DID *is* the key, resolving it contacts
+  nobody, and the credential still had to come from the issuer the citizen chose, over TLS, in
+  answer to the wallet's own proofs. Verifiers judge that ``iss`` by their own trust lists;
+* anything else is refused before any key lookup, above all a ``did:web`` or URL of another
+  host: resolving it would make the wallet contact a server the citizen never chose, and
+  nothing binds it to the issuer that sent it.
 """
 
 from __future__ import annotations
@@ -15,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from credentials.errors import CredentialError
+from credentials.errors import CredentialError, X509Error
 from credentials.issuer_keys import IssuerKeyResolverLike
 from credentials.jose import parse_jws
 from credentials.sd_jwt import decode_sd_jwt
@@ -27,10 +41,13 @@ from did.methods.web import did_web_from_url
 from wallet.errors import ReceiveError
 from wallet.network import describe_error
 from wallet.oid4vci.metadata import Configuration, IssuerMetadata
+from wallet.trust import certificate_refusal
 
 __all__ = [
+    "SELF_CERTIFYING_DIDS",
     "IssuedCredentials",
     "ReceivedCredential",
+    "check_issuer",
     "credential_request",
     "nonce_rejected",
     "parse_credential_response",
@@ -115,9 +132,12 @@ def _without_cnf(claims: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in claims.items() if k not in _PER_COPY}
 
 
-def _check_issuer(iss: str, credential_issuer: str) -> None:
-    # Contract: iss is the issuer URL we talked to, or the did:web of that URL.
-    if iss == credential_issuer:
+SELF_CERTIFYING_DIDS = ("did:jwk:", "did:key:")
+
+
+def check_issuer(iss: str, credential_issuer: str) -> None:
+    """The rule in the module docstring: ``credential_invalid`` for an unacceptable ``iss``."""
+    if iss == credential_issuer or iss.startswith(SELF_CERTIFYING_DIDS):
         return
     try:
         if iss == did_web_from_url(credential_issuer):
@@ -151,7 +171,7 @@ def verify_issued(
             # Before any key lookup: a credential naming another issuer would make the
             # wallet fetch from a host the citizen never chose.
             claimed = parse_jws(text.split("~", 1)[0]).payload.get("iss")
-            _check_issuer(claimed if isinstance(claimed, str) else "", metadata.credential_issuer)
+            check_issuer(claimed if isinstance(claimed, str) else "", metadata.credential_issuer)
             verified = verify_sd_jwt_vc(
                 text,
                 issuer_key=issuer_key,
@@ -162,6 +182,8 @@ def verify_issued(
             if verified.sd_jwt.key_binding is not None:
                 raise ReceiveError("an issued credential carries a key binding JWT")
             decoded = decode_sd_jwt(text)
+        except X509Error as exc:
+            raise certificate_refusal(exc, "the issuer") from exc
         except CredentialError as exc:
             raise ReceiveError(
                 f"a received credential failed verification ({exc.code}: {exc.message})",

@@ -4,35 +4,43 @@ refusal) to the verifier. The HTTP side only; what each message must say is in
 
 * Request by reference (§5.10): ``request_uri`` is fetched with **no redirect followed**;
   ``request_uri_method=post`` is honoured with our wallet metadata (§5.10.1).
-* A signed request (§5.9.3) is verified with the key the verifier's DID document holds.
+* A signed request (§5.9.3) is verified with the key the verifier's DID document holds, or,
+  for ``x509_san_dns:`` / ``x509_hash:``, with its certificate's, the chain checked against the
+  wallet's trust store (:mod:`wallet.oid4vp.certificates`).
 * The answer (§8) goes to ``response_uri``, again with no redirect followed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from core.encoding import dumps_compact
 from credentials.errors import CredentialError
-from credentials.jose import parse_json, parse_jws, verify_jws
+from credentials.jose import JWS, parse_json, parse_jws, verify_jws
 from did.errors import DIDError
 from did.fetch import Fetcher
 from did.resolver import Resolver
 from wallet.errors import PresentError
 from wallet.network import network_errors
+from wallet.oid4vp.certificates import registered_purpose, verify_x509_request
 from wallet.oid4vp.request import (
     REQUEST_TYP,
     WALLET_METADATA,
     AuthorizationRequest,
     RequestLink,
     check_unsigned,
+    clean_text,
     parse_request_link,
     parse_request_object,
     signature_errors,
     signing_kid,
 )
 from wallet.oid4vp.response import SendResult, answer_form, parse_reply, refusal_form
+from wallet.trust import Trust
+
+X509_PREFIXES = ("x509_san_dns:", "x509_hash:")
 
 __all__ = ["PresentationClient"]
 
@@ -42,11 +50,19 @@ class PresentationClient:
     resolver over it, see :class:`wallet.runtime.Online`)."""
 
     def __init__(
-        self, fetcher: Fetcher, *, clock: Callable[[], int], resolver: Resolver | None = None
+        self,
+        fetcher: Fetcher,
+        *,
+        clock: Callable[[], int],
+        resolver: Resolver | None = None,
+        trust: Trust | None = None,
+        language: str = "en",
     ) -> None:
         self._fetcher = fetcher
         self._clock = clock
         self._resolver = resolver or Resolver(fetcher=fetcher)
+        self._trust = trust
+        self._language = language
 
     def load_request(self, text: str) -> AuthorizationRequest:
         """Parse the link, fetch the request object if needed, check who sent it."""
@@ -104,6 +120,9 @@ class PresentationClient:
             jws = parse_jws(token)
         except CredentialError as exc:
             raise PresentError(f"the request cannot be read: {exc.message}") from exc
+        client_id = jws.payload.get("client_id")
+        if isinstance(client_id, str) and client_id.startswith(X509_PREFIXES):
+            return self._certified(jws, client_id, link)
         kid = signing_kid(jws)
         with signature_errors():
             with network_errors("could not fetch the verifier's DID document"):
@@ -112,6 +131,23 @@ class PresentationClient:
         return parse_request_object(
             jws.payload, link_client_id=link.client_id, signed=True, now=self._clock()
         )
+
+    def _certified(self, jws: JWS, client_id: str, link: RequestLink) -> AuthorizationRequest:
+        now = self._clock()
+        certificate = verify_x509_request(
+            jws, client_id, trust=self._trust, now=now, typ=REQUEST_TYP
+        )
+        request = parse_request_object(
+            jws.payload, link_client_id=link.client_id, signed=True, now=now
+        )
+        registered = registered_purpose(
+            jws.payload, certificate, trust=self._trust, now=now, language=self._language
+        )
+        if registered is not None:
+            request = replace(
+                request, purpose=clean_text(registered), purpose_source="registration"
+            )
+        return replace(request, certificate=certificate)
 
     # --- answering -------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ web wallet has no browser redirect to answer through. Who sent it is decided by 
 ``client_id`` prefix: ``decentralized_identifier:`` — the request must be a JWS (``typ``
 ``oauth-authz-req+jwt``) whose header ``kid`` is a DID URL of exactly that DID;
 ``redirect_uri:`` — the request must be unsigned and its identifier is its ``response_uri``;
-``x509_*`` — refused (no certificate anchors are configured), as is every other or missing
-prefix.
+``x509_san_dns:`` / ``x509_hash:`` — a JWS with ``x5c``, checked by
+:mod:`wallet.oid4vp.certificates`; every other or missing prefix is refused.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from did.document import split_did_url
 from did.errors import DIDError
 from wallet.errors import PresentError
 from wallet.network import CONTROL_CHARACTERS
+from wallet.oid4vp.certificates import VerifierCertificate
 
 __all__ = [
     "DIRECT_POST",
@@ -64,7 +65,12 @@ _SIGNING_ALGORITHMS = ("ES256", "EdDSA")
 # §5.10.1 (request_uri_method=post) and §10: what this wallet can do, sent to the verifier.
 WALLET_METADATA = {
     "vp_formats_supported": {"dc+sd-jwt": {"sd-jwt_alg_values": list(_SIGNING_ALGORITHMS)}},
-    "client_id_prefixes_supported": ["decentralized_identifier", "redirect_uri"],
+    "client_id_prefixes_supported": [
+        "decentralized_identifier",
+        "x509_hash",
+        "x509_san_dns",
+        "redirect_uri",
+    ],
     "response_modes_supported": [DIRECT_POST, DIRECT_POST_JWT],
     "request_object_signing_alg_values_supported": list(_SIGNING_ALGORITHMS),
 }
@@ -183,12 +189,6 @@ def signing_kid(jws: JWS) -> str:
             "a redirect_uri verifier may not sign its request (§5.9.3)",
             code="request_signature_invalid",
         )
-    if prefix in ("x509_san_dns", "x509_hash"):
-        raise PresentError(
-            "verifiers identified by a certificate (x509) are not supported: this wallet "
-            "has no certificate authorities configured to check them",
-            code="client_id_unsupported",
-        )
     if prefix != "decentralized_identifier":
         raise PresentError(
             f"verifiers identified by {prefix!r} are not supported",
@@ -222,6 +222,11 @@ class AuthorizationRequest:
     encryption_jwk: Mapping[str, Any] | None = None
     encryption_enc: str = "A128GCM"
     signed: bool = False
+    # x509_* requests: who the certificate says the verifier is, and whether it is vouched for.
+    certificate: VerifierCertificate | None = None
+    # Where ``purpose`` came from: "registration" (a verified registration certificate in
+    # verifier_info), "request" (drukid's own ``purpose`` parameter, an extension), or None.
+    purpose_source: str | None = None
 
 
 def _web_address(value: object, what: str) -> str:
@@ -260,7 +265,9 @@ def _encryption_key(metadata: Mapping[str, Any]) -> tuple[Mapping[str, Any], str
 
 
 def _purpose(request: Mapping[str, Any]) -> str | None:
-    # contracts.md: drukid's "purpose", or per credential query a "purpose" member.
+    # drukid's own extension (contracts.md): OpenID4VP 1.0 has no purpose parameter. Standard
+    # verifiers say why in a registration certificate (wallet.oid4vp.certificates), read by the
+    # client once the request's certificate is checked; this is the fallback.
     purpose = clean_text(request.get("purpose"))
     if purpose:
         return purpose
@@ -322,6 +329,7 @@ def parse_request_object(
         raise _invalid("client_metadata is not an object")
     key, enc = _encryption_key(metadata) if mode == DIRECT_POST_JWT else (None, "A128GCM")
     logo = metadata.get("logo_uri")
+    purpose = _purpose(request)
     return AuthorizationRequest(
         client_id=client_id,
         prefix=prefix,
@@ -332,7 +340,8 @@ def parse_request_object(
         dcql=dcql,
         client_name=clean_text(metadata.get("client_name"), 100),
         logo_uri=logo if isinstance(logo, str) and logo.startswith("https://") else None,
-        purpose=_purpose(request),
+        purpose=purpose,
+        purpose_source="request" if purpose else None,
         encryption_jwk=key,
         encryption_enc=enc,
         signed=signed,

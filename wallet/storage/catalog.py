@@ -19,6 +19,7 @@ from credentials.errors import CredentialError
 from credentials.type_metadata import TypeMetadata
 from wallet.errors import VaultError
 from wallet.status import StatusRecord
+from wallet.trust import TrustedRoot
 
 __all__ = [
     "CATALOG_VERSION",
@@ -135,6 +136,9 @@ class Catalog:
     trusted_verifiers: Mapping[str, str] = field(default_factory=dict)
     types: Mapping[str, TypeMetadata] = field(default_factory=dict)
     generation: int = 0
+    # Certificate authorities the citizen added (`trust add-root`), by SHA-256 fingerprint.
+    # Absent from catalogs written before X.509 support: an additive field, same version.
+    trusted_roots: Mapping[str, TrustedRoot] = field(default_factory=dict)
 
     def type_metadata(self, vct: str) -> TypeMetadata:
         """The cached Type Metadata of ``vct``; an empty one (labels from claim names) if none."""
@@ -155,7 +159,7 @@ class Catalog:
         return replace(self, credentials=dict(entries))
 
     def to_bytes(self) -> bytes:
-        data = {
+        data: dict[str, Any] = {
             "version": CATALOG_VERSION,
             "generation": self.generation,
             "credentials": [entry.to_json() for entry in self.credentials.values()],
@@ -163,6 +167,8 @@ class Catalog:
             "trusted_verifiers": dict(self.trusted_verifiers),
             "types": [metadata.to_json() for metadata in self.types.values()],
         }
+        if self.trusted_roots:  # only then: older catalogs read back byte for byte
+            data["trusted_roots"] = {k: root.to_json() for k, root in self.trusted_roots.items()}
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     @classmethod
@@ -182,6 +188,9 @@ class Catalog:
                 trusted_verifiers=dict(data["trusted_verifiers"]),
                 types={t["vct"]: TypeMetadata.from_json(t) for t in data.get("types", [])},
                 generation=int(data["generation"]),
+                trusted_roots={
+                    k: TrustedRoot.from_json(v) for k, v in data.get("trusted_roots", {}).items()
+                },
             )
         except (ValueError, KeyError, TypeError, CredentialError) as exc:
             raise VaultError("the wallet index is not readable", code="vault_corrupted") from exc

@@ -17,10 +17,28 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["operator"])
 
 
+# A chain of a few certificates is a few KiB of PEM; 64 KiB is far beyond any real one.
+MAX_CHAIN_CHARS = 64 * 1024
+
+
 class RotateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     alg: Literal["ES256", "EdDSA"] | None = None
+    # PEM: the new key's certificate, then its intermediates (never the root).
+    certificate_chain: str | None = Field(default=None, max_length=MAX_CHAIN_CHARS)
+
+
+class PrepareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alg: Literal["ES256", "EdDSA"] | None = None
+
+
+class CertifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    certificate_chain: str = Field(min_length=1, max_length=MAX_CHAIN_CHARS)
 
 
 class ApiKeyRequest(BaseModel):
@@ -35,8 +53,32 @@ async def rotate_keys(
     request: Request, actor: Annotated[Actor, requires("keys:manage")], operator: OperatorDep
 ) -> dict[str, Any]:
     body = await model_body(request, RotateRequest)
-    rotation = await run_in_threadpool(operator.admin.rotate_key, actor, alg=body.alg)
+    rotation = await run_in_threadpool(
+        operator.admin.rotate_key, actor, alg=body.alg, certificate_chain=body.certificate_chain
+    )
     return rotation.to_json()
+
+
+@router.post("/keys/prepare", status_code=201)
+async def prepare_key(
+    request: Request, actor: Annotated[Actor, requires("keys:manage")], operator: OperatorDep
+) -> JSONResponse:
+    """A new signing key waiting for its certificate (it signs nothing yet)."""
+    body = await model_body(request, PrepareRequest)
+    prepared = await run_in_threadpool(operator.admin.prepare_key, actor, alg=body.alg)
+    return JSONResponse(prepared.to_json(), status_code=201)
+
+
+@router.post("/keys/certify")
+async def certify_key(
+    request: Request, actor: Annotated[Actor, requires("keys:manage")], operator: OperatorDep
+) -> dict[str, Any]:
+    """Attach a (renewed) certificate chain to the key it certifies."""
+    body = await model_body(request, CertifyRequest)
+    certified = await run_in_threadpool(
+        operator.admin.certify_key, actor, certificate_chain=body.certificate_chain
+    )
+    return certified.to_json()
 
 
 @router.get("/keys")

@@ -242,8 +242,6 @@ def test_signed_redirect_uri_requests_are_refused(
 @pytest.mark.parametrize(
     "client_id",
     [
-        "x509_san_dns:verifier.example",
-        "x509_hash:abc",
         "verifier_attestation:verifier.example",
         "https://verifier.example",
         "bank-client",
