@@ -3,9 +3,16 @@
 A trust authority (for Bhutan, e.g. the agency that runs the national trust list) signs a JWS
 (``typ`` ``trust-bundle+jwt``, ES256 or EdDSA) whose payload is::
 
-    {"iss": "<authority>", "iat": T, "exp": T + lifetime,
+    {"version": 2, "iss": "<authority>", "iat": T, "exp": T + lifetime,
      "issuers": [<trusted issuer entries, with their public keys>],
+     "anchors": [{"name": ..., "certificate": "<PEM>", "types": {type id: vct}}],
+     "crls": ["<PEM CRL>", ...],
      "status_lists": {"<status list URI>": "<the issuer-signed statuslist+jwt>", ...}}
+
+Versions: 1 (no ``version`` member) has issuers and status lists; 2 adds ``anchors`` (the
+certificate authorities that vouch for issuers' ``x5c`` chains, per credential type, HAIP 1.0)
+and ``crls``. A version-2 reader reads version 1 unchanged; a bundle from a newer version is
+refused in words ("update drukid"), never half-read.
 
 Verifiers pin the authority's public key. Loading refuses a wrong signature, a wrong ``typ``,
 a bundle from the future and an expired one (never "trust stale data silently"). Status list
@@ -27,6 +34,7 @@ from verifier.errors import TrustError, from_lower_error
 from verifier.trust import TrustedIssuer, TrustRegistry
 
 __all__ = [
+    "BUNDLE_VERSION",
     "MAX_BUNDLE_BYTES",
     "MAX_BUNDLE_LIFETIME",
     "TRUST_BUNDLE_TYP",
@@ -35,6 +43,7 @@ __all__ = [
 ]
 
 TRUST_BUNDLE_TYP = "trust-bundle+jwt"
+BUNDLE_VERSION = 2
 # Status lists are compressed; a national bundle with a few issuers stays well below this.
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024
 # A bundle that lives longer than this hides revoked issuers for too long.
@@ -64,12 +73,17 @@ def create_trust_bundle(
         entry.pop("valid_as_of", None)
         issuers.append(entry)
     payload: dict[str, Any] = {
+        "version": BUNDLE_VERSION,
         "iss": iss,
         "iat": iat,
         "exp": exp,
         "issuers": issuers,
         "status_lists": tokens,
     }
+    extra = registry.to_json()
+    for name in ("anchors", "crls"):
+        if name in extra:
+            payload[name] = extra[name]
     token = sign_jws(payload, key, typ=TRUST_BUNDLE_TYP, kid=kid or key.public_key.thumbprint())
     if len(token) > MAX_BUNDLE_BYTES:
         raise TrustError("the bundle is larger than 8 MiB", code="trust_bundle_invalid")
@@ -116,6 +130,14 @@ def verify_trust_bundle(
             f"the trust bundle expired at {exp}; load a current one", code="trust_bundle_expired"
         )
     payload = jws.payload
+    version = payload.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _invalid("the trust bundle's version is not a number")
+    if version > BUNDLE_VERSION:
+        raise _invalid(
+            f"the trust bundle uses format version {version}, newer than this drukid reads "
+            f"({BUNDLE_VERSION}); update drukid"
+        )
     items, lists = payload.get("issuers"), payload.get("status_lists", {})
     if not isinstance(items, list):
         raise _invalid("the trust bundle has no 'issuers' array")
@@ -130,8 +152,18 @@ def verify_trust_bundle(
             else TrustedIssuer.from_json(item, source="bundle")
             for item in items
         )
+        certificates = TrustRegistry.from_json(
+            {"issuers": [], "anchors": payload.get("anchors", []), "crls": payload.get("crls", [])},
+            source="bundle",
+        )
         return TrustRegistry(
-            issuers, valid_as_of=iat, expires_at=exp, status_tokens=dict(lists), source="bundle"
+            issuers,
+            valid_as_of=iat,
+            expires_at=exp,
+            status_tokens=dict(lists),
+            source="bundle",
+            authorities=certificates.authorities,
+            crls=certificates.crls,
         )
     except TrustError as exc:
         raise _invalid(f"the trust bundle has a bad entry: {exc.message}") from exc

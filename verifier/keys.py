@@ -12,6 +12,12 @@
   issuer runs on ``http://127.0.0.1``). Documents are cached for ``cache_ttl`` seconds;
   failures are not cached.
 
+* ``x5c``: the certificate chain in the token's header, validated to the certificate
+  authorities the trust data lists for the credential's type, at the presentation time, with
+  the configured CRLs; the leaf must name the issuer (:class:`credentials.issuer_keys.
+  X5CKeyResolver`). No network at all. Which of the two paths applies is decided by the trust
+  data, never by the credential alone (see :func:`verifier.verify.verify_presentation`).
+
 The key is only ever looked up for an issuer that the trust registry already trusts for the
 credential's type, so an untrusted credential never makes the verifier fetch anything.
 """
@@ -20,17 +26,22 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
+
+from cryptography import x509
 
 from credentials.errors import IssuerKeyError
 from credentials.issuer_keys import (
     DIDKeyResolver,
+    X5CKeyResolver,
+    has_x5c,
     jwt_vc_issuer_metadata_url,
     select_jwk,
 )
 from credentials.jose import JWS
+from credentials.x509 import TrustAnchor
 from did.errors import DIDError
 from did.fetch import Fetcher
 from did.keys import PublicKey
@@ -59,14 +70,43 @@ class IssuerKeys:
         did_resolver: Resolver | None = None,
         cache_ttl: int = 300,
         allow_http: bool = False,
+        crls: Sequence[x509.CertificateRevocationList] = (),
+        accept_stale_crl: bool = False,
     ) -> None:
         self._fetcher = fetcher
+        self.crls = tuple(crls)
+        self.accept_stale_crl = accept_stale_crl
         self._dids = did_resolver or Resolver(fetcher=fetcher, cache_ttl=cache_ttl)
         self._ttl = cache_ttl
         self._allow_http = allow_http
         self._cache: OrderedDict[str, tuple[int, Any]] = OrderedDict()
         self._keys: dict[tuple[str, str | None], tuple[int, PublicKey]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def allow_http(self) -> bool:
+        """Development mode: ``http://`` issuers (and their certificates' names) are allowed."""
+        return self._allow_http
+
+    def certificate_resolver(
+        self,
+        anchors: Sequence[TrustAnchor],
+        *,
+        now: int,
+        extra_crls: Sequence[x509.CertificateRevocationList] = (),
+        iss: str | None = None,
+        check_vct: bool = True,
+    ) -> X5CKeyResolver:
+        """An ``x5c`` resolver over ``anchors`` at ``now`` with this verifier's CRLs."""
+        return X5CKeyResolver(
+            anchors,
+            time=now,
+            crls=(*self.crls, *extra_crls),
+            iss=iss,
+            check_vct=check_vct,
+            accept_stale_crl=self.accept_stale_crl,
+            allow_insecure_http=self._allow_http,
+        )
 
     def resolve(
         self, jws: JWS, entry: TrustedIssuer, policy: Policy, *, now: int
@@ -163,12 +203,25 @@ class IssuerKeys:
         return key
 
     def for_issuer(
-        self, entry: TrustedIssuer, policy: Policy, *, now: int
+        self,
+        entry: TrustedIssuer,
+        policy: Policy,
+        *,
+        now: int,
+        anchors: Sequence[TrustAnchor] = (),
+        crls: Sequence[x509.CertificateRevocationList] = (),
     ) -> Callable[[JWS], PublicKey]:
         """A resolver for other tokens of the same issuer (its status lists): whatever ``iss``
-        the token carries, the key is looked up as the trusted ``entry``'s key."""
+        the token carries, the key is looked up as the trusted ``entry``'s key; a token with
+        ``x5c`` (HAIP 1.0 §6.1) is checked against ``anchors`` (those that vouched for the
+        credential) and must name the entry's issuer."""
 
         def resolve(jws: JWS) -> PublicKey:
+            if has_x5c(jws) and anchors and "x5c" in policy.key_mechanisms:
+                resolver = self.certificate_resolver(
+                    anchors, now=now, extra_crls=crls, iss=entry.id, check_vct=False
+                )
+                return resolver(jws)
             as_issuer = replace(jws, payload={**jws.payload, "iss": entry.id})
             return self.resolve(as_issuer, entry, policy, now=now)[0]
 

@@ -29,9 +29,11 @@ StatusPolicy = Literal["reject", "accept_unknown"]
 STATUS_POLICIES: tuple[StatusPolicy, ...] = ("reject", "accept_unknown")
 # "pinned": keys recorded in the trust registry or bundle (works offline);
 # "metadata": JWT VC Issuer Metadata (draft-ietf-oauth-sd-jwt-vc-25 §4);
-# "did": the issuer is a DID and its document names the key.
-KeyMechanism = Literal["pinned", "metadata", "did"]
-KEY_MECHANISMS: tuple[KeyMechanism, ...] = ("pinned", "metadata", "did")
+# "did": the issuer is a DID and its document names the key;
+# "x5c": the issuer-signed JWT's certificate chain, validated to a certificate authority the
+# trust data lists for the credential's type (HAIP 1.0 §6.1.1). {"x5c"} alone is HAIP-only.
+KeyMechanism = Literal["pinned", "metadata", "did", "x5c"]
+KEY_MECHANISMS: tuple[KeyMechanism, ...] = ("pinned", "metadata", "did", "x5c")
 MAX_KB_MAX_AGE = 3600
 
 

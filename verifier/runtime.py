@@ -20,7 +20,7 @@ from did.fetch import Fetcher, FetchPolicy
 from did.keys import PrivateKey
 from did.methods.web import did_web_from_url
 from servicekit.database import create_db_engine
-from verifier.certificates import load_request_certificate
+from verifier.certificates import load_crls, load_request_certificate
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
 from verifier.service import (
@@ -163,7 +163,12 @@ def build_runtime(
         identity=load_identity(settings, now=now()),
         clock=now,
     )
-    keys = IssuerKeys(fetcher=fetcher, allow_http=dev)
+    keys = IssuerKeys(
+        fetcher=fetcher,
+        allow_http=dev,
+        crls=load_crls(settings.x509_crl_files),
+        accept_stale_crl=settings.x509_accept_stale_crl,
+    )
     status = StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE))
     trust = TrustAdmin(context, keys=keys, file_trust=sources.registry)
     api_keys = ApiKeyAdmin(context)

@@ -8,6 +8,16 @@ Order of checks (each recorded in :attr:`VerificationResult.checks`):
    *select* the trust entry; an untrusted issuer is refused before any network access.
 3. ``issuer_key``: the key, by a mechanism the policy permits (:mod:`verifier.keys`). Steps 2-3
    run as the core's key resolver, so the issuer JWT is parsed once.
+
+   Which mechanism is decided by the trust data for the credential's type, never by the
+   credential alone (SD-JWT VC: "an attacker cannot influence the type of verification
+   process used"): when the trust data lists certificate authorities for the ``vct`` and the
+   issuer JWT carries ``x5c``, the key is the chain's (``issuer_certificate``: path validation
+   at the presentation time, CRLs, the leaf naming ``iss``, the authority vouching for the
+   ``vct``; every refusal its own ``x5c_*`` code, and no fallback); the issuer need not be
+   listed itself (its name then comes from its certificate). Otherwise the issuer must be
+   listed for the ``vct`` (``issuer_trusted``) and its key is pinned, DID or metadata; an
+   ``x5c`` the trust data gives no authority for is not used.
 4. ``typ``, ``issuer_signature``, ``disclosures``, ``validity``, ``key_binding``: RFC 9901 §7.1
    and §7.3 and the SD-JWT VC profile (draft-25 §3), by :func:`credentials.sd_jwt_vc.
    verify_sd_jwt_vc`. Key binding is required by policy, never inferred from its presence.
@@ -24,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -32,16 +42,18 @@ from core.encoding import b64url_encode, dumps_compact
 from credentials.clock import numeric_date, system_time
 from credentials.dcql import select_claims
 from credentials.errors import CredentialError
+from credentials.issuer_keys import has_x5c
 from credentials.jose import JWS
 from credentials.sd_jwt import SDJWT, parse_claim_path, parse_sd_jwt
 from credentials.sd_jwt_vc import VerifiedCredential, verify_sd_jwt_vc
 from credentials.status_check import StatusChecker, StatusOutcome
 from credentials.status_list import StatusReference
+from credentials.x509 import TrustAnchor
 from did.keys import PublicKey
 from verifier.errors import PresentationError, TrustError, VerificationError, from_lower_error
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
-from verifier.trust import TrustedIssuer, TrustRegistry
+from verifier.trust import TrustedIssuer, TrustRegistry, type_id_of
 
 __all__ = [
     "PASSED",
@@ -79,6 +91,8 @@ _CHECK_OF_CODE = {
     "missing_cnf": "key_binding",
     "invalid_cnf": "key_binding",
 }
+# The certificate rules (credentials.x509), reported as the issuer_certificate check.
+_CERTIFICATE_CHECK = "issuer_certificate"
 _STATUS_CODES = {"invalid": "status_revoked", "suspended": "status_suspended"}
 
 
@@ -218,6 +232,8 @@ def _select_issuer(
     policy: Policy,
     vct_values: Collection[str] | None,
     run: _Run,
+    *,
+    by_certificate: bool = False,
 ) -> TrustedIssuer:
     iss, vct = payload.get("iss"), payload.get("vct")
     if not isinstance(vct, str) or not vct:
@@ -240,6 +256,12 @@ def _select_issuer(
             PresentationError(f"credential type {vct!r} was not requested", code="vct_mismatch"),
         )
     run.passed("credential_type", vct)
+    if by_certificate:
+        # Trust comes from the chain (checked next); a listed issuer gives its own name.
+        listed = trust.issuer(iss)
+        return listed or TrustedIssuer(
+            id=iss, name=iss, types=((type_id_of(vct), vct),), source="certificate"
+        )
     try:
         entry = trust.check(iss, vct)
     except TrustError as exc:
@@ -267,6 +289,7 @@ def _status(
     verified: VerifiedCredential,
     entry: TrustedIssuer,
     *,
+    anchors: Sequence[TrustAnchor],
     policy: Policy,
     trust: TrustRegistry,
     keys: IssuerKeys,
@@ -294,7 +317,7 @@ def _status(
         outcome = status.check(
             reference,
             iss=entry.id,
-            key_for=keys.for_issuer(entry, policy, now=now),
+            key_for=keys.for_issuer(entry, policy, now=now, anchors=anchors, crls=trust.crls),
             now=now,
             leeway=policy.leeway,
             bundle_tokens=trust.status_tokens,
@@ -347,18 +370,43 @@ def verify_presentation(
     status = status or StatusChecker()
     run = _Run()
     parsed = _parse(presentation, policy, run)
-    selected: list[tuple[TrustedIssuer, str]] = []
+    selected: list[tuple[TrustedIssuer, str, tuple[TrustAnchor, ...]]] = []
 
     def issuer_key(jws: JWS) -> PublicKey:
         # Called by the core with the issuer JWT it parsed (so it is parsed once): the still
         # unverified iss and vct only select the trust entry, before any network access.
+        vct = jws.payload.get("vct")
+        anchors = trust.anchors_for(vct) if isinstance(vct, str) else ()
+        if anchors and has_x5c(jws) and "x5c" in policy.key_mechanisms:
+            return by_certificate(jws, anchors)
         entry = _select_issuer(jws.payload, trust, policy, vct_values, run)
         try:
             key, mechanism = keys.resolve(jws, entry, policy, now=now)
         except CredentialError as exc:
             raise run.lower("issuer_key", exc) from exc
         run.passed("issuer_key", f"{mechanism} key {jws.kid or '(no kid)'}")
-        selected.append((entry, mechanism))
+        selected.append((entry, mechanism, ()))
+        return key
+
+    def by_certificate(jws: JWS, anchors: tuple[TrustAnchor, ...]) -> PublicKey:
+        entry = _select_issuer(jws.payload, trust, policy, vct_values, run, by_certificate=True)
+        resolver = keys.certificate_resolver(anchors, now=now, extra_crls=trust.crls)
+        try:
+            key = resolver(jws)
+        except CredentialError as exc:
+            raise run.fail(_CERTIFICATE_CHECK, from_lower_error(exc, TrustError)) from exc
+        chain = resolver.chain
+        assert chain is not None
+        if entry.source == "certificate":
+            entry = replace(entry, name=chain.subject.words)
+        run.passed(
+            _CERTIFICATE_CHECK,
+            f"{chain.subject.words}, vouched for by {chain.anchor.words}"
+            + (f" (warning: {'; '.join(chain.warnings)})" if chain.warnings else ""),
+        )
+        run.passed("issuer_trusted", f"{entry.name} (certificate)")
+        run.passed("issuer_key", f"x5c key of {chain.subject.words}")
+        selected.append((entry, "x5c", (chain.anchor,)))
         return key
 
     try:
@@ -376,7 +424,7 @@ def verify_presentation(
         )
     except CredentialError as exc:
         raise run.lower("disclosures" if selected else "issuer_jwt", exc) from exc
-    entry, mechanism = selected[0]
+    entry, mechanism, vouching = selected[0]
     sd = verified.sd_jwt
     run.passed("typ", str(sd.header.get("typ")))
     run.passed("issuer_signature", f"{sd.header.get('alg')} signature verified")
@@ -399,7 +447,15 @@ def verify_presentation(
     if required_claims:
         run.passed("required_claims", f"{len(required_claims)} required claim(s) disclosed")
     outcome = _status(
-        verified, entry, policy=policy, trust=trust, keys=keys, status=status, now=now, run=run
+        verified,
+        entry,
+        anchors=vouching,
+        policy=policy,
+        trust=trust,
+        keys=keys,
+        status=status,
+        now=now,
+        run=run,
     )
     return VerificationResult(
         claims=freeze(claims),

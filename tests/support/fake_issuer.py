@@ -97,6 +97,7 @@ class FakeIssuer:
         self.next_idx = 0
         self.requests: list[str] = []  # paths served, for cache assertions
         self.status_override: Callable[[], httpx.Response] | None = None
+        self.x5c: list[str] | None = None  # signs with this certificate chain when set
 
     # identity ----------------------------------------------------------------------------
     @property
@@ -163,6 +164,7 @@ class FakeIssuer:
             holder_key=holder_key,
             status=status,
             kid=kid or (f"{self.did}#{self.kid}" if self.did else self.kid),
+            x5c=self.x5c,
             decoys=decoys,
         )
         return sd_jwt.serialize(), idx
@@ -186,6 +188,7 @@ class FakeIssuer:
             ttl=self.ttl,
             kid=f"{self.did}#{self.kid}" if self.did else self.kid,
             iss=self.iss,
+            x5c=self.x5c,
         )
 
     # serving -----------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def trust_export_bundle(
             status = StatusChecker(fetch=fetcher.content_getter(accept=STATUS_LIST_MEDIA_TYPE))
             tokens, pinned = _collect(found, keys, status, now, status_lists)
         bundle = create_trust_bundle(
-            TrustRegistry(pinned),
+            TrustRegistry(pinned, authorities=found.authorities, crls=found.crls),
             key=key,
             iss=iss,
             iat=now,
@@ -82,7 +82,9 @@ def trust_export_bundle(
         common.fail_with(exc)
     out.write_text(bundle + "\n", encoding="utf-8")
     typer.echo(
-        f"wrote {out}: {len(pinned)} issuer(s), {len(tokens)} status list(s), valid {days} day(s)"
+        f"wrote {out}: {len(pinned)} issuer(s), {len(tokens)} status list(s), "
+        + (f"{len(found.authorities)} certificate authority(ies), " if found.authorities else "")
+        + f"valid {days} day(s)"
     )
 
 

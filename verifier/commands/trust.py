@@ -20,9 +20,9 @@ from verifier.commands.common import DevOption, FileOption, JsonOption
 from verifier.errors import VerificationError
 from verifier.keys import IssuerKeys
 from verifier.onboarding import discover_issuer
-from verifier.trust import TrustRegistry
+from verifier.trust import TrustedAuthority, TrustRegistry
 
-__all__ = ["registry", "trust_add", "trust_list", "trust_remove"]
+__all__ = ["registry", "trust_add", "trust_add_anchor", "trust_list", "trust_remove"]
 
 
 def registry(file: Path | None) -> TrustRegistry:
@@ -74,12 +74,20 @@ def trust_list(file: FileOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         typer.echo(json.dumps(found.to_json(), ensure_ascii=False))
         return
-    if not found.issuers:
+    if not found.issuers and not found.authorities:
         typer.echo("no trusted issuers yet: drukid verifier trust add --issuer URL")
     for entry in found.issuers:
         keys = f"{len(entry.keys)} pinned key(s)" if entry.keys else "keys looked up online"
         typer.echo(f"{entry.name} — {entry.id} [{entry.source}; {keys}]")
         for type_id, vct in entry.types:
+            typer.echo(f"    {type_id}: {vct}")
+    for authority in found.authorities:
+        until = authority.certificate.not_valid_after_utc.strftime("%Y-%m-%d")
+        typer.echo(
+            f"{authority.name} — certificate authority {authority.fingerprint} "
+            f"[{authority.source}; valid until {until}]; vouches for issuers of:"
+        )
+        for type_id, vct in authority.types:
             typer.echo(f"    {type_id}: {vct}")
 
 
@@ -94,3 +102,42 @@ def trust_remove(issuer: Annotated[str, typer.Option("--issuer")], file: FileOpt
     except VerificationError as exc:
         common.fail_with(exc)
     typer.echo(f"no longer trusted: {issuer}")
+
+
+def trust_add_anchor(
+    certificate: Annotated[Path, typer.Argument(help="the authority's certificate (PEM)")],
+    types: Annotated[
+        list[str],
+        typer.Option("--type", help="TYPE_ID=VCT it vouches for (repeat for several)"),
+    ],
+    name: Annotated[str, typer.Option(help="display name, e.g. 'Druk Trust Root 2026'")],
+    file: Annotated[
+        Path | None,
+        typer.Option(help="the trust file to change (default: DRUKID_VERIFIER_TRUST_FILE)"),
+    ] = None,
+) -> None:
+    """Trust a certificate authority (a root or an intermediate) to vouch for the issuers of
+    some credential types: their credentials' x5c chains must lead to it (HAIP 1.0)."""
+    target = file or common.settings().trust_file
+    if target is None:
+        common.fail("no_target", "give --file PATH or set DRUKID_VERIFIER_TRUST_FILE")
+    pairs = {}
+    for item in types:
+        type_id, sep, vct = item.partition("=")
+        if not sep or not type_id or not vct:
+            common.fail("invalid_request", f"--type {item!r} must be TYPE_ID=VCT")
+        pairs[type_id] = vct
+    try:
+        text = certificate.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        common.fail("file_unreadable", f"cannot read {certificate}: {exc}")
+    try:
+        authority = TrustedAuthority.from_json({"name": name, "certificate": text, "types": pairs})
+        found = TrustRegistry.load(target) if target.exists() else TrustRegistry()
+        found.with_authority(authority).save(target)
+    except VerificationError as exc:
+        common.fail_with(exc, plain=True)
+    typer.echo(
+        f"{target}: {authority.name} ({authority.fingerprint}) vouches for issuers of "
+        + ", ".join(pairs)
+    )

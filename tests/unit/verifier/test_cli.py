@@ -255,3 +255,48 @@ def test_settings_rules(tmp_path):
     )
     assert dev.public_url == "http://127.0.0.1:8102"
     assert dev.effective_database_url.endswith("verifier.db")
+
+
+def test_trust_add_anchor_writes_the_trust_file(tmp_path: Path) -> None:
+    from drukid.devpki import DevelopmentPKI
+
+    pki = DevelopmentPKI.create()
+    root = pki.write_root(tmp_path / "root.pem")
+    target = tmp_path / "trust.json"
+    vct = "https://id.gov.bt/types/foundational-id"
+    added = runner.invoke(
+        cli.app,
+        [
+            "trust",
+            "add-anchor",
+            str(root),
+            "--type",
+            f"foundational-id={vct}",
+            "--name",
+            "Druk",
+            "--file",
+            str(target),
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert "vouches for issuers of foundational-id" in added.output
+    [anchor] = json.loads(target.read_text())["anchors"]
+    assert anchor["types"] == {"foundational-id": vct}
+    listed = runner.invoke(cli.app, ["trust", "list", "--file", str(target)])
+    assert "Druk — certificate authority" in listed.output
+    bad = runner.invoke(
+        cli.app,
+        [
+            "trust",
+            "add-anchor",
+            str(root),
+            "--type",
+            "nonsense",
+            "--name",
+            "x",
+            "--file",
+            str(target),
+        ],
+    )
+    assert bad.exit_code == 2
+    assert "TYPE_ID=VCT" in bad.output

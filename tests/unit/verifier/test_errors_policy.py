@@ -56,7 +56,8 @@ def test_policy_defaults_are_safe():
         {"kb_max_age": 7200},
         {"status_policy": "ignore"},
         {"key_mechanisms": frozenset()},
-        {"key_mechanisms": frozenset({"x5c"})},
+        # x5c became a real mechanism with X.509 support (HAIP 1.0); x5u never will (never fetched)
+        {"key_mechanisms": frozenset({"x5u"})},
         {"algorithms": frozenset({"HS256"})},
         {"max_presentation_bytes": 10**9},
     ],
