@@ -8,7 +8,10 @@
 // all the library makes for it) | "x509_hash" | "x509_san_dns" (signed with signing
 // {chain_file, key_file}); response_mode "direct_post" | "direct_post.jwt"; dcql_query;
 // trusted_certificates, allow_jwt_vc_issuer_metadata (how issuer keys are found, as in the
-// wallet); deadline_ms.
+// wallet); registration {chain_file, key_file, purpose: [{lang, name}]} (x509 prefixes only: a
+// registration certificate, JWT typ "rc-rp+jwt" signed by a registrar, sub = the distinguished
+// name of the request-signing certificate, sent in verifier_info as OpenID4VP 1.0 §5.11 and
+// the German EUDI architecture describe it); deadline_ms.
 // Prints {"event": "ready", request (the openid4vp:// URI), client_id} and then
 // {"event": "result", verified, claims | error} once a wallet has answered.
 
@@ -20,7 +23,7 @@ import { DcqlPresentationResult, DcqlQuery } from 'dcql'
 import { PeerError, deadline, describeError, emit, readArgs } from './lib/cli.mjs'
 import { didJwk, didWebFromUrl } from './lib/did.mjs'
 import { parseForm, readBody, send, startHttpsServer, timedFetch } from './lib/http.mjs'
-import { KeyRing, callbackContext, generateKey, hash, verifySignature } from './lib/keys.mjs'
+import { KeyRing, callbackContext, generateKey, hash, signCompact, verifySignature } from './lib/keys.mjs'
 import { decodeJwtParts } from './lib/issuer-key.mjs'
 import { issuerVerifier, sdJwtVc } from './lib/sdjwt.mjs'
 import { pemCertificates } from './lib/x509.mjs'
@@ -45,6 +48,7 @@ const responseMode = args.response_mode ?? 'direct_post.jwt'
 let clientId
 let jwtSigner
 let didDocument = null
+let requestCertificate = null
 if (prefix === 'decentralized_identifier') {
   const signing = await generateKey('ES256')
   let did
@@ -70,6 +74,7 @@ if (prefix === 'decentralized_identifier') {
   const privateJwk = createPrivateKey(readFileSync(args.signing.key_file)).export({ format: 'jwk' })
   const x5c = pemCertificates(readFileSync(args.signing.chain_file, 'utf8')).map((c) => c.raw.toString('base64'))
   await keyring.add(privateJwk, { x5c })
+  requestCertificate = pemCertificates(readFileSync(args.signing.chain_file, 'utf8'))[0]
   clientId = prefix === 'x509_hash'
     ? `x509_hash:${await calculateX509HashClientIdPrefixValue({ x509Certificate: x5c[0], hash })}`
     : 'x509_san_dns:localhost'
@@ -90,6 +95,25 @@ if (responseMode === 'direct_post.jwt') {
   clientMetadata.jwks = { keys: [{ ...encryptionKey.publicJwk, use: 'enc', alg: 'ECDH-ES' }] }
   clientMetadata.encrypted_response_enc_values_supported = ['A128GCM', 'A256GCM']
 }
+// RFC 4514: the relative distinguished names last to first, joined by commas.
+function rfc4514(subject) {
+  return subject.split('\n').filter(Boolean).reverse().join(',')
+}
+
+let verifierInfo
+if (args.registration) {
+  if (!requestCertificate) throw new PeerError('bad_arguments', 'a registration certificate needs an x509 client_id_prefix')
+  const registrarKey = createPrivateKey(readFileSync(args.registration.key_file)).export({ format: 'jwk' })
+  const registrarChain = pemCertificates(readFileSync(args.registration.chain_file, 'utf8')).map((c) => c.raw.toString('base64'))
+  const now = Math.floor(Date.now() / 1000)
+  const registration = await signCompact(
+    { alg: 'ES256', typ: 'rc-rp+jwt', x5c: registrarChain },
+    { sub: rfc4514(requestCertificate.subject), iat: now - 60, exp: now + 3600, purpose: args.registration.purpose },
+    registrarKey,
+  )
+  verifierInfo = [{ format: 'jwt', data: registration }]
+}
+
 const dcqlQuery = DcqlQuery.parse(args.dcql_query)
 DcqlQuery.validate(dcqlQuery)
 const created = await verifier.createOpenId4vpAuthorizationRequest({
@@ -102,6 +126,7 @@ const created = await verifier.createOpenId4vpAuthorizationRequest({
     state,
     dcql_query: args.dcql_query,
     client_metadata: clientMetadata,
+    ...(verifierInfo ? { verifier_info: verifierInfo } : {}),
   },
   jar: jwtSigner ? { requestUri, jwtSigner, expiresInSeconds: 300 } : undefined,
 })
