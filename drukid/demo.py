@@ -11,6 +11,12 @@ loopback ports in development mode with demo data, then walks the journey in the
 6. the registry revokes the credential (operator API);
 7. the bank's next check fails with "revoked".
 
+X.509 as HAIP 1.0 wants it: a **development PKI** made on this machine (:mod:`drukid.devpki`:
+a root standing in for the national digital-identity agency, an intermediate, and certificates
+for the registry's signing key and the bank's request-signing key) lets the registry sign with
+``x5c``, the bank identify itself as ``x509_hash:`` and check issuers against that root, and the
+wallet trust it. The demo says so when it starts; it is never a setup for real data.
+
 Afterwards the services keep running and the three page URLs are printed until Ctrl-C
 (``--once`` exits after the journey). Nothing is shortcut: every step is an HTTP request a real
 agency system, wallet or bank backend would make.
@@ -31,9 +37,13 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from credentials.x509 import LeafPurpose
+from did.keys import PrivateKey
+from drukid.devpki import DevelopmentPKI
 from issuer.api.app import create_app as create_issuer_app
 from issuer.operator import local_actor
 from issuer.settings import IssuerSettings
@@ -51,6 +61,7 @@ DEMO_CITIZEN_CID = "11512003456"  # Karma Wangmo in the issuer's demo registry
 DEMO_PASSPHRASE = "tashi delek demo wallet"  # noqa: S105 - printed for the demo on purpose
 DEMO_PORTS = (8101, 8102, 8103)
 BANK_NAME = "Bank of Bhutan — account opening desk"
+BANK_ORGANIZATION = BANK_NAME  # the name its (development) certificate is issued to
 REGISTRY_NAME = "Department of Civil Registration and Census"
 STATUS_TTL = 3  # seconds a verifier may cache the status list; short so revocation shows fast
 TYPES = ("foundational-id", "permanent-address", "business-licence")
@@ -67,6 +78,7 @@ class DemoStack:
     issuer_key: str
     verifier_key: str
     wallet_path: Path
+    root_file: Path | None = None  # the development PKI's root (what the wallet trusts)
     verifier_webhook_secret: str = ""
     passphrase: str = DEMO_PASSPHRASE
     servers: list[ServerThread] = field(default_factory=list)
@@ -74,6 +86,14 @@ class DemoStack:
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+
+    def wallet_settings(self, data_dir: Path | None = None) -> WalletSettings:
+        """Settings for a citizen's wallet that trusts the demo's development root."""
+        return WalletSettings(
+            mode="development",
+            data_dir=data_dir or self.wallet_path.parent,
+            x509_anchor_files=(self.root_file,) if self.root_file else (),
+        )
 
 
 def _ports(preferred: tuple[int, ...]) -> list[int]:
@@ -90,11 +110,39 @@ def _wallet_app(settings: WalletSettings) -> Any | None:
     return create_app(settings)
 
 
+def _key(path: Path) -> PrivateKey:
+    if path.exists():
+        return PrivateKey.load(path)
+    key = PrivateKey.generate("ES256")
+    key.save(path)
+    return key
+
+
+def _development_pki(folder: Path, issuer_url: str) -> dict[str, Path]:
+    """The demo's development PKI (kept in ``folder``) and the certificate files of the
+    registry's signing key and the bank's request-signing key."""
+    pki = DevelopmentPKI.open(folder)
+    files = {"root": pki.write_root(folder / "root.pem")}
+    for role, purpose, names in (
+        ("issuer", LeafPurpose.ISSUER, {"san_uris": [issuer_url]}),
+        ("verifier", LeafPurpose.VERIFIER, {"san_dns": ["localhost"]}),
+    ):
+        key = _key(folder / f"{role}-signing.jwk")
+        organization = REGISTRY_NAME if role == "issuer" else BANK_ORGANIZATION
+        chain = pki.issue(
+            purpose, key.public_key, name=f"demo {role}", organization=organization, **names
+        )
+        files[f"{role}_chain"] = pki.write_chain(folder / f"{role}-chain.pem", chain)
+        files[f"{role}_key"] = folder / f"{role}-signing.jwk"
+    return files
+
+
 def start_stack(data_dir: Path, *, ports: tuple[int, ...] = DEMO_PORTS) -> DemoStack:
     """Start issuer, verifier and web wallet on loopback with demo data; return when ready."""
     issuer_port, verifier_port, wallet_port = _ports(ports)
     issuer_url = f"http://127.0.0.1:{issuer_port}"
     verifier_url = f"http://127.0.0.1:{verifier_port}"
+    pki = _development_pki(data_dir / "pki", issuer_url)
     issuer_app = create_issuer_app(
         IssuerSettings(
             mode="development",
@@ -104,10 +152,13 @@ def start_stack(data_dir: Path, *, ports: tuple[int, ...] = DEMO_PORTS) -> DemoS
             seed_demo_data=True,
             status_list_size=16_384,
             status_list_ttl=STATUS_TTL,
+            x509_chain_file=pki["issuer_chain"],
+            x509_key_file=pki["issuer_key"],
+            x509_anchor_files=(pki["root"],),
         )
     )
     trust_file = data_dir / "verifier-trust.json"
-    _write_trust(trust_file, issuer_url)
+    _write_trust(trust_file, issuer_url, pki["root"])
     verifier_app = create_verifier_app(
         VerifierSettings(
             mode="development",
@@ -115,10 +166,16 @@ def start_stack(data_dir: Path, *, ports: tuple[int, ...] = DEMO_PORTS) -> DemoS
             data_dir=data_dir / "verifier",
             trust_file=trust_file,
             name=BANK_NAME,
+            client_id_scheme="x509_hash",
+            x509_chain_file=pki["verifier_chain"],
+            x509_key_file=pki["verifier_key"],
         )
     )
     wallet_settings = WalletSettings(
-        mode="development", data_dir=data_dir / "wallet", port=wallet_port
+        mode="development",
+        data_dir=data_dir / "wallet",
+        port=wallet_port,
+        x509_anchor_files=(pki["root"],),
     )
     wallet_app = _wallet_app(wallet_settings)
     stack = DemoStack(
@@ -129,6 +186,7 @@ def start_stack(data_dir: Path, *, ports: tuple[int, ...] = DEMO_PORTS) -> DemoS
         issuer_key="",
         verifier_key="",
         wallet_path=wallet_settings.wallet_path,
+        root_file=pki["root"],
     )
     try:
         stack.servers.append(ServerThread(issuer_app, port=issuer_port).start())
@@ -150,17 +208,27 @@ def start_stack(data_dir: Path, *, ports: tuple[int, ...] = DEMO_PORTS) -> DemoS
     return stack
 
 
-def _write_trust(path: Path, issuer_url: str) -> None:
+def _write_trust(path: Path, issuer_url: str, root: Path) -> None:
     import json
 
+    types = {type_id: f"{issuer_url}/types/{type_id}" for type_id in TYPES}
     entry = {
         "id": issuer_url,
         "valid_as_of": int(time.time()),  # the bank's trust list was reviewed just now
         "name": REGISTRY_NAME,
-        "types": {type_id: f"{issuer_url}/types/{type_id}" for type_id in TYPES},
+        "types": types,
+    }
+    # The development root vouches for the registry's certificate (x5c), as the national
+    # agency's root would.
+    anchor = {
+        "name": "drukid development root",
+        "certificate": root.read_text(encoding="ascii"),
+        "types": types,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"issuers": [entry]}, indent=2), encoding="utf-8")
+    path.write_text(
+        json.dumps({"issuers": [entry], "anchors": [anchor]}, indent=2), encoding="utf-8"
+    )
 
 
 # --- the journey ------------------------------------------------------------------------------
@@ -195,9 +263,14 @@ def _present(wallet: Wallet, console: Console, uri: str, *, explain: bool = True
         _approve(wallet, session, console)
         return
     who = consent.verifier
-    known = "a verifier you marked as known" if who.known else "not in your list of known verifiers"
-    console.print(f"   [bold]Who asks:[/bold] {who.name or 'an unnamed verifier'} ({known})")
-    console.print(f"             {who.client_id}", highlight=False)
+    if who.known:
+        known = "a verifier you marked as known"
+    elif who.certified_as:
+        known = f"checked: its certificate is vouched for by {who.certified_by}"
+    else:
+        known = "not in your list of known verifiers"
+    console.print(f"   [bold]Who asks:[/bold] {escape(who.display_name)} ({escape(known)})")
+    console.print(f"             {who.client_id}", highlight=False, markup=False)
     console.print(f"   [bold]Why:[/bold] {consent.purpose or '(no reason given)'}")
     for share in consent.credentials:
         console.print(f"   [bold]From your {share.title}:[/bold]")
@@ -241,6 +314,8 @@ def _show_result(console: Console, body: dict[str, Any]) -> bool:
                 issuer = item.get("issuer_name") or item.get("issuer")
                 table.add_row("[dim]issued by[/dim]", str(issuer))
                 table.add_row("[dim]status[/dim]", str(item.get("status")))
+                if item.get("key_mechanism") == "x5c":
+                    table.add_row("[dim]issuer checked by[/dim]", "its certificate (x5c)")
                 for key, label in (
                     ("status_checked_at", "status list as of"),
                     ("trust_valid_as_of", "trust data valid as of"),
@@ -274,7 +349,7 @@ def run_journey(stack: DemoStack, console: Console, *, show_qr: bool = True) -> 
         headers={"Authorization": f"Bearer {stack.verifier_key}"},
         timeout=30,
     )
-    wallet_settings = WalletSettings(mode="development", data_dir=stack.wallet_path.parent)
+    wallet_settings = stack.wallet_settings()
     with registry, bank:
         _step(console, 1, "The civil registry issues a Foundational ID to Karma Wangmo")
         person = registry.get(f"/api/v1/registry/people/{DEMO_CITIZEN_CID}")
@@ -380,6 +455,13 @@ def demo_command(
     with _data_dir(data_dir) as folder:
         console.print("[bold]drukid demo[/bold]: starting the registry, the bank and the wallet…")
         stack = start_stack(folder)
+        console.print(
+            "   This is a development setup: a certificate authority made on this machine "
+            f"({stack.root_file}) stands in for the national digital-identity agency. The "
+            "registry signs with a certificate from it, the bank identifies itself with one, "
+            "and the wallet trusts it. Never use it for real data.",
+            markup=False,
+        )
         try:
             ok = run_journey(stack, console, show_qr=not no_qr)
             if not once:

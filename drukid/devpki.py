@@ -18,13 +18,16 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from credentials.errors import CredentialError
 from credentials.x509 import (
     CertificateName,
     LeafPurpose,
     create_intermediate_ca,
     create_leaf,
     create_root_ca,
+    parse_certificates,
 )
+from did.errors import DIDError
 from did.files import atomic_write
 from did.keys import ES256, PrivateKey, PublicKey
 
@@ -98,6 +101,40 @@ class DevelopmentPKI:
             allow_insecure_http_san=True,
         )
         return leaf, self.intermediate
+
+    @classmethod
+    def open(cls, directory: Path, *, days: int = 365) -> DevelopmentPKI:
+        """The development PKI kept in ``directory`` (made there on first use, and again when
+        it is damaged or has less than a day left), so that a demo run with the same data
+        folder keeps trusting what an earlier run issued."""
+        files = {
+            name: directory / name
+            for name in ("root.pem", "root.key.jwk", "intermediate.pem", "intermediate.key.jwk")
+        }
+        if all(path.exists() for path in files.values()):
+            try:
+                [root] = parse_certificates(files["root.pem"].read_bytes())
+                [intermediate] = parse_certificates(files["intermediate.pem"].read_bytes())
+                pki = cls(
+                    root,
+                    PrivateKey.load(files["root.key.jwk"]),
+                    intermediate,
+                    PrivateKey.load(files["intermediate.key.jwk"]),
+                    dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5),
+                )
+                left = intermediate.not_valid_after_utc - dt.datetime.now(dt.UTC)
+                if left > dt.timedelta(days=1):
+                    return pki
+            except (CredentialError, DIDError, OSError, ValueError):
+                pass  # made again below
+        pki = cls.create(days=days)
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o700)
+        pki.write_root(files["root.pem"])
+        pki.write_chain(files["intermediate.pem"], [pki.intermediate])
+        pki.root_key.save(files["root.key.jwk"])
+        pki.intermediate_key.save(files["intermediate.key.jwk"])
+        return pki
 
     def write_root(self, path: Path) -> Path:
         """The root certificate (public) as PEM: what wallets and verifiers trust."""

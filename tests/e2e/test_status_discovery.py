@@ -15,7 +15,6 @@ from drukid.demo import DEMO_CITIZEN_CID, start_stack
 from verifier.keys import IssuerKeys
 from verifier.onboarding import discover_issuer
 from wallet.holder import Wallet
-from wallet.settings import WalletSettings
 from wallet.vault import ScryptParams
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
@@ -31,7 +30,7 @@ def test_discovery_records_the_issuers_status_lists(tmp_path: Path) -> None:
                 "/api/v1/offers",
                 json={"credential_configuration_id": "foundational-id", "cid": DEMO_CITIZEN_CID},
             ).json()
-            settings = WalletSettings(mode="development", data_dir=tmp_path / "w")
+            settings = stack.wallet_settings(tmp_path / "w")  # trusts the development root
             with Wallet.create(
                 tmp_path / "w" / "wallet.db", "passphrase 1234", settings=settings,
                 kdf=ScryptParams(n=2**4),

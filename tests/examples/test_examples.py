@@ -41,7 +41,7 @@ from verifier import (
     sign_webhook,
     verify_trust_bundle,
 )
-from wallet import ScryptParams, Wallet, WalletSettings
+from wallet import ScryptParams, Wallet
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
@@ -209,8 +209,9 @@ def offer(stack: DemoStack, cid: str) -> dict[str, Any]:
     return dict(response.json())
 
 
-def new_wallet(folder: Path) -> Wallet:
-    settings = WalletSettings(mode="development", data_dir=folder)
+def new_wallet(folder: Path, stack: DemoStack) -> Wallet:
+    # The demo's registry signs with x5c: the citizen's wallet trusts its development root.
+    settings = stack.wallet_settings(folder)
     return Wallet.create(
         folder / "wallet.db", PASSPHRASE, settings=settings, kdf=ScryptParams(n=2**4)
     )
@@ -219,7 +220,7 @@ def new_wallet(folder: Path) -> Wallet:
 def citizen(stack: DemoStack, folder: Path, cid: str) -> Wallet:
     """A wallet holding the Foundational ID of ``cid``."""
     made = offer(stack, cid)
-    wallet = new_wallet(folder)
+    wallet = new_wallet(folder, stack)
     wallet.receive(wallet.load_offer(made["offer_uri"]), tx_code=made["tx_code"])
     return wallet
 
@@ -260,7 +261,7 @@ def test_agency_issue_one_citizen_with_pin_and_qr(stack: DemoStack, tmp_path: Pa
     assert f"QR:    {png}" in done.stdout
     assert decode_qr_image(png) == [link[1]]
     # What the script printed is what a citizen needs: the wallet receives with it.
-    with new_wallet(tmp_path / "wallet") as wallet:
+    with new_wallet(tmp_path / "wallet", stack) as wallet:
         [view] = wallet.receive(wallet.load_offer(link[1]), tx_code=pin[1])
         assert view.type_id == "foundational-id"
 
