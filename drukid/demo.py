@@ -123,14 +123,19 @@ def _development_pki(folder: Path, issuer_url: str) -> dict[str, Path]:
     registry's signing key and the bank's request-signing key."""
     pki = DevelopmentPKI.open(folder)
     files = {"root": pki.write_root(folder / "root.pem")}
-    for role, purpose, names in (
-        ("issuer", LeafPurpose.ISSUER, {"san_uris": [issuer_url]}),
-        ("verifier", LeafPurpose.VERIFIER, {"san_dns": ["localhost"]}),
+    for role, purpose, uris, dns in (
+        ("issuer", LeafPurpose.ISSUER, [issuer_url], []),
+        ("verifier", LeafPurpose.VERIFIER, [], ["localhost"]),
     ):
         key = _key(folder / f"{role}-signing.jwk")
         organization = REGISTRY_NAME if role == "issuer" else BANK_ORGANIZATION
         chain = pki.issue(
-            purpose, key.public_key, name=f"demo {role}", organization=organization, **names
+            purpose,
+            key.public_key,
+            name=f"demo {role}",
+            organization=organization,
+            san_uris=uris,
+            san_dns=dns,
         )
         files[f"{role}_chain"] = pki.write_chain(folder / f"{role}-chain.pem", chain)
         files[f"{role}_key"] = folder / f"{role}-signing.jwk"
