@@ -81,8 +81,8 @@ def _check_vc_payload(payload: Mapping[str, Any]) -> tuple[str, str]:
     """The profile's checks of the issuer-signed payload; returns ``(vct, iss)``."""
     vct = _check_vct(payload.get("vct"))
     iss = payload.get("iss")
-    # iss is OPTIONAL in the draft when x5c names the issuer; drukid resolves keys by iss
-    # (JWT VC Issuer Metadata or DID), so without x5c support it is required here.
+    # iss is OPTIONAL in the draft when x5c names the issuer; drukid requires it: keys are
+    # resolved by iss (JWT VC Issuer Metadata or DID), and an x5c chain must name it.
     if not isinstance(iss, str) or not iss:
         raise SDJWTError("the credential names no issuer ('iss')", code="missing_iss")
     if "aka_vcts" in payload:

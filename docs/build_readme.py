@@ -21,6 +21,7 @@ ORDER = (
     "wallet.md",
     "wallet-web.md",
     "verifier.md",
+    "interop.md",
     "90-security.md",
     "92-benchmarks.md",
     "95-development.md",
