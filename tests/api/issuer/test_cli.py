@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from credentials.x509 import LeafPurpose
+from did.keys import PublicKey
+from drukid.devpki import DevelopmentPKI, pem
 from issuer.cli import app
 from issuer.operator import local_actor
 from servicekit.qr import decode_qr_image
@@ -244,3 +247,40 @@ def test_status_commands_for_every_copy_from_an_offer(
         usage = runner.invoke(app, args, env=env)
         assert usage.exit_code == 2, usage.output
         assert code in usage.output
+
+
+def test_keys_prepare_then_rotate_with_the_chain(env: dict[str, str], tmp_path: Path) -> None:
+    """The command-line rotation once the issuer signs with certificates: the new key first,
+    its certificate from the CA (`pki issue --use-key`), then the rotation that activates it."""
+    runner = CliRunner()
+    certified = {**env, "DRUKID_ISSUER_X509_REQUIRED": "true"}
+    refused = runner.invoke(app, ["keys", "rotate"], env=certified)
+    assert refused.exit_code == 1
+    assert "certificate_required" in refused.output
+    public = tmp_path / "next.jwk"
+    prepared = runner.invoke(app, ["keys", "prepare", "--out", str(public)], env=certified)
+    assert prepared.exit_code == 0, prepared.output
+    assert "signs nothing yet" in prepared.output
+    key = PublicKey.from_jwk(json.loads(public.read_text()))
+    chain = tmp_path / "next-chain.pem"
+    chain.write_bytes(
+        pem(
+            DevelopmentPKI.create().issue(
+                LeafPurpose.ISSUER,
+                key,
+                name="Registry",
+                organization="DCRC",
+                san_uris=["http://127.0.0.1:8101"],
+            )
+        )
+    )
+    rotated = runner.invoke(app, ["keys", "rotate", "--chain", str(chain), "--json"], env=certified)
+    assert rotated.exit_code == 0, rotated.output
+    assert json.loads(rotated.stdout)["kid"] == key.thumbprint()
+    listed = json.loads(runner.invoke(app, ["keys", "list", "--json"], env=certified).stdout)
+    [active] = [k for k in listed if k["active"]]
+    assert active["certificate"] == "DCRC — Registry (BT)"
+    renewed = runner.invoke(app, ["keys", "certify", "--chain", str(chain)], env=certified)
+    assert renewed.exit_code == 0, renewed.output
+    missing = runner.invoke(app, ["keys", "certify", "--chain", str(tmp_path / "no.pem")], env=env)
+    assert missing.exit_code == 2

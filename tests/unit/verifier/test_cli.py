@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from did.fetch import Fetcher
+from drukid.devpki import DevelopmentPKI
 from tests.support.fake_issuer import FakeIssuer
 from tests.support.fake_wallet import FakeWallet
 from verifier import cli
@@ -258,8 +259,6 @@ def test_settings_rules(tmp_path):
 
 
 def test_trust_add_anchor_writes_the_trust_file(tmp_path: Path) -> None:
-    from drukid.devpki import DevelopmentPKI
-
     pki = DevelopmentPKI.create()
     root = pki.write_root(tmp_path / "root.pem")
     target = tmp_path / "trust.json"

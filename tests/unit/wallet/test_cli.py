@@ -15,6 +15,7 @@ import wallet.holder
 import wallet.runtime
 from credentials.status_list import STATUS_INVALID
 from did.fetch import Fetcher, FetchPolicy
+from drukid.devpki import DevelopmentPKI
 from tests.support.fake_verifier import FakeVerifier, query
 from tests.support.wallet_issuer import FakeIssuer
 from wallet.cli import app
@@ -185,3 +186,20 @@ def test_status_checks_now_and_list_shows_the_last_check(
     assert "error: there is no credential '0000'" in out
     assert "what to do: Run 'drukid wallet list'" in out
     assert "code: credential_not_found" in out
+
+
+def test_trust_roots_from_the_command_line(cli: CliRunner, tmp_path: Path) -> None:
+    pki = DevelopmentPKI.create()
+    root = pki.write_root(tmp_path / "root.pem")
+    run(cli, "init")
+    assert "trusts no certificate authority yet" in run(cli, "trust", "roots")
+    added = run(cli, "trust", "add-root", str(root), "--name", "Druk Trust Root")
+    assert "Your wallet now trusts drukid development PKI" in added
+    fingerprint = added.split("Fingerprint (SHA-256): ", 1)[1].split()[0]
+    listed = run(cli, "trust", "roots")
+    assert "added" in listed
+    assert fingerprint[:23] in listed  # the table may wrap the rest
+    refused = run(cli, "trust", "add-root", str(tmp_path / "missing.pem"), code=1)
+    assert "trust_root_invalid" in refused
+    assert "Removed." in run(cli, "trust", "remove-root", fingerprint)
+    assert "trust_root_not_found" in run(cli, "trust", "remove-root", fingerprint, code=1)
