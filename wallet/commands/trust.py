@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from wallet.commands.common import WalletOption, friendly, open_wallet, out
@@ -104,11 +103,12 @@ def trust_roots(wallet: WalletOption = None) -> None:
             "with certificates will be refused. Add one with 'drukid wallet trust add-root FILE'."
         )
         return
-    table = Table(title="Trusted certificate authorities")
-    for column in ("Name", "Valid until", "Source", "SHA-256 fingerprint"):
-        table.add_column(column)
+    out.print("Certificate authorities your wallet trusts:")
     for root in found:
-        table.add_row(
-            escape(root.subject), format_time(root.valid_until), root.source, root.fingerprint
+        # One line each, never wrapped: the fingerprint is compared by eye with the published one.
+        out.print(
+            f"- {root.subject} ({root.source}; valid until {format_time(root.valid_until)})",
+            markup=False,
+            soft_wrap=True,
         )
-    out.print(table)
+        out.print(f"  fingerprint: {root.fingerprint}", markup=False, soft_wrap=True)
