@@ -172,10 +172,6 @@ _WORDS: dict[str, Words] = {
         "The service's certificate is expired, revoked or not its own, so the wallet cannot "
         "check who is asking. Nothing was shared; do not share with this service.",
     ),
-    "verifier_certificate_untrusted": Words(
-        "The service's certificate is not vouched for by an authority your wallet trusts. "
-        "Share only if you are sure who asks.",
-    ),
     "trust_root_invalid": Words(
         "Use the certificate file of the authority itself (a CA certificate, PEM), as its "
         "publisher gives it.",

@@ -180,12 +180,14 @@ UNTRUSTED_CODES = frozenset({"x5c_chain_untrusted", "x509_anchor_invalid"})
 
 
 def certificate_refusal(exc: X509Error, whose: str) -> WalletError:
-    """A certificate chain that failed, as the wallet's error: ``issuer_certificate_untrusted``
-    / ``verifier_certificate_untrusted`` when it leads to no trusted authority, else
-    ``..._certificate_invalid``; the certificate rule's own code is in the message."""
+    """A certificate chain that failed, as the wallet's error: for an issuer,
+    ``issuer_certificate_untrusted`` when it leads to no trusted authority, else
+    ``issuer_certificate_invalid``; for a verifier always ``verifier_certificate_invalid`` (a
+    verifier chain to no trusted authority is a consent warning, not an error, see
+    :mod:`wallet.oid4vp.certificates`). The certificate rule's own code is in the message."""
     issuer = whose == "the issuer"
     prefix, kind = ("issuer", ReceiveError) if issuer else ("verifier", PresentError)
-    if exc.code in UNTRUSTED_CODES:
+    if issuer and exc.code in UNTRUSTED_CODES:
         return kind(
             f"{whose}'s certificate is not vouched for by an authority this wallet trusts "
             f"({exc.code}: {exc.message})",
