@@ -63,6 +63,10 @@ class IssuerSettings(BaseSettings):
     # zone, minutes east of UTC (Bhutan Time, UTC+06:00, has no daylight saving).
     operator_session_idle: int = Field(default=900, ge=60, le=8 * 3600)
     operator_utc_offset: int = Field(default=360, ge=-720, le=840)
+    # Where the operator pages' sessions and failed sign-ins are kept: in the database, shared
+    # by every worker and kept across restarts; or in memory (one process only; a restart
+    # signs everyone out).
+    operator_sessions: Literal["database", "memory"] = "database"
 
     @model_validator(mode="after")
     def _check(self) -> IssuerSettings:

@@ -36,7 +36,7 @@ from verifier.service import (
     VerifierService,
 )
 from verifier.settings import VerifierSettings
-from verifier.storage.repos import create_schema
+from verifier.storage.schema import MIGRATIONS, prepare_schema
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.webhooks import WebhookDispatcher
 
@@ -127,8 +127,16 @@ def build_runtime(
     sources = trust_sources(settings)
     _private_data_dir(settings)
     engine = create_db_engine(settings.effective_database_url)
-    create_schema(engine)
     dev = settings.development
+    try:
+        # Several workers may start at once: one migrates and makes the signing key, the others
+        # wait here and then find both.
+        with MIGRATIONS.lock(engine):
+            prepare_schema(engine, development=dev)
+            identity = load_identity(settings)
+    except BaseException:
+        engine.dispose()
+        raise
     policy = FetchPolicy(timeout=settings.fetch_timeout_seconds, allow_http=dev, allow_private=dev)
     fetcher = Fetcher(policy, transport=transport, resolve_host=resolve_host)
     context = ServiceContext(
@@ -144,7 +152,7 @@ def build_runtime(
             logo_uri=settings.logo_uri,
             development=dev,
         ),
-        identity=load_identity(settings),
+        identity=identity,
         clock=now,
     )
     keys = IssuerKeys(fetcher=fetcher, allow_http=dev)

@@ -58,6 +58,10 @@ class VerifierSettings(BaseSettings):
     teller_result_seconds: int = Field(default=120, ge=10, le=1800)
     teller_max_failed_sign_ins: int = Field(default=5, ge=1, le=100)
     teller_sign_in_window_seconds: int = Field(default=300, ge=10, le=86400)
+    # Where the teller pages' sessions and failed sign-ins are kept: in the database, shared by
+    # every worker and kept across restarts; or in memory (one process only; a restart signs
+    # every desk out and ends its check).
+    teller_sessions: Literal["database", "memory"] = "database"
     timezone: str = Field(default=DEFAULT_TIMEZONE, min_length=1, max_length=64)
 
     @field_validator("public_url")

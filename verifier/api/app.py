@@ -76,7 +76,7 @@ def create_app(
         sessions = teller.sessions
 
         def prune() -> int:  # teller sessions end (and delete their checks) with no traffic too
-            return runtime.retention.prune() + sessions.sweep()
+            return runtime.retention.prune() + teller.sweep()
 
         pruner = _Pruner(prune, settings.prune_interval_seconds)
         app.state.runtime, app.state.webhooks = runtime, runtime.webhooks
@@ -89,7 +89,8 @@ def create_app(
         finally:
             if start_workers:
                 pruner.stop()
-            sessions.drop_all()  # signed-in desks end with the process, and so do their checks
+            if not sessions.shared:  # in memory, signed-in desks end with the process
+                sessions.drop_all()  # and so do their checks; shared ones go on elsewhere
             runtime.close()
 
     app = FastAPI(
