@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import typer
 
-from issuer.commands import admin, credentials, offers, registry
+from issuer.commands import admin, credentials, database, offers, registry
 
 __all__ = ["app"]
 
@@ -29,6 +29,7 @@ app = typer.Typer(
 app.add_typer(registry.registry_app, name="registry")
 app.add_typer(admin.apikey_app, name="apikey")
 app.add_typer(admin.keys_app, name="keys")
+app.add_typer(database.db_app, name="db")
 app.command("offer")(offers.offer)
 app.command("offers")(offers.offers)
 for _action in credentials.STATUS_ACTIONS:

@@ -68,6 +68,28 @@ class SchemaState:
     def up_to_date(self) -> bool:
         return self.current == self.head
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "revision": self.current,
+            "newest": self.head,
+            "up_to_date": self.up_to_date,
+            "empty": self.current is None and not self.has_tables,
+        }
+
+    @property
+    def where(self) -> str:
+        """Where it stands, in a few words: ``at revision 0002``, ``empty``, ``from before
+        migrations``."""
+        if self.current is not None:
+            return f"at revision {self.current}"
+        return "from before migrations" if self.has_tables else "empty"
+
+    def describe(self) -> str:
+        """One line for people: where the database stands and what this version needs."""
+        if self.up_to_date:
+            return f"{self.where}, the newest this version knows"
+        return f"{self.where}; this version needs revision {self.head}"
+
 
 @dataclass(frozen=True, slots=True)
 class Migrations:

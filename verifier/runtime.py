@@ -40,7 +40,14 @@ from verifier.storage.schema import MIGRATIONS, prepare_schema
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.webhooks import WebhookDispatcher
 
-__all__ = ["Runtime", "build_runtime", "load_identity", "policy_from_settings", "trust_sources"]
+__all__ = [
+    "Runtime",
+    "build_runtime",
+    "load_identity",
+    "policy_from_settings",
+    "private_data_dir",
+    "trust_sources",
+]
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +84,7 @@ def trust_sources(settings: VerifierSettings) -> TrustSources:
     )
 
 
-def _private_data_dir(settings: VerifierSettings) -> None:
+def private_data_dir(settings: VerifierSettings) -> None:
     """The data directory holds the signing key, webhook secrets and (briefly) results: owner
     only. A new SQLite file is created 0600 before SQLite opens it (its -wal/-shm files follow
     the database file's mode)."""
@@ -125,7 +132,7 @@ def build_runtime(
     clock and network in tests."""
     now = clock or (lambda: int(time.time()))
     sources = trust_sources(settings)
-    _private_data_dir(settings)
+    private_data_dir(settings)
     engine = create_db_engine(settings.effective_database_url)
     dev = settings.development
     try:

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from verifier.api import errors
 from verifier.api.routes import oid4vp, rp, trust
+from verifier.errors import VerificationError
 from verifier.runtime import build_runtime, trust_sources
 from verifier.settings import VerifierSettings
 from verifier.web import install_pages
@@ -72,7 +73,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings, clock=now, transport=transport, resolve_host=resolve_host)
+        try:
+            runtime = build_runtime(
+                settings, clock=now, transport=transport, resolve_host=resolve_host
+            )
+        except VerificationError as exc:  # e.g. a schema that needs `drukid verifier db upgrade`
+            log.error("the verifier cannot start: %s (%s)", exc.message, exc.code)
+            raise
         sessions = teller.sessions
 
         def prune() -> int:  # teller sessions end (and delete their checks) with no traffic too
