@@ -152,6 +152,10 @@ _PLAIN = {
         "The service's database was upgraded by a newer version; run that version again."
     ),
     "schema_branches": "The service's database changes are out of order; tell its developers.",
+    "database_not_durable": (
+        "The service's database could lose what it saved in a power cut; its settings must "
+        "be fixed before the service starts."
+    ),
     # Webhooks, as the relying party's server checks them.
     "webhook_signature_invalid": "This notice was not signed by the verifier service; ignore it.",
     "webhook_stale": "This notice is too old to be trusted; ignore it.",

@@ -9,6 +9,7 @@ to the newest revision (tests and tools).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +17,12 @@ from sqlalchemy.engine import Engine
 
 from issuer.errors import ConfigurationError
 from issuer.storage.models import IssuerTable
+from servicekit.database import durability_problem
 from servicekit.migrations import Migrations, SchemaError, SchemaState
 
 __all__ = ["MIGRATIONS", "create_schema", "prepare_schema"]
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Migrations("issuer", Path(__file__).parent / "migrations", IssuerTable.metadata)
 
@@ -30,7 +34,13 @@ def create_schema(engine: Engine) -> SchemaState:
 
 
 def prepare_schema(engine: Engine, *, development: bool) -> SchemaState:
-    """The start-up check (call it holding ``MIGRATIONS.lock(engine)``)."""
+    """The start-up check (call it holding ``MIGRATIONS.lock(engine)``): the schema, and that
+    the database keeps what it acknowledges (production refuses one that may not)."""
+    problem = durability_problem(engine)
+    if problem and development:
+        log.warning("%s (development only; production refuses this)", problem)
+    elif problem:
+        raise ConfigurationError(problem, code="database_not_durable")
     return _checked(lambda: MIGRATIONS.prepare(engine, upgrade=development))
 
 

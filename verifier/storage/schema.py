@@ -11,12 +11,14 @@ the newest revision (tests and tools).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
+from servicekit.database import durability_problem
 from servicekit.migrations import Migrations, SchemaError, SchemaState
 from verifier.errors import ServiceError
 from verifier.storage.models import tables
@@ -26,6 +28,8 @@ __all__ = ["METADATA", "MIGRATIONS", "create_schema", "prepare_schema"]
 METADATA = MetaData()
 for _table in tables():
     _table.to_metadata(METADATA)
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Migrations("verifier", Path(__file__).parent / "migrations", METADATA)
 
@@ -37,7 +41,13 @@ def create_schema(engine: Engine) -> SchemaState:
 
 
 def prepare_schema(engine: Engine, *, development: bool) -> SchemaState:
-    """The start-up check (call it holding ``MIGRATIONS.lock(engine)``)."""
+    """The start-up check (call it holding ``MIGRATIONS.lock(engine)``): the schema, and that
+    the database keeps what it acknowledges (production refuses one that may not)."""
+    problem = durability_problem(engine)
+    if problem and development:
+        log.warning("%s (development only; production refuses this)", problem)
+    elif problem:
+        raise ServiceError(problem, code="database_not_durable", status=503)
     return _checked(lambda: MIGRATIONS.prepare(engine, upgrade=development))
 
 
