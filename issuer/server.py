@@ -66,7 +66,7 @@ def run(
         "host": host or settings.host,
         "port": listen_port,
         "proxy_headers": True,
-        "forwarded_allow_ips": "127.0.0.1",
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
         "server_header": False,
         "log_level": "info",
     }

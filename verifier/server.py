@@ -66,6 +66,7 @@ def run(
         "host": host or settings.host,
         "port": port or settings.port,
         "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
         "server_header": False,
         "log_level": "info",
     }
