@@ -22,6 +22,7 @@ ORDER = (
     "wallet-web.md",
     "verifier.md",
     "90-security.md",
+    "91-scale.md",
     "92-benchmarks.md",
     "95-development.md",
 )

@@ -10,6 +10,8 @@ Every command works in one of two ways:
   ``DRUKID_ISSUER_URL`` / ``DRUKID_ISSUER_API_KEY``) calls the operator API of a running issuer
   with that key's role.
 
+``db upgrade | status | revision`` act on the local database's schema only (migrations).
+
 Errors print a plain sentence and what to do next, and exit with status 1 (2 for bad usage).
 """
 

@@ -6,6 +6,7 @@
   and/or a signed trust bundle.
 * ``trust ...`` and ``apikey ...`` act on the service's own database (``DRUKID_VERIFIER_*``
   settings), or on a trust file with ``--file``.
+* ``db upgrade | status | revision``: that database's schema (migrations).
 
 Exit codes: 0 success, 1 the presentation or request was rejected, 2 bad usage or setup.
 The commands live in :mod:`verifier.commands`, one module per area; this module assembles them.
