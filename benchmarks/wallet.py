@@ -1,7 +1,11 @@
 """The wallet at scale: 10,000 stored credentials.
 
 * Open: unlock (the passphrase KDF, Argon2id m=64 MiB t=3 p=4 by default; timed on its own)
-  plus decrypting and parsing the catalog and checking it against the file's rows.
+  plus decrypting and parsing the catalog and checking it against the file's rows. The
+  catalog is parsed with the cyclic garbage collector paused (wallet.storage.store.
+  collector_paused); the same open with the collector running throughout, as before, is
+  measured in the same run, and so is the open followed by the young-generation collections
+  it leaves for later (the wallet still open). Target: open at most 2x the KDF.
 * Match: a DCQL query (the verifier's ``kyc-basic`` shape, plus a ``values`` constraint and
   ``claim_sets``) evaluated over all 10,000 credentials. Target: under 100 ms.
   Baseline in the same run: a plain dictionary scan over the same in-memory claims (type test
@@ -18,6 +22,8 @@ differ (names, CIDs, birth dates), so matching sees 10,000 distinct credentials.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import random
 import shutil
 import tempfile
@@ -33,6 +39,7 @@ from did.keys import PrivateKey
 from wallet.holder import Wallet
 from wallet.oid4vp.matching import Matcher
 from wallet.oid4vp.request import AuthorizationRequest
+from wallet.storage import store as wallet_store
 from wallet.storage.catalog import (
     CopySecret,
     CopyState,
@@ -150,6 +157,19 @@ def report() -> str:
         path = build(directory)
         kdf = _best(lambda: derive_key(PASSPHRASE, b"\0" * 16, DEFAULT_KDF), 3)
         opened = _best(lambda: Wallet.open(path, PASSPHRASE, clock=lambda: NOW).close(), 3)
+
+        def open_then_collect() -> None:
+            opened_wallet = Wallet.open(path, PASSPHRASE, clock=lambda: NOW)
+            gc.collect(1)
+            opened_wallet.close()
+
+        settled = _best(open_then_collect, 3)
+        paused = wallet_store.collector_paused
+        wallet_store.collector_paused = contextlib.nullcontext  # type: ignore[assignment]
+        try:
+            unpaused = _best(lambda: Wallet.open(path, PASSPHRASE, clock=lambda: NOW).close(), 3)
+        finally:
+            wallet_store.collector_paused = paused
         wallet = Wallet.open(path, PASSPHRASE, clock=lambda: NOW)
         candidates = Matcher().candidates(wallet.catalog, NOW)
         plain = [(c.vct, c.claims) for c in candidates]
@@ -185,9 +205,13 @@ def report() -> str:
     return "\n".join(
         [
             f"Wallet with {COUNT:,} credentials ({size:.1f} MB file)",
-            f"open, total                       {opened * ms:8.1f} ms",
+            f"open, total                       {opened * ms:8.1f} ms"
+            f"  ({opened / kdf:.2f}x the KDF; target <= 2x)",
             f"  of which the passphrase KDF      {kdf * ms:8.1f} ms  ({DEFAULT_KDF})",
             f"  of which the rest (index etc.)   {(opened - kdf) * ms:8.1f} ms",
+            f"  with the young collections after {settled * ms:8.1f} ms  ({settled / kdf:.2f}x)",
+            f"  collector running throughout     {unpaused * ms:8.1f} ms"
+            f"  ({unpaused / kdf:.2f}x; as before)",
             f"DCQL match over all credentials   {subject.seconds_per_op * ms:8.1f} ms"
             "  (target < 100 ms)",
             f"  baseline: plain dict scan        {base.seconds_per_op * ms:8.1f} ms"

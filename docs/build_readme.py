@@ -23,6 +23,7 @@ ORDER = (
     "verifier.md",
     "interop.md",
     "90-security.md",
+    "91-scale.md",
     "92-benchmarks.md",
     "95-development.md",
 )

@@ -1,7 +1,8 @@
 """``drukid serve issuer|verifier|wallet``: run one service with uvicorn.
 
 Settings come from the environment (``DRUKID_<ROLE>_*``, see README); ``--host`` and ``--port``
-override the listen address only.
+override the listen address only. ``--workers N`` (issuer and verifier) runs N worker
+processes on the one port, sharing their state through the database (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -21,9 +22,20 @@ app = typer.Typer(
 
 HostOption = Annotated[str | None, typer.Option(help="listen address (default from settings)")]
 PortOption = Annotated[int | None, typer.Option(help="listen port (default from settings)")]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        max=64,
+        help="worker processes on this port (more than 1 needs PostgreSQL; see README, "
+        "Running at national scale)",
+    ),
+]
 
 
-def _run(role: str, settings_class: str, host: str | None, port: int | None) -> None:
+def _run(
+    role: str, settings_class: str, host: str | None, port: int | None, **options: Any
+) -> None:
     settings_module = importlib.import_module(f"{role}.settings")
     server = importlib.import_module(f"{role}.server")
     try:
@@ -32,19 +44,19 @@ def _run(role: str, settings_class: str, host: str | None, port: int | None) -> 
         typer.echo(f"error: the {role} settings are not valid:\n{exc}", err=True)
         typer.echo(f"what to do: set the DRUKID_{role.upper()}_* variables (see README)", err=True)
         raise typer.Exit(2) from exc
-    server.run(settings, host=host, port=port)
+    server.run(settings, host=host, port=port, **options)
 
 
 @app.command()
-def issuer(host: HostOption = None, port: PortOption = None) -> None:
+def issuer(host: HostOption = None, port: PortOption = None, workers: WorkersOption = 1) -> None:
     """The agency's issuer: OpenID4VCI, status lists, operator API and page."""
-    _run("issuer", "IssuerSettings", host, port)
+    _run("issuer", "IssuerSettings", host, port, workers=workers)
 
 
 @app.command()
-def verifier(host: HostOption = None, port: PortOption = None) -> None:
+def verifier(host: HostOption = None, port: PortOption = None, workers: WorkersOption = 1) -> None:
     """The relying party's verifier: OpenID4VP requests, results, teller page."""
-    _run("verifier", "VerifierSettings", host, port)
+    _run("verifier", "VerifierSettings", host, port, workers=workers)
 
 
 @app.command()

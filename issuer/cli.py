@@ -10,6 +10,8 @@ Every command works in one of two ways:
   ``DRUKID_ISSUER_URL`` / ``DRUKID_ISSUER_API_KEY``) calls the operator API of a running issuer
   with that key's role.
 
+``db upgrade | status | revision`` act on the local database's schema only (migrations).
+
 Errors print a plain sentence and what to do next, and exit with status 1 (2 for bad usage).
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import typer
 
-from issuer.commands import admin, credentials, offers, registry
+from issuer.commands import admin, credentials, database, offers, registry
 
 __all__ = ["app"]
 
@@ -29,6 +31,7 @@ app = typer.Typer(
 app.add_typer(registry.registry_app, name="registry")
 app.add_typer(admin.apikey_app, name="apikey")
 app.add_typer(admin.keys_app, name="keys")
+app.add_typer(database.db_app, name="db")
 app.command("offer")(offers.offer)
 app.command("offers")(offers.offers)
 for _action in credentials.STATUS_ACTIONS:

@@ -26,8 +26,8 @@ from issuer.registry import demo_businesses, demo_people
 from issuer.settings import IssuerSettings
 from issuer.signing import KeyStore
 from issuer.status import StatusLists
-from issuer.storage.models import create_schema
 from issuer.storage.repos import Registry
+from issuer.storage.schema import MIGRATIONS, prepare_schema
 from issuer.types import load_types
 from servicekit.database import create_db_engine
 
@@ -106,13 +106,20 @@ def build_runtime(
 
 
 def _prepare(context: IssuerContext, signing: SigningKeys) -> None:
-    """Create the schema, make sure a signing key exists, seed demo data when asked."""
+    """Check or upgrade the schema, make sure a signing key exists, seed demo data when asked.
+    Several workers may start at once: one does this, the others wait and then find it done."""
     settings = context.settings
     # Keys, the SQLite database and its journal hold secrets and personal data.
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.data_dir.chmod(0o700)
-    create_schema(context.engine)
-    signing.ensure_active()
+    with MIGRATIONS.lock(context.engine):
+        prepare_schema(context.engine, development=settings.mode == "development")
+        signing.ensure_active()
+        _seed(context)
+
+
+def _seed(context: IssuerContext) -> None:
+    settings = context.settings
     if settings.seed_demo:
         now = context.clock()
         with context.session(write=True) as s:

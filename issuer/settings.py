@@ -37,6 +37,9 @@ class IssuerSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    # The TLS proxy's addresses (comma-separated): only its X-Forwarded-For/-Proto are believed
+    # (the client address that sign-in throttles count).
+    forwarded_allow_ips: str = Field(default="127.0.0.1", min_length=1, max_length=2000)
     data_dir: Path = Path("data/issuer")
     database_url: str | None = None
     name: str = "Department of Civil Registration and Census"
@@ -74,6 +77,10 @@ class IssuerSettings(BaseSettings):
     # zone, minutes east of UTC (Bhutan Time, UTC+06:00, has no daylight saving).
     operator_session_idle: int = Field(default=900, ge=60, le=8 * 3600)
     operator_utc_offset: int = Field(default=360, ge=-720, le=840)
+    # Where the operator pages' sessions and failed sign-ins are kept: in the database, shared
+    # by every worker and kept across restarts; or in memory (one process only; a restart
+    # signs everyone out).
+    operator_sessions: Literal["database", "memory"] = "database"
 
     @model_validator(mode="after")
     def _check(self) -> IssuerSettings:
@@ -85,6 +92,11 @@ class IssuerSettings(BaseSettings):
             self.public_url = f"http://127.0.0.1:{self.port}"
         self.public_url = check_public_url(self.public_url, self.mode)
         if self.mode == "production":
+            if "*" in self.forwarded_allow_ips:
+                raise ValueError(
+                    "forwarded_allow_ips='*' lets any client choose its own address; "
+                    "name the TLS proxy's addresses"
+                )
             if self.status_list_size < MIN_PRODUCTION_STATUS_LIST_SIZE:
                 raise ValueError(
                     f"status_list_size must be at least {MIN_PRODUCTION_STATUS_LIST_SIZE} "

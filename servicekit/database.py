@@ -1,17 +1,23 @@
 """Database engines: SQLite by default (a file under the data directory), PostgreSQL or any
 SQLAlchemy URL for scale. SQLite runs in WAL mode with foreign keys on and a busy timeout so
-concurrent requests queue instead of failing with "database is locked"."""
+concurrent requests queue instead of failing with "database is locked".
+
+Durability is not traded for speed: SQLite syncs every commit (``synchronous=FULL``; with WAL,
+NORMAL could lose the last commits on power loss, and a lost commit could hand a status index
+out twice or drop an issued credential's record), and :func:`durability_problem` says when a
+PostgreSQL server would acknowledge a commit it could still lose (``fsync`` or
+``synchronous_commit`` off), which production refuses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
-__all__ = ["create_db_engine", "redact_url", "sqlite_url"]
+__all__ = ["create_db_engine", "durability_problem", "redact_url", "sqlite_url"]
 
 
 def sqlite_url(path: Path) -> str:
@@ -50,3 +56,23 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def durability_problem(engine: Engine) -> str | None:
+    """Why a commit this database acknowledges could be lost in a crash or power cut, or
+    ``None`` when it cannot be."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            synchronous = conn.execute(text("PRAGMA synchronous")).scalar()
+            if synchronous is not None and int(synchronous) < 2:  # 2 = FULL, 3 = EXTRA
+                return "SQLite is not set to synchronous=FULL"
+            return None
+        if engine.dialect.name == "postgresql":
+            for setting in ("fsync", "synchronous_commit"):
+                value = str(conn.execute(text(f"SHOW {setting}")).scalar())
+                if value == "off":
+                    return (
+                        f"the PostgreSQL server runs with {setting}=off: a commit it "
+                        "acknowledges can be lost in a crash; set it on"
+                    )
+    return None

@@ -1,5 +1,6 @@
-"""Run an ASGI app with uvicorn on a background thread (the demo, examples and end-to-end
-tests start several services in one process this way)."""
+"""Running services with uvicorn: on a background thread (the demo, examples and end-to-end
+tests start several services in one process this way), and what ``drukid serve --workers N``
+requires before it starts several worker processes (:func:`workers_problem`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,40 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["ServerThread", "free_port", "port_is_free", "serve_in_thread"]
+__all__ = [
+    "MAX_WORKERS",
+    "ServerThread",
+    "free_port",
+    "port_is_free",
+    "serve_in_thread",
+    "workers_problem",
+]
+
+MAX_WORKERS = 64
+
+
+def workers_problem(
+    workers: int, *, env_prefix: str, database_url: str, sessions: str, sessions_setting: str
+) -> str | None:
+    """Why ``workers`` processes cannot serve with these settings (``None``: they can). Every
+    worker is a full copy of the service whose shared state is in the database, so more than
+    one needs PostgreSQL (SQLite takes one writer at a time, and its file is on one host) and
+    the pages' sessions in the database (memory sessions are per process)."""
+    if workers < 1 or workers > MAX_WORKERS:
+        return f"--workers must be 1 to {MAX_WORKERS}"
+    if workers == 1:
+        return None
+    if not database_url.startswith("postgresql"):
+        return (
+            f"--workers {workers} needs PostgreSQL: set {env_prefix}DATABASE_URL="
+            "postgresql://user:password@host/database (SQLite takes one writer at a time)"
+        )
+    if sessions != "database":
+        return (
+            f"--workers {workers} needs the pages' sessions in the database: set "
+            f"{env_prefix}{sessions_setting.upper()}=database (memory sessions are per process)"
+        )
+    return None
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -6,6 +6,7 @@ when ``CI=true`` they fail instead: CI installs both, so a skip there would hide
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -47,9 +48,9 @@ def _port_open(host: str, port: int) -> bool:
         return False
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+@contextlib.contextmanager
+def _postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; dropped afterwards."""
     if not _port_open(POSTGRES_HOST, POSTGRES_PORT):
         _missing(f"PostgreSQL is not reachable at {POSTGRES_HOST}:{POSTGRES_PORT}")
     import psycopg
@@ -66,6 +67,21 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    with _postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_url_module() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for a module's tests (e.g. services started once
+    for the module); dropped afterwards."""
+    with _postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

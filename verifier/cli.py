@@ -6,6 +6,7 @@
   and/or a signed trust bundle.
 * ``trust ...`` and ``apikey ...`` act on the service's own database (``DRUKID_VERIFIER_*``
   settings), or on a trust file with ``--file``.
+* ``db upgrade | status | revision``: that database's schema (migrations).
 
 Exit codes: 0 success, 1 the presentation or request was rejected, 2 bad usage or setup.
 The commands live in :mod:`verifier.commands`, one module per area; this module assembles them.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import typer
 
-from verifier.commands import apikeys, bundles, requests, trust, verify
+from verifier.commands import apikeys, bundles, database, requests, trust, verify
 
 __all__ = ["app"]
 
@@ -30,8 +31,10 @@ trust_app = typer.Typer(
 apikey_app = typer.Typer(
     help="Relying-party API keys of the verifier service.", no_args_is_help=True
 )
+db_app = typer.Typer(help="The verifier database's schema (migrations).", no_args_is_help=True)
 app.add_typer(trust_app, name="trust")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(db_app, name="db")
 
 app.command("request")(requests.request)
 app.command("result")(requests.result)
@@ -48,3 +51,7 @@ trust_app.command("import-bundle")(bundles.trust_import_bundle)
 apikey_app.command("create")(apikeys.apikey_create)
 apikey_app.command("list")(apikeys.apikey_list)
 apikey_app.command("revoke")(apikeys.apikey_revoke)
+
+db_app.command("upgrade")(database.db_upgrade)
+db_app.command("status")(database.db_status)
+db_app.command("revision")(database.db_revision)

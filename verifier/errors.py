@@ -176,6 +176,19 @@ _PLAIN = {
     "issuer_discovery": (
         "That address does not publish what an issuer of digital credentials must publish."
     ),
+    # The service's database (an administrator's task).
+    "schema_out_of_date": (
+        "The service's database must be upgraded for this version; an administrator runs "
+        "`drukid verifier db upgrade` once, then starts the service again."
+    ),
+    "schema_too_new": (
+        "The service's database was upgraded by a newer version; run that version again."
+    ),
+    "schema_branches": "The service's database changes are out of order; tell its developers.",
+    "database_not_durable": (
+        "The service's database could lose what it saved in a power cut; its settings must "
+        "be fixed before the service starts."
+    ),
     # Webhooks, as the relying party's server checks them.
     "webhook_signature_invalid": "This notice was not signed by the verifier service; ignore it.",
     "webhook_stale": "This notice is too old to be trusted; ignore it.",

@@ -37,11 +37,18 @@ from verifier.service import (
     VerifierService,
 )
 from verifier.settings import VerifierSettings
-from verifier.storage.repos import create_schema
+from verifier.storage.schema import MIGRATIONS, prepare_schema
 from verifier.trust_sources import TrustSources, load_authority_key
 from verifier.webhooks import WebhookDispatcher
 
-__all__ = ["Runtime", "build_runtime", "load_identity", "policy_from_settings", "trust_sources"]
+__all__ = [
+    "Runtime",
+    "build_runtime",
+    "load_identity",
+    "policy_from_settings",
+    "private_data_dir",
+    "trust_sources",
+]
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +100,7 @@ def trust_sources(settings: VerifierSettings) -> TrustSources:
     )
 
 
-def _private_data_dir(settings: VerifierSettings) -> None:
+def private_data_dir(settings: VerifierSettings) -> None:
     """The data directory holds the signing key, webhook secrets and (briefly) results: owner
     only. A new SQLite file is created 0600 before SQLite opens it (its -wal/-shm files follow
     the database file's mode)."""
@@ -141,10 +148,18 @@ def build_runtime(
     clock and network in tests."""
     now = clock or (lambda: int(time.time()))
     sources = trust_sources(settings)
-    _private_data_dir(settings)
+    private_data_dir(settings)
     engine = create_db_engine(settings.effective_database_url)
-    create_schema(engine)
     dev = settings.development
+    try:
+        # Several workers may start at once: one migrates and makes the signing key, the others
+        # wait here and then find both.
+        with MIGRATIONS.lock(engine):
+            prepare_schema(engine, development=dev)
+            identity = load_identity(settings, now=now())
+    except BaseException:
+        engine.dispose()
+        raise
     policy = FetchPolicy(timeout=settings.fetch_timeout_seconds, allow_http=dev, allow_private=dev)
     fetcher = Fetcher(policy, transport=transport, resolve_host=resolve_host)
     context = ServiceContext(
@@ -160,7 +175,7 @@ def build_runtime(
             logo_uri=settings.logo_uri,
             development=dev,
         ),
-        identity=load_identity(settings, now=now()),
+        identity=identity,
         clock=now,
     )
     keys = IssuerKeys(

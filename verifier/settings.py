@@ -32,6 +32,9 @@ class VerifierSettings(BaseSettings):
     public_url: str = "http://127.0.0.1:8102"
     host: str = "127.0.0.1"
     port: int = Field(default=8102, ge=1, le=65535)
+    # The TLS proxy's addresses (comma-separated): only its X-Forwarded-For/-Proto are believed
+    # (the client address that teller sign-in throttles count).
+    forwarded_allow_ips: str = Field(default="127.0.0.1", min_length=1, max_length=2000)
     data_dir: Path = Path("./data/verifier")
     database_url: str | None = None
     name: str = Field(default="drukid verifier", min_length=1, max_length=120)
@@ -68,6 +71,10 @@ class VerifierSettings(BaseSettings):
     teller_result_seconds: int = Field(default=120, ge=10, le=1800)
     teller_max_failed_sign_ins: int = Field(default=5, ge=1, le=100)
     teller_sign_in_window_seconds: int = Field(default=300, ge=10, le=86400)
+    # Where the teller pages' sessions and failed sign-ins are kept: in the database, shared by
+    # every worker and kept across restarts; or in memory (one process only; a restart signs
+    # every desk out and ends its check).
+    teller_sessions: Literal["database", "memory"] = "database"
     timezone: str = Field(default=DEFAULT_TIMEZONE, min_length=1, max_length=64)
 
     @field_validator("public_url")
@@ -91,6 +98,11 @@ class VerifierSettings(BaseSettings):
     @model_validator(mode="after")
     def _check(self) -> Self:
         self.public_url = check_public_url(self.public_url, self.mode)
+        if self.mode == "production" and "*" in self.forwarded_allow_ips:
+            raise ValueError(
+                "DRUKID_VERIFIER_FORWARDED_ALLOW_IPS='*' lets any client choose its own address; "
+                "name the TLS proxy's addresses"
+            )
         if self.trust_bundle is not None and not self.trust_authority_key:
             raise ValueError(
                 "DRUKID_VERIFIER_TRUST_BUNDLE needs DRUKID_VERIFIER_TRUST_AUTHORITY_KEY "

@@ -29,6 +29,7 @@ from issuer.api.routes import (
 )
 from issuer.api.routes.wellknown import discovery_router
 from issuer.context import system_clock
+from issuer.errors import IssuerError
 from issuer.runtime import build_runtime
 from issuer.settings import IssuerSettings
 from issuer.web import install_pages
@@ -51,9 +52,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await run_in_threadpool(
-            build_runtime, settings, clock=clock, random_bytes=random_bytes, randbelow=randbelow
-        )
+        try:
+            runtime = await run_in_threadpool(
+                build_runtime, settings, clock=clock, random_bytes=random_bytes, randbelow=randbelow
+            )
+        except IssuerError as exc:  # e.g. a schema that needs `drukid issuer db upgrade`
+            log.error("the issuer cannot start: %s (%s)", exc.message, exc.code)
+            raise
         app.state.runtime = runtime
         log.info(
             "issuer %s ready (%s mode, database %s)",

@@ -4,17 +4,22 @@ Bearer secrets (offer ids, pre-authorized codes, access tokens, c_nonces, API ke
 stored as SHA-256 hashes, tx_codes as HMACs; an issued credential is never stored, only its
 metadata (type, subject, signing key, holder key thumbprint, status list position, validity).
 Times are UNIX seconds. The audit log is append-only: the code has no update or delete path for
-it and :func:`create_schema` adds database triggers that refuse both.
+it and the schema has database triggers that refuse both (revision 0001).
+
+The schema is made and changed by migrations (:mod:`issuer.storage.schema`): a change here
+comes with a revision in ``migrations/versions/`` (docs/dev/where-things-go.md).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from servicekit.page_state import page_state_tables
+
 __all__ = [
+    "PAGE_STATE",
     "AccessTokenRow",
     "ApiKeyRow",
     "AuditRow",
@@ -26,7 +31,6 @@ __all__ = [
     "PersonRow",
     "SigningKeyRow",
     "StatusListRow",
-    "create_schema",
 ]
 
 
@@ -151,8 +155,8 @@ class SigningKeyRow(IssuerTable, table=True):
 class SigningCertificateRow(IssuerTable, table=True):
     """The X.509 certificate chain of a signing key (HAIP 1.0 ``x5c``: the key's certificate
     first, then its intermediates, never the root), as standard base64 DER in a JSON array. A
-    table of its own (not a column of the key's row) so that databases made before it get it
-    from ``create_schema`` without a migration."""
+    table of its own (migration 0003) rather than a column of the key's row: the key rows stay
+    as they were."""
 
     __tablename__ = "issuer_signing_certificate"
 
@@ -184,41 +188,7 @@ class AuditRow(IssuerTable, table=True):
     detail: str = "{}"
 
 
-_SQLITE_TRIGGERS = (
-    "CREATE TRIGGER IF NOT EXISTS issuer_audit_no_update BEFORE UPDATE ON issuer_audit "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS issuer_audit_no_delete BEFORE DELETE ON issuer_audit "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+# The operator pages' sessions and failed sign-ins, shared by every worker.
+PAGE_STATE = page_state_tables(
+    IssuerTable.metadata, sessions="issuer_page_session", failures="issuer_sign_in_failure"
 )
-_POSTGRES_TRIGGERS = (
-    "CREATE OR REPLACE FUNCTION issuer_audit_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql",
-    "DROP TRIGGER IF EXISTS issuer_audit_no_change ON issuer_audit",
-    "CREATE TRIGGER issuer_audit_no_change BEFORE UPDATE OR DELETE ON issuer_audit "
-    "FOR EACH ROW EXECUTE FUNCTION issuer_audit_append_only()",
-    "DROP TRIGGER IF EXISTS issuer_audit_no_truncate ON issuer_audit",
-    "CREATE TRIGGER issuer_audit_no_truncate BEFORE TRUNCATE ON issuer_audit "
-    "FOR EACH STATEMENT EXECUTE FUNCTION issuer_audit_append_only()",
-)
-
-
-def create_schema(engine: Engine) -> None:
-    """Create missing tables, missing indexes and the audit log's append-only triggers
-    (idempotent)."""
-    IssuerTable.metadata.create_all(engine)
-    statements = {"sqlite": _SQLITE_TRIGGERS, "postgresql": _POSTGRES_TRIGGERS}.get(
-        engine.dialect.name, ()
-    )
-    if not statements:
-        return
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            # Serialise concurrent starters: CREATE OR REPLACE FUNCTION is not concurrency-safe.
-            conn.execute(text("SELECT pg_advisory_xact_lock(731001)"))
-        # create_all makes an index only with its table: one added later (the offer_ref index)
-        # is made here on a database that already has the table. No data changes.
-        for table in IssuerTable.metadata.sorted_tables:
-            for index in table.indexes:
-                index.create(conn, checkfirst=True)
-        for statement in statements:
-            conn.execute(text(statement))

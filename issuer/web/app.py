@@ -10,18 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from issuer.errors import IssuerError
 from issuer.settings import IssuerSettings
+from issuer.storage.models import PAGE_STATE
 from issuer.web import views
 from issuer.web.deps import Visit, identify
 from issuer.web.routes import audit, credentials, offers, signin
 from issuer.web.words import WORDS, problem_for
-from servicekit.sessions import SessionStore
-from servicekit.staff import SignInThrottle, StaffPages, StaffSite
+from servicekit.page_state import DatabaseSessionStore, DatabaseSignInThrottle
+from servicekit.sessions import PageSessions, SessionStore
+from servicekit.staff import SignInLimiter, SignInThrottle, StaffPages, StaffSite
 
 __all__ = ["SITE", "STATIC_URL", "install_pages"]
 
@@ -37,11 +41,30 @@ def install_pages(
 ) -> StaffPages[Visit]:
     """Mount the operator pages on the issuer app (call after the API's error handlers)."""
     offset = settings.operator_utc_offset
+    sessions: PageSessions
+    throttle: SignInLimiter
+    if settings.operator_sessions == "database":  # shared by every worker (servicekit.page_state)
+
+        def engine() -> Engine:
+            return cast(Engine, app.state.runtime.context.engine)
+
+        idle = settings.operator_session_idle
+        sessions = DatabaseSessionStore(engine, PAGE_STATE.sessions, idle_seconds=idle, clock=clock)
+        throttle = DatabaseSignInThrottle(
+            engine,
+            PAGE_STATE.failures,
+            clock=clock,
+            limit=MAX_FAILED_SIGN_INS,
+            window=SIGN_IN_WINDOW,
+        )
+    else:
+        sessions = SessionStore(idle_seconds=settings.operator_session_idle, clock=clock)
+        throttle = SignInThrottle(clock=clock, limit=MAX_FAILED_SIGN_INS, window=SIGN_IN_WINDOW)
     pages = StaffPages(
         SITE,
         identify=identify,
-        sessions=SessionStore(idle_seconds=settings.operator_session_idle, clock=clock),
-        throttle=SignInThrottle(clock=clock, limit=MAX_FAILED_SIGN_INS, window=SIGN_IN_WINDOW),
+        sessions=sessions,
+        throttle=throttle,
         secure_cookies=settings.public_url.startswith("https://"),
         templates=_HERE / "templates",
         service_name=settings.name,

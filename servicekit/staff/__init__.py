@@ -1,8 +1,9 @@
 """The staff-pages kit: what the issuer's operator pages and the verifier's teller pages share.
 
 Staff sign in with an API key; the kit keeps the session (:mod:`servicekit.sessions`: the key's
-id on the server, a random id in an ``HttpOnly``, ``SameSite=Strict`` cookie), throttles
-failed sign-ins, checks every form's CSRF token, reads forms, and answers every refusal under
+id on the server, a random id in an ``HttpOnly``, ``SameSite=Strict`` cookie; in the database
+with :mod:`servicekit.page_state` so that every worker shares it), throttles failed sign-ins,
+checks every form's CSRF token, reads forms, and answers every refusal under
 the role's prefix with a problem page in the role's words. The role gives a
 :class:`~servicekit.staff.site.StaffSite` (prefix, cookies, words) and an ``identify``
 function (what the session's key stands for now).
@@ -43,7 +44,7 @@ from __future__ import annotations
 
 from servicekit.staff.forms import MAX_FORM_BYTES, Form
 from servicekit.staff.pages import NO_STORE, TITLES, StaffPages
-from servicekit.staff.signin import SignInThrottle, client_address
+from servicekit.staff.signin import SignInLimiter, SignInThrottle, client_address
 from servicekit.staff.site import StaffSite, StaffWords
 from servicekit.staff.visits import SignedIn, SignInRequired
 
@@ -52,6 +53,7 @@ __all__ = [
     "NO_STORE",
     "TITLES",
     "Form",
+    "SignInLimiter",
     "SignInRequired",
     "SignInThrottle",
     "SignedIn",

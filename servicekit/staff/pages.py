@@ -4,6 +4,12 @@ rendering, and the error pages of one role's pages under its prefix.
 :class:`StaffPages` is built once by the role's ``web/app.py`` and found by its routes through
 ``PagesDep``. Every page is sent with ``Cache-Control: no-store``: a page may show personal
 data or a result that must not come back from the browser's cache or history.
+
+With a shared session store (:class:`servicekit.page_state.DatabaseSessionStore`) a request
+reads its session once, whatever asks for it (the route, the problem page's menu), and what
+the request changed in it (a notice to show, the check a desk runs, the language) is saved
+before the first byte of the response leaves (:class:`SaveSessions`), so the next request,
+at whichever worker, sees it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.pages import (
     PageProblem,
@@ -25,13 +33,13 @@ from servicekit.pages import (
     install_error_pages,
     mount_common_static,
 )
-from servicekit.sessions import Session, SessionStore, cookie_options
+from servicekit.sessions import PageSessions, Session, cookie_options
 from servicekit.staff.forms import Form, read_form
-from servicekit.staff.signin import SignInThrottle, form_token, form_token_ok
+from servicekit.staff.signin import SignInLimiter, form_token, form_token_ok
 from servicekit.staff.site import StaffSite
 from servicekit.staff.visits import SignedIn, SignInRequired
 
-__all__ = ["NO_STORE", "TITLES", "StaffPages"]
+__all__ = ["NO_STORE", "TITLES", "SaveSessions", "StaffPages"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,8 @@ TITLES = {
     503: "Try again in a minute",
 }
 _TEMPLATES = Path(__file__).parent / "templates"
+# The request's sessions as read (cookie value -> Session), kept in the ASGI scope.
+_LOADED = "drukid.page_sessions"
 
 V = TypeVar("V", bound=SignedIn)
 
@@ -65,8 +75,8 @@ class StaffPages(Generic[V]):
         site: StaffSite,
         *,
         identify: Callable[[Request, Session], V | None],
-        sessions: SessionStore,
-        throttle: SignInThrottle,
+        sessions: PageSessions,
+        throttle: SignInLimiter,
         secure_cookies: bool,
         templates: Path,
         **template_globals: Any,
@@ -119,14 +129,37 @@ class StaffPages(Generic[V]):
     def visit(self, request: Request) -> V:
         """The signed-in visit, or :class:`SignInRequired`; the key is checked again."""
         cookie = request.cookies.get(self.site.session_cookie)
-        session = self.sessions.get(cookie)
+        session = self._session(request, cookie)
         if session is None:
             raise SignInRequired("ended" if cookie else None)
         visit = self._identify(request, session)
         if visit is None:
-            self.sessions.drop(session.id)
+            self._forget(request, session.id)
             raise SignInRequired("key_revoked")
         return visit
+
+    def _session(self, request: Request, cookie: str | None) -> Session | None:
+        """The request's session, read once per request (and saved by :class:`SaveSessions`)."""
+        loaded: dict[str, Session] | None = request.scope.get(_LOADED)
+        if loaded is not None and cookie and cookie in loaded:
+            return loaded[cookie]
+        session = self.sessions.get(cookie)
+        if session is not None and loaded is not None and cookie:
+            loaded[cookie] = session
+        return session
+
+    def _forget(self, request: Request, session_id: str | None) -> None:
+        """End a session, and do not save it after the request."""
+        loaded: dict[str, Session] | None = request.scope.get(_LOADED)
+        if loaded is not None and session_id:
+            loaded.pop(session_id, None)
+        self.sessions.drop(session_id)
+
+    def sweep(self) -> int:
+        """End expired sessions and forget old failed sign-ins (services call this now and
+        then, so that both go even with no traffic); return how many sessions ended."""
+        self.throttle.sweep()
+        return self.sessions.sweep()
 
     def peek(self, request: Request) -> V | None:
         """The visit if there is one (for the menu on problem pages); never raises."""
@@ -177,7 +210,7 @@ class StaffPages(Generic[V]):
         """Signed in: a new session holding ``data`` (a new id at every sign-in, so an id
         planted before it is useless), and the browser goes to ``to``."""
         site = self.site
-        self.sessions.drop(request.cookies.get(site.session_cookie))
+        self._forget(request, request.cookies.get(site.session_cookie))
         session = self.sessions.create(**data)
         response = self.redirect(request, to)
         response.set_cookie(site.session_cookie, session.id, **self.cookie(request))
@@ -186,7 +219,7 @@ class StaffPages(Generic[V]):
 
     def end_session(self, request: Request, visit: V) -> Response:
         """Signed out: the session ends and the browser goes to the sign-in form."""
-        self.sessions.drop(visit.session.id)
+        self._forget(request, visit.session.id)
         response = self.redirect(request, self.site.sign_in_page, reason="signed_out")
         response.delete_cookie(self.site.session_cookie, **self.cookie(request))
         return response
@@ -288,6 +321,7 @@ class StaffPages(Generic[V]):
         with a problem page while every other path keeps the API's JSON errors."""
         for router in routers:
             app.include_router(router, prefix=self.site.prefix, include_in_schema=False)
+        app.add_middleware(SaveSessions, sessions=self.sessions)
         mount_common_static(app)
         url, folder = static
         app.mount(url, StaticFiles(directory=str(folder)), name=url.strip("/").replace("/", "-"))
@@ -300,3 +334,33 @@ class StaffPages(Generic[V]):
             redirects={SignInRequired: self.to_sign_in},
             owns=self.owns,
         )
+
+
+class SaveSessions:
+    """ASGI middleware: the sessions a request read from a shared store are saved (what
+    changed in them) before its response starts. Nothing to do for the in-memory store, whose
+    sessions are the live objects."""
+
+    def __init__(self, app: ASGIApp, *, sessions: PageSessions) -> None:
+        self.app = app
+        self.sessions = sessions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.sessions.shared:
+            await self.app(scope, receive, send)
+            return
+        loaded: dict[str, Session] = {}
+        scope[_LOADED] = loaded
+
+        async def send_saved(message: Message) -> None:
+            if message["type"] == "http.response.start" and loaded:
+                pending = list(loaded.values())
+                loaded.clear()
+                await run_in_threadpool(self._save, pending)
+            await send(message)
+
+        await self.app(scope, receive, send_saved)
+
+    def _save(self, sessions: list[Session]) -> None:
+        for session in sessions:
+            self.sessions.save(session)

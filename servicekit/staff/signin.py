@@ -1,8 +1,10 @@
 """Signing in to the staff pages: the throttle and the sign-in form's token.
 
 * :class:`SignInThrottle` — at most ``limit`` failed sign-ins per client address within
-  ``window`` seconds. Keys hold 256 random bits, so this is about noise and guessing tools, not
-  the key's strength. It remembers at most 10 000 clients (a flood forgets the oldest first).
+  ``window`` seconds, in this process's memory. Keys hold 256 random bits, so this is about
+  noise and guessing tools, not the key's strength. It remembers at most 10 000 clients (a
+  flood forgets the oldest first). :class:`servicekit.page_state.DatabaseSignInThrottle` counts
+  the same in the database, over every worker; both are a :class:`SignInLimiter`.
 * A double-submit token for the sign-in form (a random cookie echoed in a hidden field): before
   sign-in there is no session to hold a CSRF token, and login CSRF would otherwise sign a
   person in as somebody else.
@@ -15,10 +17,11 @@ import hmac
 import secrets
 import threading
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from fastapi import Request
 
-__all__ = ["SignInThrottle", "client_address", "form_token", "form_token_ok"]
+__all__ = ["SignInLimiter", "SignInThrottle", "client_address", "form_token", "form_token_ok"]
 
 _TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
 _MAX_TRACKED_CLIENTS = 10_000
@@ -45,8 +48,20 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+class SignInLimiter(Protocol):
+    """What the sign-in routes ask: may this client try now, and what came of its try."""
+
+    def retry_after(self, client: str) -> int: ...
+
+    def failed(self, client: str) -> None: ...
+
+    def succeeded(self, client: str) -> None: ...
+
+    def sweep(self) -> int: ...
+
+
 class SignInThrottle:
-    """Failed sign-ins per client within a sliding window. Thread-safe."""
+    """Failed sign-ins per client within a sliding window, in memory. Thread-safe."""
 
     def __init__(self, *, clock: Callable[[], float], limit: int = 5, window: float = 60.0) -> None:
         self._clock = clock
@@ -77,6 +92,15 @@ class SignInThrottle:
     def succeeded(self, client: str) -> None:
         with self._lock:
             self._failures.pop(client, None)
+
+    def sweep(self) -> int:
+        """Forget clients with no failure inside the window; return how many."""
+        now = self._clock()
+        with self._lock:
+            stale = [c for c in self._failures if not self._recent(c, now)]
+            for client in stale:
+                del self._failures[client]
+            return len(stale)
 
     def _recent(self, client: str, now: float) -> list[float]:
         return [t for t in self._failures.get(client, ()) if now - t < self._window]

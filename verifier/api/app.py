@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from verifier.api import errors
 from verifier.api.routes import oid4vp, rp, trust
+from verifier.errors import VerificationError
 from verifier.runtime import build_runtime, trust_sources
 from verifier.settings import VerifierSettings
 from verifier.web import install_pages
@@ -72,11 +73,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings, clock=now, transport=transport, resolve_host=resolve_host)
+        try:
+            runtime = build_runtime(
+                settings, clock=now, transport=transport, resolve_host=resolve_host
+            )
+        except VerificationError as exc:  # e.g. a schema that needs `drukid verifier db upgrade`
+            log.error("the verifier cannot start: %s (%s)", exc.message, exc.code)
+            raise
         sessions = teller.sessions
 
         def prune() -> int:  # teller sessions end (and delete their checks) with no traffic too
-            return runtime.retention.prune() + sessions.sweep()
+            return runtime.retention.prune() + teller.sweep()
 
         pruner = _Pruner(prune, settings.prune_interval_seconds)
         app.state.runtime, app.state.webhooks = runtime, runtime.webhooks
@@ -89,7 +96,8 @@ def create_app(
         finally:
             if start_workers:
                 pruner.stop()
-            sessions.drop_all()  # signed-in desks end with the process, and so do their checks
+            if not sessions.shared:  # in memory, signed-in desks end with the process
+                sessions.drop_all()  # and so do their checks; shared ones go on elsewhere
             runtime.close()
 
     app = FastAPI(

@@ -8,9 +8,21 @@ the row is deleted. API keys and response codes are stored as SHA-256 hashes onl
 
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import Table
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ApiKeyRecord", "RequestRecord", "TrustedIssuerRecord", "WebhookDelivery", "tables"]
+from servicekit.page_state import page_state_tables
+
+__all__ = [
+    "PAGE_STATE",
+    "ApiKeyRecord",
+    "RequestRecord",
+    "TrustedIssuerRecord",
+    "WebhookDelivery",
+    "tables",
+]
 
 
 class ApiKeyRecord(SQLModel, table=True):
@@ -77,10 +89,14 @@ class TrustedIssuerRecord(SQLModel, table=True):
     updated_at: int
 
 
-def tables() -> list[object]:
-    """The verifier's tables (created with ``SQLModel.metadata.create_all(tables=...)``, so
-    other roles' tables in the same metadata are never created in the verifier database)."""
-    return [
-        model.__table__  # type: ignore[union-attr]
-        for model in (ApiKeyRecord, RequestRecord, WebhookDelivery, TrustedIssuerRecord)
-    ]
+# The teller pages' sessions and failed sign-ins, shared by every worker.
+PAGE_STATE = page_state_tables(
+    SQLModel.metadata, sessions="verifier_page_sessions", failures="verifier_sign_in_failures"
+)
+
+
+def tables() -> list[Table]:
+    """The verifier's tables (other roles' tables share SQLModel's metadata, so the verifier's
+    schema names its own: :func:`verifier.storage.schema.metadata`)."""
+    models = (ApiKeyRecord, RequestRecord, WebhookDelivery, TrustedIssuerRecord)
+    return [cast(Table, model.__table__) for model in models] + list(PAGE_STATE)  # type: ignore[union-attr]

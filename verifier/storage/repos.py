@@ -13,22 +13,17 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, or_, update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from verifier.storage.models import (
     ApiKeyRecord,
     RequestRecord,
     TrustedIssuerRecord,
     WebhookDelivery,
-    tables,
 )
+from verifier.storage.schema import create_schema
 
 __all__ = ["ApiKeys", "Requests", "TrustedIssuers", "WebhookDeliveries", "create_schema"]
-
-
-def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine, tables=tables())  # type: ignore[arg-type]
 
 
 def _rowcount(result: Any) -> int:

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 
-from servicekit.sessions import SessionStore
-from servicekit.staff import SignInThrottle, StaffPages, StaffSite
+from servicekit.page_state import DatabaseSessionStore, DatabaseSignInThrottle
+from servicekit.sessions import PageSessions, SessionStore
+from servicekit.staff import SignInLimiter, SignInThrottle, StaffPages, StaffSite
 from verifier.errors import VerificationError
 from verifier.settings import VerifierSettings
+from verifier.storage.models import PAGE_STATE
 from verifier.web import views
 from verifier.web.deps import Desk, Teller, end_check_with, identify
 from verifier.web.routes import checks, signin
@@ -35,19 +39,30 @@ def install_pages(
     app: FastAPI, settings: VerifierSettings, *, clock: Callable[[], int]
 ) -> StaffPages[Desk]:
     """Add the teller pages to the verifier app (call after the API's error handlers)."""
+    ended = end_check_with(lambda: getattr(app.state, "service", None))
+    idle = settings.teller_idle_seconds
+    limit, window = settings.teller_max_failed_sign_ins, settings.teller_sign_in_window_seconds
+    sessions: PageSessions
+    throttle: SignInLimiter
+    if settings.teller_sessions == "database":  # shared by every worker (servicekit.page_state)
+
+        def engine() -> Engine:
+            return cast(Engine, app.state.runtime.context.engine)
+
+        sessions = DatabaseSessionStore(
+            engine, PAGE_STATE.sessions, idle_seconds=idle, clock=clock, on_expire=ended
+        )
+        throttle = DatabaseSignInThrottle(
+            engine, PAGE_STATE.failures, clock=clock, limit=limit, window=window
+        )
+    else:
+        sessions = SessionStore(idle_seconds=idle, clock=clock, on_expire=ended)
+        throttle = SignInThrottle(clock=clock, limit=limit, window=window)
     pages = StaffPages(
         SITE,
         identify=identify,
-        sessions=SessionStore(
-            idle_seconds=settings.teller_idle_seconds,
-            clock=clock,
-            on_expire=end_check_with(lambda: getattr(app.state, "service", None)),
-        ),
-        throttle=SignInThrottle(
-            clock=clock,
-            limit=settings.teller_max_failed_sign_ins,
-            window=settings.teller_sign_in_window_seconds,
-        ),
+        sessions=sessions,
+        throttle=throttle,
         secure_cookies=settings.public_url.startswith("https://"),
         templates=_HERE / "templates",
         service_name=settings.name,

@@ -119,9 +119,9 @@ class CredentialEntry:
             iss=data["iss"],
             configuration_id=data["configuration_id"],
             claims=data["claims"],
-            disclosable=tuple(tuple(p) for p in data["disclosable"]),
+            disclosable=tuple(map(tuple, data["disclosable"])),  # 10,000 of these at open
             received_at=data["received_at"],
-            copies=tuple(CopyState(c["id"], tuple(c["shown_to"])) for c in data["copies"]),
+            copies=tuple([CopyState(c["id"], tuple(c["shown_to"])) for c in data["copies"]]),
             issuer_names=dict(data.get("issuer_names", {})),
             status=StatusRecord.from_json(data["status"]) if data.get("status") else None,
         )

@@ -8,6 +8,11 @@ opening compares that list with the rows in the file. A row removed or added out
 (``vault_corrupted``) instead of showing a partial or resurrected state. The catalog also
 carries the change counter, so pasting back an old catalog row alone is caught as well.
 
+Opening parses the catalog (tens of thousands of small objects for a wallet of 10,000
+credentials) with the cyclic garbage collector paused: left on, it would run again and again
+over objects that are all still in use (a third of the opening time, measured). It is switched
+back on afterwards, also when opening fails (:func:`collector_paused`).
+
 Every change is one unit of work: one transaction that checks the change counter, writes the
 new records and the new catalog together, and advances the counter. The in-memory catalog is
 replaced only after the commit succeeded, so a failed write leaves the open wallet exactly as
@@ -16,9 +21,11 @@ it was on disk.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,12 +36,26 @@ from wallet.storage.database import WalletFile
 from wallet.storage.repos import Meta, Records
 from wallet.vault import DEFAULT_KDF, KDFParams, Vault
 
-__all__ = ["CATALOG", "CREDENTIAL", "HISTORY", "WalletStore"]
+__all__ = ["CATALOG", "CREDENTIAL", "HISTORY", "WalletStore", "collector_paused"]
 
 log = logging.getLogger(__name__)
 
 CATALOG, CREDENTIAL, HISTORY = "catalog", "credential", "history"
 _CATALOG_ID = "catalog"
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a burst of allocations that all stay alive;
+    restore it as it was, whatever happens inside. Reference counting still frees everything
+    that is dropped meanwhile."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class WalletStore:
@@ -82,7 +103,7 @@ class WalletStore:
                 header = Meta(session).header()
             # The slow key derivation outside any transaction: a guess holds no lock.
             vault = Vault.unlock(header, passphrase, random_bytes=random_bytes)
-            with file.session() as session:
+            with collector_paused(), file.session() as session:
                 catalog = cls._load(Meta(session), Records(session), vault)
             return cls(file, vault, catalog)
         except BaseException:

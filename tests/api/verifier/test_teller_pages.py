@@ -689,7 +689,10 @@ def test_settings_refuse_an_unknown_time_zone(tmp_path: Path, issuer: FakeIssuer
 def test_idle_sessions_end_without_traffic_and_at_shutdown(
     settings: VerifierSettings, clock: Clock, transport: httpx.MockTransport
 ) -> None:
-    settings = settings.model_copy(update={"prune_interval_seconds": 0.02})
+    """In memory (one process), a desk's session and its check end with the process."""
+    settings = settings.model_copy(
+        update={"prune_interval_seconds": 0.02, "teller_sessions": "memory"}
+    )
     app = create_app(settings, clock=clock, transport=transport)  # with the pruner running
     with TestClient(app, base_url=PUBLIC_URL, follow_redirects=False) as client:
         key, _ = app.state.service.create_api_key("Counter 5")
@@ -709,3 +712,43 @@ def test_idle_sessions_end_without_traffic_and_at_shutdown(
     again = create_app(settings, clock=clock, transport=transport, start_workers=False)
     with TestClient(again, base_url=PUBLIC_URL), pytest.raises(RequestError):
         again.state.service.request_view(key_id, running)  # gone with the stopped service
+
+
+def test_shared_sessions_end_when_idle_and_outlive_a_restart(
+    settings: VerifierSettings, clock: Clock, transport: httpx.MockTransport
+) -> None:
+    """In the database (the default, shared by every worker), an idle session still ends with
+    its check by the pruner, while a running one outlives its process: a rolling restart signs
+    no desk out and loses no check."""
+    assert settings.teller_sessions == "database"
+    settings = settings.model_copy(update={"prune_interval_seconds": 0.02})
+    app = create_app(settings, clock=clock, transport=transport)
+    with TestClient(app, base_url=PUBLIC_URL, follow_redirects=False) as client:
+        key, _ = app.state.service.create_api_key("Counter 5")
+        key_id = key.split("_")[1]
+        start(client, key, "kyc-basic")
+        idle = session_data(client)["check"]
+        clock.now += 15 * 60 + 1
+        deadline = time.monotonic() + 20  # the pruner deletes the row, then the check
+        while app.state.teller_pages.sessions.snapshot() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        while time.monotonic() < deadline:
+            try:
+                app.state.service.request_view(key_id, idle)
+            except RequestError:
+                break
+            time.sleep(0.01)
+        assert not app.state.teller_pages.sessions.snapshot()
+        with pytest.raises(RequestError):
+            app.state.service.request_view(key_id, idle)
+        client.cookies.clear()
+        start(client, key, "age-over-18")
+        running = session_data(client)["check"]
+        cookie = client.cookies.get("drukid_teller")
+    again = create_app(settings, clock=clock, transport=transport, start_workers=False)
+    with TestClient(again, base_url=PUBLIC_URL, follow_redirects=False) as client:
+        assert again.state.service.request_view(key_id, running) is not None
+        client.cookies.set("drukid_teller", cookie or "", path="/teller")
+        page = client.get("/teller/check")
+        assert page.status_code == 200, page.text
+        assert session_data(client)["check"] == running

@@ -1,10 +1,12 @@
 """servicekit.staff and servicekit.pages on a role of the tests' own: signing in and out, the
 CSRF token of every form, the form reader's refusals, the session ending with its key, and
-every failure under the prefix as a page in the role's words while other paths keep JSON."""
+every failure under the prefix as a page in the role's words while other paths keep JSON —
+with the sessions in memory and in the database (servicekit.page_state), alike."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +15,21 @@ from typing import Annotated
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import MetaData, create_engine
 from starlette.testclient import TestClient
 
 from servicekit.http import BodySizeLimitMiddleware, install_error_handlers
+from servicekit.page_state import DatabaseSessionStore, DatabaseSignInThrottle, page_state_tables
 from servicekit.pages import PageProblem, app_state
-from servicekit.sessions import Session, SessionStore
-from servicekit.staff import SignedIn, SignInThrottle, StaffPages, StaffSite, StaffWords
+from servicekit.sessions import PageSessions, Session, SessionStore
+from servicekit.staff import (
+    SignedIn,
+    SignInLimiter,
+    SignInThrottle,
+    StaffPages,
+    StaffSite,
+    StaffWords,
+)
 
 
 def _problem(status: int, code: str) -> PageProblem:
@@ -106,12 +117,26 @@ async def note(request: Request, pages: PagesDep, clerk: ClerkDep) -> HTMLRespon
     return pages.render(request, "home.html", {"note": form.get("note")}, visit=clerk)
 
 
+@router.post("/remember")
+async def remember(request: Request, pages: PagesDep, clerk: ClerkDep) -> Response:
+    form = await pages.form(request, clerk, "note")
+    clerk.session.data["note"] = form.get("note")
+    clerk.flash("ok", "Kept.")
+    return pages.redirect(request, "/recall")
+
+
+@router.get("/recall")
+def recall(request: Request, pages: PagesDep, clerk: ClerkDep) -> HTMLResponse:
+    note = str(clerk.session.data.get("note", ""))
+    return pages.render(request, "home.html", {"note": note}, visit=clerk)
+
+
 @router.get("/boom")
 def boom(clerk: ClerkDep) -> None:
     raise RuntimeError("the secret detail")
 
 
-def make_app(templates: Path) -> FastAPI:
+def make_app(templates: Path, store: str = "memory") -> FastAPI:
     app = FastAPI()
     install_error_handlers(app, [])
 
@@ -119,11 +144,20 @@ def make_app(templates: Path) -> FastAPI:
     def api_thing() -> dict[str, str]:
         return {"ok": "yes"}
 
+    sessions: PageSessions = SessionStore()
+    throttle: SignInLimiter = SignInThrottle(clock=lambda: 0.0)
+    if store == "database":
+        metadata = MetaData()
+        tables = page_state_tables(metadata, sessions="desk_session", failures="desk_failure")
+        engine = create_engine(f"sqlite:///{templates / 'desk.db'}")
+        metadata.create_all(engine)
+        sessions = DatabaseSessionStore(lambda: engine, tables.sessions, clock=time.time)
+        throttle = DatabaseSignInThrottle(lambda: engine, tables.failures, clock=lambda: 0.0)
     pages = StaffPages(
         SITE,
         identify=identify,
-        sessions=SessionStore(),
-        throttle=SignInThrottle(clock=lambda: 0.0),
+        sessions=sessions,
+        throttle=throttle,
         secure_cookies=True,
         templates=templates,
     )
@@ -137,13 +171,13 @@ def make_app(templates: Path) -> FastAPI:
     return app
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
+@pytest.fixture(params=["memory", "database"])
+def client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[TestClient]:
     folder = tmp_path / "desk"
     folder.mkdir()
     for name, text in TEMPLATES.items():
         (folder / name).write_text(text)
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, request.param)
     with TestClient(
         app, base_url="https://desk.example", follow_redirects=False, raise_server_exceptions=False
     ) as test_client:
@@ -287,3 +321,18 @@ def test_problems_are_copied_not_reused() -> None:
     assert copy.headers == {"X-A": "1"}
     assert copy is not original
     assert original.status == 404
+
+
+def test_what_a_request_keeps_in_its_session_is_there_at_the_next(client: TestClient) -> None:
+    """Changes to the session during one request (a value, a one-time notice) are saved before
+    its response leaves, whatever the store: the next request, maybe at another worker, has
+    them, and the notice shows once."""
+    token = signed_in(client)
+    kept = client.post("/desk/remember", data={"csrf_token": token, "note": "counter 2"})
+    assert kept.status_code == 303
+    first = client.get("/desk/recall")
+    assert '<p id="note">counter 2</p>' in first.text
+    assert "Kept." in first.text
+    again = client.get("/desk/recall")
+    assert '<p id="note">counter 2</p>' in again.text
+    assert "Kept." not in again.text

@@ -282,3 +282,44 @@ def test_deleted_keys_leave_the_file(tmp_path: Path) -> None:
     store.close()
     files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert blob[3:40] not in files  # secure_delete zeroed it; the WAL was checkpointed
+
+
+def test_the_collector_is_paused_while_the_catalog_loads_and_restored_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening parses the catalog with the cyclic garbage collector off (no collection storms
+    over objects that all stay alive), and leaves it as it was: on after a good open and after
+    a refused one, off when the caller had turned it off."""
+    import gc
+
+    from wallet.storage import catalog as catalog_module
+    from wallet.storage.store import collector_paused
+
+    path = tmp_path / "wallet.db"
+    store = WalletStore.create(path, PASSPHRASE, kdf=FAST_KDF)
+    add(store, "c1")
+    store.close()
+    seen: list[bool] = []
+    real = catalog_module.Catalog.from_bytes
+
+    def watched(raw: bytes) -> catalog_module.Catalog:
+        seen.append(gc.isenabled())
+        return real(raw)
+
+    monkeypatch.setattr(catalog_module.Catalog, "from_bytes", staticmethod(watched))
+    assert gc.isenabled()
+    WalletStore.open(path, PASSPHRASE).close()
+    assert seen == [False]
+    assert gc.isenabled()
+    _sql(path, "DELETE FROM wallet_record WHERE kind = 'credential'")
+    with pytest.raises(VaultError):
+        WalletStore.open(path, PASSPHRASE)
+    assert seen == [False, False]
+    assert gc.isenabled()  # restored after the refusal too
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off: it stays off
+    finally:
+        gc.enable()

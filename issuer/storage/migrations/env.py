@@ -1,0 +1,7 @@
+"""Alembic's entry point for the issuer's revisions (see :mod:`servicekit.migrations`)."""
+
+from __future__ import annotations
+
+from servicekit.migrations import run_env
+
+run_env()

@@ -1,0 +1,4 @@
+"""The verifier's schema migrations (Alembic): ``env.py`` and one file per revision in
+``versions/``. Run them with ``drukid verifier db upgrade``; write the next one with
+``drukid verifier db revision -m "what changes"`` (docs/dev/where-things-go.md, "A schema
+change")."""

@@ -1,0 +1,1 @@
+"""The verifier's schema revisions, oldest first: ``v0001_baseline.py``, then each change."""
