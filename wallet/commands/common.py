@@ -14,8 +14,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
+from core.terminal import err, fail, out
 from wallet.errors import StorageError, WalletError
 from wallet.holder import Wallet
 from wallet.runtime import WalletRuntime
@@ -35,24 +35,12 @@ __all__ = [
     "runtime_for",
 ]
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
 F = TypeVar("F", bound=Callable[..., Any])
 EMPTY = "Your wallet is empty. Receive a credential with 'drukid wallet receive'."
 WalletOption = Annotated[
     Path | None,
     typer.Option("--wallet", envvar="DRUKID_WALLET_PATH", help="The wallet file to use."),
 ]
-
-
-def fail(message: str, hint: str, code: str | None = None) -> typer.Exit:
-    """Print the two sentences (and the code, when there is one); the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", markup=True)
-    err.print(f"[bold]what to do:[/] {hint}", markup=True)
-    if code is not None:
-        err.print(f"code: {code}", markup=False)
-    return typer.Exit(1)
 
 
 def friendly(function: F) -> F:
