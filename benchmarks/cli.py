@@ -49,7 +49,9 @@ def report() -> str:
     base = best["python -c pass"]
     lines = ["CLI start-up (whole processes, wall time, best of 7)"]
     for name, seconds in best.items():
-        lines.append(f"  {name:<22} {seconds * 1000:>8.0f} ms  {seconds / base:>5.1f}x python -c pass")
+        lines.append(
+            f"  {name:<22} {seconds * 1000:>8.0f} ms  {seconds / base:>5.1f}x python -c pass"
+        )
     verdict = "met" if best["drukid --help"] < GOAL_HELP_SECONDS else "NOT met"
     lines.append(f"  goal: drukid --help under {GOAL_HELP_SECONDS} s: {verdict}")
     return "\n".join(lines)

@@ -36,6 +36,8 @@ __all__ = [
     "fail",
     "fail_with",
     "out",
+    "refuse_start",
+    "report",
     "styled",
     "table",
 ]
@@ -50,16 +52,27 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     return Text.assemble(*parts)
 
 
-def fail(
-    message: str, hint: str | None = None, code: str | None = None, *, status: int = 1
-) -> typer.Exit:
-    """Print the one error shape on standard error; the exit (``status``) to raise."""
+def report(message: str, hint: str | None = None, code: str | None = None) -> None:
+    """Print the one error shape on standard error."""
     err.print(styled(("error:", "bold red"), " ", message))
     if hint:
         err.print(styled(("what to do:", "bold"), " ", hint))
     if code is not None:
         err.print(f"code: {code}")
+
+
+def fail(
+    message: str, hint: str | None = None, code: str | None = None, *, status: int = 1
+) -> typer.Exit:
+    """:func:`report`; the exit (``status``) for a command to raise."""
+    report(message, hint, code)
     return typer.Exit(status)
+
+
+def refuse_start(message: str, hint: str | None = None, code: str | None = None) -> SystemExit:
+    """:func:`report`; the exit (status 2) for a service that cannot start to raise."""
+    report(message, hint, code)
+    return SystemExit(2)
 
 
 def fail_with(exc: CodedError, *, hint: str | None = None, status: int = 1) -> typer.Exit:

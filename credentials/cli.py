@@ -168,9 +168,7 @@ def issue(
             registered = {name: data.pop(name) for name in RESERVED_CLAIMS & set(data)}
             issuer_id = iss or registered.get("iss")
             if not isinstance(issuer_id, str):
-                _fail(
-                    "an SD-JWT VC needs an issuer", hint="add --iss https://issuer.example"
-                )
+                _fail("an SD-JWT VC needs an issuer", hint="add --iss https://issuer.example")
             exp = now + expires_in if expires_in is not None else registered.get("exp")
             result = issue_sd_jwt_vc(
                 data,

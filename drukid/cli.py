@@ -70,7 +70,7 @@ GROUPS = (
         "app",
         "Verify credential presentations: requests, results, offline checks, trust.",
     ),
-    Group("serve", "drukid.serve", "app", "Run a drukid service (issuer, verifier or web wallet).")
+    Group("serve", "drukid.serve", "app", "Run a drukid service (issuer, verifier or web wallet)."),
 )
 _BY_NAME = {group.name: group for group in GROUPS}
 

@@ -333,7 +333,9 @@ def _show_result(console: Console, body: dict[str, Any]) -> bool:
     error = body.get("error") or {}
     why = error.get("explanation") or body.get("status")
     console.print(
-        styled("   ", ("✘ Not accepted", "bold red"), f": {why}  ", (f"({error.get('code')})", "dim"))
+        styled(
+            "   ", ("✘ Not accepted", "bold red"), f": {why}  ", (f"({error.get('code')})", "dim")
+        )
     )
     return False
 
@@ -428,7 +430,9 @@ def run_journey(stack: DemoStack, console: Console, *, show_qr: bool = True) -> 
             console.print("   Karma's wallet asks the registry about its credentials:")
             [checked] = wallet.check_status(view.id)
             words = checked.status_text
-            console.print(styled(f"     {checked.title}: ", (words.word, "bold"), f" {words.as_of}"))
+            console.print(
+                styled(f"     {checked.title}: ", (words.word, "bold"), f" {words.as_of}")
+            )
             console.print(f"     {words.note}")
     ok = first_ok and second_refused and revoked_reason
     console.print()

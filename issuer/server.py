@@ -15,11 +15,11 @@ under any ASGI process manager: ``uvicorn --factory issuer.server:app_from_envir
 from __future__ import annotations
 
 import os
-import sys
 
 import uvicorn
 from fastapi import FastAPI
 
+from core.terminal import refuse_start
 from issuer.api.app import create_app
 from issuer.errors import IssuerError
 from issuer.runtime import build_runtime
@@ -54,14 +54,12 @@ def run(
         sessions_setting="operator_sessions",
     )
     if problem:
-        print(f"error [invalid_settings]: {problem}", file=sys.stderr)
-        raise SystemExit(2)
+        raise refuse_start(problem, None, "invalid_settings")
     if workers > 1:
         try:
             build_runtime(settings).close()  # schema, first key, demo data: once, first
         except IssuerError as exc:
-            print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
-            raise SystemExit(2) from exc
+            raise refuse_start(exc.message, exc.hint, exc.code) from exc
     options = {
         "host": host or settings.host,
         "port": listen_port,

@@ -48,7 +48,9 @@ def present(
             out.print(f"You refused. Nothing was shared{note}.")
             return
         result = opened.approve(session)
-        out.print(styled(("Shared", "bold green"), f" with {name}. It is recorded in your history."))
+        out.print(
+            styled(("Shared", "bold green"), f" with {name}. It is recorded in your history.")
+        )
         if result.redirect_uri:
             out.print("The verifier offers to continue at this address (open it yourself if")
             out.print(f"you started this on their website): {result.redirect_uri}")

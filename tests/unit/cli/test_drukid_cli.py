@@ -61,7 +61,9 @@ def test_a_group_runs_once_loaded() -> None:
     assert runner.invoke(app, ["no-such-group"]).exit_code == 2
 
 
-def _every_command(command: typer.core.TyperCommand, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+def _every_command(
+    command: typer.core.TyperCommand, path: tuple[str, ...]
+) -> list[tuple[str, ...]]:
     found = [path]
     if isinstance(command, typer.core.TyperGroup):
         for name, sub in command.commands.items():
