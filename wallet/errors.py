@@ -81,6 +81,9 @@ _WORDS: dict[str, Words] = {
         "Choose a passphrase of at least 8 characters; a few unrelated words are easy to remember "
         "and hard to guess.",
     ),
+    "passphrase_needed": Words(
+        "Run the command in a terminal, or set DRUKID_WALLET_PASSPHRASE (for scripts).",
+    ),
     "kdf_unavailable": Words(
         "This computer's cryptography library cannot open this wallet. Update drukid (pip install "
         "-U drukid) and try again.",
@@ -114,6 +117,15 @@ _WORDS: dict[str, Words] = {
         "Run 'drukid wallet list' to see the credentials and their ids.",
         page_hint="Go to 'My credentials' to see what your wallet holds.",
         status=404,
+    ),
+    # what the citizen hands the wallet (wallet.links; the web wallet's photo upload too)
+    "file_not_found": Words(
+        "Check the file's name and folder (for example with 'ls'), or paste the link itself in "
+        "quotes instead.",
+    ),
+    "qr_unreadable": Words(
+        "Take a sharper, closer photo of the whole QR code in good light (PNG or JPEG), or paste "
+        "the link instead.",
     ),
     # receive
     "offer_invalid": Words(
