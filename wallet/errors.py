@@ -324,7 +324,8 @@ class BackupError(WalletError):
 
 
 class NetworkError(WalletError):
-    """A request failed. ``upstream_status`` is the HTTP status when the service answered."""
+    """A request failed. ``upstream_status`` is the HTTP status when the service answered;
+    ``not_sent``: the request certainly never left the device (no connection was made)."""
 
     code = "network_failed"
     status = 502  # a page about a service the wallet could not use: a bad gateway
@@ -336,6 +337,8 @@ class NetworkError(WalletError):
         code: str | None = None,
         hint: str | None = None,
         upstream_status: int | None = None,
+        not_sent: bool = False,
     ) -> None:
         super().__init__(message, code=code, hint=hint)
         self.upstream_status = upstream_status
+        self.not_sent = not_sent

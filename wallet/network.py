@@ -45,7 +45,10 @@ def network_errors(what: str) -> Iterator[None]:
     except FetchError as exc:
         code = _CODES.get(exc.code, "network_failed")
         raise NetworkError(
-            f"{what}: {exc.message}", code=code, upstream_status=exc.upstream_status
+            f"{what}: {exc.message}",
+            code=code,
+            upstream_status=exc.upstream_status,
+            not_sent=exc.not_sent or code in NOT_SENT_CODES,
         ) from exc
 
 

@@ -19,7 +19,6 @@ from wallet.consent import ConsentSummary, CredentialShare, Verifier, share_for,
 from wallet.errors import NetworkError, PresentError
 from wallet.history import HistoryEntry, SharedCredential
 from wallet.links import read_link
-from wallet.network import NOT_SENT_CODES
 from wallet.oid4vp.client import PresentationClient
 from wallet.oid4vp.matching import Matcher, best_match, choose_copy, mark_shown
 from wallet.oid4vp.request import AuthorizationRequest
@@ -171,9 +170,18 @@ class Presenting:
                 )
                 result = client.send(request, vp_token)
         except NetworkError as exc:
-            if exc.code not in NOT_SENT_CODES:
+            if not exc.not_sent:
                 self._record(session, "uncertain", detail=exc.message)
-            raise
+                raise
+            # No connection was made: the answer certainly did not arrive, so it is no
+            # "unclear" entry in the history, and the person hears that nothing was shared.
+            raise NetworkError(
+                f"{exc.message}; your answer was not sent, so nothing was shared",
+                code=exc.code,
+                hint="Check that the service is running and that this device is online, then "
+                "scan its QR code again.",
+                not_sent=True,
+            ) from exc
         except PresentError as exc:
             self._record(session, "rejected", detail=exc.message)
             raise

@@ -103,8 +103,25 @@ def call(client: httpx.Client, method: str, path: str, key: str, **kwargs: Any) 
         response = client.request(
             method, path, headers={"Authorization": f"Bearer {key}"}, **kwargs
         )
+    except httpx.ConnectError:
+        fail(
+            "service_unreachable",
+            f"the verifier at {client.base_url} did not answer",
+            hint="Check that it is running (drukid serve verifier) and that --url is its "
+            "address, and check your connection.",
+        )
+    except httpx.TimeoutException:
+        fail(
+            "service_unreachable",
+            f"the verifier at {client.base_url} did not answer in time",
+            hint="Try again; if it keeps happening, check the service and your connection.",
+        )
     except httpx.HTTPError as exc:
-        fail("service_unreachable", f"cannot reach the verifier service: {exc}")
+        fail(
+            "service_unreachable",
+            f"the connection to the verifier at {client.base_url} failed ({exc})",
+            hint="Check --url and your connection, then try again.",
+        )
     try:
         body = response.json()
     except ValueError:
