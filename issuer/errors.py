@@ -15,7 +15,10 @@ what to do next), the registered OAuth / OpenID4VCI ``error`` value it renders a
     │   ├── UnknownCredentialConfigurationError unknown_credential_configuration
     │   ├── InvalidProofError                   invalid_proof
     │   ├── InvalidNonceError                   invalid_nonce
-    │   └── CredentialRequestDeniedError        credential_request_denied
+    │   ├── CredentialRequestDeniedError        credential_request_denied
+    │   ├── InvalidEncryptionParametersError    invalid_encryption_parameters (§10)
+    │   ├── IssuancePendingError                issuance_pending (deferred, not yet approved)
+    │   └── InvalidTransactionIdError           invalid_transaction_id (deferred, §9.3)
     ├── InsufficientScopeError        403 insufficient_scope: the token is for another credential
     ├── NotificationError             400 invalid_notification_request
     │   └── InvalidNotificationIdError      invalid_notification_id
@@ -49,12 +52,15 @@ __all__ = [
     "ForbiddenError",
     "InsufficientScopeError",
     "InvalidCredentialRequestError",
+    "InvalidEncryptionParametersError",
     "InvalidGrantError",
     "InvalidNonceError",
     "InvalidNotificationIdError",
     "InvalidProofError",
     "InvalidRequestError",
     "InvalidTokenError",
+    "InvalidTransactionIdError",
+    "IssuancePendingError",
     "IssuerError",
     "NotFoundError",
     "NotificationError",
@@ -82,6 +88,26 @@ NEXT_STEPS: dict[str, str] = {
     "temporarily_unavailable": "Wait a minute, then reload the page.",
     "database_unavailable": "Wait a minute, then reload the page. If it keeps happening, tell "
     "your IT staff.",
+    # Key attestations (OpenID4VCI 1.0 Appendix D): what the wallet's maker must fix.
+    "key_attestation_required": "This credential needs a wallet that can prove its keys are "
+    "kept safely (a key attestation). Use a wallet app that supports key attestations.",
+    "key_attestation_untrusted": "The wallet's maker is not one this agency trusts. Use another "
+    "wallet app, or ask the agency which wallets it accepts.",
+    "key_storage_insufficient": "This credential needs keys kept in stronger hardware than this "
+    "wallet offers. Use a wallet app with a secure element.",
+    "user_authentication_insufficient": "This credential needs a wallet that asks for your PIN "
+    "or fingerprint in a stronger way. Use another wallet app.",
+    # Encrypted credential responses (OpenID4VCI 1.0 §10).
+    "encryption_required": "This agency sends credentials only encrypted. Update the wallet app.",
+    "encryption_key_invalid": "The wallet sent an encryption key this agency cannot use (it "
+    "needs a public P-256 key for ECDH-ES). Update the wallet app.",
+    # Deferred issuance (OpenID4VCI 1.0 §9).
+    "issuance_pending": "The agency has not approved the credential yet. The wallet will ask "
+    "again later; nothing needs doing.",
+    "issuance_denied": "The agency decided not to issue this credential. Contact the agency to "
+    "ask why.",
+    "transaction_expired": "The agency did not decide in time. Ask the agency for a new offer.",
+    "approval_decided": "Someone already decided this request; reload the list.",
 }
 
 
@@ -169,6 +195,27 @@ class InvalidNonceError(CredentialRequestError):
 class CredentialRequestDeniedError(CredentialRequestError):
     code = "credential_request_denied"
     error = "credential_request_denied"
+
+
+class InvalidEncryptionParametersError(CredentialRequestError):
+    code = "invalid_encryption_parameters"
+    error = "invalid_encryption_parameters"
+
+
+class IssuancePendingError(CredentialRequestError):
+    """The operator has not decided yet; ``Retry-After`` says how many seconds to wait."""
+
+    code = "issuance_pending"
+    error = "issuance_pending"
+
+    def __init__(self, message: str, *, interval: int = 5) -> None:
+        super().__init__(message, headers={"Retry-After": str(interval)})
+        self.interval = interval
+
+
+class InvalidTransactionIdError(CredentialRequestError):
+    code = "invalid_transaction_id"
+    error = "invalid_transaction_id"
 
 
 class NotificationError(IssuerError):
