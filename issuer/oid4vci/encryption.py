@@ -94,7 +94,9 @@ def _check_key(jwk: object) -> dict[str, str]:
     return dict(jwk)
 
 
-def parse_response_encryption(value: object, *, policy: EncryptionPolicy) -> ResponseEncryption | None:
+def parse_response_encryption(
+    value: object, *, policy: EncryptionPolicy
+) -> ResponseEncryption | None:
     """§8.2 ``credential_response_encryption`` of a credential (or deferred) request, checked
     against the policy; ``None`` when the wallet did not ask and may do so."""
     if value is None:

@@ -82,9 +82,7 @@ def _configuration(
         "scope": ctype.id,
         "cryptographic_binding_methods_supported": ["jwk"],
         "credential_signing_alg_values_supported": list(signing_algs),
-        "proof_types_supported": _proof_types(
-            ctype, proof_algs, key_attestations=key_attestations
-        ),
+        "proof_types_supported": _proof_types(ctype, proof_algs, key_attestations=key_attestations),
         "credential_metadata": {
             "display": _display(ctype.display, "name"),
             "claims": [

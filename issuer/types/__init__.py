@@ -184,7 +184,11 @@ def parse_key_attestation_policy(value: Any, *, where: str) -> KeyAttestationPol
     """A type file's (or the settings') ``key_attestation`` object."""
     if value is None:
         return KeyAttestationPolicy()
-    if not isinstance(value, dict) or set(value) - {"required", "key_storage", "user_authentication"}:
+    if not isinstance(value, dict) or set(value) - {
+        "required",
+        "key_storage",
+        "user_authentication",
+    }:
         raise _fail(
             where, "'key_attestation' is an object of required, key_storage, user_authentication"
         )
