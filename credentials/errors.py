@@ -81,9 +81,10 @@ class IssuerKeyError(CredentialError):
 
 
 class KeyAttestationError(CredentialError):
-    """A key attestation (OpenID4VCI 1.0 Appendix D) was refused. Codes: ``key_attestation_invalid``,
-    ``key_attestation_typ``, ``key_attestation_alg``, ``key_attestation_untrusted``,
-    ``key_attestation_expired``, ``key_attestation_time``, ``key_attestation_nonce``."""
+    """A key attestation (OpenID4VCI 1.0 Appendix D) was refused. Codes:
+    ``key_attestation_invalid``, ``key_attestation_typ``, ``key_attestation_alg``,
+    ``key_attestation_untrusted``, ``key_attestation_expired``, ``key_attestation_time``,
+    ``key_attestation_nonce``."""
 
     code = "key_attestation_invalid"
 

@@ -8,7 +8,6 @@ on their next fetch (draft-ietf-oauth-status-list-21 §7.1).
 from __future__ import annotations
 
 import json
-
 import logging
 import re
 from collections.abc import Mapping, Sequence
