@@ -168,9 +168,12 @@ def test_honest_software_keys_are_refused_where_high_is_required(tmp_path: Path)
     anchor, wallet_files = _provider_files(tmp_path)
     log: list[tuple[httpx.Request, httpx.Response]] = []
     policy = {"permanent-address": {"required": True, "key_storage": ["iso_18045_high"]}}
-    with issuer_and_network(
-        tmp_path, log, key_attestation_anchors=(anchor,), key_attestation_required=policy
-    ) as (app, network), pytest.raises(ReceiveError) as err:
+    with (
+        issuer_and_network(
+            tmp_path, log, key_attestation_anchors=(anchor,), key_attestation_required=policy
+        ) as (app, network),
+        pytest.raises(ReceiveError) as err,
+    ):
         receive(tmp_path, app, network, "permanent-address", **wallet_files)
     assert err.value.code == "issuer_rejected"
     assert "not kept in storage this credential requires (iso_18045_high)" in err.value.message
