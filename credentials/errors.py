@@ -13,6 +13,7 @@ public contract (CLIs print them, services return them, tests assert them)::
     ├── DCQLError                 malformed DCQL query or response
     ├── TypeMetadataError         SD-JWT VC Type Metadata and its integrity
     ├── IssuerKeyError            the issuer's key could not be resolved (metadata / DID)
+    ├── KeyAttestationError       OpenID4VCI 1.0 Appendix D key attestations
     └── X509Error                 X.509 certificates: x5c parsing, path validation to trust
                                   anchors, SAN / client id rules, CRLs, certificate building
 """
@@ -26,6 +27,7 @@ __all__ = [
     "DCQLError",
     "IssuerKeyError",
     "JOSEError",
+    "KeyAttestationError",
     "KeyBindingError",
     "MalformedError",
     "SDJWTError",
@@ -76,6 +78,15 @@ class TypeMetadataError(CredentialError):
 
 class IssuerKeyError(CredentialError):
     code = "issuer_key_unresolved"
+
+
+class KeyAttestationError(CredentialError):
+    """A key attestation (OpenID4VCI 1.0 Appendix D) was refused. Codes:
+    ``key_attestation_invalid``, ``key_attestation_typ``, ``key_attestation_alg``,
+    ``key_attestation_untrusted``, ``key_attestation_expired``, ``key_attestation_time``,
+    ``key_attestation_nonce``."""
+
+    code = "key_attestation_invalid"
 
 
 class X509Error(CredentialError):

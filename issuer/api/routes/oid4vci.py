@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 
 from issuer.api.deps import RuntimeDep, bearer_token, form_pairs, json_body
 from issuer.errors import InvalidTokenError
+from issuer.flows import CredentialAnswer
 
 __all__ = ["router"]
 
@@ -38,12 +39,20 @@ def nonce(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"c_nonce": runtime.preauthorized.new_nonce()}, headers=NO_STORE)
 
 
+def render(answer: CredentialAnswer) -> Response:
+    """JSON, or the §10 encrypted answer as ``application/jwt``."""
+    if isinstance(answer.body, str):
+        return Response(
+            answer.body, status_code=answer.status, media_type=answer.media_type, headers=NO_STORE
+        )
+    return JSONResponse(answer.body, status_code=answer.status, headers=NO_STORE)
+
+
 @router.post("/credential")
-async def credential(request: Request, runtime: RuntimeDep) -> JSONResponse:
+async def credential(request: Request, runtime: RuntimeDep) -> Response:
     access_token = require_token(request)
     body = await json_body(request)
-    result = await run_in_threadpool(runtime.issuance.issue_credentials, access_token, body)
-    return JSONResponse(result, headers=NO_STORE)
+    return render(await run_in_threadpool(runtime.issuance.answer, access_token, body))
 
 
 @router.post("/notification", status_code=204)
