@@ -37,6 +37,7 @@ __all__ = [
     "WalletError",
     "Words",
     "hint_for",
+    "known_code",
 ]
 
 
@@ -140,7 +141,9 @@ _WORDS: dict[str, Words] = {
         page_hint="Type the PIN the agency gave you (by SMS, e-mail or on paper).",
     ),
     "tx_code_invalid": Words(
-        "The code does not have the expected form. Check the message from the issuer and type it "
+        "Check the PIN the agency gave you (by SMS, e-mail or on paper), then run the command "
+        "again with --tx-code PIN.",
+        page_hint="Check the PIN the agency gave you (by SMS, e-mail or on paper) and type it "
         "again.",
     ),
     "issuer_metadata_invalid": Words(
@@ -211,6 +214,15 @@ _WORDS: dict[str, Words] = {
     "presentation_rejected": Words(
         "The service did not accept what was sent. Check the message, then ask the service what it "
         "needs.",
+    ),
+    # a service refused a credential for its status (the verifier's codes, passed on)
+    "status_revoked": Words(
+        "The credential was revoked by the agency that issued it, so services no longer accept "
+        "it. Contact that agency to ask why, or for a new one.",
+    ),
+    "status_suspended": Words(
+        "The agency that issued the credential has suspended it for now, so services do not "
+        "accept it. Contact that agency to ask why and when it is valid again.",
     ),
     "already_answered": Words(
         "This request was already answered. Scan a new QR code to share again.",
@@ -288,6 +300,11 @@ _NONE = Words()
 def hint_for(code: str) -> str:
     """The next step for a person who met error ``code``."""
     return _WORDS.get(code, _NONE).hint or _DEFAULT_HINT
+
+
+def known_code(code: str) -> bool:
+    """Whether ``code`` has its own row of plain words here."""
+    return _WORDS.get(code, _NONE).hint is not None
 
 
 class WalletError(CodedError):

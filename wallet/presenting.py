@@ -32,6 +32,21 @@ __all__ = ["PresentationOutcome", "PresentationSession", "Presenting"]
 log = logging.getLogger(__name__)
 
 
+# A service refused a credential for its status: the citizen hears whom to ask.
+_STATUS_REFUSALS = {"status_revoked": "revoked", "status_suspended": "suspended"}
+
+
+def _whom(session: PresentationSession, code: str, language: str) -> str:
+    """The next step after a status refusal, naming the credential and the agency to contact."""
+    shares = [(p.share.title, p.entry.issuer_title(language)) for p in session._plan]
+    what = " and ".join(f"your {title} from {issuer}" for title, issuer in dict.fromkeys(shares))
+    issuers = " or ".join(dict.fromkeys(issuer for _, issuer in shares)) or "the agency"
+    return (
+        f"The service says {what or 'your credential'} was {_STATUS_REFUSALS[code]} by its "
+        f"issuer, so it is not accepted. Contact {issuers} to ask why, or for a new one."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Planned:
     query_id: str
@@ -184,6 +199,9 @@ class Presenting:
             ) from exc
         except PresentError as exc:
             self._record(session, "rejected", detail=exc.message)
+            if exc.code in _STATUS_REFUSALS:
+                hint = _whom(session, exc.code, self._runtime.settings.language)
+                raise PresentError(exc.message, code=exc.code, hint=hint) from exc
             raise
         entry = self._record(session, "shared", result=result)
         return PresentationOutcome("shared", entry.id, result.redirect_uri)
