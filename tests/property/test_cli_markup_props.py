@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -72,7 +70,7 @@ PASS = "correct horse battery"
 
 
 @pytest.fixture
-def journey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def journey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     now = int(time.time())
     issuer = FakeIssuer("https://issuer.example", now=now)
     keys = {issuer.base_url: {issuer.kid: issuer.key.public_key}}
@@ -92,7 +90,7 @@ def journey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     monkeypatch.setenv("COLUMNS", "400")
     runner = CliRunner()
     assert runner.invoke(wallet_app, ["init"]).exit_code == 0
-    yield {"runner": runner, "issuer": issuer, "verifier": verifier}
+    return {"runner": runner, "issuer": issuer, "verifier": verifier}
 
 
 def _run(runner: CliRunner, *args: str) -> str:

@@ -321,7 +321,8 @@ def test_a_missing_or_unreadable_csv_is_named_in_plain_words(
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 2, result.output
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("error: ") and says in lines[0]
+    assert lines[0].startswith("error: ")
+    assert says in lines[0]
     assert lines[1].startswith("what to do: ")
     assert lines[-1] == f"code: {code}"
     assert "Errno" not in result.output

@@ -75,7 +75,8 @@ def test_a_wrong_pin_says_so_with_the_tries_left(world: dict[str, Any]) -> None:
     assert error.code == "tx_code_invalid"  # the code README documents
     assert error.message.startswith("the issuer says: the PIN is wrong; ")
     assert "tries left; check the PIN the agency gave you" in error.message
-    assert "invalid_grant" not in error.message and "attempt(s)" not in error.message
+    assert "invalid_grant" not in error.message
+    assert "attempt(s)" not in error.message
     assert "Check the PIN the agency gave you" in error.hint
     [view] = wallet.receive(loaded, tx_code=offer.tx_code)  # and the right PIN still works
     assert view.type_id == "foundational-id"

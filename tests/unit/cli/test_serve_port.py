@@ -50,7 +50,8 @@ def test_serve_refuses_a_held_port_before_starting(
     assert result.exit_code == 2, result.output
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"error: port {held_port} on 127.0.0.1 is already in use")
-    assert lines[1].startswith("what to do: ") and "--port" in lines[1]
+    assert lines[1].startswith("what to do: ")
+    assert "--port" in lines[1]
     assert lines[-1] == "code: port_unavailable"
     assert "Errno" not in result.output
     assert "open http" not in result.output  # the wallet did not send anyone to that URL

@@ -320,6 +320,8 @@ def test_a_verifier_that_does_not_answer_is_said_in_words() -> None:
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
     assert lines[0] == f"error: the verifier at {url} did not answer"
-    assert "running" in lines[1] and lines[1].startswith("what to do: ")
+    assert "running" in lines[1]
+    assert lines[1].startswith("what to do: ")
     assert lines[-1] == "code: service_unreachable"
-    assert "Errno" not in result.output and "ConnectError" not in result.output
+    assert "Errno" not in result.output
+    assert "ConnectError" not in result.output
