@@ -9,10 +9,8 @@ whole journey (receive, list, show, present, history); each must come out exactl
 
 from __future__ import annotations
 
-import io
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,32 +26,26 @@ from tests.support.wallet_issuer import FakeIssuer, asgi_transport
 from wallet.cli import app as wallet_app
 
 PIECES = ["[/x]", "[bold]", "\\[", "[/]", "[red]", "[link=https://x.example]", ":smile:", "]"]
-PIECES += ["[", "[b]x[/b]", "Bank", "of", " ", "ཀ", "\\"]
+PIECES += ["[", "[b]x[/b]", "Bank", "of", "ཀ", "\\"]  # no spaces: names are whitespace-folded
 MARKUP = st.lists(st.sampled_from(PIECES), min_size=1, max_size=5).map(
     lambda parts: "Bank " + "".join(parts) + " of Bhutan"
 )
 
 
-def _capture(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
-    buffer = io.StringIO()
-    monkeypatch.setattr(terminal.out, "file", buffer)
-    monkeypatch.setattr(terminal.err, "file", buffer)
-    return buffer
-
-
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=MARKUP)
 def test_the_output_layer_prints_text_as_given(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    buffer = _capture(monkeypatch)
-    terminal.out.print(text)
-    terminal.out.print(terminal.styled(("Shared", "bold green"), f" with {text}."))
-    terminal.out.print(terminal.table(text, ["Name"], [[text]]))
-    terminal.report(text, text, "code")
-    issuer_output.table([_Row(text)], ["name"], title=text)
-    printed = buffer.getvalue()
-    assert printed.count(text) >= 6
+    monkeypatch.setenv("COLUMNS", "400")  # no wrapping inside a cell while the text is read back
+    with terminal.out.capture() as shown, terminal.err.capture() as said:
+        terminal.out.print(text)
+        terminal.out.print(terminal.styled(("Shared", "bold green"), f" with {text}."))
+        terminal.out.print(terminal.table(text, ["Name"], [[text]]))
+        issuer_output.table([_Row(text)], ["name"], title=text)
+        terminal.report(text, text, "code")
+    printed = shown.get()
+    assert printed.count(text) >= 5
     assert f"Shared with {text}." in printed
-    assert f"error: {text}\nwhat to do: {text}\ncode: code" in printed
+    assert f"error: {text}\nwhat to do: {text}\ncode: code" in said.get()
 
 
 class _Row:
@@ -69,8 +61,19 @@ class _Row:
 PASS = "correct horse battery"
 
 
+class _Journey:
+    """A wallet on the command line with an issuer and a verifier it talks to (a short repr:
+    Hypothesis prints the fixtures of a failing example)."""
+
+    def __init__(self, *, runner: CliRunner, issuer: FakeIssuer, verifier: FakeVerifier) -> None:
+        self.runner, self.issuer, self.verifier = runner, issuer, verifier
+
+    def __repr__(self) -> str:
+        return f"_Journey(issuer={self.issuer.name!r}, verifier={self.verifier.name!r})"
+
+
 @pytest.fixture
-def journey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def journey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Journey:
     now = int(time.time())
     issuer = FakeIssuer("https://issuer.example", now=now)
     keys = {issuer.base_url: {issuer.kid: issuer.key.public_key}}
@@ -90,7 +93,7 @@ def journey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("COLUMNS", "400")
     runner = CliRunner()
     assert runner.invoke(wallet_app, ["init"]).exit_code == 0
-    return {"runner": runner, "issuer": issuer, "verifier": verifier}
+    return _Journey(runner=runner, issuer=issuer, verifier=verifier)
 
 
 def _run(runner: CliRunner, *args: str) -> str:
@@ -108,9 +111,10 @@ def _run(runner: CliRunner, *args: str) -> str:
 )
 @given(issuer_name=MARKUP, value=MARKUP, verifier_name=MARKUP, purpose=MARKUP)
 def test_the_wallet_prints_outside_text_as_text(
-    journey: dict[str, Any], issuer_name: str, value: str, verifier_name: str, purpose: str
+    journey: _Journey, issuer_name: str, value: str, verifier_name: str, purpose: str
 ) -> None:
-    runner, issuer, verifier = journey["runner"], journey["issuer"], journey["verifier"]
+    runner, issuer, verifier = journey.runner, journey.issuer, journey.verifier
+    issuer.now = verifier.now = int(time.time())  # the CLI runs on the real clock
     issuer.name = issuer_name
     issuer.claims["foundational-id"]["full_name"] = value
     verifier.name = verifier_name
@@ -118,7 +122,7 @@ def test_the_wallet_prints_outside_text_as_text(
     assert issuer_name in received
     listed = _run(runner, "list")
     assert issuer_name in listed
-    newest = _newest_id(listed, issuer_name)
+    newest = _received_id(received)
     shown = _run(runner, "show", newest)
     assert value in shown
     link, _ = verifier.create_request(
@@ -132,6 +136,7 @@ def test_the_wallet_prints_outside_text_as_text(
     assert verifier_name in history
 
 
-def _newest_id(listed: str, issuer_name: str) -> str:
-    rows = [line for line in listed.splitlines() if issuer_name in line]
-    return rows[-1].split("│")[1].strip()
+def _received_id(received: str) -> str:
+    """The short id in the one row of ``wallet receive``'s "Received and checked" table."""
+    [row] = [line for line in received.splitlines() if line.startswith("│")]
+    return row.split("│")[1].strip()
