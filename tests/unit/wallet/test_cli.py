@@ -238,3 +238,13 @@ def test_no_terminal_for_the_passphrase_is_a_plain_error(tmp_path: Path) -> None
     assert lines[0].startswith("error: there is no terminal to type the secret in")
     assert "DRUKID_WALLET_PASSPHRASE" in lines[1]
     assert lines[-1] == "code: passphrase_needed"
+
+
+def test_citizenship_reads_as_the_countrys_name(cli: CliRunner, issuer: FakeIssuer) -> None:
+    run(cli, "init")
+    run(cli, "receive", issuer.offer())
+    [credential_id] = [line.split("│")[1].strip() for line in run(cli, "list").splitlines()
+                       if "National ID" in line]  # fmt: skip
+    shown = run(cli, "show", credential_id)
+    assert "Bhutan (BT)" in shown
+    assert "│ BT " not in shown
