@@ -9,13 +9,12 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from did.fetch import Fetcher
 from issuer.operator import OfferItem, local_actor
-from tests.e2e.wallet.test_issuer_verifier import KARMA, PASSPHRASE, apps
+from tests.e2e.wallet.test_issuer_verifier import KARMA, PASSPHRASE, apps, in_process
 from wallet.errors import WalletError
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
@@ -27,18 +26,7 @@ ISSUER_URL, VERIFIER_URL = "http://127.0.0.1:8101", "http://127.0.0.1:8102"
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
     clients: dict[str, TestClient] = {}
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        client = clients[f"{request.url.host}:{request.url.port}"]
-        response = client.request(
-            request.method, str(request.url), headers=dict(request.headers),
-            content=request.read(), follow_redirects=False,
-        )  # fmt: skip
-        headers = [(k, v) for k, v in response.headers.multi_items()
-                   if k.lower() not in ("content-length", "content-encoding")]  # fmt: skip
-        return httpx.Response(response.status_code, headers=headers, content=response.content)
-
-    transport = httpx.MockTransport(handler)
+    transport = in_process(clients)
     issuer, verifier = apps(tmp_path, ISSUER_URL, VERIFIER_URL, transport)
     with ExitStack() as stack:
         clients["127.0.0.1:8101"] = stack.enter_context(TestClient(issuer, base_url=ISSUER_URL))
