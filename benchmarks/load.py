@@ -317,6 +317,46 @@ def load(*, requests: int, concurrency: int, workers: int, db: str, batch: int) 
     }
 
 
+def describe(figures: dict[str, float], *, label: str) -> str:
+    return "\n".join(
+        [
+            label,
+            f"  {figures['credentials_per_second']:8.1f} credentials/s   flow p50 "
+            f"{figures['p50_ms']:.1f} ms  p99 {figures['p99_ms']:.1f} ms   errors "
+            f"{figures['errors']:.0f}",
+            f"  server CPU {figures['server_cpu_ms_per_credential']:.2f} ms/credential "
+            f"= {figures['cpu_to_floor']:.1f}x the floor ({figures['floor_ms_per_credential']:.3f}"
+            f" ms: proof verify + credential sign); {figures['capacity_per_core']:.0f} "
+            "credentials/s per core of server CPU",
+        ]
+        + ([f"  first error: {figures['first_error']}"] if figures["errors"] else [])
+    )
+
+
+def _postgres_reachable() -> bool:
+    host = os.environ.get("DRUKID_TEST_PG_HOST", "127.0.0.1")
+    port = int(os.environ.get("DRUKID_TEST_PG_PORT", "5432"))
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def report() -> str:
+    """``make bench``: a short run of each configuration (PostgreSQL ones when a server is
+    reachable on the test host); the README's figures come from longer runs of :func:`main`."""
+    runs = [("sqlite", 1, 1, 300), ("sqlite", 1, 10, 60)]
+    if _postgres_reachable():
+        runs += [("postgres", 2, 1, 300), ("postgres", 2, 10, 60)]
+    lines = [f"issuance load over loopback, concurrency 8 ({time.strftime('%Y-%m-%d')})"]
+    for db, workers, batch, flows in runs:
+        figures = load(requests=flows, concurrency=8, workers=workers, db=db, batch=batch)
+        label = f"{flows} flows, batch {batch}, {workers} worker(s), {db}"
+        lines.append(describe(figures, label=label))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__)
     parser.add_argument("--requests", type=int, default=1000, help="full flows (N)")
@@ -335,24 +375,12 @@ def main(argv: list[str] | None = None) -> int:
         batch=args.batch,
     )
     print(f"machine: {machine()}")
-    print(
+    label = (
         f"issuance load: {args.requests} flows, batch {args.batch}, concurrency "
         f"{args.concurrency}, {args.workers} worker(s), {args.db}"
     )
-    print(
-        f"  {figures['credentials_per_second']:8.1f} credentials/s   flow p50 "
-        f"{figures['p50_ms']:.1f} ms  p99 {figures['p99_ms']:.1f} ms   errors {figures['errors']}"
-    )
-    print(
-        f"  server CPU {figures['server_cpu_ms_per_credential']:.2f} ms/credential "
-        f"= {figures['cpu_to_floor']:.1f}x the floor ({figures['floor_ms_per_credential']:.3f} ms:"
-        f" proof verify + credential sign); {figures['capacity_per_core']:.0f} credentials/s "
-        "per core of server CPU"
-    )
-    if figures["errors"]:
-        print(f"  first error: {figures['first_error']}")
-        return 1
-    return 0
+    print(describe(figures, label=label))
+    return 1 if figures["errors"] else 0
 
 
 if __name__ == "__main__":
