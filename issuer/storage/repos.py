@@ -9,23 +9,19 @@ whose row count says whether this caller won: atomic on SQLite and PostgreSQL al
 read-then-write race. The audit repository can only append and read.
 
 The statements of the issuance hot path (the token, nonce and credential endpoints) are fixed
-SQLAlchemy Core statements built once at import, run on the session's own connection (so in the
-caller's transaction) and read into detached row objects: no identity map, no unit-of-work flush
-and no statement building per request, which took most of a credential's CPU time through the
-ORM. Everything else (the operator's lists and pages) stays on the ORM.
+Core statements (:mod:`servicekit.statements`, :class:`_Hot`) that read into detached,
+read-only rows; everything else (the operator's lists and pages) stays on the ORM.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, delete, func, insert, or_, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as core_select
-from sqlalchemy.orm import configure_mappers
-from sqlalchemy.sql import Executable
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from issuer.registry import Business, Person
 from issuer.storage.models import (
@@ -41,6 +37,7 @@ from issuer.storage.models import (
     SigningKeyRow,
     StatusListRow,
 )
+from servicekit.statements import first_row, rowcount, run, table, values
 
 __all__ = [
     "ApiKeys",
@@ -57,20 +54,9 @@ __all__ = [
 ]
 
 
-def _rowcount(result: Any) -> int:
-    return int(cast(CursorResult[Any], result).rowcount)
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
-_OFFER, _TOKEN, _NONCE = _table(OfferRow), _table(AccessTokenRow), _table(NonceRow)
-_LIST, _CREDENTIAL, _PERSON = _table(StatusListRow), _table(CredentialRow), _table(PersonRow)
-_KEY, _CERTIFICATE = _table(SigningKeyRow), _table(SigningCertificateRow)
-
-
-_M = TypeVar("_M", bound=SQLModel)
+_OFFER, _TOKEN, _NONCE = table(OfferRow), table(AccessTokenRow), table(NonceRow)
+_LIST, _CREDENTIAL, _PERSON = table(StatusListRow), table(CredentialRow), table(PersonRow)
+_KEY, _CERTIFICATE = table(SigningKeyRow), table(SigningCertificateRow)
 
 
 class _Hot:
@@ -138,26 +124,6 @@ class _Hot:
     certificate = core_select(_CERTIFICATE).where(_CERTIFICATE.c.kid == bindparam("kid"))
 
 
-def _run(s: Session, statement: Executable, params: Any = None) -> CursorResult[Any]:
-    """A fixed statement on the session's connection, inside the caller's transaction."""
-    return s.connection().execute(statement, params)
-
-
-def _first(s: Session, model: type[_M], statement: Executable, params: Any) -> _M | None:
-    """The first row as a detached ``model`` (read-only: never ``add`` it back)."""
-    row = _run(s, statement, params).first()
-    if row is None:
-        return None
-    # Its attributes read through the mapper, which a fresh worker has not configured yet when
-    # no ORM query ran before (cheap once configured).
-    configure_mappers()
-    return cast(_M, model.model_construct(**row._mapping))
-
-
-def _values(row: SQLModel) -> dict[str, Any]:
-    return row.model_dump()
-
-
 class Repository:
     """Queries over the caller's session; nothing here commits."""
 
@@ -175,7 +141,7 @@ def _businesses(rows: Sequence[BusinessRow]) -> list[Business]:
 
 class Registry(Repository):
     def person(self, cid: str) -> Person | None:
-        data = _run(self.s, _Hot.person_data, {"cid": cid}).scalar()
+        data = run(self.s, _Hot.person_data, {"cid": cid}).scalar()
         return None if data is None else Person.model_validate_json(data)
 
     def has_person(self, cid: str) -> bool:
@@ -288,20 +254,20 @@ class Offers(Repository):
         self.s.add(row)
 
     def by_id_hash(self, id_hash: str) -> OfferRow | None:
-        return _first(self.s, OfferRow, _Hot.offer_by_id, {"h": id_hash})
+        return first_row(self.s, OfferRow, _Hot.offer_by_id, {"h": id_hash})
 
     def get(self, ref: str, *, fresh: bool = False) -> OfferRow | None:
         """The offer; ``fresh`` reads it again from the database (after a conditional update)."""
         return self.s.get(OfferRow, ref, populate_existing=fresh)
 
     def by_code_hash(self, code_hash: str) -> OfferRow | None:
-        return _first(self.s, OfferRow, _Hot.offer_by_code, {"h": code_hash})
+        return first_row(self.s, OfferRow, _Hot.offer_by_code, {"h": code_hash})
 
     def spend_tx_attempt(self, ref: str, *, max_attempts: int, now: int) -> bool:
         """Reserve one tx_code attempt before checking it: at most ``max_attempts`` guesses
         can ever be checked, even when they arrive at the same instant."""
         params = {"offer": ref, "max_attempts": max_attempts, "now": now}
-        return _rowcount(_run(self.s, _Hot.spend_tx, params)) == 1
+        return rowcount(run(self.s, _Hot.spend_tx, params)) == 1
 
     def burn_if_exhausted(self, ref: str, *, max_attempts: int, now: int) -> bool:
         result = self.s.execute(
@@ -315,34 +281,34 @@ class Offers(Repository):
             )
             .values(burned_at=now)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def redeem(self, ref: str, *, now: int) -> bool:
         """Mark the offer used; True only for the one caller that redeemed it."""
-        return _rowcount(_run(self.s, _Hot.redeem, {"offer": ref, "now": now})) == 1
+        return rowcount(run(self.s, _Hot.redeem, {"offer": ref, "now": now})) == 1
 
 
 class Tokens(Repository):
     def add(self, row: AccessTokenRow) -> None:
-        _run(self.s, _Hot.token_insert, _values(row))
+        run(self.s, _Hot.token_insert, values(row))
 
     def get(self, token_hash: str) -> AccessTokenRow | None:
-        return _first(self.s, AccessTokenRow, _Hot.token_get, {"h": token_hash})
+        return first_row(self.s, AccessTokenRow, _Hot.token_get, {"h": token_hash})
 
     def use(self, token_hash: str, *, max_requests: int, now: int) -> bool:
         params = {"h": token_hash, "max_requests": max_requests, "now": now}
-        return _rowcount(_run(self.s, _Hot.token_use, params)) == 1
+        return rowcount(run(self.s, _Hot.token_use, params)) == 1
 
 
 class Nonces(Repository):
     def add(self, nonce_hash: str, *, expires_at: int) -> None:
-        _run(self.s, _Hot.nonce_insert, {"nonce_hash": nonce_hash, "expires_at": expires_at})
+        run(self.s, _Hot.nonce_insert, {"nonce_hash": nonce_hash, "expires_at": expires_at})
 
     def consume(self, nonce_hash: str, *, now: int) -> bool:
-        return _rowcount(_run(self.s, _Hot.nonce_consume, {"h": nonce_hash, "now": now})) == 1
+        return rowcount(run(self.s, _Hot.nonce_consume, {"h": nonce_hash, "now": now})) == 1
 
     def purge(self, *, before: int) -> int:
-        return _rowcount(self.s.execute(delete(NonceRow).where(col(NonceRow.expires_at) < before)))
+        return rowcount(self.s.execute(delete(NonceRow).where(col(NonceRow.expires_at) < before)))
 
 
 class StatusLists(Repository):
@@ -350,7 +316,7 @@ class StatusLists(Repository):
         return self.s.get(StatusListRow, list_id)
 
     def newest_open(self) -> StatusListRow | None:
-        return _first(self.s, StatusListRow, _Hot.newest_open_list, None)
+        return first_row(self.s, StatusListRow, _Hot.newest_open_list, None)
 
     def add(self, row: StatusListRow) -> None:
         self.s.add(row)
@@ -368,7 +334,7 @@ class StatusLists(Repository):
     def taken_among(self, list_id: str, idxs: Sequence[int]) -> set[int]:
         """Which of these indexes of the list a credential already has."""
         params = {"list_id": list_id, "idxs": list(idxs)}
-        return {int(idx) for idx in _run(self.s, _Hot.taken_among, params).scalars()}
+        return {int(idx) for idx in run(self.s, _Hot.taken_among, params).scalars()}
 
     def entries(self, list_id: str) -> Sequence[tuple[int, int]]:
         """``(idx, status)`` of every credential in the list that is not valid."""
@@ -408,7 +374,7 @@ class Credentials(Repository):
     def add_many(self, rows: Sequence[CredentialRow]) -> None:
         """One statement for a batch's rows."""
         if rows:
-            _run(self.s, _Hot.credential_insert, [_values(row) for row in rows])
+            run(self.s, _Hot.credential_insert, [values(row) for row in rows])
 
     def get(self, credential_id: str) -> CredentialRow | None:
         return self.s.get(CredentialRow, credential_id)
@@ -449,7 +415,7 @@ class Credentials(Repository):
             )
             .values(status=to)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def from_offer(self, offer_ref: str) -> Sequence[CredentialRow]:
         """Every credential issued from one offer (its batch copies), in copy order."""
@@ -489,7 +455,7 @@ class Keys(Repository):
     def active(self) -> SigningKeyRow | None:
         """The active key's row, read-only (read on every credential: rotation at another
         worker is seen at once)."""
-        return _first(self.s, SigningKeyRow, _Hot.active_key, None)
+        return first_row(self.s, SigningKeyRow, _Hot.active_key, None)
 
     def all(self) -> Sequence[SigningKeyRow]:
         query = select(SigningKeyRow).order_by(col(SigningKeyRow.created_at))
@@ -515,7 +481,7 @@ class Certificates(Repository):
 
     def get(self, kid: str) -> SigningCertificateRow | None:
         """Read-only; :meth:`put` changes a chain."""
-        return _first(self.s, SigningCertificateRow, _Hot.certificate, {"kid": kid})
+        return first_row(self.s, SigningCertificateRow, _Hot.certificate, {"kid": kid})
 
     def all(self) -> Sequence[SigningCertificateRow]:
         return self.s.exec(select(SigningCertificateRow)).all()
@@ -546,7 +512,7 @@ class ApiKeys(Repository):
             .where(and_(col(ApiKeyRow.key_id) == key_id, col(ApiKeyRow.revoked_at).is_(None)))
             .values(revoked_at=now)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
 
 class Audit(Repository):
