@@ -7,8 +7,8 @@ and a statement built per request: most of a request's CPU time, 10-40 times the
 cost. Here a role builds its statements once at import (SQLAlchemy Core with bound parameters,
 compiled once per dialect and cached), runs them on the session's connection (so in the
 caller's transaction; the caller still commits) and reads rows into detached model objects. Such
-an object is read-only: it is never ``add``-ed back to a session (the repositories write with
-their own statements).
+an object is never ``add``-ed back to a session (it would be inserted again): the repositories
+write with their own statements.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table
 from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, SQLModel
 
@@ -44,10 +45,13 @@ def first_row(s: Session, model: type[M], statement: Executable, params: Any = N
     row = run(s, statement, params).first()
     if row is None:
         return None
-    # Its attributes read through the mapper, which a fresh worker process has not configured
-    # yet when no ORM query ran before (cheap once configured).
+    # Its attributes go through the mapper, which a fresh worker process has not configured
+    # yet when no ORM query ran before (cheap once configured); its own (transient) state lets
+    # the caller change a copy it writes back with a statement of its own.
     configure_mappers()
-    return cast(M, model.model_construct(**row._mapping))
+    found = cast(M, model.model_construct(**row._mapping))
+    manager_of_class(model).setup_instance(found)
+    return found
 
 
 def values(row: SQLModel, *, omit_none: tuple[str, ...] = ()) -> dict[str, Any]:
