@@ -21,7 +21,7 @@ from issuer.certificates import read_anchors
 from issuer.context import IssuerContext, system_clock
 from issuer.discovery import Discovery
 from issuer.errors import ConfigurationError
-from issuer.flows import CredentialIssuance, Notifications, PreAuthorizedFlow
+from issuer.flows import CredentialIssuance, DeferredIssuance, Notifications, PreAuthorizedFlow
 from issuer.keys import SigningKeys
 from issuer.operator import Operator
 from issuer.registry import demo_businesses, demo_people
@@ -48,6 +48,7 @@ class Runtime:
     discovery: Discovery
     preauthorized: PreAuthorizedFlow
     issuance: CredentialIssuance
+    deferred: DeferredIssuance
     notifications: Notifications
     operator: Operator
     fetcher: Fetcher
@@ -100,6 +101,14 @@ def build_runtime(
         raise
     resolver = Resolver(fetcher=fetcher)
     status_lists = StatusLists(context, signing=signing)
+    issuance = CredentialIssuance(
+        context,
+        signing=signing,
+        status_lists=status_lists,
+        resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
+        proof_algorithms=ALGORITHMS,
+        key_attestation_anchors=key_attestation_anchors,
+    )
     return Runtime(
         context=context,
         signing=signing,
@@ -111,14 +120,8 @@ def build_runtime(
             key_attestations=bool(key_attestation_anchors),
         ),
         preauthorized=PreAuthorizedFlow(context),
-        issuance=CredentialIssuance(
-            context,
-            signing=signing,
-            status_lists=status_lists,
-            resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
-            proof_algorithms=ALGORITHMS,
-            key_attestation_anchors=key_attestation_anchors,
-        ),
+        issuance=issuance,
+        deferred=DeferredIssuance(context, issuance=issuance),
         notifications=Notifications(context),
         operator=Operator.build(context, signing=signing),
         fetcher=fetcher,

@@ -22,6 +22,7 @@ from issuer.api.routes import (
     offers,
     oid4vci,
     operator_admin,
+    operator_approvals,
     operator_credentials,
     operator_offers,
     operator_registry,
@@ -87,6 +88,7 @@ def create_app(
         oid4vci,
         operator_offers,
         operator_credentials,
+        operator_approvals,
         operator_admin,
         operator_registry,
     ):

@@ -1,4 +1,5 @@
-"""OpenID4VCI endpoints: token (§6), nonce (§7), credential (§8), notification (§11)."""
+"""OpenID4VCI endpoints: token (§6), nonce (§7), credential (§8), deferred credential (§9),
+notification (§11)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,13 @@ async def credential(request: Request, runtime: RuntimeDep) -> Response:
     access_token = require_token(request)
     body = await json_body(request)
     return render(await run_in_threadpool(runtime.issuance.answer, access_token, body))
+
+
+@router.post("/deferred_credential")
+async def deferred_credential(request: Request, runtime: RuntimeDep) -> Response:
+    access_token = require_token(request)
+    body = await json_body(request)
+    return render(await run_in_threadpool(runtime.deferred.fetch, access_token, body))
 
 
 @router.post("/notification", status_code=204)
