@@ -12,7 +12,8 @@ are stored. Operations return the frozen values of :mod:`issuer.operator.results
 (listing and status changes, of one credential or of every copy from one offer),
 :class:`~issuer.operator.registry.RegistryAccess` and
 :class:`~issuer.operator.admin.Administration`,
-:class:`~issuer.operator.approvals.Approvals` (the deferred issuance queue), plus :class:`~issuer.operator.actors.SignIn`.
+:class:`~issuer.operator.approvals.Approvals` (the deferred issuance queue), plus
+:class:`~issuer.operator.actors.SignIn`.
 :class:`~issuer.operator.api.OperatorAPI` is the same operations for one actor, as the command
 line uses them (in-process or over HTTP).
 """

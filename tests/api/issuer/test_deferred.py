@@ -11,8 +11,14 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from credentials.jose import decrypt_jwe, generate_encryption_key, parse_json, public_encryption_jwk
-from did.keys import PrivateKey
+from credentials.jose import (
+    decrypt_jwe,
+    generate_encryption_key,
+    parse_json,
+    parse_jws,
+    public_encryption_jwk,
+)
+from did.keys import PrivateKey, PublicKey
 from issuer.api.app import create_app
 from issuer.types import __file__ as types_file
 from tests.api.issuer.conftest import ISSUER, Clock, api_key, create_offer, make_settings
@@ -89,7 +95,7 @@ def test_deferred_202_shape_and_metadata(client: TestClient) -> None:
 
 
 def test_approve_then_fetch_once(client: TestClient) -> None:
-    wallet, token, holder, response = _request(client, keys=3)
+    _, token, holder, response = _request(client, keys=3)
     transaction_id = response.json()["transaction_id"]
     pending = _deferred(client, token, {"transaction_id": transaction_id})
     _refused(pending, 400, "issuance_pending", "issuance_pending")
@@ -106,7 +112,11 @@ def test_approve_then_fetch_once(client: TestClient) -> None:
     assert _queue(client) == []
     fetched = _deferred(client, token, {"transaction_id": transaction_id})
     assert fetched.status_code == 200, fetched.text
-    assert len(fetched.json()["credentials"]) == 3
+    cnf = {
+        PublicKey.from_jwk(parse_jws(c["credential"].split("~")[0]).payload["cnf"]["jwk"])
+        for c in fetched.json()["credentials"]
+    }
+    assert cnf == {k.public_key for k in holder}  # bound to the keys proven at the request
     assert fetched.json()["notification_id"]
     again = _deferred(client, token, {"transaction_id": transaction_id})
     _refused(again, 400, "invalid_transaction_id", "transaction_used")
@@ -231,7 +241,7 @@ def test_cli_lists_and_approves(client: TestClient, data_dir: Path, tmp_path: Pa
         "DRUKID_ISSUER_API_KEY": "",
     }
     _, token, _, first = _request(client)
-    _, _, _, second = _request(client)
+    _request(client)
     runner = CliRunner()
     listed = runner.invoke(app, ["approvals", "list", "--json"], env=env)
     assert listed.exit_code == 0, listed.output
