@@ -4,6 +4,7 @@ approval queue (API), the deferred endpoint's answers, and every refusal with it
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -287,3 +288,43 @@ def test_remote_operator_decides(client: TestClient) -> None:
         assert remote.approvals(status=None).items[0].status == "denied"
     finally:
         remote.close()
+
+
+def test_operator_page_approves_and_declines(client: TestClient) -> None:
+    from tests.api.issuer.test_operator_pages import assert_page, csrf_of, signed_in, text_of
+
+    requests = [_request(client), _request(client)]
+    web, _csrf = signed_in(client, "issue")
+    page = web.get("/operator/approvals")
+    text = assert_page(page, 200, "Waiting for approval", "2 requests waiting", "Approve", "Decline")
+    refs = re.findall(r"dtx_[0-9a-f]{16}", page.text)
+    first, second = dict.fromkeys(refs)  # in page order, each once
+    csrf = csrf_of(page.text)
+    refused = web.post(f"/operator/approvals/{first}/approve", data={"csrf_token": "forged"})
+    assert refused.status_code in (400, 403)
+    assert "Permanent address" in text or "address" in text.lower()
+    approved = web.post(f"/operator/approvals/{first}/approve", data={"csrf_token": csrf})
+    assert approved.status_code == 303
+    after = web.get("/operator/approvals")
+    assert_page(after, 200, "Approved", "1 request waiting")
+    no_reason = web.post(
+        f"/operator/approvals/{second}/deny", data={"csrf_token": csrf, "reason": ""}
+    )
+    assert no_reason.status_code == 303
+    assert "Nothing was declined" in text_of(web.get("/operator/approvals").text)
+    declined = web.post(
+        f"/operator/approvals/{second}/deny",
+        data={"csrf_token": csrf, "reason": "address not confirmed"},
+    )
+    assert declined.status_code == 303
+    assert_page(web.get("/operator/approvals"), 200, "Declined", "No credential request is waiting")
+    outcomes = sorted(
+        _deferred(client, token, {"transaction_id": answer.json()["transaction_id"]}).json().get(
+            "code", "issued"
+        )
+        for _, token, _, answer in requests
+    )
+    assert outcomes == ["issuance_denied", "issued"]
+    revoker, _ = signed_in(client, "revoke")
+    assert revoker.get("/operator/approvals").status_code == 403
+    assert "Waiting for approval" not in revoker.get("/operator/credentials").text
