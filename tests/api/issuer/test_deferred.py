@@ -296,7 +296,9 @@ def test_operator_page_approves_and_declines(client: TestClient) -> None:
     requests = [_request(client), _request(client)]
     web, _csrf = signed_in(client, "issue")
     page = web.get("/operator/approvals")
-    text = assert_page(page, 200, "Waiting for approval", "2 requests waiting", "Approve", "Decline")
+    text = assert_page(
+        page, 200, "Waiting for approval", "2 requests waiting", "Approve", "Decline"
+    )
     refs = re.findall(r"dtx_[0-9a-f]{16}", page.text)
     first, second = dict.fromkeys(refs)  # in page order, each once
     csrf = csrf_of(page.text)
@@ -319,9 +321,9 @@ def test_operator_page_approves_and_declines(client: TestClient) -> None:
     assert declined.status_code == 303
     assert_page(web.get("/operator/approvals"), 200, "Declined", "No credential request is waiting")
     outcomes = sorted(
-        _deferred(client, token, {"transaction_id": answer.json()["transaction_id"]}).json().get(
-            "code", "issued"
-        )
+        _deferred(client, token, {"transaction_id": answer.json()["transaction_id"]})
+        .json()
+        .get("code", "issued")
         for _, token, _, answer in requests
     )
     assert outcomes == ["issuance_denied", "issued"]
