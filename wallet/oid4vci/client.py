@@ -237,30 +237,19 @@ class IssuanceClient:
                 # Before sending: an answer of 202 binds the credentials to exactly these keys,
                 # and a wallet that crashed after the issuer recorded them must still hold them.
                 self._keep_keys(kept)
-            with network_errors("could not reach the issuer's credential service"):
-                response = self._fetcher.request(
-                    "POST",
-                    metadata.credential_endpoint,
-                    json=body,
-                    headers={"Authorization": f"Bearer {token.access_token}", "Accept": _JSON},
-                    follow_redirects=False,
-                )
-            parsed = read_credential_answer(
-                response.status,
-                response.headers.get("content-type", ""),
-                response.content,
-                response_key,
+            status, parsed = self._post(
+                metadata.credential_endpoint, body, token.access_token, response_key
             )
-            if attempt == 0 and nonce_rejected(response.status, parsed):
+            if attempt == 0 and nonce_rejected(status, parsed):
                 continue  # §8.3.1.2: fetch a fresh nonce and prove again, once
-            if response.status == 202:
+            if status == 202:
                 if metadata.deferred_credential_endpoint is None:
                     raise ReceiveError(
                         "the issuer will issue later but names no deferred credential endpoint",
                         code="deferred_not_supported",
                     )
                 return Deferred(kept, parse_accepted(parsed))
-            issued = parse_credential_response(response.status, parsed, count=count)
+            issued = parse_credential_response(status, parsed, count=count)
             break
         return verify_issued(
             issued,
@@ -294,6 +283,24 @@ class IssuanceClient:
             for k in keys
         ]
 
+    def _post(
+        self, url: str, body: dict[str, Any], access_token: str, key: ResponseKey | None
+    ) -> tuple[int, object]:
+        """A credential or deferred request; the answer as JSON, decrypted with ``key`` when
+        the wallet asked for encryption (§10)."""
+        with network_errors("could not reach the issuer's credential service"):
+            response = self._fetcher.request(
+                "POST",
+                url,
+                json=body,
+                headers={"Authorization": f"Bearer {access_token}", "Accept": _JSON},
+                follow_redirects=False,
+            )
+        content_type = response.headers.get("content-type", "")
+        return response.status, read_credential_answer(
+            response.status, content_type, response.content, key
+        )
+
     def _response_key(self, metadata: IssuerMetadata) -> ResponseKey | None:
         """§10: a fresh key per request when the issuer offers encryption (and the wallet is
         set to ask, or the issuer requires it)."""
@@ -319,22 +326,11 @@ class IssuanceClient:
         response_key = self._response_key(metadata)  # §9.1: a new key for this request
         if response_key is not None:
             body["credential_response_encryption"] = response_key.request_parameter()
-        with network_errors("could not reach the issuer's deferred credential service"):
-            response = self._fetcher.request(
-                "POST",
-                metadata.deferred_credential_endpoint,
-                json=body,
-                headers={"Authorization": f"Bearer {kept.access_token}", "Accept": _JSON},
-                follow_redirects=False,
-            )
-        parsed = read_credential_answer(
-            response.status,
-            response.headers.get("content-type", ""),
-            response.content,
-            response_key if response.status < 300 else None,
+        status, parsed = self._post(
+            metadata.deferred_credential_endpoint, body, kept.access_token, response_key
         )
-        if response.status != 200:
-            check_still_waiting(response.status, parsed)
+        if status != 200:
+            check_still_waiting(status, parsed)
             return None
         issued = parse_credential_response(200, parsed, count=len(kept.keys))
         self._metadata, self._access_token = metadata, kept.access_token
