@@ -29,6 +29,7 @@ from issuer.operator.credentials import MAX_REASON_LENGTH, CredentialStatus
 from issuer.operator.offers import MAX_BULK_OFFERS, Offers
 from issuer.operator.registry import MAX_SEARCH_RESULTS, RegistryAccess
 from issuer.operator.results import NewOffer, OfferItem
+from issuer.operator.signin_codes import NewSignInCode, SignInCodeService
 
 __all__ = [
     "MAX_BULK_OFFERS",
@@ -38,6 +39,7 @@ __all__ = [
     "ROLES",
     "Actor",
     "NewOffer",
+    "NewSignInCode",
     "OfferItem",
     "Operator",
     "local_actor",
@@ -53,6 +55,7 @@ class Operator:
     credentials: CredentialStatus
     registry: RegistryAccess
     admin: Administration
+    signin_codes: SignInCodeService
 
     @classmethod
     def build(cls, context: IssuerContext, *, signing: SigningKeys) -> Operator:
@@ -63,4 +66,5 @@ class Operator:
             credentials=CredentialStatus(context, audit=audit),
             registry=RegistryAccess(context, audit=audit),
             admin=Administration(context, audit=audit, signing=signing),
+            signin_codes=SignInCodeService(context, audit=audit),
         )
