@@ -75,8 +75,11 @@ def sender_headers(request: Request) -> SenderHeaders:
             "send one OAuth-Client-Attestation and one OAuth-Client-Attestation-PoP header",
             code="client_attestation_malformed",
         )
+    # A proxy may fold repeated headers into one, comma-separated (RFC 9110 §5.3); a JWT has
+    # no comma, so every part is one proof.
+    proofs = [p.strip() for v in request.headers.getlist("dpop") for p in v.split(",")]
     return SenderHeaders(
-        dpop=tuple(request.headers.getlist("dpop")),
+        dpop=tuple(proofs),
         attestation=attestation[0] if attestation else None,
         pop=pop[0] if pop else None,
     )

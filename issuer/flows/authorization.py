@@ -358,6 +358,7 @@ class AuthorizationFlow:
                     created_by=f"citizen:{row.subject_id}"[:64],
                 )
             )
+            s.flush()  # the grant's foreign key needs the offer row first
             grant = GrantRow(
                 ref="g_" + context.random_bytes(8).hex(),
                 offer_ref=offer_ref,

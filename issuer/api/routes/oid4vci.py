@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from issuer.api.deps import RuntimeDep, json_body
+from issuer.api.deps import RuntimeDep, json_body, sender_headers
 from issuer.runtime import Runtime
 
 __all__ = ["router"]
@@ -21,7 +21,7 @@ def require_token(request: Request, runtime: Runtime) -> str:
     """RFC 6750 §3.1 / RFC 9449 §7: the access token, its scheme and its DPoP proof first."""
     return runtime.access.authorize(
         request.headers.getlist("authorization"),
-        request.headers.getlist("dpop"),
+        sender_headers(request).dpop,
         htm=request.method,
         path=request.url.path,
     )
