@@ -144,9 +144,7 @@ def test_par_authorization_details(hw: HaipWallet) -> None:
     details = '[{"type": "openid_credential", "credential_configuration_id": "foundational-id"}]'
     assert hw.par(scope=None, authorization_details=details).status_code == 201
     refused(
-        hw.par(
-            authorization_details='[{"type": "openid_credential", "credential_configuration_id": "nope"}]'
-        ),
+        hw.par(authorization_details=details.replace("foundational-id", "nope")),
         400,
         "invalid_authorization_details",
         "authorization_details_invalid",

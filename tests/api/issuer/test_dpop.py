@@ -60,7 +60,8 @@ def test_token_without_dpop(hw: HaipWallet, haip: TestClient) -> None:
 def test_dpop_nonce_required_then_retry(hw: HaipWallet) -> None:
     response = hw.post("/par", data=hw.par_params(), attest=True, retry=False)
     body = refused(response, 400, "use_dpop_nonce", "dpop_nonce_required")
-    assert body and response.headers["dpop-nonce"]
+    assert body
+    assert response.headers["dpop-nonce"]
     assert hw.par().status_code == 201  # the retry with the nonce
 
 
