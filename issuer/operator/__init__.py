@@ -28,8 +28,8 @@ from issuer.operator.audit import AuditTrail
 from issuer.operator.credentials import MAX_REASON_LENGTH, CredentialStatus
 from issuer.operator.offers import MAX_BULK_OFFERS, Offers
 from issuer.operator.registry import MAX_SEARCH_RESULTS, RegistryAccess
-from issuer.operator.results import NewOffer, OfferItem
-from issuer.operator.signin_codes import NewSignInCode, SignInCodeService
+from issuer.operator.results import NewOffer, NewSignInCode, OfferItem
+from issuer.operator.signin_codes import SignInCodeService
 
 __all__ = [
     "MAX_BULK_OFFERS",

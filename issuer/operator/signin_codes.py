@@ -6,41 +6,20 @@ credential. Returned once; stored as an HMAC; a new code burns the person's olde
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
 
 from issuer.context import IssuerContext
 from issuer.errors import NotFoundError
 from issuer.operator.actors import Actor
 from issuer.operator.audit import AuditTrail
-from issuer.signin.codes import format_signin_code, generate_signin_code, hash_signin_code
+from issuer.operator.results import NewSignInCode
+from issuer.signin.codes import generate_signin_code, hash_signin_code
 from issuer.storage.authorization import SignInCodes
 from issuer.storage.models import SignInCodeRow
 from issuer.storage.repos import Registry
 
-__all__ = ["NewSignInCode", "SignInCodeService"]
+__all__ = ["SignInCodeService"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class NewSignInCode:
-    ref: str
-    cid: str
-    code: str
-    expires_at: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "cid": self.cid,
-            "signin_code": self.code,
-            "signin_code_display": format_signin_code(self.code),
-            "expires_at": self.expires_at,
-        }
-
-    def __repr__(self) -> str:
-        return f"NewSignInCode(ref={self.ref!r}, cid={self.cid!r})"
 
 
 class SignInCodeService:
