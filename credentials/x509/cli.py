@@ -687,3 +687,9 @@ def verify(
     rows.append(("x509_hash client id", x509_hash_client_id(result.leaf)))
     rows += [("Warning", warning) for warning in result.warnings]
     _print_rows(rows)
+
+
+# `drukid pki wallet-attestation` lives with the attestation code (credentials.oauth).
+from credentials.oauth.cli import wallet_attestation  # noqa: E402
+
+app.command("wallet-attestation")(wallet_attestation)

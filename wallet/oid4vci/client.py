@@ -52,6 +52,7 @@ from wallet.oid4vci.metadata import (
 )
 from wallet.oid4vci.offer import CredentialOffer, parse_offer, parse_offer_text, require_tx_code
 from wallet.oid4vci.proof import parse_nonce_response, proof_jwt
+from wallet.oid4vci.sender import DPoPSession, asks_for_nonce
 from wallet.oid4vci.token import (
     TokenResponse,
     credential_identifier,
@@ -97,6 +98,7 @@ class IssuanceClient:
         self._resolver = resolver or Resolver(fetcher=fetcher)
         self._metadata: IssuerMetadata | None = None
         self._access_token = ""
+        self._dpop: DPoPSession | None = None
 
     # --- offer and metadata ----------------------------------------------------------------
 
@@ -110,13 +112,11 @@ class IssuanceClient:
             response = self._fetcher.get(offer_uri, accept=_JSON)
         return parse_offer(_json(response, "the credential offer"))
 
-    def _issuer_metadata(self, offer: CredentialOffer) -> IssuerMetadata:
+    def _issuer_metadata(self, credential_issuer: str) -> IssuerMetadata:
         with network_errors("could not reach the issuer"):
-            response = self._fetcher.get(issuer_metadata_url(offer.credential_issuer), accept=_JSON)
+            response = self._fetcher.get(issuer_metadata_url(credential_issuer), accept=_JSON)
         data = _json(response, "the issuer's metadata")
-        return check_receivable(
-            parse_issuer_metadata(data, expected_issuer=offer.credential_issuer)
-        )
+        return check_receivable(parse_issuer_metadata(data, expected_issuer=credential_issuer))
 
     def _token_endpoint(self, offer: CredentialOffer, metadata: IssuerMetadata) -> str:
         server = authorization_server(offer, metadata)
@@ -132,7 +132,7 @@ class IssuanceClient:
     ) -> list[ReceivedCredential]:
         """Run the flow for every offered configuration; all verified, or an error."""
         tx_code = require_tx_code(offer, tx_code)
-        metadata = self._issuer_metadata(offer)
+        metadata = self._issuer_metadata(offer.credential_issuer)
         configurations = [
             parse_credential_configuration(metadata, ident, algorithms=_ALGORITHMS)
             for ident in offer.configuration_ids
@@ -164,42 +164,67 @@ class IssuanceClient:
         body = _json(response, "the token response") if response.content else None
         return parse_token_response(response.status, body, with_tx_code=offer.tx_code is not None)
 
-    def _nonce(self, metadata: IssuerMetadata) -> str | None:
+    def _nonce(self, metadata: IssuerMetadata, dpop: DPoPSession | None = None) -> str | None:
         if metadata.nonce_endpoint is None:
             return None
         with network_errors("could not get a nonce from the issuer"):
             response = self._fetcher.request(
                 "POST", metadata.nonce_endpoint, headers={"Accept": _JSON}, follow_redirects=False
             )
+        if dpop is not None:
+            dpop.remember(response.headers)  # HAIP §4: the nonce endpoint may give a DPoP-Nonce
         return parse_nonce_response(response.status, _json(response, "the nonce response"))
 
+    def _authorization(
+        self, token: TokenResponse, url: str, dpop: DPoPSession | None
+    ) -> dict[str, str]:
+        """``Authorization: Bearer``, or ``DPoP`` with a proof for this request (RFC 9449 §7)."""
+        if dpop is None:
+            return {"Authorization": f"Bearer {token.access_token}"}
+        return {
+            "Authorization": f"DPoP {token.access_token}",
+            "DPoP": dpop.header("POST", url, access_token=token.access_token),
+        }
+
     def _one(
-        self, metadata: IssuerMetadata, configuration: Configuration, token: TokenResponse
+        self,
+        metadata: IssuerMetadata,
+        configuration: Configuration,
+        token: TokenResponse,
+        dpop: DPoPSession | None = None,
     ) -> ReceivedCredential:
         count = max(1, min(self._copies, metadata.batch_size))
         identifier = credential_identifier(token.authorization_details, configuration.id)
         issued = IssuedCredentials(())
         keys: list[PrivateKey] = []
-        for attempt in range(2):
+        nonce_retried = dpop_retried = False
+        while True:
             keys = [self._generate_key(configuration.proof_algorithms[0]) for _ in range(count)]
-            nonce = self._nonce(metadata)
+            nonce = self._nonce(metadata, dpop)
             proofs = [
                 proof_jwt(k, audience=metadata.credential_issuer, nonce=nonce, iat=self._clock())
                 for k in keys
             ]
+            url = metadata.credential_endpoint
             with network_errors("could not reach the issuer's credential service"):
                 response = self._fetcher.request(
                     "POST",
-                    metadata.credential_endpoint,
+                    url,
                     json=credential_request(
                         proofs, configuration_id=configuration.id, identifier=identifier
                     ),
-                    headers={"Authorization": f"Bearer {token.access_token}", "Accept": _JSON},
+                    headers={**self._authorization(token, url, dpop), "Accept": _JSON},
                     follow_redirects=False,
                 )
             parsed = _json(response, "the credential response") if response.content else None
-            if attempt == 0 and nonce_rejected(response.status, parsed):
-                continue  # §8.3.1.2: fetch a fresh nonce and prove again, once
+            if dpop is not None:
+                dpop.remember(response.headers)
+                if not dpop_retried and asks_for_nonce(response.status, parsed, response.headers):
+                    dpop_retried = True  # RFC 9449 §9: once more with the server's DPoP nonce
+                    continue
+            if not nonce_retried and nonce_rejected(response.status, parsed):
+                nonce_retried = True  # §8.3.1.2: fetch a fresh nonce and prove again, once
+                continue
             issued = parse_credential_response(response.status, parsed, count=count)
             break
         return verify_issued(
@@ -276,18 +301,24 @@ class IssuanceClient:
     # --- notification ----------------------------------------------------------------------
 
     def notify(
-        self, metadata: IssuerMetadata, token: str, notification_id: str | None, event: str
+        self,
+        metadata: IssuerMetadata,
+        token: str,
+        notification_id: str | None,
+        event: str,
+        dpop: DPoPSession | None = None,
     ) -> None:
         """§11: tell the issuer the outcome. Best effort: a lost notification harms nobody."""
         if metadata.notification_endpoint is None or notification_id is None:
             return
+        url = metadata.notification_endpoint
         try:
             with network_errors("notification"):
                 self._fetcher.request(
                     "POST",
-                    metadata.notification_endpoint,
+                    url,
                     json={"notification_id": notification_id, "event": event},
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=self._authorization(TokenResponse(token), url, dpop),
                     follow_redirects=False,
                 )
         except WalletError as exc:
@@ -299,5 +330,9 @@ class IssuanceClient:
             return
         for item in received:
             self.notify(
-                self._metadata, self._access_token, item.notification_id, "credential_accepted"
+                self._metadata,
+                self._access_token,
+                item.notification_id,
+                "credential_accepted",
+                self._dpop,
             )
