@@ -94,12 +94,12 @@ def test_bearer_after_dpop_is_discarded() -> None:
     assert caught.value.code == "token_not_sender_constrained"
     token = parse_token_response(
         200,
-        {"access_token": "t", "token_type": "DPoP", "refresh_token": "r"},
+        {"access_token": "t", "token_type": "DPoP", "refresh_token": "rt-secret-9"},
         with_tx_code=False,
         dpop=True,
     )
-    assert token.refresh_token == "r"
-    assert "r" not in repr(token)
+    assert token.refresh_token == "rt-secret-9"
+    assert "rt-secret-9" not in repr(token)
 
 
 def test_nonce_retry_signal() -> None:
