@@ -29,7 +29,12 @@ from credentials.oauth import (
 from credentials.x509 import TrustAnchor
 from did.keys import PublicKey
 from issuer.context import IssuerContext
-from issuer.errors import InvalidClientError, InvalidDPoPProofError, InvalidTokenError
+from issuer.errors import (
+    ConfigurationError,
+    InvalidClientError,
+    InvalidDPoPProofError,
+    InvalidTokenError,
+)
 from issuer.oauth.clients import WalletClient
 from issuer.storage.authorization import Replays
 
@@ -41,20 +46,30 @@ NONCE_KEY_FILE = "dpop-nonce.key"
 
 
 def load_nonce_key(keys_dir: Path) -> bytes:
-    """The DPoP nonce HMAC key, made once (exclusive create: of several workers starting at
-    once, one writes it and the others read it)."""
+    """The DPoP nonce HMAC key, shared by every worker on this data directory and made once:
+    written whole to a private temporary file, then linked into place, so of several workers
+    starting at once one key wins and nobody reads a half-written file."""
     keys_dir.mkdir(parents=True, exist_ok=True)
     path = keys_dir / NONCE_KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes()
-        if len(key) == 32:
-            return key
-        raise
-    with os.fdopen(fd, "wb") as out:
-        key = os.urandom(32)
-        out.write(key)
+    if not path.exists():
+        temporary = keys_dir / f".{NONCE_KEY_FILE}.{os.getpid()}.{os.urandom(4).hex()}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(os.urandom(32))
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another worker's key won
+        finally:
+            temporary.unlink()
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise ConfigurationError(
+            f"{path} is not a DPoP nonce key (32 bytes); remove it to make a new one",
+            code="dpop_nonce_key_invalid",
+        )
     return key
 
 
