@@ -77,8 +77,6 @@ async def create_signin_code(
 ) -> HTMLResponse:
     """A one-time sign-in code for the authorization page, shown once."""
     form = await pages.form(request, visit, "cid")
-    created = await run_in_threadpool(
-        operator.signin_codes.create, visit.actor, form.get("cid")
-    )
+    created = await run_in_threadpool(operator.signin_codes.create, visit.actor, form.get("cid"))
     context = {"page_title": "Sign-in code ready", "created": created}
     return pages.render(request, "signin_code.html", context, visit=visit)
