@@ -17,6 +17,7 @@ public contract (CLIs print them, services return them, tests assert them)::
     │   ├── PKCEError             RFC 7636 code challenge / verifier
     │   ├── DPoPError             RFC 9449 DPoP proofs and server nonces
     │   └── ClientAttestationError  OAuth 2.0 Attestation-Based Client Authentication
+    ├── KeyAttestationError       OpenID4VCI 1.0 Appendix D key attestations
     └── X509Error                 X.509 certificates: x5c parsing, path validation to trust
                                   anchors, SAN / client id rules, CRLs, certificate building
 """
@@ -32,6 +33,7 @@ __all__ = [
     "DPoPError",
     "IssuerKeyError",
     "JOSEError",
+    "KeyAttestationError",
     "KeyBindingError",
     "MalformedError",
     "OAuthError",
@@ -112,6 +114,13 @@ class ClientAttestationError(OAuthError):
 
     code = "client_attestation_invalid"
     error = "invalid_client"
+class KeyAttestationError(CredentialError):
+    """A key attestation (OpenID4VCI 1.0 Appendix D) was refused. Codes:
+    ``key_attestation_invalid``, ``key_attestation_typ``, ``key_attestation_alg``,
+    ``key_attestation_untrusted``, ``key_attestation_expired``, ``key_attestation_time``,
+    ``key_attestation_nonce``."""
+
+    code = "key_attestation_invalid"
 
 
 class X509Error(CredentialError):

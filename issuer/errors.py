@@ -24,7 +24,8 @@ what to do next), the registered OAuth / OpenID4VCI ``error`` value it renders a
     │   ├── UnknownCredentialConfigurationError unknown_credential_configuration
     │   ├── InvalidProofError                   invalid_proof
     │   ├── InvalidNonceError                   invalid_nonce
-    │   └── CredentialRequestDeniedError        credential_request_denied
+    │   ├── CredentialRequestDeniedError        credential_request_denied
+    │   └── InvalidEncryptionParametersError    invalid_encryption_parameters (§10)
     ├── InsufficientScopeError        403 insufficient_scope: the token is for another credential
     ├── NotificationError             400 invalid_notification_request
     │   └── InvalidNotificationIdError      invalid_notification_id
@@ -61,6 +62,7 @@ __all__ = [
     "InvalidClientError",
     "InvalidCredentialRequestError",
     "InvalidDPoPProofError",
+    "InvalidEncryptionParametersError",
     "InvalidGrantError",
     "InvalidNonceError",
     "InvalidNotificationIdError",
@@ -110,6 +112,19 @@ NEXT_STEPS: dict[str, str] = {
     "client_attestation_untrusted": "Use a wallet app this agency accepts, or update yours.",
     "client_attestation_expired": "Open the wallet app again so it can renew its attestation.",
     "client_unknown": "Use a wallet app this agency accepts.",
+    # Key attestations (OpenID4VCI 1.0 Appendix D): what the wallet's maker must fix.
+    "key_attestation_required": "This credential needs a wallet that can prove its keys are "
+    "kept safely (a key attestation). Use a wallet app that supports key attestations.",
+    "key_attestation_untrusted": "The wallet's maker is not one this agency trusts. Use another "
+    "wallet app, or ask the agency which wallets it accepts.",
+    "key_storage_insufficient": "This credential needs keys kept in stronger hardware than this "
+    "wallet offers. Use a wallet app with a secure element.",
+    "user_authentication_insufficient": "This credential needs a wallet that asks for your PIN "
+    "or fingerprint in a stronger way. Use another wallet app.",
+    # Encrypted credential responses (OpenID4VCI 1.0 §10).
+    "encryption_required": "This agency sends credentials only encrypted. Update the wallet app.",
+    "encryption_key_invalid": "The wallet sent an encryption key this agency cannot use (it "
+    "needs a public P-256 key for ECDH-ES). Update the wallet app.",
 }
 
 
@@ -238,6 +253,11 @@ class InvalidNonceError(CredentialRequestError):
 class CredentialRequestDeniedError(CredentialRequestError):
     code = "credential_request_denied"
     error = "credential_request_denied"
+
+
+class InvalidEncryptionParametersError(CredentialRequestError):
+    code = "invalid_encryption_parameters"
+    error = "invalid_encryption_parameters"
 
 
 class NotificationError(IssuerError):

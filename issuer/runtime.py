@@ -17,8 +17,10 @@ from functools import partial
 from did.fetch import Fetcher, FetchPolicy
 from did.keys import ALGORITHMS
 from did.resolver import Resolver
+from issuer.certificates import read_anchors
 from issuer.context import IssuerContext, system_clock
 from issuer.discovery import Discovery
+from issuer.errors import ConfigurationError
 from issuer.flows import CredentialIssuance, Notifications, PreAuthorizedFlow
 from issuer.flows.access import ResourceAccess
 from issuer.flows.authorization import AuthorizationFlow
@@ -75,7 +77,19 @@ def build_runtime(
     """Build and prepare the issuer: schema created, a signing key present, the demo registry
     seeded when the settings ask for it."""
     development = settings.mode == "development"
-    types = load_types(settings.types_dir, validity_days=settings.validity_days)
+    types = load_types(
+        settings.types_dir,
+        validity_days=settings.validity_days,
+        key_attestation=settings.key_attestation_required,
+    )
+    key_attestation_anchors = read_anchors(settings.key_attestation_anchors)
+    needing = sorted(t.id for t in types.values() if t.key_attestation.required)
+    if needing and not key_attestation_anchors:
+        raise ConfigurationError(
+            f"{', '.join(needing)} require key attestations but no key_attestation_anchors are "
+            "set; set DRUKID_ISSUER_KEY_ATTESTATION_ANCHORS to the wallet-provider CA files",
+            code="key_attestation_anchors_missing",
+        )
     engine = create_db_engine(settings.resolved_database_url)
     context = IssuerContext(
         settings=settings,
@@ -114,7 +128,12 @@ def build_runtime(
         context=context,
         signing=signing,
         status_lists=status_lists,
-        discovery=Discovery(context, signing=signing, proof_algorithms=ALGORITHMS),
+        discovery=Discovery(
+            context,
+            signing=signing,
+            proof_algorithms=ALGORITHMS,
+            key_attestations=bool(key_attestation_anchors),
+        ),
         preauthorized=preauthorized,
         issuance=CredentialIssuance(
             context,
@@ -122,6 +141,7 @@ def build_runtime(
             status_lists=status_lists,
             resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
             proof_algorithms=ALGORITHMS,
+            key_attestation_anchors=key_attestation_anchors,
         ),
         notifications=Notifications(context),
         operator=Operator.build(context, signing=signing),

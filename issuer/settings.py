@@ -9,7 +9,7 @@ seeded, and a database password may not be a placeholder. ``mode=development`` (
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
@@ -124,6 +124,18 @@ class IssuerSettings(BaseSettings):
     # Failed citizen sign-ins per client address within the window (then 429).
     signin_failures_per_address: int = Field(default=20, ge=1, le=1000)
     signin_failure_window: int = Field(default=600, ge=10, le=86400)
+    # Key attestations (OpenID4VCI 1.0 Appendix D, HAIP 4.5.1): the wallet-provider CA
+    # certificates (PEM) that key attestations must chain to; without them the issuer does not
+    # advertise or accept key attestations. Per-type policy is in the type files
+    # ("key_attestation"); key_attestation_required overrides it (type id -> policy object).
+    key_attestation_anchors: tuple[Path, ...] = ()
+    key_attestation_required: dict[str, Any] = Field(default_factory=dict)
+    # The pre-1.0 typ "keyattestation+jwt" that some wallet libraries still send.
+    accept_legacy_key_attestation_typ: bool = False
+    # Encrypted credential responses (OpenID4VCI 1.0 §10): off = not offered (a request asking
+    # for one is refused); optional = encrypted when the wallet asks; required = every
+    # credential request must ask (metadata encryption_required: true).
+    credential_response_encryption: Literal["off", "optional", "required"] = "optional"
 
     @model_validator(mode="after")
     def _check(self) -> IssuerSettings:

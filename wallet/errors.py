@@ -189,6 +189,14 @@ _WORDS: dict[str, Words] = {
         "The issuer's certificate is expired, revoked or not for this issuer, so the credential "
         "was not saved. Contact the issuer.",
     ),
+    "response_not_encrypted": Words(
+        "The issuer sent the credential without the encryption this wallet asked for, so the "
+        "wallet did not keep it. Try again later; if it keeps happening, tell the issuer.",
+    ),
+    "key_attestation_files": Words(
+        "Check the key attestation files in the settings (DRUKID_WALLET_KEY_ATTESTATION_CHAIN_FILE "
+        "and ..._KEY_FILE): both must exist and be readable.",
+    ),
     "deferred_not_supported": Words(
         "The issuer will issue this credential later, which this wallet does not support yet. Ask "
         "the issuer for an immediate offer.",

@@ -66,6 +66,8 @@ class Receiving:
                 known_types=self._store.catalog.types,
                 resolver=online.resolver,
                 trust=runtime.trust(self._store.catalog.trusted_roots),
+                key_attester=runtime.key_attester(),
+                encrypt_responses=runtime.settings.response_encryption,
             )
             received = client.receive(offer, tx_code=tx_code)
             ids = self._store_received(received)

@@ -1,7 +1,14 @@
-"""OAuth pieces HAIP 1.0 issuance needs, as pure functions shared by the issuer (checks), the
-wallet (makers) and ``drukid pki`` (development attestations): PKCE (RFC 7636), DPoP proofs
-(RFC 9449) with stateless server nonces, and Attestation-Based Client Authentication.
-Nothing here reads the clock, the network or the environment."""
+"""OAuth 2.0 and OpenID4VCI building blocks HAIP 1.0 issuance needs, shared by the issuer
+(verify), the wallet (build) and ``drukid pki`` (development attestations). Pure: no I/O, time
+and keys are arguments.
+
+* :mod:`credentials.oauth.pkce`: RFC 7636 PKCE, S256 only.
+* :mod:`credentials.oauth.dpop`: RFC 9449 DPoP proofs; :mod:`credentials.oauth.nonce`: the
+  stateless server nonces every worker can check.
+* :mod:`credentials.oauth.client_attestation`: Attestation-Based Client Authentication
+  (wallet attestations and their PoPs).
+* :mod:`credentials.oauth.key_attestation`: OpenID4VCI 1.0 Appendix D key attestations.
+"""
 
 from credentials.oauth.client_attestation import (
     ATTESTATION_TYP,
@@ -19,6 +26,13 @@ from credentials.oauth.dpop import (
     make_dpop_proof,
     normalise_htu,
 )
+from credentials.oauth.key_attestation import (
+    KEY_ATTESTATION_TYP,
+    SOFTWARE_KEY_STORAGE,
+    VerifiedKeyAttestation,
+    make_key_attestation,
+    verify_key_attestation,
+)
 from credentials.oauth.nonce import check_nonce, mint_nonce
 from credentials.oauth.pkce import (
     S256,
@@ -32,10 +46,13 @@ from credentials.oauth.pkce import (
 __all__ = [
     "ATTESTATION_TYP",
     "DPOP_TYP",
+    "KEY_ATTESTATION_TYP",
     "POP_TYP",
     "S256",
+    "SOFTWARE_KEY_STORAGE",
     "VerifiedClientAttestation",
     "VerifiedDPoP",
+    "VerifiedKeyAttestation",
     "access_token_hash",
     "check_challenge",
     "check_dpop_proof",
@@ -44,10 +61,12 @@ __all__ = [
     "make_client_attestation",
     "make_client_attestation_pop",
     "make_dpop_proof",
+    "make_key_attestation",
     "mint_nonce",
     "new_verifier",
     "normalise_htu",
     "s256",
     "verify_client_attestation",
+    "verify_key_attestation",
     "verify_pkce",
 ]

@@ -16,8 +16,8 @@ requests cannot both win. Nothing here logs a secret: offers are logged by their
 reference, credentials by id, keys by thumbprint.
 """
 
-from issuer.flows.issuance import CredentialIssuance
+from issuer.flows.issuance import CredentialAnswer, CredentialIssuance
 from issuer.flows.notification import Notifications
 from issuer.flows.preauthorized import PreAuthorizedFlow
 
-__all__ = ["CredentialIssuance", "Notifications", "PreAuthorizedFlow"]
+__all__ = ["CredentialAnswer", "CredentialIssuance", "Notifications", "PreAuthorizedFlow"]

@@ -1,23 +1,31 @@
-"""The OpenID4VCI credential endpoint (§8): verify the key proofs, then sign one SD-JWT VC per
-proof key, each with its own status list entry (:class:`~issuer.status.StatusLists`), signed by
-the active key (:class:`~issuer.keys.SigningKeys`).
+"""The OpenID4VCI credential endpoint (§8): verify the key proofs (and key attestations,
+Appendix D), then sign one SD-JWT VC per holder key, each with its own status list entry
+(:class:`~issuer.status.StatusLists`), signed by the active key
+(:class:`~issuer.keys.SigningKeys`); encrypt the answer when the wallet asked (§10).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from credentials.errors import KeyAttestationError
+from credentials.oauth.key_attestation import VerifiedKeyAttestation, verify_key_attestation
 from credentials.sd_jwt_vc import issue_sd_jwt_vc
-from did.keys import ALGORITHMS, PublicKey
+from credentials.x509 import TrustAnchor
+from did.keys import ALGORITHMS
 from issuer.claims import present_sd_paths
 from issuer.context import DAY, IssuerContext
 from issuer.errors import (
     CredentialRequestDeniedError,
     InsufficientScopeError,
     InvalidNonceError,
+    InvalidProofError,
     InvalidTokenError,
     NotFoundError,
     TemporarilyUnavailableError,
@@ -25,7 +33,13 @@ from issuer.errors import (
 )
 from issuer.flows.access import live_access_token
 from issuer.keys import SigningKeys
-from issuer.oid4vci.credential import credential_response, parse_credential_request
+from issuer.oid4vci.credential import (
+    CredentialRequest,
+    credential_response,
+    parse_credential_request,
+)
+from issuer.oid4vci.encryption import JWE_CONTENT_TYPE, ResponseEncryption, encrypt_response
+from issuer.oid4vci.key_attestation import HolderKey, keys_from_attestation, keys_from_proofs
 from issuer.oid4vci.offer import lookup_hash, new_secret
 from issuer.oid4vci.proof import KidResolver, verify_proofs
 from issuer.records import expiry_for, records_for
@@ -34,16 +48,43 @@ from issuer.storage.models import AccessTokenRow, CredentialRow
 from issuer.storage.repos import Credentials, Nonces, Tokens
 from issuer.types import CredentialType
 
-__all__ = ["CredentialIssuance"]
+__all__ = ["CredentialAnswer", "CredentialIssuance"]
 
 log = logging.getLogger(__name__)
 
 _ALLOCATION_RETRIES = 8
 
 
+@dataclass(frozen=True, slots=True)
+class CredentialAnswer:
+    """What the credential endpoint sends: JSON, or (§10) a compact JWE as ``application/jwt``."""
+
+    body: dict[str, Any] | str
+    status: int = 200
+
+    @property
+    def media_type(self) -> str:
+        return JWE_CONTENT_TYPE if isinstance(self.body, str) else "application/json"
+
+    @classmethod
+    def of(
+        cls, body: dict[str, Any], encryption: ResponseEncryption | None, *, status: int = 200
+    ) -> CredentialAnswer:
+        """§10: encrypted "regardless of the content" when asked (a 202 answer too)."""
+        if encryption is None:
+            return cls(body, status)
+        return cls(encrypt_response(body, encryption), status)
+
+
+def _levels(values: Sequence[str]) -> str | None:
+    return json.dumps(list(values)) if values else None
+
+
 class CredentialIssuance:
     """The credential endpoint. ``resolve_kid`` resolves a proof's ``kid`` (a DID URL) to its
-    key; ``proof_algorithms`` are the proof signature algorithms accepted."""
+    key; ``proof_algorithms`` are the proof signature algorithms accepted (key attestations
+    too, Appendix F.1); ``key_attestation_anchors`` the wallet-provider CAs that key
+    attestations must chain to (none: key attestations are refused as untrusted)."""
 
     def __init__(
         self,
@@ -53,15 +94,72 @@ class CredentialIssuance:
         status_lists: StatusLists,
         resolve_kid: KidResolver | None = None,
         proof_algorithms: tuple[str, ...] = ALGORITHMS,
+        key_attestation_anchors: Sequence[TrustAnchor] = (),
     ) -> None:
         self.context = context
         self.signing = signing
         self.status_lists = status_lists
         self.resolve_kid = resolve_kid
         self.proof_algorithms = proof_algorithms
+        self.key_attestation_anchors = tuple(key_attestation_anchors)
 
-    def issue_credentials(self, access_token: str | None, body: Any) -> dict[str, Any]:
-        """OpenID4VCI §8: verify the key proofs, then sign one credential per proof key."""
+    def verify_key_attestation(
+        self, token: object, expected_nonce: str | None, exp_required: bool
+    ) -> VerifiedKeyAttestation:
+        """Appendix D against the configured anchors; refusals as ``invalid_proof`` (or
+        ``invalid_nonce`` for a stale nonce) with the attestation rule's own code."""
+        settings = self.context.settings
+        if not self.key_attestation_anchors:
+            raise InvalidProofError(
+                "this issuer trusts no key attestation providers; send the proof without one",
+                code="key_attestation_untrusted",
+            )
+        try:
+            return verify_key_attestation(
+                token,
+                anchors=self.key_attestation_anchors,
+                now=self.context.clock(),
+                leeway=settings.clock_leeway,
+                algorithms=self.proof_algorithms,
+                expected_nonce=expected_nonce,
+                exp_required=exp_required,
+                accept_legacy_typ=settings.accept_legacy_key_attestation_typ,
+            )
+        except KeyAttestationError as exc:
+            error = InvalidNonceError if exc.code == "key_attestation_nonce" else InvalidProofError
+            raise error(exc.message, code=exc.code) from exc
+
+    def holder_keys(
+        self, request: CredentialRequest, ctype: CredentialType, now: int
+    ) -> tuple[list[HolderKey], str]:
+        """The keys to bind (§8.2, Appendix F) and the c_nonce the request spends."""
+        batch_size = self.context.settings.batch_size
+        if request.proof_type == "attestation":
+            return keys_from_attestation(
+                request.proofs[0],
+                policy=ctype.key_attestation,
+                verify=self.verify_key_attestation,
+                batch_size=batch_size,
+            )
+        proofs = verify_proofs(
+            request.proofs,
+            audience=self.context.issuer_url,
+            now=now,
+            algorithms=self.proof_algorithms,
+            max_age=self.context.settings.proof_max_age,
+            leeway=self.context.settings.clock_leeway,
+            resolve_kid=self.resolve_kid,
+        )
+        keys = keys_from_proofs(
+            proofs,
+            policy=ctype.key_attestation,
+            verify=self.verify_key_attestation,
+            batch_size=batch_size,
+        )
+        return keys, proofs[0].nonce
+
+    def answer(self, access_token: str | None, body: Any) -> CredentialAnswer:
+        """OpenID4VCI §8: verify the key proofs, then sign one credential per holder key."""
         context = self.context
         now = context.clock()
         with context.session() as s:
@@ -72,7 +170,11 @@ class CredentialIssuance:
                 missing: NotFoundError | None = exc
             else:
                 missing = None
-        request = parse_credential_request(body, batch_size=context.settings.batch_size)
+        request = parse_credential_request(
+            body,
+            batch_size=context.settings.batch_size,
+            encryption=context.settings.credential_response_encryption,
+        )
         if request.configuration_id not in context.types:
             raise UnknownCredentialConfigurationError(
                 f"this issuer has no credential configuration {request.configuration_id!r}"
@@ -81,16 +183,8 @@ class CredentialIssuance:
             raise InsufficientScopeError(
                 f"this access token is for {token.type_id}, not {request.configuration_id}"
             )
-        proofs = verify_proofs(
-            request.proofs,
-            audience=context.issuer_url,
-            now=now,
-            algorithms=self.proof_algorithms,
-            max_age=context.settings.proof_max_age,
-            leeway=context.settings.clock_leeway,
-            resolve_kid=self.resolve_kid,
-        )
         ctype = context.types[token.type_id]
+        holder_keys, nonce = self.holder_keys(request, ctype, now)
         if missing is not None:
             raise CredentialRequestDeniedError(
                 f"the agency can no longer issue this credential: {missing.message}",
@@ -99,8 +193,7 @@ class CredentialIssuance:
         claims = records.claims(ctype, now=now)
         sd_paths = present_sd_paths(ctype, claims)
         expires_at = expiry_for(ctype, claims, now)
-        holder_keys = [proof.key for proof in proofs]
-        nonce_hash = lookup_hash(proofs[0].nonce)
+        nonce_hash = lookup_hash(nonce)
         for _attempt in range(_ALLOCATION_RETRIES):
             try:
                 issued, notification_id = self._issue_once(
@@ -112,7 +205,8 @@ class CredentialIssuance:
                 # unit of work runs again with fresh draws.
                 log.info("status index clash; retrying issuance")
                 continue
-            return credential_response(issued, notification_id=notification_id)
+            body = credential_response(issued, notification_id=notification_id)
+            return CredentialAnswer.of(body, request.encryption)
         raise TemporarilyUnavailableError("the issuer is busy; try again in a moment")
 
     def _issue_once(
@@ -121,7 +215,7 @@ class CredentialIssuance:
         ctype: CredentialType,
         claims: dict[str, Any],
         sd_paths: list[tuple[str, ...]],
-        holder_keys: list[PublicKey],
+        holder_keys: list[HolderKey],
         nonce_hash: str,
         now: int,
         expires_at: int,
@@ -146,7 +240,8 @@ class CredentialIssuance:
             notification_id = new_secret(context.random_bytes)
             issued: list[str] = []
             refs: list[tuple[str, int, str]] = []
-            for holder_key in holder_keys:
+            for holder in holder_keys:
+                holder_key, attestation = holder.key, holder.attestation
                 list_id, idx = self.status_lists.allocate(s, now)
                 credential_id = "cred_" + context.random_bytes(12).hex()
                 sd_jwt = issue_sd_jwt_vc(
@@ -180,6 +275,11 @@ class CredentialIssuance:
                         issued_at=now,
                         expires_at=expires_at,
                         notification_id=notification_id,
+                        key_storage=_levels(attestation.key_storage) if attestation else None,
+                        user_authentication=(
+                            _levels(attestation.user_authentication) if attestation else None
+                        ),
+                        key_attestation_issuer=attestation.issuer if attestation else None,
                     )
                 )
                 s.flush()  # the unique (list, index) constraint is checked here, in this try

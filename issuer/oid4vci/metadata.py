@@ -4,7 +4,10 @@
   inserted between host and path of the issuer identifier (§12.2.2). ``credential_issuer`` must
   equal the identifier exactly; endpoints, batch size, display and one configuration per type
   (Appendix A.3 for ``dc+sd-jwt``: ``vct``, binding methods, signing and proof algorithms,
-  ``credential_metadata`` with display and claims).
+  ``credential_metadata`` with display and claims); ``proof_types_supported`` lists ``jwt`` and,
+  when key attestations can be verified, ``attestation`` (Appendix F.3), each with
+  ``key_attestations_required`` for types whose policy requires one (§12.2.4: absent
+  otherwise); ``credential_response_encryption`` (§10) by policy.
 * RFC 8414: Authorization Server Metadata at ``/.well-known/oauth-authorization-server``, with
   OpenID4VCI §12.3's ``pre-authorized_grant_anonymous_access_supported``.
 * SD-JWT VC draft-25 §5: JWT VC Issuer Metadata at ``/.well-known/jwt-vc-issuer`` with ``jwks``.
@@ -48,8 +51,30 @@ def _display(entries: Iterable[Mapping[str, str]], name_key: str) -> list[dict[s
     return out
 
 
+def _proof_types(
+    ctype: CredentialType, proof_algs: Sequence[str], *, key_attestations: bool
+) -> dict[str, Any]:
+    jwt: dict[str, Any] = {"proof_signing_alg_values_supported": list(proof_algs)}
+    if ctype.key_attestation.required:
+        jwt["key_attestations_required"] = ctype.key_attestation.metadata()
+    types = {"jwt": jwt}
+    if key_attestations:
+        # Appendix F.3: the attestation is the proof; its requirements are those of the type.
+        attestation = {
+            "proof_signing_alg_values_supported": list(proof_algs),
+            "key_attestations_required": ctype.key_attestation.metadata(),
+        }
+        types["attestation"] = attestation
+    return types
+
+
 def _configuration(
-    ctype: CredentialType, issuer: str, signing_algs: Sequence[str], proof_algs: Sequence[str]
+    ctype: CredentialType,
+    issuer: str,
+    signing_algs: Sequence[str],
+    proof_algs: Sequence[str],
+    *,
+    key_attestations: bool = False,
 ) -> dict[str, Any]:
     return {
         "format": SD_JWT_VC_FORMAT,
@@ -57,7 +82,7 @@ def _configuration(
         "scope": ctype.id,
         "cryptographic_binding_methods_supported": ["jwk"],
         "credential_signing_alg_values_supported": list(signing_algs),
-        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(proof_algs)}},
+        "proof_types_supported": _proof_types(ctype, proof_algs, key_attestations=key_attestations),
         "credential_metadata": {
             "display": _display(ctype.display, "name"),
             "claims": [
@@ -81,11 +106,14 @@ def credential_issuer_metadata(
     proof_algs: Sequence[str],
     batch_size: int,
     display_names: Mapping[str, str] | None = None,
+    key_attestations: bool = False,
+    response_encryption: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """§12.2.4 Credential Issuer Metadata. ``display_names`` maps a language to the issuer's
-    name in it; English is ``name``."""
+    name in it; English is ``name``. ``key_attestations``: the issuer can verify them (it has
+    anchors); ``response_encryption``: the §12.2.4 ``credential_response_encryption`` object."""
     names = {"en": name, **(display_names or {})}
-    return {
+    metadata: dict[str, Any] = {
         "credential_issuer": issuer,
         "credential_endpoint": f"{issuer}/credential",
         "nonce_endpoint": f"{issuer}/nonce",
@@ -93,10 +121,15 @@ def credential_issuer_metadata(
         "batch_credential_issuance": {"batch_size": batch_size},
         "display": [{"name": value, "locale": lang} for lang, value in names.items()],
         "credential_configurations_supported": {
-            type_id: _configuration(ctype, issuer, signing_algs, proof_algs)
+            type_id: _configuration(
+                ctype, issuer, signing_algs, proof_algs, key_attestations=key_attestations
+            )
             for type_id, ctype in sorted(types.items())
         },
     }
+    if response_encryption is not None:
+        metadata["credential_response_encryption"] = dict(response_encryption)
+    return metadata
 
 
 def authorization_server_metadata(

@@ -192,6 +192,11 @@ class IssuedCredential:
     signing_key: str
     holder_key_thumbprint: str
     wallet_event: str | None
+    # OpenID4VCI 1.0 Appendix D: what a key attestation said about the holder key (empty and
+    # None when the wallet sent none).
+    key_storage: tuple[str, ...] = ()
+    user_authentication: tuple[str, ...] = ()
+    key_attestation_issuer: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -208,6 +213,9 @@ class IssuedCredential:
             "signing_key": self.signing_key,
             "holder_key_thumbprint": self.holder_key_thumbprint,
             "wallet_event": self.wallet_event,
+            "key_storage": list(self.key_storage),
+            "user_authentication": list(self.user_authentication),
+            "key_attestation_issuer": self.key_attestation_issuer,
         }
 
     @classmethod
@@ -227,7 +235,18 @@ class IssuedCredential:
             signing_key=_text(data, "signing_key"),
             holder_key_thumbprint=_text(data, "holder_key_thumbprint"),
             wallet_event=_optional_text(data, "wallet_event"),
+            key_storage=_levels(data, "key_storage"),
+            user_authentication=_levels(data, "user_authentication"),
+            key_attestation_issuer=_optional_text(data, "key_attestation_issuer"),
         )
+
+
+def _levels(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """An optional list of level names (absent in answers of servers before key attestations)."""
+    value = data.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{name} must be a list of strings")
+    return tuple(value)
 
 
 def _credentials(data: Mapping[str, Any]) -> tuple[IssuedCredential, ...]:

@@ -257,6 +257,11 @@ class CredentialRow(IssuerTable, table=True):
     notification_id: str = Field(index=True, max_length=64)
     notification_event: str | None = Field(default=None, max_length=32)
     notified_at: int | None = None
+    # What a key attestation (OpenID4VCI 1.0 Appendix D) said about the holder key's storage,
+    # as JSON arrays of level names or URLs, and who attested it (null: no attestation).
+    key_storage: str | None = Field(default=None, max_length=1000)
+    user_authentication: str | None = Field(default=None, max_length=1000)
+    key_attestation_issuer: str | None = Field(default=None, max_length=300)
 
 
 class SigningKeyRow(IssuerTable, table=True):

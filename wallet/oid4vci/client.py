@@ -39,6 +39,8 @@ from wallet.oid4vci.credential import (
     parse_credential_response,
     verify_issued,
 )
+from wallet.oid4vci.encryption import ResponseKey, choose_encryption, read_credential_answer
+from wallet.oid4vci.key_attestation import KeyAttester
 from wallet.oid4vci.metadata import (
     Configuration,
     IssuerMetadata,
@@ -88,8 +90,12 @@ class IssuanceClient:
         known_types: Mapping[str, TypeMetadata] | None = None,
         resolver: Resolver | None = None,
         trust: Trust | None = None,
+        key_attester: KeyAttester | None = None,
+        encrypt_responses: bool = True,
     ) -> None:
         self._fetcher = fetcher
+        self._key_attester = key_attester
+        self._encrypt_responses = encrypt_responses
         self._trust = trust
         self._clock = clock
         self._copies = copies
@@ -201,27 +207,35 @@ class IssuanceClient:
         while True:
             keys = [self._generate_key(configuration.proof_algorithms[0]) for _ in range(count)]
             nonce = self._nonce(metadata, dpop)
-            proofs = [
-                proof_jwt(k, audience=metadata.credential_issuer, nonce=nonce, iat=self._clock())
-                for k in keys
-            ]
+            proofs = self._proofs(metadata, keys, nonce)
+            body = credential_request(
+                proofs, configuration_id=configuration.id, identifier=identifier
+            )
+            response_key = self._response_key(metadata)
+            if response_key is not None:
+                body["credential_response_encryption"] = response_key.request_parameter()
             url = metadata.credential_endpoint
             with network_errors("could not reach the issuer's credential service"):
                 response = self._fetcher.request(
                     "POST",
                     url,
-                    json=credential_request(
-                        proofs, configuration_id=configuration.id, identifier=identifier
-                    ),
+                    json=body,
                     headers={**self._authorization(token, url, dpop), "Accept": _JSON},
                     follow_redirects=False,
                 )
-            parsed = _json(response, "the credential response") if response.content else None
             if dpop is not None:
                 dpop.remember(response.headers)
-                if not dpop_retried and asks_for_nonce(response.status, parsed, response.headers):
-                    dpop_retried = True  # RFC 9449 §9: once more with the server's DPoP nonce
+                # RFC 9449 §9: a 401 with WWW-Authenticate: DPoP error="use_dpop_nonce" means
+                # once more with the nonce just received.
+                if not dpop_retried and asks_for_nonce(response.status, None, response.headers):
+                    dpop_retried = True
                     continue
+            parsed = read_credential_answer(
+                response.status,
+                response.headers.get("content-type", ""),
+                response.content,
+                response_key,
+            )
             if not nonce_retried and nonce_rejected(response.status, parsed):
                 nonce_retried = True  # §8.3.1.2: fetch a fresh nonce and prove again, once
                 continue
@@ -236,6 +250,36 @@ class IssuanceClient:
             now=self._clock(),
             type_metadata=self._type_metadata,
         )
+
+    def _proofs(
+        self, metadata: IssuerMetadata, keys: Sequence[PrivateKey], nonce: str | None
+    ) -> list[str]:
+        """Appendix F.1 proofs, each with the batch's key attestation when the wallet has an
+        attester (one attestation of every key, with the c_nonce: Appendix F.1, HAIP 4.5.1)."""
+        now = self._clock()
+        attestation = (
+            self._key_attester.attest([k.public_key for k in keys], nonce=nonce, now=now)
+            if self._key_attester is not None
+            else None
+        )
+        return [
+            proof_jwt(
+                k,
+                audience=metadata.credential_issuer,
+                nonce=nonce,
+                iat=now,
+                key_attestation=attestation,
+            )
+            for k in keys
+        ]
+
+    def _response_key(self, metadata: IssuerMetadata) -> ResponseKey | None:
+        """§10: a fresh key per request when the issuer offers encryption (and the wallet is
+        set to ask, or the issuer requires it)."""
+        enc = choose_encryption(metadata.response_encryption)
+        if enc is None or not (self._encrypt_responses or metadata.encryption_required):
+            return None
+        return ResponseKey.generate(enc)
 
     # --- keys and display ------------------------------------------------------------------
 

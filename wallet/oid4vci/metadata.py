@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from wallet.errors import ReceiveError
+from wallet.oid4vci.encryption import choose_encryption
 from wallet.oid4vci.offer import CredentialOffer, web_address
 
 __all__ = [
@@ -71,6 +72,8 @@ class IssuerMetadata:
     configurations: Mapping[str, Mapping[str, Any]]
     names: Mapping[str, str]
     encryption_required: bool = False
+    response_encryption: Mapping[str, Any] | None = None
+    """§12.2.4 ``credential_response_encryption`` as published (``None``: not offered)."""
 
 
 def _display_names(display: object) -> dict[str, str]:
@@ -115,15 +118,17 @@ def parse_issuer_metadata(data: object, *, expected_issuer: str) -> IssuerMetada
         configurations=dict(configurations),
         names=_display_names(data.get("display")),
         encryption_required=required,
+        response_encryption=dict(encryption) if isinstance(encryption, Mapping) else None,
     )
 
 
 def check_receivable(metadata: IssuerMetadata) -> IssuerMetadata:
-    """Refuse an issuer whose answers this wallet cannot read (§10: encrypted responses)."""
-    if metadata.encryption_required:
+    """Refuse an issuer whose answers this wallet cannot read (§10: encrypted responses with an
+    algorithm other than ECDH-ES with A128GCM/A256GCM)."""
+    if metadata.encryption_required and choose_encryption(metadata.response_encryption) is None:
         raise ReceiveError(
-            "the issuer requires encrypted credential responses, which this wallet does "
-            "not support yet",
+            "the issuer requires encrypted credential responses with an algorithm this wallet "
+            "does not support (it supports ECDH-ES with A128GCM or A256GCM)",
             code="offer_unsupported",
         )
     return metadata

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from issuer.api.deps import RuntimeDep, json_body, sender_headers
+from issuer.flows import CredentialAnswer
 from issuer.runtime import Runtime
 
 __all__ = ["router"]
@@ -38,12 +39,21 @@ def nonce(runtime: RuntimeDep) -> JSONResponse:
     )
 
 
+def render(answer: CredentialAnswer, headers: dict[str, str]) -> Response:
+    """JSON, or the §10 encrypted answer as ``application/jwt``."""
+    if isinstance(answer.body, str):
+        return Response(
+            answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
+        )
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+
+
 @router.post("/credential")
-async def credential(request: Request, runtime: RuntimeDep) -> JSONResponse:
+async def credential(request: Request, runtime: RuntimeDep) -> Response:
     access_token = await run_in_threadpool(require_token, request, runtime)
     body = await json_body(request)
-    result = await run_in_threadpool(runtime.issuance.issue_credentials, access_token, body)
-    return JSONResponse(result, headers=nonce_headers(runtime))
+    answer = await run_in_threadpool(runtime.issuance.answer, access_token, body)
+    return render(answer, nonce_headers(runtime))
 
 
 @router.post("/notification", status_code=204)

@@ -365,7 +365,8 @@ def test_access_token_use_is_capped(
                 "proofs": {"jwt": ["a"]},
                 "credential_response_encryption": {},
             },
-            "invalid_credential_request",
+            # OpenID4VCI 1.0 §8.3.1.2: encryption refusals have their own registered error.
+            "invalid_encryption_parameters",
         ),
     ],
 )

@@ -3,7 +3,7 @@ citizen's authorization session, grants, authorization codes, rotating refresh t
 / attestation PoP replay store, one-time sign-in codes; access tokens gain their DPoP binding
 and grant.
 
-Revision 0004, after 0003. New tables and two nullable columns: nothing to move.
+Revision 0005, after 0004. New tables and two nullable columns: nothing to move.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
