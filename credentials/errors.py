@@ -114,6 +114,8 @@ class ClientAttestationError(OAuthError):
 
     code = "client_attestation_invalid"
     error = "invalid_client"
+
+
 class KeyAttestationError(CredentialError):
     """A key attestation (OpenID4VCI 1.0 Appendix D) was refused. Codes:
     ``key_attestation_invalid``, ``key_attestation_typ``, ``key_attestation_alg``,

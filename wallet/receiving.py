@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from wallet.errors import ReceiveError
 from wallet.links import read_link
@@ -56,19 +57,8 @@ class Receiving:
         """Receive, verify and store the offered credentials (all or nothing); their ids."""
         if not isinstance(offer, CredentialOffer):
             offer = self.load_offer(offer)
-        runtime = self._runtime
-        with runtime.online() as online:
-            client = IssuanceClient(
-                online.fetcher,
-                clock=runtime.clock,
-                copies=runtime.settings.copies,
-                generate_key=runtime.generate_key,
-                known_types=self._store.catalog.types,
-                resolver=online.resolver,
-                trust=runtime.trust(self._store.catalog.trusted_roots),
-                key_attester=runtime.key_attester(),
-                encrypt_responses=runtime.settings.response_encryption,
-            )
+        with self._runtime.online() as online:
+            client = IssuanceClient(online.fetcher, **self._client_options(online))
             received = client.receive(offer, tx_code=tx_code)
             ids = self._store_received(received)
             client.accepted(received)
@@ -82,18 +72,26 @@ class Receiving:
             return None
         return WalletAttestation.load(settings.attestation_file, settings.attestation_key_file)
 
-    def _code_client(self, online: Online) -> CodeFlowClient:
+    def _client_options(self, online: Online) -> dict[str, Any]:
+        """What every issuance client of this wallet is given (both flows)."""
         runtime = self._runtime
+        return {
+            "clock": runtime.clock,
+            "copies": runtime.settings.copies,
+            "generate_key": runtime.generate_key,
+            "known_types": self._store.catalog.types,
+            "resolver": online.resolver,
+            "trust": runtime.trust(self._store.catalog.trusted_roots),
+            "key_attester": runtime.key_attester(),
+            "encrypt_responses": runtime.settings.response_encryption,
+        }
+
+    def _code_client(self, online: Online) -> CodeFlowClient:
         return CodeFlowClient(
             online.fetcher,
-            clock=runtime.clock,
-            copies=runtime.settings.copies,
-            generate_key=runtime.generate_key,
-            known_types=self._store.catalog.types,
-            resolver=online.resolver,
-            trust=runtime.trust(self._store.catalog.trusted_roots),
             attestation=self._attestation(),
-            client_id=runtime.settings.client_id,
+            client_id=self._runtime.settings.client_id,
+            **self._client_options(online),
         )
 
     def begin(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -62,3 +63,11 @@ def code_for(hw: HaipWallet, client: TestClient, **overrides: str | None) -> str
     assert query["state"] == hw.state
     assert query["iss"] == ISSUER
     return query["code"]
+
+
+def refused(response: httpx.Response, status: int, error: str, code: str) -> dict[str, Any]:
+    """The refusal's status, registered ``error`` and drukid ``code``."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert (body["error"], body["code"]) == (error, code), body
+    return body

@@ -6,22 +6,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from starlette.testclient import TestClient
 
 from credentials.sd_jwt import decode_sd_jwt
 from tests.api.issuer.conftest import DECHEN, ISSUER, KARMA, Clock
-from tests.api.issuer.haip_fixtures import code_for, haip, hw, provider, request_uri, signin_code
+from tests.api.issuer.haip_fixtures import (
+    code_for,
+    haip,
+    hw,
+    provider,
+    refused,
+    request_uri,
+    signin_code,
+)
 from tests.support.haip import HaipWallet
 
 __all__ = ["haip", "hw", "provider"]  # fixtures
-
-
-def refused(response: httpx.Response, status: int, error: str, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert (body["error"], body["code"]) == (error, code), body
-    return body
 
 
 def test_full_flow_par_pkce_dpop_attestation(haip: TestClient, hw: HaipWallet) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -16,18 +15,11 @@ from starlette.testclient import TestClient
 from credentials.oauth import make_dpop_proof, mint_nonce
 from did.keys import PrivateKey
 from tests.api.issuer.conftest import ISSUER, Clock, api_key, create_offer
-from tests.api.issuer.haip_fixtures import code_for, haip, haip_client, hw, provider
+from tests.api.issuer.haip_fixtures import code_for, haip, haip_client, hw, provider, refused
 from tests.support.haip import HaipWallet, Provider
 from tests.support.oid4vci_client import PRE_AUTH, make_proof
 
 __all__ = ["haip", "hw", "provider"]
-
-
-def refused(response: httpx.Response, status: int, error: str, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert (body["error"], body["code"]) == (error, code), body
-    return body
 
 
 def bound_token(hw: HaipWallet, haip: TestClient) -> str:
