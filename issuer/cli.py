@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import typer
 
-from issuer.commands import admin, approvals, credentials, database, offers, registry
+from issuer.commands import admin, approvals, credentials, database, offers, registry, signin
 
 __all__ = ["app"]
 
@@ -35,6 +35,7 @@ app.add_typer(database.db_app, name="db")
 app.add_typer(approvals.approvals_app, name="approvals")
 app.command("offer")(offers.offer)
 app.command("offers")(offers.offers)
+app.command("signin-code")(signin.signin_code)
 for _action in credentials.STATUS_ACTIONS:
     app.command(_action)(credentials.status_command(_action))
 app.command("credentials")(credentials.credentials)

@@ -37,6 +37,7 @@ def _quiet_logs() -> None:
 app.command()(access.init)
 app.command()(receive.receive)
 app.command()(receive.pending)
+app.command()(receive.refresh)
 app.command(name="list")(credentials.list_)
 app.command()(credentials.status)
 app.command()(credentials.show)

@@ -134,6 +134,39 @@ _WORDS: dict[str, Words] = {
     "issuer_metadata_invalid": Words(
         "The issuer's service is not set up correctly. Try again later or contact the issuer.",
     ),
+    "authorization_code_unsupported": Words(
+        "This issuer does not offer signing in from the wallet. Ask the agency for an offer (a QR "
+        "code) instead.",
+    ),
+    "authorization_state_mismatch": Words(
+        "The agency's page answered for another sign-in. Start again from the wallet, and do not "
+        "open sign-in links someone sent you.",
+    ),
+    "authorization_response_iss_mismatch": Words(
+        "The answer did not come from the agency this wallet asked. Start again from the wallet.",
+    ),
+    "authorization_denied": Words(
+        "The credential was not added: you cancelled, or the agency refused. Start again from "
+        "the wallet if you want to try again.",
+    ),
+    "authorization_timeout": Words(
+        "Finish the steps on the agency's page within ten minutes, or start again.",
+    ),
+    "authorization_unknown": Words(
+        "The wallet lost track of this sign-in. Start again from the wallet.",
+    ),
+    "token_not_sender_constrained": Words(
+        "The issuer did not bind its answer to this wallet, so the wallet stopped for your "
+        "safety. Try again later or contact the issuer.",
+    ),
+    "wallet_attestation_missing": Words(
+        "The wallet's attestation files cannot be read. Check DRUKID_WALLET_ATTESTATION_FILE and "
+        "DRUKID_WALLET_ATTESTATION_KEY_FILE.",
+    ),
+    "refresh_unsupported": Words(
+        "This credential came from an offer, so it cannot be refreshed. Ask the issuer for a new "
+        "offer.",
+    ),
     "issuer_rejected": Words(
         "The issuer refused the request. If the offer is old or was used before, ask the issuer "
         "for a new one.",

@@ -32,6 +32,7 @@ from did.keys import PrivateKey
 from wallet.backup import BackupContents, open_backup, read_backup, seal_backup
 from wallet.errors import BackupError, StorageError, WalletError
 from wallet.history import HistoryEntry
+from wallet.oid4vci.authorization import PendingAuthorization
 from wallet.oid4vci.offer import CredentialOffer
 from wallet.oid4vp.request import AuthorizationRequest
 from wallet.presenting import PresentationOutcome, PresentationSession, Presenting
@@ -287,6 +288,25 @@ class Wallet:
             )
             for check in self._receiving.check_pending(force=force)
         ]
+
+    def begin_authorization(
+        self, issuer: str, configuration_id: str, *, redirect_uri: str
+    ) -> tuple[str, PendingAuthorization]:
+        """Wallet-initiated receiving (HAIP authorization code flow): the agency page's URL for
+        the citizen's browser, and the pending sign-in to pass to
+        :meth:`complete_authorization` with the redirect that comes back to ``redirect_uri``."""
+        return self._receiving.begin(issuer, configuration_id, redirect_uri=redirect_uri)
+
+    def complete_authorization(
+        self, pending: PendingAuthorization, redirect: str, *, language: str | None = None
+    ) -> CredentialView:
+        """Check the redirect (``state``, ``iss``), redeem its code, store the credential."""
+        ident = self._receiving.complete(pending, redirect)
+        return self.credential(ident, language=language)
+
+    def refresh(self, credential_id: str) -> int:
+        """Fresh copies of a wallet-initiated credential without signing in again."""
+        return self._receiving.refresh(credential_id)
 
     # --- presenting ------------------------------------------------------------------------
 

@@ -2,10 +2,16 @@
 (:mod:`wallet.oid4vci.client`), and store every verified credential in one transaction before
 telling the issuer they were accepted. A failure anywhere leaves the wallet as it was.
 
-Deferred issuance (OpenID4VCI §9): before each credential request the fresh holder keys are
-committed as a pending issuance (:class:`~wallet.storage.catalog.PendingEntry` and its sealed
-:class:`~wallet.storage.catalog.PendingSecret`), so that when the agency answers "later" (202)
-the keys its credentials will be bound to survive a crash. An immediate answer stores the
+Wallet-initiated (the authorization code flow, :mod:`wallet.oid4vci.code_flow`): :meth:`begin`
+gives the agency page's URL for the citizen's browser and the pending sign-in to keep;
+:meth:`complete` takes the browser's redirect back and stores the credential with its grant
+(refresh token and DPoP key, sealed in the vault); :meth:`refresh` fetches fresh copies with
+it later, without signing in again.
+
+Deferred issuance (OpenID4VCI §9): before each credential request of an offer, the fresh holder
+keys are committed as a pending issuance (:class:`~wallet.storage.catalog.PendingEntry` and its
+sealed :class:`~wallet.storage.catalog.PendingSecret`), so that when the agency answers "later"
+(202) the keys its credentials will be bound to survive a crash. An immediate answer stores the
 credentials and drops that record in one commit; a 202 turns it into ``waiting`` with the
 transaction id; a refusal drops it. :meth:`Receiving.check_pending` asks again for those whose
 time has come (at least the issuer's interval, doubling, capped, with jitter:
@@ -16,18 +22,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from did.keys import PrivateKey
 from wallet.errors import NetworkError, ReceiveError
 from wallet.links import read_link
+from wallet.oid4vci.authorization import PendingAuthorization
 from wallet.oid4vci.client import Deferred, IssuanceClient, KeysToKeep
+from wallet.oid4vci.code_flow import CodeFlowClient, Grant
 from wallet.oid4vci.credential import ReceivedCredential
 from wallet.oid4vci.deferred import next_poll_at
 from wallet.oid4vci.offer import CredentialOffer
-from wallet.runtime import (
-    Online,
-    WalletRuntime,
-)
+from wallet.oid4vci.sender import WalletAttestation
+from wallet.runtime import Online, WalletRuntime
 from wallet.storage.catalog import (
     Catalog,
     CopySecret,
@@ -77,21 +84,6 @@ class Receiving:
         self._store = store
         self._runtime = runtime
 
-    def _client(self, online: Online) -> IssuanceClient:
-        runtime = self._runtime
-        return IssuanceClient(
-            online.fetcher,
-            clock=runtime.clock,
-            copies=runtime.settings.copies,
-            generate_key=runtime.generate_key,
-            known_types=self._store.catalog.types,
-            resolver=online.resolver,
-            trust=runtime.trust(self._store.catalog.trusted_roots),
-            key_attester=runtime.key_attester(),
-            encrypt_responses=runtime.settings.response_encryption,
-            keep_keys=self._keep,
-        )
-
     def load_offer(self, source: str | bytes) -> CredentialOffer:
         """Read an offer from a link or a QR image (fetching it when given by reference)."""
         text = read_link(source, error=ReceiveError)
@@ -115,7 +107,9 @@ class Receiving:
             offer = self.load_offer(offer)
         self._kept: dict[str, str] = {}  # configuration id -> pending id, for this offer
         with self._runtime.online() as online:
-            client = self._client(online)
+            client = IssuanceClient(
+                online.fetcher, keep_keys=self._keep, **self._client_options(online)
+            )
             try:
                 results = client.receive(offer, tx_code=tx_code)
             except BaseException:
@@ -174,6 +168,92 @@ class Receiving:
             pending = {k: v for k, v in catalog.pending.items() if k not in gone}
             self._store.commit(replace(catalog, pending=pending), delete_pending=gone)
 
+    # --- wallet-initiated: the authorization code flow ---------------------------------------
+
+    def _attestation(self) -> WalletAttestation | None:
+        settings = self._runtime.settings
+        if settings.attestation_file is None or settings.attestation_key_file is None:
+            return None
+        return WalletAttestation.load(settings.attestation_file, settings.attestation_key_file)
+
+    def _client_options(self, online: Online) -> dict[str, Any]:
+        """What every issuance client of this wallet is given (both flows)."""
+        runtime = self._runtime
+        return {
+            "clock": runtime.clock,
+            "copies": runtime.settings.copies,
+            "generate_key": runtime.generate_key,
+            "known_types": self._store.catalog.types,
+            "resolver": online.resolver,
+            "trust": runtime.trust(self._store.catalog.trusted_roots),
+            "key_attester": runtime.key_attester(),
+            "encrypt_responses": runtime.settings.response_encryption,
+        }
+
+    def _code_client(self, online: Online) -> CodeFlowClient:
+        return CodeFlowClient(
+            online.fetcher,
+            attestation=self._attestation(),
+            client_id=self._runtime.settings.client_id,
+            **self._client_options(online),
+        )
+
+    def begin(
+        self, issuer: str, configuration_id: str, *, redirect_uri: str
+    ) -> tuple[str, PendingAuthorization]:
+        """Push the authorization request; the URL to open and what to keep until the
+        redirect comes back."""
+        with self._runtime.online() as online:
+            return self._code_client(online).begin(
+                issuer.rstrip("/"), configuration_id, redirect_uri=redirect_uri
+            )
+
+    def complete(self, pending: PendingAuthorization, redirect: str) -> str:
+        """Redeem the redirect's code, store the credential with its grant; its id."""
+        with self._runtime.online() as online:
+            client = self._code_client(online)
+            received, grant = client.complete(pending, redirect)
+            grants = {0: grant.to_json()} if grant is not None else {}
+            ids = self._store_received([received], grants=grants)
+            client.accepted([received])
+        return ids[0]
+
+    def refresh(self, credential_id: str) -> int:
+        """Fresh copies of a credential from its grant (the old copies are replaced); how
+        many."""
+        store = self._store
+        entry = store.catalog.credentials.get(credential_id)
+        if entry is None:
+            raise ReceiveError(
+                "there is no such credential in this wallet", code="credential_not_found"
+            )
+        secret = store.read_credential(credential_id)
+        if secret.grant is None:
+            raise ReceiveError(
+                "this credential was received from an offer; ask the issuer for a new one",
+                code="refresh_unsupported",
+            )
+        with self._runtime.online() as online:
+            client = self._code_client(online)
+            received, grant = client.refresh(Grant.from_json(secret.grant))
+            copies = tuple(
+                CopySecret(self._runtime.new_id(), sd_jwt, key.to_jwk())
+                for sd_jwt, key in received.copies
+            )
+            entries = dict(store.catalog.credentials)
+            entries[credential_id] = replace(
+                entry,
+                copies=tuple(CopyState(c.copy_id) for c in copies),
+                claims=index_claims(received.claims),
+                received_at=self._runtime.clock(),
+            )
+            store.commit(
+                replace(store.catalog, credentials=entries),
+                credentials=[(credential_id, CredentialSecret(copies, grant.to_json()))],
+            )
+            client.accepted([received])
+        return len(copies)
+
     # --- deferred issuance ---------------------------------------------------------------
 
     def check_pending(self, *, force: bool = False) -> list[PendingCheck]:
@@ -183,7 +263,7 @@ class Receiving:
         results: list[PendingCheck] = []
         entries = sorted(self._store.catalog.pending.values(), key=lambda e: e.created_at)
         with self._runtime.online() as online:
-            client = self._client(online)
+            client = IssuanceClient(online.fetcher, **self._client_options(online))
             for entry in entries:
                 if entry.state == "sending":
                     if now - entry.created_at >= INTERRUPTED_AFTER:
@@ -230,13 +310,12 @@ class Receiving:
         updated = replace(entry, attempts=tries, next_poll_at=when)
         self._store.commit(replace(catalog, pending={**catalog.pending, entry.id: updated}))
 
-    # --- storing -------------------------------------------------------------------------
-
     def _store_received(
         self,
         received: Sequence[ReceivedCredential],
         catalog: Catalog | None = None,
         *,
+        grants: dict[int, dict[str, object]] | None = None,
         pending: Sequence[tuple[str, PendingSecret]] = (),
         delete_pending: Sequence[str] = (),
     ) -> list[str]:
@@ -246,7 +325,7 @@ class Receiving:
         secrets_: list[tuple[str, CredentialSecret]] = []
         ids = []
         now = self._runtime.clock()
-        for item in received:
+        for number, item in enumerate(received):
             ident = self._runtime.new_id()
             copies = tuple(
                 CopySecret(self._runtime.new_id(), sd_jwt, key.to_jwk())
@@ -265,7 +344,7 @@ class Receiving:
             )
             if item.type_metadata is not None:
                 types[item.vct] = item.type_metadata
-            secrets_.append((ident, CredentialSecret(copies)))
+            secrets_.append((ident, CredentialSecret(copies, (grants or {}).get(number))))
             ids.append(ident)
         self._store.commit(
             replace(catalog, credentials=entries, types=types),

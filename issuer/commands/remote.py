@@ -21,6 +21,7 @@ from issuer.operator.results import (
     KeyCertificate,
     KeyRotation,
     NewOffer,
+    NewSignInCode,
     OfferItem,
     OfferStatusChange,
     Page,
@@ -116,6 +117,11 @@ class RemoteOperator:
             "POST",
             "/api/v1/offers/bulk",
             json=body,
+        )
+
+    def create_signin_code(self, cid: str) -> NewSignInCode:
+        return self._read(
+            NewSignInCode.from_json, "POST", "/api/v1/signin-codes", json={"cid": cid}
         )
 
     # --- credentials ---------------------------------------------------------------------

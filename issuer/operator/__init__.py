@@ -31,7 +31,8 @@ from issuer.operator.audit import AuditTrail
 from issuer.operator.credentials import MAX_REASON_LENGTH, CredentialStatus
 from issuer.operator.offers import MAX_BULK_OFFERS, Offers
 from issuer.operator.registry import MAX_SEARCH_RESULTS, RegistryAccess
-from issuer.operator.results import NewOffer, OfferItem
+from issuer.operator.results import NewOffer, NewSignInCode, OfferItem
+from issuer.operator.signin_codes import SignInCodeService
 
 __all__ = [
     "MAX_BULK_OFFERS",
@@ -41,6 +42,7 @@ __all__ = [
     "ROLES",
     "Actor",
     "NewOffer",
+    "NewSignInCode",
     "OfferItem",
     "Operator",
     "local_actor",
@@ -57,6 +59,7 @@ class Operator:
     registry: RegistryAccess
     admin: Administration
     approvals: Approvals
+    signin_codes: SignInCodeService
 
     @classmethod
     def build(cls, context: IssuerContext, *, signing: SigningKeys) -> Operator:
@@ -68,4 +71,5 @@ class Operator:
             registry=RegistryAccess(context, audit=audit),
             admin=Administration(context, audit=audit, signing=signing),
             approvals=Approvals(context, audit=audit),
+            signin_codes=SignInCodeService(context, audit=audit),
         )

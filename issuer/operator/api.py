@@ -21,6 +21,7 @@ from issuer.operator.results import (
     KeyCertificate,
     KeyRotation,
     NewOffer,
+    NewSignInCode,
     OfferItem,
     OfferStatusChange,
     Page,
@@ -39,6 +40,8 @@ class OperatorAPI(Protocol):
     def create_offer(self, item: OfferItem) -> NewOffer: ...
 
     def create_offers(self, items: Sequence[OfferItem]) -> list[NewOffer]: ...
+
+    def create_signin_code(self, cid: str) -> NewSignInCode: ...
 
     def list_credentials(
         self, *, offset: int = 0, limit: int = 50, subject: str | None = None
@@ -101,6 +104,9 @@ class LocalOperator:
 
     def create_offers(self, items: Sequence[OfferItem]) -> list[NewOffer]:
         return self.operator.offers.create_many(self.actor, items)
+
+    def create_signin_code(self, cid: str) -> NewSignInCode:
+        return self.operator.signin_codes.create(self.actor, cid)
 
     def list_credentials(
         self, *, offset: int = 0, limit: int = 50, subject: str | None = None

@@ -28,6 +28,7 @@ __all__ = [
     "KeyCertificate",
     "KeyRotation",
     "NewOffer",
+    "NewSignInCode",
     "OfferCredentials",
     "OfferItem",
     "OfferStatusChange",
@@ -619,3 +620,36 @@ class Page(Generic[T]):
             _int(data, "limit"),
             _int(data, "total"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class NewSignInCode:
+    """A citizen's one-time sign-in code, returned once at creation (``expires_at`` seconds)."""
+
+    ref: str
+    cid: str
+    code: str
+    expires_at: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "cid": self.cid,
+            "signin_code": self.code,
+            "signin_code_display": " ".join(
+                self.code[i : i + 4] for i in range(0, len(self.code), 4)
+            ),
+            "expires_at": self.expires_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> NewSignInCode:
+        return cls(
+            _text(data, "ref"),
+            _text(data, "cid"),
+            _text(data, "signin_code"),
+            _int(data, "expires_at"),
+        )
+
+    def __repr__(self) -> str:  # the code is a secret
+        return f"NewSignInCode(ref={self.ref!r}, cid={self.cid!r})"

@@ -57,6 +57,7 @@ from wallet.oid4vci.metadata import (
 )
 from wallet.oid4vci.offer import CredentialOffer, parse_offer, parse_offer_text, require_tx_code
 from wallet.oid4vci.proof import parse_nonce_response, proof_jwt
+from wallet.oid4vci.sender import DPoPSession, asks_for_nonce
 from wallet.oid4vci.token import (
     TokenResponse,
     credential_identifier,
@@ -129,6 +130,7 @@ class IssuanceClient:
         self._resolver = resolver or Resolver(fetcher=fetcher)
         self._metadata: IssuerMetadata | None = None
         self._access_token = ""
+        self._dpop: DPoPSession | None = None
 
     # --- offer and metadata ----------------------------------------------------------------
 
@@ -199,25 +201,43 @@ class IssuanceClient:
         body = _json(response, "the token response") if response.content else None
         return parse_token_response(response.status, body, with_tx_code=offer.tx_code is not None)
 
-    def _nonce(self, metadata: IssuerMetadata) -> str | None:
+    def _nonce(self, metadata: IssuerMetadata, dpop: DPoPSession | None = None) -> str | None:
         if metadata.nonce_endpoint is None:
             return None
         with network_errors("could not get a nonce from the issuer"):
             response = self._fetcher.request(
                 "POST", metadata.nonce_endpoint, headers={"Accept": _JSON}, follow_redirects=False
             )
+        if dpop is not None:
+            dpop.remember(response.headers)  # HAIP §4: the nonce endpoint may give a DPoP-Nonce
         return parse_nonce_response(response.status, _json(response, "the nonce response"))
 
+    def _authorization(
+        self, token: TokenResponse, url: str, dpop: DPoPSession | None
+    ) -> dict[str, str]:
+        """``Authorization: Bearer``, or ``DPoP`` with a proof for this request (RFC 9449 §7)."""
+        if dpop is None:
+            return {"Authorization": f"Bearer {token.access_token}"}
+        return {
+            "Authorization": f"DPoP {token.access_token}",
+            "DPoP": dpop.header("POST", url, access_token=token.access_token),
+        }
+
     def _one(
-        self, metadata: IssuerMetadata, configuration: Configuration, token: TokenResponse
+        self,
+        metadata: IssuerMetadata,
+        configuration: Configuration,
+        token: TokenResponse,
+        dpop: DPoPSession | None = None,
     ) -> ReceivedCredential | Deferred:
         count = max(1, min(self._copies, metadata.batch_size))
         identifier = credential_identifier(token.authorization_details, configuration.id)
         issued = IssuedCredentials(())
         keys: list[PrivateKey] = []
-        for attempt in range(2):
+        nonce_retried = dpop_retried = False
+        while True:
             keys = [self._generate_key(configuration.proof_algorithms[0]) for _ in range(count)]
-            nonce = self._nonce(metadata)
+            nonce = self._nonce(metadata, dpop)
             proofs = self._proofs(metadata, keys, nonce)
             body = credential_request(
                 proofs, configuration_id=configuration.id, identifier=identifier
@@ -237,19 +257,40 @@ class IssuanceClient:
                 # Before sending: an answer of 202 binds the credentials to exactly these keys,
                 # and a wallet that crashed after the issuer recorded them must still hold them.
                 self._keep_keys(kept)
-            status, parsed = self._post(
-                metadata.credential_endpoint, body, token.access_token, response_key
+            url = metadata.credential_endpoint
+            with network_errors("could not reach the issuer's credential service"):
+                response = self._fetcher.request(
+                    "POST",
+                    url,
+                    json=body,
+                    headers={**self._authorization(token, url, dpop), "Accept": _JSON},
+                    follow_redirects=False,
+                )
+            if dpop is not None:
+                dpop.remember(response.headers)
+                # RFC 9449 §9: a 401 with WWW-Authenticate: DPoP error="use_dpop_nonce" means
+                # once more with the nonce just received.
+                if not dpop_retried and asks_for_nonce(response.status, None, response.headers):
+                    dpop_retried = True
+                    continue
+            parsed = read_credential_answer(
+                response.status,
+                response.headers.get("content-type", ""),
+                response.content,
+                response_key,
             )
-            if attempt == 0 and nonce_rejected(status, parsed):
-                continue  # §8.3.1.2: fetch a fresh nonce and prove again, once
-            if status == 202:
-                if metadata.deferred_credential_endpoint is None:
+            if not nonce_retried and nonce_rejected(response.status, parsed):
+                nonce_retried = True  # §8.3.1.2: fetch a fresh nonce and prove again, once
+                continue
+            if response.status == 202:
+                if metadata.deferred_credential_endpoint is None or self._keep_keys is None:
                     raise ReceiveError(
-                        "the issuer will issue later but names no deferred credential endpoint",
+                        "the issuer will issue later, which this way of receiving cannot wait "
+                        "for; ask the issuer for an offer",
                         code="deferred_not_supported",
                     )
                 return Deferred(kept, parse_accepted(parsed))
-            issued = parse_credential_response(status, parsed, count=count)
+            issued = parse_credential_response(response.status, parsed, count=count)
             break
         return verify_issued(
             issued,
@@ -283,24 +324,6 @@ class IssuanceClient:
             for k in keys
         ]
 
-    def _post(
-        self, url: str, body: dict[str, Any], access_token: str, key: ResponseKey | None
-    ) -> tuple[int, object]:
-        """A credential or deferred request; the answer as JSON, decrypted with ``key`` when
-        the wallet asked for encryption (§10)."""
-        with network_errors("could not reach the issuer's credential service"):
-            response = self._fetcher.request(
-                "POST",
-                url,
-                json=body,
-                headers={"Authorization": f"Bearer {access_token}", "Accept": _JSON},
-                follow_redirects=False,
-            )
-        content_type = response.headers.get("content-type", "")
-        return response.status, read_credential_answer(
-            response.status, content_type, response.content, key
-        )
-
     def _response_key(self, metadata: IssuerMetadata) -> ResponseKey | None:
         """§10: a fresh key per request when the issuer offers encryption (and the wallet is
         set to ask, or the issuer requires it)."""
@@ -326,11 +349,26 @@ class IssuanceClient:
         response_key = self._response_key(metadata)  # §9.1: a new key for this request
         if response_key is not None:
             body["credential_response_encryption"] = response_key.request_parameter()
-        status, parsed = self._post(
-            metadata.deferred_credential_endpoint, body, kept.access_token, response_key
+        url = metadata.deferred_credential_endpoint
+        with network_errors("could not reach the issuer's deferred credential service"):
+            response = self._fetcher.request(
+                "POST",
+                url,
+                json=body,
+                headers={
+                    **self._authorization(TokenResponse(kept.access_token), url, None),
+                    "Accept": _JSON,
+                },
+                follow_redirects=False,
+            )
+        parsed = read_credential_answer(
+            response.status,
+            response.headers.get("content-type", ""),
+            response.content,
+            response_key,
         )
-        if status != 200:
-            check_still_waiting(status, parsed)
+        if response.status != 200:
+            check_still_waiting(response.status, parsed)
             return None
         issued = parse_credential_response(200, parsed, count=len(kept.keys))
         self._metadata, self._access_token = metadata, kept.access_token
@@ -408,18 +446,24 @@ class IssuanceClient:
     # --- notification ----------------------------------------------------------------------
 
     def notify(
-        self, metadata: IssuerMetadata, token: str, notification_id: str | None, event: str
+        self,
+        metadata: IssuerMetadata,
+        token: str,
+        notification_id: str | None,
+        event: str,
+        dpop: DPoPSession | None = None,
     ) -> None:
         """§11: tell the issuer the outcome. Best effort: a lost notification harms nobody."""
         if metadata.notification_endpoint is None or notification_id is None:
             return
+        url = metadata.notification_endpoint
         try:
             with network_errors("notification"):
                 self._fetcher.request(
                     "POST",
-                    metadata.notification_endpoint,
+                    url,
                     json={"notification_id": notification_id, "event": event},
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=self._authorization(TokenResponse(token), url, dpop),
                     follow_redirects=False,
                 )
         except WalletError as exc:
@@ -431,5 +475,9 @@ class IssuanceClient:
             return
         for item in received:
             self.notify(
-                self._metadata, self._access_token, item.notification_id, "credential_accepted"
+                self._metadata,
+                self._access_token,
+                item.notification_id,
+                "credential_accepted",
+                self._dpop,
             )

@@ -154,6 +154,7 @@ class Configuration:
     id: str
     vct: str
     proof_algorithms: tuple[str, ...]
+    scope: str | None = None  # HAIP §4.1: what to ask for in the authorization code flow
 
 
 def parse_credential_configuration(
@@ -185,7 +186,8 @@ def parse_credential_configuration(
             "the issuer accepts none of this wallet's key types (ES256, EdDSA)",
             code="offer_unsupported",
         )
-    return Configuration(configuration_id, vct, usable)
+    scope = config.get("scope")
+    return Configuration(configuration_id, vct, usable, scope if isinstance(scope, str) else None)
 
 
 def authorization_server(offer: CredentialOffer, metadata: IssuerMetadata) -> str:

@@ -295,6 +295,9 @@ class CredentialSecret:
     """The sealed part of a credential: its SD-JWT copies and their private holder keys."""
 
     copies: tuple[CopySecret, ...]
+    # The authorization-code grant that can fetch fresh copies (refresh token and DPoP key),
+    # as :class:`wallet.oid4vci.code_flow.Grant` JSON; None for pre-authorized credentials.
+    grant: dict[str, Any] | None = None
 
     def copy(self, copy_id: str) -> CopySecret:
         for item in self.copies:
@@ -304,12 +307,17 @@ class CredentialSecret:
 
     def to_bytes(self) -> bytes:
         data = [{"id": c.copy_id, "sd_jwt": c.sd_jwt, "key": dict(c.key)} for c in self.copies]
-        return json.dumps({"copies": data}, separators=(",", ":")).encode("utf-8")
+        record: dict[str, Any] = {"copies": data}
+        if self.grant is not None:
+            record["grant"] = self.grant
+        return json.dumps(record, separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CredentialSecret:
         try:
             data = json.loads(raw)
-            return cls(tuple(CopySecret(c["id"], c["sd_jwt"], c["key"]) for c in data["copies"]))
+            grant = data.get("grant")
+            copies = tuple(CopySecret(c["id"], c["sd_jwt"], c["key"]) for c in data["copies"])
+            return cls(copies, grant if isinstance(grant, dict) else None)
         except (ValueError, KeyError, TypeError) as exc:
             raise VaultError("a credential record is not readable", code="vault_corrupted") from exc

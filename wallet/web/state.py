@@ -24,6 +24,7 @@ from servicekit.sessions import Session, SessionStore
 from wallet.consent import ConsentSummary
 from wallet.errors import VaultError, WalletError
 from wallet.holder import PresentationOutcome, PresentationSession, Wallet
+from wallet.oid4vci.authorization import PendingAuthorization
 from wallet.oid4vci.offer import CredentialOffer
 from wallet.views import CredentialView, PendingView
 
@@ -76,6 +77,8 @@ class OpenWallet:
         self._closed = False
         self.offers: dict[str, PendingOffer] = {}
         self.presentations: dict[str, PendingPresentation] = {}
+        # Sign-ins at an agency's page (the authorization code flow), by their ``state``.
+        self.authorizations: dict[str, PendingAuthorization] = {}
 
     @contextmanager
     def use(self) -> Iterator[Wallet]:
@@ -103,6 +106,7 @@ class OpenWallet:
                     self._closed = True
                     self.offers.clear()
                     self.presentations.clear()
+                    self.authorizations.clear()
                     self._wallet.close()
             finally:
                 self._lock.release()

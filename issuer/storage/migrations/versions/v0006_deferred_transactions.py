@@ -1,7 +1,7 @@
 """Deferred issuance (OpenID4VCI 1.0 §9): the table of credential requests waiting for an
 operator's decision. See ``DeferredTransactionRow``.
 
-Revision 0005, after 0004.
+Revision 0006, after 0005.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
