@@ -40,6 +40,7 @@ __all__ = [
     "generate_encryption_key",
     "parse_json",
     "parse_jws",
+    "public_encryption_jwk",
     "sign_jws",
     "typ_matches",
     "verify_jws",

@@ -11,6 +11,7 @@ from did.methods.web import create_did_web_document, did_web_from_url
 from issuer.context import IssuerContext
 from issuer.errors import NotFoundError
 from issuer.keys import SigningKeys
+from issuer.oid4vci.encryption import encryption_metadata
 from issuer.oid4vci.metadata import (
     authorization_server_metadata,
     credential_issuer_metadata,
@@ -26,11 +27,17 @@ class Discovery:
     """The issuer's published documents."""
 
     def __init__(
-        self, context: IssuerContext, *, signing: SigningKeys, proof_algorithms: tuple[str, ...]
+        self,
+        context: IssuerContext,
+        *,
+        signing: SigningKeys,
+        proof_algorithms: tuple[str, ...],
+        key_attestations: bool = False,
     ) -> None:
         self.context = context
         self.signing = signing
         self.proof_algorithms = proof_algorithms
+        self.key_attestations = key_attestations
 
     def issuer_metadata(self) -> dict[str, Any]:
         settings = self.context.settings
@@ -43,10 +50,21 @@ class Discovery:
             proof_algs=list(self.proof_algorithms),
             batch_size=settings.batch_size,
             display_names={"dz": dz} if dz else None,
+            key_attestations=self.key_attestations,
+            response_encryption=encryption_metadata(settings.credential_response_encryption),
+            deferred=any(t.approval == "operator" for t in self.context.types.values()),
         )
 
     def oauth_metadata(self) -> dict[str, Any]:
-        return authorization_server_metadata(issuer=self.context.issuer_url)
+        settings = self.context.settings
+        return authorization_server_metadata(
+            issuer=self.context.issuer_url,
+            authorization_code=settings.authorization_code_flow,
+            scopes=sorted(self.context.types),
+            dpop_algs=list(settings.dpop_algorithms),
+            attestation=settings.attestation_policy,
+            refresh_tokens=settings.refresh_tokens,
+        )
 
     def jwt_vc_metadata(self) -> dict[str, Any]:
         return jwt_vc_issuer_metadata(issuer=self.context.issuer_url, keys=self.signing.jwks())

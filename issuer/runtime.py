@@ -17,10 +17,18 @@ from functools import partial
 from did.fetch import Fetcher, FetchPolicy
 from did.keys import ALGORITHMS
 from did.resolver import Resolver
+from issuer.certificates import read_anchors
 from issuer.context import IssuerContext, system_clock
 from issuer.discovery import Discovery
-from issuer.flows import CredentialIssuance, Notifications, PreAuthorizedFlow
+from issuer.errors import ConfigurationError
+from issuer.flows import CredentialIssuance, DeferredIssuance, Notifications, PreAuthorizedFlow
+from issuer.flows.access import ResourceAccess
+from issuer.flows.authorization import AuthorizationFlow
+from issuer.flows.sender import SenderConstraint, load_nonce_key
+from issuer.flows.tokens import TokenFlow
 from issuer.keys import SigningKeys
+from issuer.oauth.clients import load_clients
+from issuer.oauth.trust import load_provider_anchors, load_provider_keys
 from issuer.operator import Operator
 from issuer.registry import demo_businesses, demo_people
 from issuer.settings import IssuerSettings
@@ -46,9 +54,14 @@ class Runtime:
     discovery: Discovery
     preauthorized: PreAuthorizedFlow
     issuance: CredentialIssuance
+    deferred: DeferredIssuance
     notifications: Notifications
     operator: Operator
     fetcher: Fetcher
+    sender: SenderConstraint
+    authorization: AuthorizationFlow
+    tokens: TokenFlow
+    access: ResourceAccess
 
     def close(self) -> None:
         self.fetcher.close()
@@ -65,7 +78,19 @@ def build_runtime(
     """Build and prepare the issuer: schema created, a signing key present, the demo registry
     seeded when the settings ask for it."""
     development = settings.mode == "development"
-    types = load_types(settings.types_dir, validity_days=settings.validity_days)
+    types = load_types(
+        settings.types_dir,
+        validity_days=settings.validity_days,
+        key_attestation=settings.key_attestation_required,
+    )
+    key_attestation_anchors = read_anchors(settings.key_attestation_anchors)
+    needing = sorted(t.id for t in types.values() if t.key_attestation.required)
+    if needing and not key_attestation_anchors:
+        raise ConfigurationError(
+            f"{', '.join(needing)} require key attestations but no key_attestation_anchors are "
+            "set; set DRUKID_ISSUER_KEY_ATTESTATION_ANCHORS to the wallet-provider CA files",
+            code="key_attestation_anchors_missing",
+        )
     engine = create_db_engine(settings.resolved_database_url)
     context = IssuerContext(
         settings=settings,
@@ -86,22 +111,48 @@ def build_runtime(
         raise
     resolver = Resolver(fetcher=fetcher)
     status_lists = StatusLists(context, signing=signing)
+    sender = SenderConstraint(
+        context,
+        nonce_keys=[load_nonce_key(settings.keys_dir)],
+        clients=load_clients(settings.wallet_clients_file, development=development),
+        anchors=load_provider_anchors(settings.wallet_provider_anchor_files),
+        provider_keys=load_provider_keys(settings.wallet_provider_jwks_file),
+    )
+    if settings.attestation_policy == "required" and not (sender.anchors or sender.provider_keys):
+        log.warning(
+            "wallet attestations are required but no wallet-provider anchor is configured: "
+            "every PAR and token request will be refused (set DRUKID_ISSUER_WALLET_PROVIDER_"
+            "ANCHOR_FILES)"
+        )
+    preauthorized = PreAuthorizedFlow(context)
+    issuance = CredentialIssuance(
+        context,
+        signing=signing,
+        status_lists=status_lists,
+        resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
+        proof_algorithms=ALGORITHMS,
+        key_attestation_anchors=key_attestation_anchors,
+    )
     return Runtime(
         context=context,
         signing=signing,
         status_lists=status_lists,
-        discovery=Discovery(context, signing=signing, proof_algorithms=ALGORITHMS),
-        preauthorized=PreAuthorizedFlow(context),
-        issuance=CredentialIssuance(
+        discovery=Discovery(
             context,
             signing=signing,
-            status_lists=status_lists,
-            resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
             proof_algorithms=ALGORITHMS,
+            key_attestations=bool(key_attestation_anchors),
         ),
+        preauthorized=preauthorized,
+        issuance=issuance,
+        deferred=DeferredIssuance(context, issuance=issuance),
         notifications=Notifications(context),
         operator=Operator.build(context, signing=signing),
         fetcher=fetcher,
+        sender=sender,
+        authorization=AuthorizationFlow(context, sender=sender),
+        tokens=TokenFlow(context, sender=sender, preauthorized=preauthorized),
+        access=ResourceAccess(context, sender=sender),
     )
 
 

@@ -32,7 +32,11 @@ def table(model: type[SQLModel]) -> Table:
 
 
 def run(s: Session, statement: Executable, params: Any = None) -> CursorResult[Any]:
-    """A fixed statement on the session's connection, inside the caller's transaction."""
+    """A fixed statement on the session's connection, inside the caller's transaction. What
+    the caller added or changed through the ORM is flushed first (the ORM's autoflush does not
+    see statements on the connection): the statement sees it, and a row it refers to exists."""
+    if s.new or s.dirty or s.deleted:
+        s.flush()
     return s.connection().execute(statement, params)
 
 

@@ -21,12 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from credentials.clock import system_time
+from credentials.errors import CredentialError
 from credentials.status_check import StatusChecker
 from credentials.status_list import STATUS_LIST_MEDIA_TYPE
-from credentials.x509 import TrustAnchor, sha256_fingerprint
+from credentials.x509 import TrustAnchor, encode_x5c, parse_certificates, sha256_fingerprint
+from did.errors import DIDError
 from did.fetch import Fetcher
 from did.keys import PrivateKey
 from did.resolver import Resolver
+from wallet.errors import ReceiveError
+from wallet.oid4vci.key_attestation import KeyAttester
 from wallet.settings import WalletSettings
 from wallet.storage.store import WalletStore
 from wallet.trust import (
@@ -136,6 +140,25 @@ class WalletRuntime:
             tuple(source for _, source in anchors.values()),
             load_crl_files(settings.x509_crl_files),
             development=settings.mode == "development",
+        )
+
+    def key_attester(self) -> KeyAttester | None:
+        """The configured key attestation signer (``None``: the wallet sends none)."""
+        settings = self.settings
+        if settings.key_attestation_chain_file is None or settings.key_attestation_key_file is None:
+            return None
+        try:
+            chain = parse_certificates(settings.key_attestation_chain_file.read_bytes())
+            signer = PrivateKey.load(settings.key_attestation_key_file)
+        except (OSError, CredentialError, DIDError) as exc:
+            raise ReceiveError(
+                f"the key attestation files cannot be read ({exc})", code="key_attestation_files"
+            ) from exc
+        return KeyAttester(
+            signer,
+            tuple(encode_x5c([c for c in chain if c.issuer != c.subject])),
+            settings.key_storage,
+            settings.user_authentication,
         )
 
     def new_id(self) -> str:

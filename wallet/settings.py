@@ -20,6 +20,7 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from credentials.oauth.key_attestation import SOFTWARE_KEY_STORAGE
 from did.fetch import FetchPolicy
 from servicekit.settings import LOOPBACK_HOSTS, Mode
 
@@ -63,6 +64,25 @@ class WalletSettings(BaseSettings):
     # add-root`; and revocation lists (PEM or DER files, never fetched).
     x509_anchor_files: tuple[Path, ...] = ()
     x509_crl_files: tuple[Path, ...] = ()
+    # HAIP 1.0 wallet attestation, sent at the issuer's PAR and token endpoints: the
+    # attestation JWT from the wallet provider and the wallet instance's private key (JWK); for
+    # development made by `drukid pki wallet-attestation`. Its sub is the wallet's client_id.
+    attestation_file: Path | None = None
+    attestation_key_file: Path | None = None
+    # The client_id without an attestation (the drukid wallet's, registered at drukid issuers).
+    client_id: str = "https://wallet.drukid.bt"
+    # Encrypted credential responses (OpenID4VCI 1.0 §10): ask for one, with a fresh key per
+    # request, whenever the issuer offers it (an issuer that requires it is always asked).
+    response_encryption: bool = True
+    # Key attestations (OpenID4VCI 1.0 Appendix D), for development: a wallet-provider signing
+    # certificate chain (PEM, leaf first, no root: `drukid pki issue --purpose wallet-provider
+    # --chain`) and its private key file. With both, every key proof carries a key attestation
+    # saying what key_storage / user_authentication levels this wallet has (Q10: the drukid
+    # wallet keeps software keys in an encrypted file, and says so).
+    key_attestation_chain_file: Path | None = None
+    key_attestation_key_file: Path | None = None
+    key_storage: tuple[str, ...] = (SOFTWARE_KEY_STORAGE,)
+    user_authentication: tuple[str, ...] = ()
 
     # --- the web wallet (drukid serve wallet) ---
     host: str = "127.0.0.1"
@@ -85,6 +105,15 @@ class WalletSettings(BaseSettings):
         if bad or not value:
             raise ValueError(f"languages must be tags like 'en' or 'dz' (not {bad})")
         return value
+
+    @model_validator(mode="after")
+    def _key_attestation_pair(self) -> Self:
+        if (self.key_attestation_chain_file is None) != (self.key_attestation_key_file is None):
+            raise ValueError(
+                "key_attestation_chain_file and key_attestation_key_file go together: set both "
+                "(or neither)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _loopback_only(self) -> Self:

@@ -1,7 +1,8 @@
 """``drukid pki``: run a small national PKI from the command line, and read certificates in words.
 
 ``create-root`` → ``create-intermediate`` → ``issue`` (issuer, verifier or wallet-provider
-signing certificates) → ``verify``; ``revoke`` keeps a CRL; ``inspect`` explains a certificate.
+signing certificates) → ``verify``; ``revoke`` keeps a CRL; ``inspect`` explains a certificate;
+``key-attestation`` signs a development key attestation (OpenID4VCI 1.0 Appendix D).
 Certificates and CRLs are PEM. Private keys are JWK files written with mode 0600 and never
 printed. No file is overwritten without ``--force`` (``revoke`` updates its own CRL in place).
 Every failure prints ``error:``, ``what to do:`` and ``code:`` lines and exits with status 1.
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from core.encoding import EncodingError, parse_json
 from credentials.clock import system_time
 from credentials.errors import X509Error
+from credentials.oauth.key_attestation import SOFTWARE_KEY_STORAGE, make_key_attestation
 from credentials.x509.build import (
     LeafPurpose,
     Revocation,
@@ -33,6 +35,7 @@ from credentials.x509.build import (
 )
 from credentials.x509.certificates import (
     CertificateName,
+    encode_x5c,
     parse_certificates,
     san_dns_names,
     san_uris,
@@ -687,3 +690,79 @@ def verify(
     rows.append(("x509_hash client id", x509_hash_client_id(result.leaf)))
     rows += [("Warning", warning) for warning in result.warnings]
     _print_rows(rows)
+
+
+@app.command("key-attestation")
+def key_attestation(
+    cert: Annotated[
+        Path,
+        typer.Option(
+            help="The wallet provider's signing certificate with its intermediates (PEM, leaf "
+            "first, as pki issue --purpose wallet-provider --chain wrote it)."
+        ),
+    ],
+    key: Annotated[Path, typer.Option(help="That certificate's private key file.")],
+    attest: Annotated[
+        list[Path],
+        typer.Option(help="A public key (JWK file) to attest. Repeatable: one per key."),
+    ],
+    key_storage: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="What the keys are kept in: iso_18045_high, iso_18045_moderate, "
+            "iso_18045_enhanced-basic, iso_18045_basic or a URL. Repeatable. "
+            f"[default: {SOFTWARE_KEY_STORAGE}]"
+        ),
+    ] = None,
+    user_authentication: Annotated[
+        list[str] | None,
+        typer.Option(help="How the wallet checks its user (same values). Repeatable."),
+    ] = None,
+    nonce: Annotated[
+        str | None, typer.Option(help="The issuer's c_nonce to bind the attestation to.")
+    ] = None,
+    minutes: Annotated[int, typer.Option(help="How many minutes it is valid.")] = 60,
+    out: Annotated[
+        Path | None, typer.Option(help="Write it to this file instead of printing it.")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Make a key attestation (OpenID4VCI 1.0 Appendix D) for development and tests: a wallet
+    provider's signed statement of how the given keys are kept. Real wallets get theirs from
+    their provider's backend, made on the device's secure hardware; this one only says what
+    you type, so issuers must trust the signing CA for development only."""
+    if not 1 <= minutes <= 7 * 24 * 60:
+        _fail("invalid_option", "--minutes must be between 1 and 10080 (one week)")
+    chain = _certificates(cert)
+    signer = _private_key(key)
+    if _self_signed(chain[0]):
+        _fail("invalid_option", f"{cert} starts with a self-signed certificate; give the leaf")
+    keys: list[PublicKey] = []
+    for path in attest:
+        try:
+            keys.append(PublicKey.from_jwk(_json(path)))  # type: ignore[arg-type]
+        except DIDError as exc:
+            _fail("invalid_key", f"{path} is not a usable public key: {exc.message}")
+    now = int(_now().timestamp())
+    token = make_key_attestation(
+        signer,
+        encode_x5c([c for c in chain if not _self_signed(c)]),
+        keys,
+        iat=now,
+        exp=now + minutes * 60,
+        key_storage=key_storage or [SOFTWARE_KEY_STORAGE],
+        user_authentication=user_authentication or [],
+        nonce=nonce,
+    )
+    if out is None:
+        typer.echo(token)
+        return
+    _free([out], force)
+    _write(out, token.encode(), mode=0o644)
+    typer.echo(f"Key attestation for {len(keys)} key(s) written to {out}.")
+
+
+# `drukid pki wallet-attestation` lives with the attestation code (credentials.oauth).
+from credentials.oauth.cli import wallet_attestation  # noqa: E402
+
+app.command("wallet-attestation")(wallet_attestation)

@@ -85,5 +85,13 @@ def credentials(
     if as_json:
         print_json(page)
         return
-    columns = ["id", "credential_configuration_id", "subject", "status", "issued_at", "expires_at"]
+    columns = [
+        "id",
+        "credential_configuration_id",
+        "subject",
+        "status",
+        "issued_at",
+        "expires_at",
+        "key_storage",
+    ]
     table(page.items, columns, f"credentials ({page.total} issued)")

@@ -13,6 +13,10 @@ Checks, structure before cryptography:
   than ``max_age`` (bounded leeway), ``exp``/``nbf`` if present, and a ``nonce`` (the c_nonce,
   whose single use the service enforces).
 
+A ``key_attestation`` header (Appendix F.1, D) is passed on unverified in
+:attr:`VerifiedProof.key_attestation`: its trust anchors and the type's policy belong to the
+issuance flow (:mod:`issuer.oid4vci.key_attestation`).
+
 In a batch every proof must carry the same c_nonce and a different key: each credential is bound
 to its own key so the wallet can present each one once and stay unlinkable.
 """
@@ -44,6 +48,7 @@ class VerifiedProof:
     key: PublicKey
     nonce: str
     thumbprint: str
+    key_attestation: object = None
 
 
 def _key_of(header: dict[str, object], resolve_kid: KidResolver | None) -> PublicKey:
@@ -131,7 +136,7 @@ def verify_proof_jwt(
         raise InvalidProofError(
             "the key proof has no nonce; get one from the nonce endpoint", code="proof_no_nonce"
         )
-    return VerifiedProof(key, nonce, key.thumbprint())
+    return VerifiedProof(key, nonce, key.thumbprint(), jws.header.get("key_attestation"))
 
 
 def verify_proofs(

@@ -7,6 +7,7 @@ on their next fetch (draft-ietf-oauth-status-list-21 §7.1).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -60,7 +61,18 @@ def _issued(row: CredentialRow, copies: Mapping[str, Sequence[str]]) -> IssuedCr
         signing_key=row.kid,
         holder_key_thumbprint=row.holder_thumbprint,
         wallet_event=row.notification_event,
+        key_storage=_levels(row.key_storage),
+        user_authentication=_levels(row.user_authentication),
+        key_attestation_issuer=row.key_attestation_issuer,
     )
+
+
+def _levels(stored: str | None) -> tuple[str, ...]:
+    """A JSON array column written by the issuance flow (null: no key attestation)."""
+    if not stored:
+        return ()
+    value = json.loads(stored)
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 def _copies(s: Session, rows: Sequence[CredentialRow]) -> dict[str, list[str]]:

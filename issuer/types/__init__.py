@@ -8,6 +8,12 @@ A type file holds::
     validity_days  how long an issued credential is valid (settings may override per type)
     display        [{"lang", "name", "description"}]  — one entry per language
     claims         [{"path", "from", "mandatory", "sd", "display": [{"lang", "label", ...}]}]
+    key_attestation  optional {"required": bool, "key_storage": [...], "user_authentication":
+                   [...]}: OpenID4VCI 1.0 Appendix D key attestations for this type. ``required``
+                   refuses key proofs without one; the lists name the accepted levels (any one
+                   suffices; ``iso_18045_high`` ... or an ecosystem URL); empty = any level
+    approval       optional "operator": the credential endpoint answers 202 and an operator
+                   approves or denies in the approval queue before the wallet can fetch it
 
 ``from`` names where a value comes from: ``person.<field>``, ``business.<field>``,
 ``owner.<field>`` (the business owner) or ``age_over:<N>`` (derived at issuance from the birth
@@ -21,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +35,15 @@ from credentials.errors import CredentialError
 from credentials.type_metadata import TypeMetadata, check_sd_policy
 from issuer.errors import ConfigurationError
 
-__all__ = ["CORE_TYPE_IDS", "ClaimSpec", "CredentialType", "load_types", "parse_type"]
+__all__ = [
+    "CORE_TYPE_IDS",
+    "ClaimSpec",
+    "CredentialType",
+    "KeyAttestationPolicy",
+    "load_types",
+    "parse_key_attestation_policy",
+    "parse_type",
+]
 
 CORE_TYPE_IDS = ("foundational-id", "permanent-address", "business-licence")
 _TYPE_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
@@ -53,12 +67,33 @@ class ClaimSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyAttestationPolicy:
+    """OpenID4VCI 1.0 §12.2.4 ``key_attestations_required`` for one type, and whether a key
+    proof without an attestation is refused. Empty level lists accept any level."""
+
+    required: bool = False
+    key_storage: tuple[str, ...] = ()
+    user_authentication: tuple[str, ...] = ()
+
+    def metadata(self) -> dict[str, list[str]]:
+        """The ``key_attestations_required`` object (present only when required, §12.2.4)."""
+        out: dict[str, list[str]] = {}
+        if self.key_storage:
+            out["key_storage"] = list(self.key_storage)
+        if self.user_authentication:
+            out["user_authentication"] = list(self.user_authentication)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class CredentialType:
     id: str
     subject: Literal["person", "business"]
     validity_days: int
     display: tuple[Mapping[str, str], ...]
     claims: tuple[ClaimSpec, ...]
+    key_attestation: KeyAttestationPolicy = KeyAttestationPolicy()
+    approval: Literal["none", "operator"] = "none"
 
     @property
     def name(self) -> str:
@@ -145,6 +180,30 @@ def _claim(item: Any, where: str) -> ClaimSpec:
     )
 
 
+def parse_key_attestation_policy(value: Any, *, where: str) -> KeyAttestationPolicy:
+    """A type file's (or the settings') ``key_attestation`` object."""
+    if value is None:
+        return KeyAttestationPolicy()
+    if not isinstance(value, dict) or set(value) - {
+        "required",
+        "key_storage",
+        "user_authentication",
+    }:
+        raise _fail(
+            where, "'key_attestation' is an object of required, key_storage, user_authentication"
+        )
+    required = value.get("required", False)
+    if not isinstance(required, bool):
+        raise _fail(where, "key_attestation.required must be true or false")
+    levels: dict[str, tuple[str, ...]] = {}
+    for name in ("key_storage", "user_authentication"):
+        items = value.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+            raise _fail(where, f"key_attestation.{name} must be a list of level names or URLs")
+        levels[name] = tuple(items)
+    return KeyAttestationPolicy(required, levels["key_storage"], levels["user_authentication"])
+
+
 def parse_type(data: Any, *, where: str = "<memory>") -> CredentialType:
     """Validate one type file's JSON; raise :class:`ConfigurationError` saying what is wrong."""
     if not isinstance(data, dict):
@@ -180,7 +239,18 @@ def parse_type(data: Any, *, where: str = "<memory>") -> CredentialType:
         ):
             raise _fail(where, f"claim {list(claim.path)}: a person type has no business")
     display = _display(data.get("display"), where, "name")
-    ctype = CredentialType(type_id, subject, days, display, claims)
+    approval = data.get("approval", "none")
+    if approval not in ("none", "operator"):
+        raise _fail(where, "'approval' must be 'operator' (or left out)")
+    ctype = CredentialType(
+        type_id,
+        subject,
+        days,
+        display,
+        claims,
+        key_attestation=parse_key_attestation_policy(data.get("key_attestation"), where=where),
+        approval=approval,
+    )
     try:
         # The document we will serve must parse as Type Metadata, and the claims we make
         # selectively disclosable must honour its own sd rules (§9.4).
@@ -203,9 +273,13 @@ def _read(path: Path) -> CredentialType:
 
 
 def load_types(
-    extra_dir: Path | None = None, *, validity_days: Mapping[str, int] | None = None
+    extra_dir: Path | None = None,
+    *,
+    validity_days: Mapping[str, int] | None = None,
+    key_attestation: Mapping[str, Any] | None = None,
 ) -> dict[str, CredentialType]:
-    """The built-in types, then ``extra_dir/*.json`` (which add types or replace built-ins)."""
+    """The built-in types, then ``extra_dir/*.json`` (which add types or replace built-ins);
+    ``validity_days`` and ``key_attestation`` (type id → policy object) override the files."""
     found: dict[str, CredentialType] = {}
     for path in sorted(Path(__file__).parent.glob("*.json")):
         found_type = _read(path)
@@ -224,6 +298,13 @@ def load_types(
                 f"validity_days names an unknown credential type {type_id!r}",
                 code="invalid_type_file",
             )
-        old = found[type_id]
-        found[type_id] = CredentialType(old.id, old.subject, days, old.display, old.claims)
+        found[type_id] = replace(found[type_id], validity_days=days)
+    for type_id, policy in (key_attestation or {}).items():
+        if type_id not in found:
+            raise ConfigurationError(
+                f"key_attestation_required names an unknown credential type {type_id!r}",
+                code="invalid_type_file",
+            )
+        parsed = parse_key_attestation_policy(policy, where="key_attestation_required")
+        found[type_id] = replace(found[type_id], key_attestation=parsed)
     return found

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from wallet.errors import ReceiveError
+from wallet.oid4vci.encryption import choose_encryption
 from wallet.oid4vci.offer import CredentialOffer, web_address
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "IssuerMetadata",
     "authorization_server",
     "check_receivable",
+    "configuration_names",
     "issuer_metadata_url",
     "oauth_metadata_url",
     "parse_credential_configuration",
@@ -71,6 +73,9 @@ class IssuerMetadata:
     configurations: Mapping[str, Mapping[str, Any]]
     names: Mapping[str, str]
     encryption_required: bool = False
+    response_encryption: Mapping[str, Any] | None = None
+    """§12.2.4 ``credential_response_encryption`` as published (``None``: not offered)."""
+    deferred_credential_endpoint: str | None = None
 
 
 def _display_names(display: object) -> dict[str, str]:
@@ -110,20 +115,33 @@ def parse_issuer_metadata(data: object, *, expected_issuer: str) -> IssuerMetada
         credential_endpoint=_endpoint(data, "credential_endpoint", required=True) or "",
         nonce_endpoint=_endpoint(data, "nonce_endpoint", required=False),
         notification_endpoint=_endpoint(data, "notification_endpoint", required=False),
+        deferred_credential_endpoint=_endpoint(
+            data, "deferred_credential_endpoint", required=False
+        ),
         authorization_servers=tuple(servers),
         batch_size=batch_size,
         configurations=dict(configurations),
         names=_display_names(data.get("display")),
         encryption_required=required,
+        response_encryption=dict(encryption) if isinstance(encryption, Mapping) else None,
     )
 
 
+def configuration_names(metadata: IssuerMetadata, configuration_id: str) -> dict[str, str]:
+    """A configuration's display names by language (§12.2.4 ``credential_metadata.display``),
+    for screens that must name a credential before it exists (a pending issuance)."""
+    config = metadata.configurations.get(configuration_id)
+    extra = config.get("credential_metadata") if isinstance(config, Mapping) else None
+    return _display_names(extra.get("display") if isinstance(extra, Mapping) else None)
+
+
 def check_receivable(metadata: IssuerMetadata) -> IssuerMetadata:
-    """Refuse an issuer whose answers this wallet cannot read (§10: encrypted responses)."""
-    if metadata.encryption_required:
+    """Refuse an issuer whose answers this wallet cannot read (§10: encrypted responses with an
+    algorithm other than ECDH-ES with A128GCM/A256GCM)."""
+    if metadata.encryption_required and choose_encryption(metadata.response_encryption) is None:
         raise ReceiveError(
-            "the issuer requires encrypted credential responses, which this wallet does "
-            "not support yet",
+            "the issuer requires encrypted credential responses with an algorithm this wallet "
+            "does not support (it supports ECDH-ES with A128GCM or A256GCM)",
             code="offer_unsupported",
         )
     return metadata
@@ -136,6 +154,7 @@ class Configuration:
     id: str
     vct: str
     proof_algorithms: tuple[str, ...]
+    scope: str | None = None  # HAIP §4.1: what to ask for in the authorization code flow
 
 
 def parse_credential_configuration(
@@ -167,7 +186,8 @@ def parse_credential_configuration(
             "the issuer accepts none of this wallet's key types (ES256, EdDSA)",
             code="offer_unsupported",
         )
-    return Configuration(configuration_id, vct, usable)
+    scope = config.get("scope")
+    return Configuration(configuration_id, vct, usable, scope if isinstance(scope, str) else None)
 
 
 def authorization_server(offer: CredentialOffer, metadata: IssuerMetadata) -> str:

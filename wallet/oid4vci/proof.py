@@ -23,11 +23,21 @@ def parse_nonce_response(status: int, body: object) -> str:
     return nonce
 
 
-def proof_jwt(key: PrivateKey, *, audience: str, nonce: str | None, iat: int) -> str:
+def proof_jwt(
+    key: PrivateKey,
+    *,
+    audience: str,
+    nonce: str | None,
+    iat: int,
+    key_attestation: str | None = None,
+) -> str:
     """Appendix F.1: signed by ``key``, ``aud`` the credential issuer, ``nonce`` when the issuer
-    has a nonce endpoint."""
+    has a nonce endpoint, and the ``key_attestation`` header when the wallet has one."""
     payload: dict[str, Any] = {"aud": audience, "iat": iat}
     if nonce is not None:
         payload["nonce"] = nonce
     # Appendix F.1: exactly one of kid/jwk/x5c; jwk, since these keys exist nowhere else.
-    return sign_jws(payload, key, typ=PROOF_TYP, headers={"jwk": key.public_key.to_jwk()})
+    headers: dict[str, Any] = {"jwk": key.public_key.to_jwk()}
+    if key_attestation is not None:
+        headers["key_attestation"] = key_attestation
+    return sign_jws(payload, key, typ=PROOF_TYP, headers=headers)

@@ -92,6 +92,9 @@ def test_issued_credential_json_is_the_contract() -> None:
         "signing_key": "kid-1",
         "holder_key_thumbprint": "thumb",
         "wallet_event": None,
+        "key_storage": [],
+        "user_authentication": [],
+        "key_attestation_issuer": None,
     }
 
 
