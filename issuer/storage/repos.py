@@ -56,6 +56,9 @@ __all__ = [
 ]
 
 
+# The old private name, for modules written against it (issuer.storage.authorization had it).
+_rowcount = rowcount
+
 _OFFER, _TOKEN, _NONCE = table(OfferRow), table(AccessTokenRow), table(NonceRow)
 _LIST, _CREDENTIAL, _PERSON = table(StatusListRow), table(CredentialRow), table(PersonRow)
 _KEY, _CERTIFICATE = table(SigningKeyRow), table(SigningCertificateRow)
