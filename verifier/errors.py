@@ -153,6 +153,11 @@ _PLAIN = {
     ),
     # The relying-party API and the teller pages.
     "invalid_request": "Something in the request is missing or not valid.",
+    "invalid_json": (
+        "The request body is not strict JSON (a repeated name, NaN or Infinity, or a broken "
+        "character); send plain JSON."
+    ),
+    "unsupported_media_type": "Send the request body as JSON (Content-Type: application/json).",
     "unauthorized": "A valid API key is needed to do this.",
     "forbidden": "This API key is not allowed to do this.",
     "not_found": "There is no such item; it may have been removed.",
