@@ -148,6 +148,10 @@ _PLAIN = {
     "invalid_encrypted_response": "The wallet's answer could not be opened. Please try again.",
     "invalid_content_type": "The wallet's answer was sent in a form this service does not take.",
     "dcql_unknown_credential_id": "The answer includes a credential that was not asked for.",
+    "unrequested_claims": (
+        "The wallet shared more than this check asked for, and this service refuses such "
+        "answers. Ask the person to share again, choosing only what is asked."
+    ),
     "invalid_response_code": (
         "This result can be opened only once, and only from the device that shared it."
     ),
