@@ -25,8 +25,8 @@ from issuer.oid4vci.offer import (
     offer_uri,
     offer_url,
     pre_authorized_code_for,
-    unseal_pre_authorized_code,
     tx_code_matches,
+    unseal_pre_authorized_code,
 )
 from issuer.oid4vci.token import parse_token_request, token_response
 from issuer.storage.models import AccessTokenRow, OfferRow

@@ -104,7 +104,10 @@ def test_a_journey_leaves_no_secret_and_no_cid_in_the_logs(tmp_path: Path) -> No
             result = http.get(f"{verifier_url}/api/v1/requests/{request['id']}", headers=headers)
             assert result.json()["status"] == "verified"
             [seen] = result.json()["credentials"]["national_id"]
-            secrets |= {"name": seen["claims"]["full_name"], "birthdate": seen["claims"]["birthdate"]}
+            secrets |= {
+                "name": seen["claims"]["full_name"],
+                "birthdate": seen["claims"]["birthdate"],
+            }
             secrets["response_code"] = "Rc9x" * 8
             http.get(
                 f"{verifier_url}/api/v1/requests/{request['id']}",

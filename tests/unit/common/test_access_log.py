@@ -23,7 +23,10 @@ OFFER_ID = "q3Zb0cM1x9Hk2LwVq3Zb0cM1x9Hk2LwVq3Zb0cM1x9H"
         (f"/later/{OFFER_ID}", "/later/…"),  # a token-like segment anywhere
         ("/.well-known/openid-credential-issuer", "/.well-known/openid-credential-issuer"),
         ("/types/foundational-id", "/types/foundational-id"),
-        ("/api/v1/offers/off_0123456789abcdef/revoke", "/api/v1/offers/off_0123456789abcdef/revoke"),
+        (
+            "/api/v1/offers/off_0123456789abcdef/revoke",
+            "/api/v1/offers/off_0123456789abcdef/revoke",
+        ),
         ("/offers/", "/offers/"),
         ("/", "/"),
     ],

@@ -70,7 +70,13 @@ EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
 
 @pytest.mark.parametrize(
     "data",
-    [_png()[:60], _gradient_png()[: len(_gradient_png()) // 2], EPS, b"GIF89a" + b"\0" * 20, b"BM" + b"\xff" * 60],
+    [
+        _png()[:60],
+        _gradient_png()[: len(_gradient_png()) // 2],
+        EPS,
+        b"GIF89a" + b"\0" * 20,
+        b"BM" + b"\xff" * 60,
+    ],
     ids=["truncated header", "truncated data", "eps", "broken gif", "broken bmp"],
 )
 def test_every_decoder_failure_is_the_plain_unreadable_error(data: bytes) -> None:

@@ -34,8 +34,8 @@ from issuer.oid4vci.offer import (
     offer_uri,
     pre_authorized_code_for,
     seal_pre_authorized_code,
-    unseal_pre_authorized_code,
     tx_code_matches,
+    unseal_pre_authorized_code,
 )
 from issuer.oid4vci.proof import PROOF_TYP, verify_proof_jwt, verify_proofs
 from issuer.oid4vci.token import parse_token_request, token_response
@@ -318,7 +318,8 @@ def test_pre_authorized_code_is_sealed_not_derived() -> None:
     offer_id = new_secret(lambda n: b"\x01" * n)
     code = new_secret(lambda n: b"\x02" * n)
     sealed = seal_pre_authorized_code(offer_id, "off_1", code, lambda n: b"\x03" * n)
-    assert code not in sealed and offer_id not in sealed
+    assert code not in sealed
+    assert offer_id not in sealed
     assert unseal_pre_authorized_code(offer_id, "off_1", sealed) == code
     for wrong_id, wrong_ref in ((new_secret(lambda n: b"\x04" * n), "off_1"), (offer_id, "off_2")):
         with pytest.raises(ValueError, match="does not open"):
