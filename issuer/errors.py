@@ -84,6 +84,12 @@ NEXT_STEPS: dict[str, str] = {
     "temporarily_unavailable": "Wait a minute, then reload the page.",
     "database_unavailable": "Wait a minute, then reload the page. If it keeps happening, tell "
     "your IT staff.",
+    "storage_full": "Tell your IT staff: the disk that holds the issuer's data is full. Nothing "
+    "was saved; try again once they have freed space.",
+    "storage_read_only": "Tell your IT staff: the issuer's data directory cannot be written. "
+    "Nothing was saved.",
+    "data_dir_unwritable": "Make the data directory (DRUKID_ISSUER_DATA_DIR) writable by the "
+    "user the service runs as, or point the setting at one that is, then start again.",
     # Key attestations (OpenID4VCI 1.0 Appendix D): what the wallet's maker must fix.
     "key_attestation_required": "This credential needs a wallet that can prove its keys are "
     "kept safely (a key attestation). Use a wallet app that supports key attestations.",

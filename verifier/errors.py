@@ -163,6 +163,11 @@ _PLAIN = {
     ),
     "unsupported_media_type": "Send the request body as JSON (Content-Type: application/json).",
     "unauthorized": "A valid API key is needed to do this.",
+    "database_unavailable": "The service's database cannot be reached just now; try again soon.",
+    "storage_full": "The service cannot save anything: its disk is full. Tell its operator.",
+    "storage_read_only": (
+        "The service cannot save anything: its data directory is read-only. Tell its operator."
+    ),
     "forbidden": "This API key is not allowed to do this.",
     "not_found": "There is no such item; it may have been removed.",
     "unknown_template": "There is no such kind of check.",

@@ -15,23 +15,35 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from issuer.errors import IssuerError
+from servicekit.database import storage_fault
 from servicekit.http import error_response, install_error_handlers
 
 __all__ = ["install_issuer_error_handlers"]
 
 log = logging.getLogger(__name__)
 
+UNAVAILABLE = {
+    "database_unavailable": "the issuer's database is not reachable just now; "
+    "try again in a minute",
+    "storage_full": "the issuer cannot save anything just now (its disk is full); try again later",
+    "storage_read_only": "the issuer cannot save anything just now (its storage is read-only); "
+    "try again later",
+}
+
 
 def install_issuer_error_handlers(app: FastAPI) -> None:
     install_error_handlers(app, [IssuerError])
 
     async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable: %s", type(exc).__name__)
+        fault = storage_fault(exc)
+        log.error(
+            "database unavailable (%s): %s; %s", fault.cause, type(exc).__name__, fault.what_to_do
+        )
         return error_response(
             503,
             "temporarily_unavailable",
-            "the issuer's database is not reachable just now; try again in a minute",
-            code="database_unavailable",
+            UNAVAILABLE[fault.code],
+            code=fault.code,
             headers={"Retry-After": "30"},
         )
 
