@@ -126,7 +126,9 @@ def build_runtime(
         if isinstance(exc, OSError | OperationalError):
             raise _unwritable(settings, exc) from exc
         raise
-    resolver = Resolver(fetcher=fetcher)
+    # Proof kids name DIDs chosen by whoever holds an access token: a slow or dead did:web host
+    # costs one fetch per 30 s, and at most 8 fetches hold a worker thread at once.
+    resolver = Resolver(fetcher=fetcher, failure_ttl=30.0, max_concurrent=8)
     status_lists = StatusLists(context, signing=signing)
     return Runtime(
         context=context,
