@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel, ValidationError
 
 from core.encoding import EncodingError, parse_json
+from servicekit.http import validation_problem
 from verifier.errors import RequestError, ServiceError
 from verifier.runtime import Runtime
 from verifier.service import (
@@ -132,8 +133,6 @@ def json_model(model: type[M]) -> Any:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ()))
-            raise ServiceError(f"{where or 'body'}: {first.get('msg', 'invalid')}") from exc
+            raise ServiceError(validation_problem(exc)) from exc
 
     return Depends(parse)

@@ -6,8 +6,6 @@ resolution is remembered for 30 s, and at most 8 resolutions run at once."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,32 +20,7 @@ from issuer.api.app import create_app
 from issuer.operator import OfferItem, local_actor
 from tests.api.issuer.conftest import ISSUER, create_offer, make_settings
 from tests.support.oid4vci_client import WalletClient, make_proof
-from tests.support.servers import free_port, serve_app
-
-
-class Tarpit:
-    """A did:web host on loopback that accepts connections and never answers; counts them."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
-        self.port = self.sock.getsockname()[1]
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.held:
-            conn.close()
+from tests.support.servers import Tarpit, free_port, serve_app
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ workers exactly one sends each (a lease in the database)."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from core.encoding import dumps_compact
 from did.fetch import Fetcher, FetchPolicy
 from tests.api.verifier.conftest import make_settings
 from tests.support.fake_issuer import FakeIssuer
+from tests.support.servers import Tarpit
 from verifier.runtime import build_runtime
 from verifier.storage.models import WebhookDelivery
 from verifier.webhook_signature import SIGNATURE_HEADER, verify_webhook_signature
@@ -57,31 +57,6 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-class Tarpit:
-    """An endpoint on loopback that accepts connections and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hook"
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.held:
-            conn.close()
 
 
 @pytest.fixture
