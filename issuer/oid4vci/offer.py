@@ -62,7 +62,7 @@ def lookup_hash(secret: str) -> str:
 
 
 def pre_authorized_code_for(offer_id: str) -> str:
-    """The code of an offer made before revision 0005 (HMAC-SHA256(offer id, label)): such an
+    """The code of an offer made before revision 0007 (HMAC-SHA256(offer id, label)): such an
     offer has no sealed code and lives at most ``offer_lifetime`` after the upgrade. New offers
     get a random code (:func:`seal_pre_authorized_code`)."""
     mac = hmac.new(offer_id.encode("utf-8"), b"drukid pre-authorized_code v1", hashlib.sha256)

@@ -2,7 +2,7 @@
 offer's code sealed with a key derived from the offer id. Offers made before this revision
 have none and keep their derived code until they expire (``offer_lifetime``).
 
-Revision 0005, after 0004.
+Revision 0007, after 0006.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
