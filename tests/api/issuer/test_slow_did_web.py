@@ -80,7 +80,9 @@ def test_a_slow_did_web_host_does_not_hold_nonce_or_metadata(
 
         with ThreadPoolExecutor(120) as pool:
             burst = [pool.submit(slow_request, i) for i in range(120)]
-            time.sleep(1.0)  # the burst is in flight, its fetches hanging on the tarpit
+            # Well inside the 5 s fetch timeout: 8 fetches still hang on the tarpit (before, every
+            # worker thread did, for two rounds of the timeout); the rest were refused at once.
+            time.sleep(2.5)
             waits = []
             for _ in range(5):
                 started = time.monotonic()
@@ -88,6 +90,6 @@ def test_a_slow_did_web_host_does_not_hold_nonce_or_metadata(
                 assert http.get("/.well-known/openid-credential-issuer").status_code == 200
                 waits.append(time.monotonic() - started)
             statuses = [f.result() for f in burst]
-    assert max(waits) < 1.0, waits
+    assert max(waits) < 1.5, waits
     assert all(400 <= status < 500 for status in statuses), set(statuses)
     assert len(tarpit.held) <= 8 * 2  # at most 8 fetches at once (https, then http in dev)
