@@ -205,7 +205,7 @@ class WebhookDeliveries:
             )
             .values(lease_until=until)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def postpone(self, delivery_id: int, *, until: int) -> None:
         self.s.execute(
