@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from sqlalchemy.exc import OperationalError
+
 from did.fetch import Fetcher, FetchPolicy
 from did.keys import ALGORITHMS
 from did.resolver import Resolver
@@ -21,8 +23,14 @@ from issuer.certificates import read_anchors
 from issuer.context import IssuerContext, system_clock
 from issuer.discovery import Discovery
 from issuer.errors import ConfigurationError
-from issuer.flows import CredentialIssuance, Notifications, PreAuthorizedFlow
+from issuer.flows import CredentialIssuance, DeferredIssuance, Notifications, PreAuthorizedFlow
+from issuer.flows.access import ResourceAccess
+from issuer.flows.authorization import AuthorizationFlow
+from issuer.flows.sender import SenderConstraint, load_nonce_key
+from issuer.flows.tokens import TokenFlow
 from issuer.keys import SigningKeys
+from issuer.oauth.clients import load_clients
+from issuer.oauth.trust import load_provider_anchors, load_provider_keys
 from issuer.operator import Operator
 from issuer.registry import demo_businesses, demo_people
 from issuer.settings import IssuerSettings
@@ -31,7 +39,7 @@ from issuer.status import StatusLists
 from issuer.storage.repos import Registry
 from issuer.storage.schema import MIGRATIONS, prepare_schema
 from issuer.types import load_types
-from servicekit.database import create_db_engine
+from servicekit.database import create_db_engine, storage_fault
 
 __all__ = ["Runtime", "build_runtime"]
 
@@ -48,13 +56,38 @@ class Runtime:
     discovery: Discovery
     preauthorized: PreAuthorizedFlow
     issuance: CredentialIssuance
+    deferred: DeferredIssuance
     notifications: Notifications
     operator: Operator
     fetcher: Fetcher
+    sender: SenderConstraint
+    authorization: AuthorizationFlow
+    tokens: TokenFlow
+    access: ResourceAccess
 
     def close(self) -> None:
         self.fetcher.close()
         self.context.engine.dispose()
+
+
+def _unwritable(settings: IssuerSettings, exc: BaseException) -> ConfigurationError:
+    """A start-up that cannot write its data directory or database: a plain error (``drukid
+    serve issuer`` prints it and exits), never a traceback."""
+    fault = storage_fault(exc)
+    if isinstance(exc, OSError) and fault.cause == "unreachable":
+        cause = (exc.strerror or type(exc).__name__).lower()
+        what_to_do = "point DRUKID_ISSUER_DATA_DIR at a directory the service may write"
+    elif fault.cause == "unreachable":
+        return ConfigurationError(
+            f"the issuer's database cannot be opened ({type(exc).__name__}); {fault.what_to_do}",
+            code="database_unavailable",
+        )
+    else:
+        cause, what_to_do = fault.cause, fault.what_to_do
+    return ConfigurationError(
+        f"the issuer cannot write its data directory {settings.data_dir} ({cause}); {what_to_do}",
+        code="data_dir_unwritable",
+    )
 
 
 def build_runtime(
@@ -80,11 +113,15 @@ def build_runtime(
             "set; set DRUKID_ISSUER_KEY_ATTESTATION_ANCHORS to the wallet-provider CA files",
             code="key_attestation_anchors_missing",
         )
-    engine = create_db_engine(settings.resolved_database_url)
+    try:
+        engine = create_db_engine(settings.resolved_database_url)
+        keys = KeyStore(settings.keys_dir)
+    except OSError as exc:
+        raise _unwritable(settings, exc) from exc
     context = IssuerContext(
         settings=settings,
         engine=engine,
-        keys=KeyStore(settings.keys_dir),
+        keys=keys,
         types=types,
         clock=clock,
         random_bytes=random_bytes,
@@ -94,12 +131,38 @@ def build_runtime(
     try:
         signing = SigningKeys(context)
         _prepare(context, signing)
-    except BaseException:
+    except BaseException as exc:
         fetcher.close()
         engine.dispose()
+        if isinstance(exc, OSError | OperationalError):
+            raise _unwritable(settings, exc) from exc
         raise
-    resolver = Resolver(fetcher=fetcher)
+    # Proof kids name DIDs chosen by whoever holds an access token: a slow or dead did:web host
+    # costs one fetch per 30 s, and at most 8 fetches hold a worker thread at once.
+    resolver = Resolver(fetcher=fetcher, failure_ttl=30.0, max_concurrent=8)
     status_lists = StatusLists(context, signing=signing)
+    sender = SenderConstraint(
+        context,
+        nonce_keys=[load_nonce_key(settings.keys_dir)],
+        clients=load_clients(settings.wallet_clients_file, development=development),
+        anchors=load_provider_anchors(settings.wallet_provider_anchor_files),
+        provider_keys=load_provider_keys(settings.wallet_provider_jwks_file),
+    )
+    if settings.attestation_policy == "required" and not (sender.anchors or sender.provider_keys):
+        log.warning(
+            "wallet attestations are required but no wallet-provider anchor is configured: "
+            "every PAR and token request will be refused (set DRUKID_ISSUER_WALLET_PROVIDER_"
+            "ANCHOR_FILES)"
+        )
+    preauthorized = PreAuthorizedFlow(context)
+    issuance = CredentialIssuance(
+        context,
+        signing=signing,
+        status_lists=status_lists,
+        resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
+        proof_algorithms=ALGORITHMS,
+        key_attestation_anchors=key_attestation_anchors,
+    )
     return Runtime(
         context=context,
         signing=signing,
@@ -110,18 +173,16 @@ def build_runtime(
             proof_algorithms=ALGORITHMS,
             key_attestations=bool(key_attestation_anchors),
         ),
-        preauthorized=PreAuthorizedFlow(context),
-        issuance=CredentialIssuance(
-            context,
-            signing=signing,
-            status_lists=status_lists,
-            resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
-            proof_algorithms=ALGORITHMS,
-            key_attestation_anchors=key_attestation_anchors,
-        ),
+        preauthorized=preauthorized,
+        issuance=issuance,
+        deferred=DeferredIssuance(context, issuance=issuance),
         notifications=Notifications(context),
         operator=Operator.build(context, signing=signing),
         fetcher=fetcher,
+        sender=sender,
+        authorization=AuthorizationFlow(context, sender=sender),
+        tokens=TokenFlow(context, sender=sender, preauthorized=preauthorized),
+        access=ResourceAccess(context, sender=sender),
     )
 
 

@@ -19,12 +19,15 @@ from fastapi.concurrency import run_in_threadpool
 
 from issuer.api.errors import install_issuer_error_handlers
 from issuer.api.routes import (
+    oauth,
     offers,
     oid4vci,
     operator_admin,
+    operator_approvals,
     operator_credentials,
     operator_offers,
     operator_registry,
+    operator_signin,
     public,
 )
 from issuer.api.routes.wellknown import discovery_router
@@ -33,6 +36,7 @@ from issuer.errors import IssuerError
 from issuer.runtime import build_runtime
 from issuer.settings import IssuerSettings
 from issuer.web import install_pages
+from servicekit.access_log import install_access_log_redaction
 from servicekit.database import redact_url
 from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
@@ -71,6 +75,8 @@ def create_app(
         finally:
             runtime.close()
 
+    # The offer id is a bearer secret in the path; a CID is one in the registry's people path.
+    install_access_log_redaction(("/offers/", "/api/v1/registry/people/"))
     app = FastAPI(
         title=f"drukid issuer — {settings.name}",
         version="1.0",
@@ -84,11 +90,14 @@ def create_app(
     for module in (
         public,
         offers,
+        oauth,
         oid4vci,
         operator_offers,
         operator_credentials,
+        operator_approvals,
         operator_admin,
         operator_registry,
+        operator_signin,
     ):
         app.include_router(module.router)
     pages = install_pages(app, settings, clock=clock)

@@ -26,6 +26,7 @@ from issuer.oid4vci.offer import (
     offer_url,
     pre_authorized_code_for,
     tx_code_matches,
+    unseal_pre_authorized_code,
 )
 from issuer.oid4vci.token import parse_token_request, token_response
 from issuer.storage.models import AccessTokenRow, OfferRow
@@ -78,7 +79,11 @@ class PreAuthorizedFlow:
         return create_credential_offer(
             issuer=self.context.issuer_url,
             configuration_ids=[offer.type_id],
-            pre_authorized_code=pre_authorized_code_for(offer_id),
+            pre_authorized_code=(
+                unseal_pre_authorized_code(offer_id, offer.ref, offer.code_sealed)
+                if offer.code_sealed
+                else pre_authorized_code_for(offer_id)  # an offer made before revision 0007
+            ),
             tx_code_length=offer.tx_code_length if offer.tx_code_hash else None,
         )
 
@@ -90,8 +95,11 @@ class PreAuthorizedFlow:
 
     # --- token endpoint -----------------------------------------------------------------
 
-    def exchange_token(self, pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
-        """OpenID4VCI §6: pre-authorized code (+ tx_code) → access token."""
+    def exchange_token(
+        self, pairs: Sequence[tuple[str, Any]], *, dpop_jkt: str | None = None
+    ) -> dict[str, Any]:
+        """OpenID4VCI §6: pre-authorized code (+ tx_code) → access token, bound to the DPoP
+        key ``dpop_jkt`` when the request carried a proof (RFC 9449 §5: ``token_type`` DPoP)."""
         request = parse_token_request(pairs)
         context = self.context
         now = context.clock()
@@ -150,11 +158,16 @@ class PreAuthorizedFlow:
                     subject_id=offer.subject_id,
                     created_at=now,
                     expires_at=now + context.settings.access_token_lifetime,
+                    dpop_jkt=dpop_jkt,
                 )
             )
             s.commit()
         log.info("offer %s redeemed for an access token", offer.ref)
-        return token_response(access_token, expires_in=context.settings.access_token_lifetime)
+        return token_response(
+            access_token,
+            expires_in=context.settings.access_token_lifetime,
+            token_type="DPoP" if dpop_jkt else "Bearer",
+        )
 
     @staticmethod
     def _check_grant(offer: OfferRow, now: int) -> None:

@@ -863,3 +863,20 @@ def test_a_key_without_a_name_is_said_in_words(client: TestClient) -> None:
     assert "Signed in as an API key" not in words
     assert f"Signed in with an API key that has no name (key {key_id} )" in words
     assert "drukid issuer apikey create --label NAME" in words
+
+
+def test_operator_page_gives_a_sign_in_code(
+    client: TestClient, admin_web: tuple[TestClient, str]
+) -> None:
+    web, csrf = admin_web
+    assert "Give a sign-in code" in web.get("/operator/search", params={"q": KARMA}).text
+    response = web.post("/operator/signin-codes", data={"csrf_token": csrf, "cid": KARMA})
+    text = assert_page(response, 200, f"Sign-in code for CID {KARMA}", "It works once")
+    code = re.search(r'<strong class="pin">([\d ]+)</strong>', response.text).group(1)  # type: ignore[union-attr]
+    assert len(code.replace(" ", "")) == 8
+    assert code in text
+    entry = audit(client)[0]
+    assert (entry["action"], entry["detail"]) == ("signin_code.create", {"cid": KARMA})
+    assert code.replace(" ", "") not in str(entry)  # never the code itself
+    stale = web.post("/operator/signin-codes", data={"csrf_token": "forged", "cid": KARMA})
+    assert stale.status_code == 403  # the staff kit's stale-form refusal
