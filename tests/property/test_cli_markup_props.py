@@ -35,7 +35,7 @@ MARKUP = st.lists(st.sampled_from(PIECES), min_size=1, max_size=5).map(
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=MARKUP)
 def test_the_output_layer_prints_text_as_given(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "400")  # no wrapping inside a cell while the text is read back
+    _wide(monkeypatch)
     with terminal.out.capture() as shown, terminal.err.capture() as said:
         terminal.out.print(text)
         terminal.out.print(terminal.styled(("Shared", "bold green"), f" with {text}."))
@@ -46,6 +46,14 @@ def test_the_output_layer_prints_text_as_given(text: str, monkeypatch: pytest.Mo
     assert printed.count(text) >= 5
     assert f"Shared with {text}." in printed
     assert f"error: {text}\nwhat to do: {text}\ncode: code" in said.get()
+
+
+def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No wrapping inside a table cell while a test reads the text back. The consoles take
+    their width from the environment once, when made (under xdist, the worker's), so the test
+    sets it on them."""
+    for console in (terminal.out, terminal.err):
+        monkeypatch.setattr(console, "_width", 400)
 
 
 class _Row:
@@ -90,7 +98,7 @@ def journey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Journey:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DRUKID_WALLET_PATH", str(tmp_path / "w" / "wallet.db"))
     monkeypatch.setenv("DRUKID_WALLET_PASSPHRASE", PASS)
-    monkeypatch.setenv("COLUMNS", "400")
+    _wide(monkeypatch)
     runner = CliRunner()
     assert runner.invoke(wallet_app, ["init"]).exit_code == 0
     return _Journey(runner=runner, issuer=issuer, verifier=verifier)
