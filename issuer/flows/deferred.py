@@ -23,11 +23,10 @@ from issuer.errors import (
     CredentialRequestDeniedError,
     InvalidTokenError,
     InvalidTransactionIdError,
-    IssuancePendingError,
     NotFoundError,
 )
 from issuer.flows.issuance import CredentialAnswer, CredentialIssuance
-from issuer.oid4vci.credential import credential_response
+from issuer.oid4vci.credential import credential_response, deferred_response
 from issuer.oid4vci.deferred import parse_deferred_request
 from issuer.oid4vci.key_attestation import HolderKey
 from issuer.oid4vci.offer import lookup_hash
@@ -63,6 +62,12 @@ class DeferredIssuance:
             row = DeferredTransactions(s).get(transaction_hash)
             _check(row, lookup_hash(access_token), now)
             assert row is not None
+            if row.status == "pending":
+                # §9.2: "If the Credential Issuer still requires more time, the Deferred
+                # Credential Response MUST use the interval and transaction_id parameters ...
+                # and it MUST respond with the HTTP status code 202".
+                waiting = deferred_response(request.transaction_id, interval=row.interval)
+                return CredentialAnswer.of(waiting, request.encryption, status=202)
             try:
                 records = records_for(s, row.subject_kind, row.subject_id)
             except NotFoundError as exc:
@@ -107,8 +112,8 @@ class DeferredIssuance:
 
 def _check(row: DeferredTransactionRow | None, token_hash: str, now: int) -> None:
     """§9.3: unknown, used, denied or expired is ``invalid_transaction_id`` (its ``code`` says
-    which); a token of another request is ``invalid_token``; undecided is
-    ``issuance_pending``."""
+    which); a token of another request is ``invalid_token``; undecided passes (the caller
+    answers 202)."""
     if row is None:
         raise InvalidTransactionIdError(
             "this issuer knows no such transaction", code="transaction_unknown"
@@ -130,9 +135,4 @@ def _check(row: DeferredTransactionRow | None, token_hash: str, now: int) -> Non
         raise InvalidTransactionIdError(
             "the agency did not decide in time; ask the agency for a new offer",
             code="transaction_expired",
-        )
-    if row.status == "pending":
-        raise IssuancePendingError(
-            f"the agency has not approved the credential yet; ask again in {row.interval} seconds",
-            interval=row.interval,
         )

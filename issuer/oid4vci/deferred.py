@@ -3,9 +3,10 @@
 Request (§9.1): ``transaction_id`` (from the credential endpoint's 202) and optionally a new
 ``credential_response_encryption``: "the Credential Issuer MUST use the newly provided one"
 (§9.2), checked as at the credential endpoint. Answers: the credentials once an operator
-approved (§9.2, same shape as §8.3); while the operator has not decided, ``400
-issuance_pending`` with ``Retry-After`` = the interval; ``invalid_transaction_id`` (§9.3) for
-an unknown, used, denied or expired transaction, its ``code`` saying which.
+approved (§9.2, same shape as §8.3); while the operator has not decided, ``202`` with the same
+``transaction_id`` and the ``interval`` (§9.2 "MUST respond with the HTTP status code 202");
+``invalid_transaction_id`` (§9.3) for an unknown, used, denied or expired transaction, its
+``code`` saying which.
 """
 
 from __future__ import annotations

@@ -400,8 +400,10 @@ def test_peer_wallet_deferred_issuance_from_drukid_issuer(stack: Stack) -> None:
         "trusted_certificates": [stack.root_pem],
     }
     waiting = stack.run("wallet-deferred", fetch_args)
-    assert not waiting.ok  # the library has no polling: issuance_pending is its refusal
-    assert "issuance_pending" in json.dumps(waiting.body)
+    body = expect(waiting).body  # §9.2: still waiting is 202 with the transaction_id again
+    assert body["pending"] is True
+    assert body["transaction_id"] == requested["transaction_id"]
+    assert body["interval"] == 60
     [request] = operator.approvals.page(local_actor()).items
     assert request.credential_configuration_id == REVIEWED
     operator.approvals.approve(local_actor(), request.ref)

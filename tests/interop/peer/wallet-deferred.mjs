@@ -5,7 +5,7 @@
 //     Result: transaction_id, interval, access_token, holder_key (private JWK), http.
 //   phase "fetch": retrieveDeferredCredentials with that transaction_id and access_token.
 //     Result: credentials [...] verified with @sd-jwt/sd-jwt-vc and bound to holder_key, or the
-//     library's refusal (a still-pending issuer is a refusal too: the library has no polling).
+//     library's refusal; or, while the issuer still waits (202, §9.2), pending + interval.
 //
 // Arguments (JSON): phase, offer, tx_code, transaction_id, access_token, holder_key,
 // credential_issuer, trusted_certificates, allow_insecure_urls, deadline_ms.
@@ -69,6 +69,15 @@ runCli('wallet-deferred', async (args) => {
       accessToken: args.access_token,
       transactionId: args.transaction_id,
     })
+    if (!deferredCredentialResponse.credentials && deferredCredentialResponse.transaction_id) {
+      // §9.2: still waiting (202 with the same transaction_id and the interval).
+      return {
+        pending: true,
+        transaction_id: deferredCredentialResponse.transaction_id,
+        interval: deferredCredentialResponse.interval,
+        http,
+      }
+    }
     const credentials = (deferredCredentialResponse.credentials ?? []).map((c) => c.credential)
     const trust = { fetch, trustedCertificates: args.trusted_certificates ?? [] }
     const claims = []
