@@ -14,6 +14,8 @@ public contract (CLIs print them, services return them, tests assert them)::
     ├── TypeMetadataError         SD-JWT VC Type Metadata and its integrity
     ├── IssuerKeyError            the issuer's key could not be resolved (metadata / DID)
     ├── KeyAttestationError       OpenID4VCI 1.0 Appendix D key attestations
+    ├── OfflineCodeError          the offline QR codes (docs/offline-qr.md): prefix, base45,
+    │                             deflate, CBOR, parts of a multi-part presentation
     └── X509Error                 X.509 certificates: x5c parsing, path validation to trust
                                   anchors, SAN / client id rules, CRLs, certificate building
 """
@@ -30,6 +32,7 @@ __all__ = [
     "KeyAttestationError",
     "KeyBindingError",
     "MalformedError",
+    "OfflineCodeError",
     "SDJWTError",
     "StatusListError",
     "TypeMetadataError",
@@ -99,3 +102,12 @@ class X509Error(CredentialError):
     ``x509_crl_malformed`` and ``x509_build_invalid``."""
 
     code = "x509_invalid"
+
+
+class OfflineCodeError(CredentialError):
+    """An offline QR code (docs/offline-qr.md) that cannot be read. ``code``:
+    ``offline_qr_invalid`` (not one of ours, or damaged), ``offline_qr_too_large``,
+    ``offline_part_missing`` (a multi-part set is incomplete: ``progress`` says how far),
+    ``offline_part_mismatch`` (parts of different sets, or a set whose parts do not add up)."""
+
+    code = "offline_qr_invalid"

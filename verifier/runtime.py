@@ -26,6 +26,7 @@ from verifier.policy import Policy
 from verifier.service import (
     ApiKeyAdmin,
     Identity,
+    OfflineDesk,
     PresentationRequests,
     PresentationResponses,
     PresentationResults,
@@ -129,6 +130,8 @@ class Runtime:
     webhooks: WebhookDispatcher
     fetcher: Fetcher
     service: VerifierService
+    offline: OfflineDesk
+    sources: TrustSources
 
     def close(self) -> None:
         self.webhooks.stop()
@@ -217,6 +220,14 @@ def build_runtime(
         retention=retention,
         type_labels=type_labels,
     )
+    offline = OfflineDesk(
+        context,
+        bundle=sources.bundle,
+        trust=trust,
+        keys=keys,
+        status=status,
+        notify=webhooks.notify,
+    )
     return Runtime(
         context=context,
         keys=keys,
@@ -230,4 +241,6 @@ def build_runtime(
         webhooks=webhooks,
         fetcher=fetcher,
         service=service,
+        offline=offline,
+        sources=sources,
     )

@@ -42,6 +42,10 @@ class VerifierSettings(BaseSettings):
     trust_file: Path | None = None
     trust_bundle: Path | None = None
     trust_authority_key: str | None = None  # the pinned public JWK (JSON text or a file path)
+    # Where `drukid verifier trust refresh` (and the service, every interval; 0 = never)
+    # fetches a newer signed bundle to install at DRUKID_VERIFIER_TRUST_BUNDLE.
+    trust_bundle_url: str | None = None
+    trust_refresh_interval_seconds: float = Field(default=3600.0, ge=0, le=7 * 86400)
     status_policy: StatusPolicy = "reject"
     client_id_scheme: Literal[
         "decentralized_identifier", "redirect_uri", "x509_san_dns", "x509_hash"
@@ -107,6 +111,11 @@ class VerifierSettings(BaseSettings):
             raise ValueError(
                 "DRUKID_VERIFIER_TRUST_BUNDLE needs DRUKID_VERIFIER_TRUST_AUTHORITY_KEY "
                 "(the trust authority's public JWK) to check the bundle's signature"
+            )
+        if self.trust_bundle_url is not None and self.trust_bundle is None:
+            raise ValueError(
+                "DRUKID_VERIFIER_TRUST_BUNDLE_URL needs DRUKID_VERIFIER_TRUST_BUNDLE (where the "
+                "fetched bundle is installed)"
             )
         certificate = self.x509_chain_file is not None or self.x509_key_file is not None
         if certificate and (self.x509_chain_file is None or self.x509_key_file is None):

@@ -152,7 +152,7 @@ class Presenting:
                 "; ".join(session.consent.problems) or "the request cannot be answered",
                 code="request_unsatisfiable",
             )
-        self._claim(session)
+        self.claim(session)
         request = session.request
         vp_token = build_vp_token(
             request,
@@ -172,18 +172,18 @@ class Presenting:
                 result = client.send(request, vp_token)
         except NetworkError as exc:
             if exc.code not in NOT_SENT_CODES:
-                self._record(session, "uncertain", detail=exc.message)
+                self.record(session, "uncertain", detail=exc.message)
             raise
         except PresentError as exc:
-            self._record(session, "rejected", detail=exc.message)
+            self.record(session, "rejected", detail=exc.message)
             raise
-        entry = self._record(session, "shared", result=result)
+        entry = self.record(session, "shared", result=result)
         return PresentationOutcome("shared", entry.id, result.redirect_uri)
 
     def refuse(self, session: PresentationSession) -> PresentationOutcome:
         """Tell the verifier no (§8.5 ``access_denied``) and record the refusal. A verifier
         that cannot be reached is still refused locally: nothing was shared."""
-        self._claim(session)
+        self.claim(session)
         notified = True
         try:
             with self._runtime.online() as online:
@@ -194,16 +194,16 @@ class Presenting:
         except (NetworkError, PresentError) as exc:
             log.info("refusal not delivered: %s", exc.code)
             notified = False
-        entry = self._record(session, "refused", detail="" if notified else "verifier not reached")
+        entry = self.record(session, "refused", detail="" if notified else "verifier not reached")
         return PresentationOutcome("refused", entry.id, None, verifier_notified=notified)
 
     @staticmethod
-    def _claim(session: PresentationSession) -> None:
+    def claim(session: PresentationSession) -> None:
         if session.answered:
             raise PresentError("this request was already answered", code="already_answered")
         session.answered = True
 
-    def _record(
+    def record(
         self,
         session: PresentationSession,
         outcome: str,

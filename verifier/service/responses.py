@@ -24,6 +24,7 @@ from verifier.errors import PresentationError, RequestError, VerificationError, 
 from verifier.keys import IssuerKeys
 from verifier.oid4vp.response import check_state, parse_response, verify_response
 from verifier.oid4vp.response_code import create_response_code, redirect_with_response_code
+from verifier.request_templates import freshness_policy
 from verifier.service.context import ServiceContext
 from verifier.service.records import open_request, result_view
 from verifier.service.retention import Retention
@@ -105,7 +106,7 @@ class PresentationResponses:
         self, record: RequestRecord, now: int
     ) -> Callable[[str, CredentialQuery], VerificationResult]:
         trust = self.trust.registry()
-        policy = self.context.config.policy
+        policy = freshness_policy(self.context.config.policy, record.template)
 
         def verify_one(presentation: str, query: CredentialQuery) -> VerificationResult:
             return verify_presentation(

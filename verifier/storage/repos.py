@@ -17,13 +17,23 @@ from sqlmodel import Session, col, select
 
 from verifier.storage.models import (
     ApiKeyRecord,
+    OfflineRequestRecord,
+    OfflineResultRecord,
     RequestRecord,
     TrustedIssuerRecord,
     WebhookDelivery,
 )
 from verifier.storage.schema import create_schema
 
-__all__ = ["ApiKeys", "Requests", "TrustedIssuers", "WebhookDeliveries", "create_schema"]
+__all__ = [
+    "ApiKeys",
+    "OfflineRequests",
+    "OfflineResults",
+    "Requests",
+    "TrustedIssuers",
+    "WebhookDeliveries",
+    "create_schema",
+]
 
 
 def _rowcount(result: Any) -> int:
@@ -188,3 +198,51 @@ class TrustedIssuers:
             delete(TrustedIssuerRecord).where(col(TrustedIssuerRecord.id) == iss)
         )
         return _rowcount(result) == 1
+
+
+class OfflineRequests:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: OfflineRequestRecord) -> None:
+        self.s.add(row)
+
+    def by_nonce(self, nonce: str) -> OfflineRequestRecord | None:
+        return self.s.exec(
+            select(OfflineRequestRecord).where(col(OfflineRequestRecord.nonce) == nonce)
+        ).first()
+
+    def use(self, request_id: str, *, now: int) -> bool:
+        """Atomically mark an unused, unexpired offline request used: one answer wins."""
+        result = self.s.execute(
+            update(OfflineRequestRecord)
+            .where(
+                col(OfflineRequestRecord.id) == request_id,
+                col(OfflineRequestRecord.used_at).is_(None),
+                col(OfflineRequestRecord.expires_at) > now,
+            )
+            .values(used_at=now)
+        )
+        return _rowcount(result) == 1
+
+
+class OfflineResults:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: OfflineResultRecord) -> None:
+        self.s.add(row)
+
+    def to_recheck(self) -> Sequence[OfflineResultRecord]:
+        return self.s.exec(
+            select(OfflineResultRecord)
+            .where(col(OfflineResultRecord.recheck) == "to_recheck")
+            .order_by(col(OfflineResultRecord.accepted_at))
+        ).all()
+
+    def recent(self, limit: int = 50) -> Sequence[OfflineResultRecord]:
+        return self.s.exec(
+            select(OfflineResultRecord)
+            .order_by(col(OfflineResultRecord.accepted_at).desc())
+            .limit(limit)
+        ).all()
