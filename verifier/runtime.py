@@ -177,6 +177,7 @@ def build_runtime(
             retention=settings.result_retention_seconds,
             logo_uri=settings.logo_uri,
             development=dev,
+            offline_request_chain=settings.offline_request_chain,
         ),
         identity=identity,
         clock=now,

@@ -58,6 +58,10 @@ class VerifierSettings(BaseSettings):
     # Certificate revocation lists (PEM or DER files) for the issuers' certificate chains;
     # read at start-up, never fetched. Trust anchors themselves live in the trust file/bundle.
     x509_crl_files: tuple[Path, ...] = ()
+    # What an offline request QR carries of that certificate's chain: "full" (leaf and
+    # intermediates: any wallet trusting the root checks it; QR version 30 at level M) or
+    # "leaf" (version 26; only wallets that hold the issuing intermediate as an anchor can).
+    offline_request_chain: Literal["full", "leaf"] = "full"
     # Accept a CRL past its next update (a warning instead of a refusal): for offline desks.
     x509_accept_stale_crl: bool = False
     response_mode: Literal["direct_post.jwt", "direct_post"] = "direct_post.jwt"

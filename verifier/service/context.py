@@ -38,6 +38,7 @@ class ServiceConfig:
     retention: int = 900
     logo_uri: str | None = None
     development: bool = False
+    offline_request_chain: str = "full"
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from credentials.status_list import StatusReference
 from verifier.errors import PresentationError, TrustError, VerificationError
 from verifier.keys import IssuerKeys
 from verifier.oid4vp.response import AuthorizationResponse, verify_response
-from verifier.policy import MAX_KB_MAX_AGE
+from verifier.policy import MAX_KB_MAX_AGE, Policy
 from verifier.request_templates import (
     DEFAULT_BUNDLE_MAX_AGE,
     DEFAULT_STATUS_MAX_AGE,
@@ -243,7 +243,10 @@ class OfflineDesk:
         }
         if template:
             claims["template"] = template
-        text = create_offline_request(claims, certificate.key, x5c=certificate.x5c)
+        chain = certificate.x5c
+        if self.context.config.offline_request_chain == "leaf":
+            chain = chain[:1]
+        text = create_offline_request(claims, certificate.key, x5c=chain)
         with self.context.session() as session:
             OfflineRequests(session).add(record)
             session.commit()
@@ -360,17 +363,18 @@ class OfflineDesk:
         )
 
         def verify_one(presentation: str, query: Any) -> VerificationResult:
-            result = verify_presentation(
-                presentation,
-                policy=policy,
-                trust=registry,
-                nonce=record.nonce,
-                aud=record.client_id,
-                now=now,
-                vct_values=query.vct_values,
-                keys=IssuerKeys(),  # offline: pinned keys and certificates only
-                status=StatusChecker(),  # offline: the bundle's status lists only
-            )
+            try:
+                result = self._verify_offline(presentation, query, policy, registry, record, now)
+            except PresentationError as exc:
+                if exc.code != "status_unavailable":
+                    raise
+                raise PresentationError(
+                    "this desk holds no current revocation list for this credential (its trust "
+                    "bundle has none, or it has expired); connect to the internet and run "
+                    "`drukid verifier trust refresh`, then verify again",
+                    code="offline_status_stale",
+                    cause=exc.cause,
+                ) from exc
             checked = result.status_checked_at
             if checked is not None and now - checked > status_max:
                 raise PresentationError(
@@ -386,6 +390,27 @@ class OfflineDesk:
             AuthorizationResponse(state=None, vp_token=vp_token),
             query=DCQLQuery.from_json(parse_json(record.dcql_query)),
             verify_one=verify_one,
+        )
+
+    @staticmethod
+    def _verify_offline(
+        presentation: str,
+        query: Any,
+        policy: Policy,
+        registry: TrustRegistry,
+        record: OfflineRequestRecord,
+        now: int,
+    ) -> VerificationResult:
+        return verify_presentation(
+            presentation,
+            policy=policy,
+            trust=registry,
+            nonce=record.nonce,
+            aud=record.client_id,
+            now=now,
+            vct_values=query.vct_values,
+            keys=IssuerKeys(),  # offline: pinned keys and certificates only
+            status=StatusChecker(),  # offline: the bundle's status lists only
         )
 
     # -- re-checking once online -----------------------------------------------------------
