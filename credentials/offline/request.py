@@ -9,9 +9,11 @@ token. ``chain`` is the signer's certificate chain as raw DER (leaf first, never
 outside the signature like COSE's unprotected ``x5chain`` (RFC 9360 §2): base64 inside the
 JSON header would cost a third more of the code. It needs no signature of its own: the leaf
 must verify the signature and, for the ``x509_hash:`` client id, hash to it; the reader hands
-it on as the JWS ``x5c``, and a protected header that carries ``x5c`` too is refused. The payload's members:
-``client_id``, ``nonce`` (fresh, single-use), ``dcql_query`` (OpenID4VP §6), ``purpose``,
-``iat``, ``exp``, and optionally ``client_name`` and ``template``.
+it on as the JWS ``x5c``, and a protected header that carries ``x5c`` too is refused.
+
+The payload's members: ``client_id``, ``nonce`` (fresh, single-use), ``dcql_query``
+(OpenID4VP §6), ``purpose``, ``iat``, ``exp``, and optionally ``client_name`` and
+``template``.
 """
 
 from __future__ import annotations
