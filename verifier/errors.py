@@ -235,6 +235,10 @@ _PLAIN = {
         "The trust bundle offered is not newer than the one installed, so the installed one "
         "was kept."
     ),
+    "no_bundle_url": (
+        "This desk does not know where to fetch a new trust bundle: an administrator sets "
+        "DRUKID_VERIFIER_TRUST_BUNDLE_URL and DRUKID_VERIFIER_TRUST_BUNDLE."
+    ),
     "trust_bundle_fetch_failed": (
         "The new trust bundle could not be downloaded. Check the connection and the address "
         "(DRUKID_VERIFIER_TRUST_BUNDLE_URL), then try again."

@@ -20,7 +20,9 @@ from did.fetch import Fetcher, FetchPolicy
 from did.keys import PrivateKey
 from did.methods.web import did_web_from_url
 from servicekit.database import create_db_engine
+from verifier.bundle_refresh import RefreshOutcome, refresh_bundle
 from verifier.certificates import load_crls, load_request_certificate
+from verifier.errors import TrustError
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
 from verifier.service import (
@@ -30,6 +32,7 @@ from verifier.service import (
     PresentationRequests,
     PresentationResponses,
     PresentationResults,
+    RecheckReport,
     Retention,
     ServiceConfig,
     ServiceContext,
@@ -132,6 +135,28 @@ class Runtime:
     service: VerifierService
     offline: OfflineDesk
     sources: TrustSources
+    bundle_refresh: Callable[[], RefreshOutcome] | None = None
+
+    def refresh_trust(self) -> tuple[RefreshOutcome | None, RecheckReport]:
+        """Fetch a newer signed bundle (DRUKID_VERIFIER_TRUST_BUNDLE_URL) and then re-check
+        the results accepted offline. A bundle that is not newer is no failure (the network
+        is back all the same, so the re-check still runs); any other refusal raises
+        :class:`~verifier.errors.TrustError` and keeps the installed bundle."""
+        if self.bundle_refresh is None:
+            raise TrustError(
+                "set DRUKID_VERIFIER_TRUST_BUNDLE_URL and DRUKID_VERIFIER_TRUST_BUNDLE first",
+                code="no_bundle_url",
+            )
+        outcome: RefreshOutcome | None
+        try:
+            outcome = self.bundle_refresh()
+        except TrustError as exc:
+            if exc.code != "trust_bundle_not_newer":
+                raise
+            outcome = None
+        report = self.offline.recheck()
+        self.webhooks.notify()
+        return outcome, report
 
     def close(self) -> None:
         self.webhooks.stop()
@@ -221,6 +246,21 @@ def build_runtime(
         retention=retention,
         type_labels=type_labels,
     )
+    refresher = None
+    if settings.trust_bundle_url is not None and settings.trust_bundle is not None:
+        assert sources.authority is not None  # the settings require the key with a bundle
+        url, path, authority = settings.trust_bundle_url, settings.trust_bundle, sources.authority
+
+        def refresher() -> RefreshOutcome:
+            return refresh_bundle(
+                url=url,
+                path=path,
+                authority_key=authority,
+                fetch=fetcher.content_getter(accept="application/jwt"),
+                now=now(),
+                leeway=settings.leeway_seconds,
+            )
+
     offline = OfflineDesk(
         context,
         bundle=sources.bundle,
@@ -244,4 +284,5 @@ def build_runtime(
         service=service,
         offline=offline,
         sources=sources,
+        bundle_refresh=refresher,
     )

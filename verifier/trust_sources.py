@@ -96,6 +96,11 @@ class TrustSources:
             self._cache[path] = (stamp, registry)
         return registry
 
+    @property
+    def authority(self) -> PublicKey | None:
+        """The pinned trust authority key (the one a bundle must be signed with)."""
+        return self._authority
+
     def bundle(self, now: int) -> TrustRegistry | None:
         """The signed bundle alone (offline checks trust nothing else), ``None`` when there is
         none or it has expired. Raises :class:`TrustError` for a bundle that is not genuine."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+import wallet.runtime as wallet_runtime
 from credentials.status_list import StatusList, create_status_list_token
 from credentials.x509 import LeafPurpose
 from did.fetch import Fetcher
@@ -28,10 +31,13 @@ from servicekit.qr import decode_qr_image, qr_png, qr_version
 from tests.support.no_network import NetworkUsed, forbid_network
 from tests.support.wallet_issuer import FakeIssuer, asgi_transport
 from verifier.bundle import create_trust_bundle
+from verifier.cli import app as verifier_app
+from verifier.commands import common
 from verifier.errors import VerificationError
 from verifier.runtime import Runtime, build_runtime
 from verifier.settings import VerifierSettings
 from verifier.trust import TrustRegistry
+from wallet.cli import app as wallet_app
 from wallet.errors import WalletError
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
@@ -114,9 +120,8 @@ def _no_network() -> Fetcher:
     raise NetworkUsed("the wallet reached for the network while offline")
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> World:
-    start = dt.datetime.fromtimestamp(NOW, dt.UTC) - dt.timedelta(days=10)
+def make_world(tmp_path: Path, now: int) -> World:
+    start = dt.datetime.fromtimestamp(now, dt.UTC) - dt.timedelta(days=10)
     pki = DevelopmentPKI.create(now=start, days=60)
     key = PrivateKey.generate("ES256")
     chain = pki.issue(
@@ -141,21 +146,21 @@ def world(tmp_path: Path) -> World:
         data_dir=tmp_path / "wallet",
         x509_anchor_files=(pki.write_root(tmp_path / "root.pem"),),
     )
-    issuer = FakeIssuer("https://issuer.example", now=NOW - HOUR, with_status=True)
-    found = World(tmp_path, issuer, pki, authority, settings, wallet_settings, [NOW])
-    found.install_bundle(iat=NOW - 2 * HOUR)
+    issuer = FakeIssuer("https://issuer.example", now=now - HOUR, with_status=True)
+    found = World(tmp_path, issuer, pki, authority, settings, wallet_settings, [now])
+    found.install_bundle(iat=now - 2 * HOUR)
+    transport = asgi_transport({"issuer.example": issuer.build_app()})
+    network = lambda: Fetcher(wallet_settings.fetch_policy(), transport=transport)  # noqa: E731
+    with found.wallet(network) as wallet:  # the citizen received these online, some time ago
+        wallet.receive(wallet.load_offer(issuer.offer("foundational-id")))
+        wallet.receive(wallet.load_offer(issuer.offer("permanent-address")))
     return found
 
 
 @pytest.fixture
-def held(world: World) -> World:
-    """The citizen's wallet holds a national ID and an address credential (received online)."""
-    transport = asgi_transport({"issuer.example": world.issuer.build_app()})
-    network = lambda: Fetcher(world.wallet_settings.fetch_policy(), transport=transport)  # noqa: E731
-    with world.wallet(network) as wallet:
-        wallet.receive(wallet.load_offer(world.issuer.offer("foundational-id")))
-        wallet.receive(wallet.load_offer(world.issuer.offer("permanent-address")))
-    return world
+def held(tmp_path: Path) -> World:
+    """The citizen's wallet holds a national ID and an address credential."""
+    return make_world(tmp_path, NOW)
 
 
 def scan(tmp: Path, texts: list[str], name: str) -> list[Path]:
@@ -426,3 +431,47 @@ def test_sizes_stay_within_their_ceilings(
         assert (chars, version) <= ((2000, 30) if chain == "full" else (1600, 26))
         assert len(measured["parts"]) <= 2
         assert all(version <= 21 for _, version in measured["parts"])
+
+
+def test_the_commands_with_no_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``drukid verifier offline-request``, ``drukid wallet offline-present`` and ``drukid
+    verifier offline-verify`` on the real clock, each machine with no network."""
+    world = make_world(tmp_path, int(time.time()))
+    forbid_network(monkeypatch)
+    monkeypatch.setattr(common, "settings", lambda: world.settings)
+    monkeypatch.setattr(wallet_runtime, "Fetcher", lambda *a, **k: _no_network())
+    monkeypatch.setenv("DRUKID_WALLET_PATH", str(tmp_path / "wallet" / "wallet.db"))
+    monkeypatch.setenv("DRUKID_WALLET_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("DRUKID_WALLET_X509_ANCHOR_FILES", json.dumps([str(tmp_path / "root.pem")]))
+    monkeypatch.delenv("DRUKID_WALLET_MODE", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+
+    made = runner.invoke(verifier_app, ["offline-request", "--out", str(tmp_path / "req.png")])
+    assert made.exit_code == 0, made.output
+    assert "QR version 30 (level M)" in made.output
+
+    shown = runner.invoke(
+        wallet_app, ["offline-present", str(tmp_path / "req.png"), "--yes", "--out", str(tmp_path)]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "Bank of Bhutan" in shown.output
+    assert "Code 2 of 2" in shown.output
+    pngs = sorted(tmp_path.glob("answer-*-of-2.png"))
+    assert len(pngs) == 2
+
+    partial = runner.invoke(verifier_app, ["offline-verify", str(pngs[1])])
+    assert partial.exit_code == 1
+    assert "1 of 2 scanned; still missing part 1" in partial.output
+    assert "[offline_part_missing]" in partial.output
+
+    verified = runner.invoke(verifier_app, ["offline-verify", str(pngs[1]), str(pngs[0])])
+    assert verified.exit_code == 0, verified.output
+    assert "VERIFIED: Department of Civil Registration and Census" in verified.output
+    assert "status valid as of" in verified.output
+    assert "Trust bundle of" in verified.output
+    assert '"Karma Wangmo"' in verified.output
+
+    again = runner.invoke(verifier_app, ["offline-verify", "--json", str(pngs[0]), str(pngs[1])])
+    assert again.exit_code == 1
+    assert json.loads(again.output)["code"] == "offline_nonce_used"

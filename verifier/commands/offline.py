@@ -18,13 +18,11 @@ import typer
 
 from credentials.clock import system_time
 from servicekit.qr import QRDecodeError, decode_qr_image, qr_png, qr_terminal, qr_version
-from verifier.bundle_refresh import refresh_bundle
 from verifier.commands import common
 from verifier.commands.common import JsonOption
 from verifier.errors import VerificationError
-from verifier.runtime import Runtime
+from verifier.service import RecheckReport
 from verifier.service.offline import age_words
-from verifier.trust_sources import load_authority_key
 
 __all__ = ["offline_request", "offline_verify", "recheck", "trust_refresh"]
 
@@ -126,9 +124,7 @@ def offline_verify(
         typer.echo(line)
 
 
-def _recheck(runtime: Runtime, as_json: bool) -> None:
-    report = runtime.offline.recheck()
-    runtime.webhooks.run_once()
+def _print_report(report: RecheckReport, as_json: bool) -> None:
     if as_json:
         typer.echo(
             json.dumps(
@@ -155,37 +151,27 @@ def _recheck(runtime: Runtime, as_json: bool) -> None:
 def recheck(as_json: JsonOption = False) -> None:
     """Re-check results accepted offline against fresh status lists (needs the network)."""
     with common.runtime() as runtime:
-        _recheck(runtime, as_json)
+        report = runtime.offline.recheck()
+        runtime.webhooks.run_once()
+    _print_report(report, as_json)
 
 
 def trust_refresh(as_json: JsonOption = False) -> None:
     """Fetch a newer signed trust bundle from DRUKID_VERIFIER_TRUST_BUNDLE_URL, then re-check."""
-    settings = common.settings()
-    if settings.trust_bundle_url is None or settings.trust_bundle is None:
-        common.fail(
-            "no_bundle_url",
-            "set DRUKID_VERIFIER_TRUST_BUNDLE_URL and DRUKID_VERIFIER_TRUST_BUNDLE first",
-        )
-    assert settings.trust_authority_key is not None
-    fetcher = common.fetcher(settings.development)
-    try:
-        outcome = refresh_bundle(
-            url=settings.trust_bundle_url,
-            path=settings.trust_bundle,
-            authority_key=load_authority_key(settings.trust_authority_key),
-            fetch=fetcher.content_getter(accept="application/jwt"),
-            now=system_time(),
-            leeway=settings.leeway_seconds,
-        )
-    except VerificationError as exc:
-        common.fail_with(exc, plain=True, status=1)
-    finally:
-        fetcher.close()
-    if not as_json:
+    with common.runtime() as runtime:
+        try:
+            outcome, report = runtime.refresh_trust()
+        except VerificationError as exc:
+            common.fail_with(exc, plain=True, status=1)
+        runtime.webhooks.run_once()
+    if as_json:
+        pass
+    elif outcome is None:
+        typer.echo("the trust bundle offered is not newer than the installed one; kept it")
+    else:
         typer.echo(
             f"installed a newer trust bundle (issued at {outcome.valid_as_of}, was "
             f"{outcome.previous_as_of}): {outcome.issuers} issuer(s), "
             f"{outcome.status_lists} status list(s)"
         )
-    with common.runtime() as runtime:
-        _recheck(runtime, as_json)
+    _print_report(report, as_json)

@@ -21,7 +21,7 @@ The parts are assembled once, in :func:`verifier.runtime.build_runtime`.
 from verifier.service.api_keys import ApiKeyAdmin, ApiKeySummary
 from verifier.service.context import Identity, ServiceConfig, ServiceContext
 from verifier.service.facade import VerifierService
-from verifier.service.offline import OfflineDesk
+from verifier.service.offline import OfflineDesk, RecheckReport
 from verifier.service.requests import MAX_PURPOSE, PresentationRequests
 from verifier.service.responses import PresentationResponses
 from verifier.service.results import PresentationResults
@@ -38,6 +38,7 @@ __all__ = [
     "PresentationRequests",
     "PresentationResponses",
     "PresentationResults",
+    "RecheckReport",
     "Retention",
     "ServiceConfig",
     "ServiceContext",
