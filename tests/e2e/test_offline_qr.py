@@ -12,8 +12,6 @@ import datetime as dt
 import json
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,169 +20,35 @@ import pytest
 from typer.testing import CliRunner
 
 import wallet.runtime as wallet_runtime
-from credentials.status_list import StatusList, create_status_list_token
 from credentials.x509 import LeafPurpose
-from did.fetch import Fetcher
 from did.keys import PrivateKey
 from drukid.devpki import DevelopmentPKI
-from servicekit.qr import decode_qr_image, qr_png, qr_version
-from tests.support.no_network import NetworkUsed, forbid_network
-from tests.support.wallet_issuer import FakeIssuer, asgi_transport
-from verifier.bundle import create_trust_bundle
+from servicekit.qr import qr_version
+from tests.support.no_network import forbid_network
+from tests.support.offline import (
+    HOUR,
+    NOW,
+    PASSPHRASE,
+    World,
+    answer,
+    make_world,
+    no_network,
+    read,
+    scan,
+)
+from tests.support.wallet_issuer import asgi_transport
 from verifier.cli import app as verifier_app
 from verifier.commands import common
 from verifier.errors import VerificationError
 from verifier.runtime import Runtime, build_runtime
-from verifier.settings import VerifierSettings
-from verifier.trust import TrustRegistry
 from wallet.cli import app as wallet_app
 from wallet.errors import WalletError
-from wallet.holder import Wallet
-from wallet.settings import WalletSettings
-from wallet.vault import ScryptParams
-
-NOW = 1_800_000_000
-HOUR = 3600
-VERIFIER_URL = "https://verifier.example.bt"
-PASSPHRASE = "correct horse battery"
-
-
-@dataclass
-class World:
-    tmp: Path
-    issuer: FakeIssuer
-    pki: DevelopmentPKI
-    authority: PrivateKey
-    settings: VerifierSettings
-    wallet_settings: WalletSettings
-    clock: list[int]
-
-    def bundle(self, *, iat: int, status_iat: int | None = None) -> str:
-        """A bundle signed by the trust authority, with the issuer's status list as of
-        ``status_iat`` (default: the bundle's time)."""
-        status_list = StatusList(1024, bits=2)
-        for idx, value in self.issuer.statuses.items():
-            status_list.set(idx, value)
-        listed_at = iat if status_iat is None else status_iat
-        token = create_status_list_token(
-            status_list, uri=f"{self.issuer.base_url}/status/1", key=self.issuer.key,
-            iat=listed_at, exp=listed_at + 10 * 86400, ttl=300, kid=self.issuer.kid,
-            iss=self.issuer.base_url,
-        )  # fmt: skip
-        registry = TrustRegistry.from_json(
-            {
-                "issuers": [
-                    {
-                        "id": self.issuer.base_url,
-                        "name": "Department of Civil Registration and Census",
-                        "types": {
-                            "foundational-id": self.issuer.vct("foundational-id"),
-                            "permanent-address": self.issuer.vct("permanent-address"),
-                        },
-                        "keys": [{**self.issuer.key.public_key.to_jwk(), "kid": self.issuer.kid}],
-                        "status_lists": [f"{self.issuer.base_url}/status/1"],
-                    }
-                ]
-            }
-        )
-        return create_trust_bundle(
-            registry,
-            key=self.authority,
-            iss="Bhutan trust authority",
-            iat=iat,
-            exp=iat + 30 * 86400,
-            status_tokens={f"{self.issuer.base_url}/status/1": token},
-        )
-
-    def install_bundle(self, **kwargs: Any) -> None:
-        assert self.settings.trust_bundle is not None
-        self.settings.trust_bundle.write_text(self.bundle(**kwargs))
-
-    def verifier(self, transport: httpx.BaseTransport | None = None) -> Runtime:
-        return build_runtime(self.settings, clock=lambda: self.clock[0], transport=transport)
-
-    def wallet(self, network: Callable[[], Fetcher]) -> Wallet:
-        path = self.tmp / "wallet" / "wallet.db"
-        if path.exists():
-            return Wallet.open(
-                path, PASSPHRASE, settings=self.wallet_settings, network=network,
-                clock=lambda: self.clock[0],
-            )  # fmt: skip
-        return Wallet.create(
-            path, PASSPHRASE, settings=self.wallet_settings, kdf=ScryptParams(n=2**4),
-            network=network, clock=lambda: self.clock[0],
-        )  # fmt: skip
-
-
-def _no_network() -> Fetcher:
-    raise NetworkUsed("the wallet reached for the network while offline")
-
-
-def make_world(tmp_path: Path, now: int) -> World:
-    start = dt.datetime.fromtimestamp(now, dt.UTC) - dt.timedelta(days=10)
-    pki = DevelopmentPKI.create(now=start, days=60)
-    key = PrivateKey.generate("ES256")
-    chain = pki.issue(
-        LeafPurpose.VERIFIER, key.public_key, name="KYC desk", organization="Bank of Bhutan",
-        san_dns=["verifier.example.bt"], days=40,
-    )  # fmt: skip
-    key.save(tmp_path / "request-key.jwk")
-    authority = PrivateKey.generate("ES256")
-    (tmp_path / "authority.jwk").write_text(json.dumps(authority.public_key.to_jwk()))
-    settings = VerifierSettings(
-        public_url=VERIFIER_URL,
-        data_dir=tmp_path / "verifier",
-        name="Bank of Bhutan KYC desk",
-        client_id_scheme="x509_hash",
-        x509_chain_file=DevelopmentPKI.write_chain(tmp_path / "request-chain.pem", chain),
-        x509_key_file=tmp_path / "request-key.jwk",
-        trust_bundle=tmp_path / "bundle.jwt",
-        trust_authority_key=str(tmp_path / "authority.jwk"),
-    )
-    wallet_settings = WalletSettings(
-        mode="production",
-        data_dir=tmp_path / "wallet",
-        x509_anchor_files=(pki.write_root(tmp_path / "root.pem"),),
-    )
-    issuer = FakeIssuer("https://issuer.example", now=now - HOUR, with_status=True)
-    found = World(tmp_path, issuer, pki, authority, settings, wallet_settings, [now])
-    found.install_bundle(iat=now - 2 * HOUR)
-    transport = asgi_transport({"issuer.example": issuer.build_app()})
-    network = lambda: Fetcher(wallet_settings.fetch_policy(), transport=transport)  # noqa: E731
-    with found.wallet(network) as wallet:  # the citizen received these online, some time ago
-        wallet.receive(wallet.load_offer(issuer.offer("foundational-id")))
-        wallet.receive(wallet.load_offer(issuer.offer("permanent-address")))
-    return found
 
 
 @pytest.fixture
 def held(tmp_path: Path) -> World:
     """The citizen's wallet holds a national ID and an address credential."""
     return make_world(tmp_path, NOW)
-
-
-def scan(tmp: Path, texts: list[str], name: str) -> list[Path]:
-    """Each text drawn as a PNG (what a screen shows), for the decoder to read back."""
-    paths = []
-    for index, text in enumerate(texts):
-        path = tmp / f"{name}-{index}.png"
-        path.write_bytes(qr_png(text))
-        paths.append(path)
-    return paths
-
-
-def read(paths: list[Path]) -> list[str]:
-    return [text for path in paths for text in decode_qr_image(path)]
-
-
-def answer(world: World, request_png: Path, *, bank: str = "Bank of Bhutan") -> list[str]:
-    """The wallet, offline, answers the request in ``request_png``: its QR texts."""
-    with world.wallet(_no_network) as wallet:
-        session = wallet.prepare_offline(str(request_png))
-        assert session.consent.can_share, session.consent.problems
-        assert session.consent.verifier.certified_as == bank
-        assert "shown_as_qr" in {w.code for w in session.consent.warnings}
-        return list(wallet.approve_offline(session).parts)
 
 
 def test_the_whole_exchange_with_no_network(
@@ -212,7 +76,7 @@ def test_the_whole_exchange_with_no_network(
             assert "status valid as of" in words
             assert "Trust bundle of" in words
             assert "2 h old" in words
-        with held.wallet(_no_network) as wallet:
+        with held.wallet(no_network) as wallet:
             assert [e.outcome for e in wallet.history()][-3:] == ["shared"] * 3
             assert "QR code" in wallet.history()[-1].detail
     finally:
@@ -317,7 +181,7 @@ def test_a_request_signed_by_an_untrusted_verifier_is_refused_by_the_wallet(
     runtime = build_runtime(settings, clock=lambda: held.clock[0])
     try:
         request = runtime.offline.create_request(template="kyc-basic")
-        with held.wallet(_no_network) as wallet, pytest.raises(WalletError) as refused:
+        with held.wallet(no_network) as wallet, pytest.raises(WalletError) as refused:
             wallet.prepare_offline(request.text)
         assert refused.value.code == "offline_request_untrusted"
     finally:
@@ -433,13 +297,13 @@ def test_sizes_stay_within_their_ceilings(
         assert all(version <= 21 for _, version in measured["parts"])
 
 
-def test_the_commands_with_no_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_commands_withno_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``drukid verifier offline-request``, ``drukid wallet offline-present`` and ``drukid
     verifier offline-verify`` on the real clock, each machine with no network."""
     world = make_world(tmp_path, int(time.time()))
     forbid_network(monkeypatch)
     monkeypatch.setattr(common, "settings", lambda: world.settings)
-    monkeypatch.setattr(wallet_runtime, "Fetcher", lambda *a, **k: _no_network())
+    monkeypatch.setattr(wallet_runtime, "Fetcher", lambda *a, **k: no_network())
     monkeypatch.setenv("DRUKID_WALLET_PATH", str(tmp_path / "wallet" / "wallet.db"))
     monkeypatch.setenv("DRUKID_WALLET_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("DRUKID_WALLET_X509_ANCHOR_FILES", json.dumps([str(tmp_path / "root.pem")]))

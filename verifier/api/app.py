@@ -101,6 +101,7 @@ def create_app(
             refresher = _Pruner(refresh, settings.trust_refresh_interval_seconds)
         app.state.runtime, app.state.webhooks = runtime, runtime.webhooks
         app.state.service = runtime.service  # the teller pages' handle (verifier.service.facade)
+        app.state.offline = runtime.offline  # the teller's offline checks
         if start_workers:
             runtime.webhooks.start()
             pruner.start()
