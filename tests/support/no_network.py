@@ -1,5 +1,7 @@
-"""A guard that fails the test on any network use: every socket ``connect`` (and DNS lookup)
-raises, except to the loopback ports a test names as its own services."""
+"""A guard against network use: every socket ``connect`` (and DNS lookup) raises, except to the
+loopback ports a test names as its own services, and is recorded. The error is a
+``ConnectionRefusedError``, what code meets when the network is really down (so it takes its
+offline path), and the test fails on the record: ``assert refused == []``."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 __all__ = ["NetworkUsed", "forbid_network"]
 
 
-class NetworkUsed(AssertionError):
+class NetworkUsed(ConnectionRefusedError):
     """Something tried to reach the network in a test that forbids it."""
 
 
