@@ -20,8 +20,6 @@ import pytest
 from typer.testing import CliRunner
 
 import wallet.runtime as wallet_runtime
-from credentials.x509 import LeafPurpose
-from did.keys import PrivateKey
 from drukid.devpki import DevelopmentPKI
 from servicekit.qr import qr_version
 from tests.support.no_network import forbid_network
@@ -40,7 +38,7 @@ from tests.support.wallet_issuer import asgi_transport
 from verifier.cli import app as verifier_app
 from verifier.commands import common
 from verifier.errors import VerificationError
-from verifier.runtime import Runtime, build_runtime
+from verifier.runtime import Runtime
 from wallet.cli import app as wallet_app
 from wallet.errors import WalletError
 
@@ -132,22 +130,7 @@ def test_an_answer_for_another_verifier_is_refused(
 ) -> None:
     forbid_network(monkeypatch)
     runtime = held.verifier()
-    other_dir = tmp_path / "other"
-    other_dir.mkdir()
-    key = PrivateKey.generate("ES256")
-    chain = held.pki.issue(
-        LeafPurpose.VERIFIER, key.public_key, name="Other", organization="Other Bank",
-        san_dns=["verifier.example.bt"], days=40,
-    )  # fmt: skip
-    key.save(other_dir / "key.jwk")
-    other_settings = held.settings.model_copy(
-        update={
-            "data_dir": other_dir / "data",
-            "x509_chain_file": DevelopmentPKI.write_chain(other_dir / "chain.pem", chain),
-            "x509_key_file": other_dir / "key.jwk",
-        }
-    )
-    other = build_runtime(other_settings, clock=lambda: held.clock[0])
+    other = held.other_verifier(held.pki, "Other Bank", tmp_path / "other")
     try:
         parts = _accepted(held, tmp_path, other, bank="Other Bank")
         with pytest.raises(VerificationError) as refused:
@@ -165,20 +148,8 @@ def test_a_request_signed_by_an_untrusted_verifier_is_refused_by_the_wallet(
     stranger = DevelopmentPKI.create(
         now=dt.datetime.fromtimestamp(NOW, dt.UTC) - dt.timedelta(days=1), days=30
     )
-    key = PrivateKey.generate("ES256")
-    chain = stranger.issue(
-        LeafPurpose.VERIFIER, key.public_key, name="Fake", organization="Bank of Bhutan",
-        san_dns=["verifier.example.bt"], days=40,
-    )  # fmt: skip
-    key.save(tmp_path / "stranger.jwk")
-    settings = held.settings.model_copy(
-        update={
-            "data_dir": tmp_path / "stranger",
-            "x509_chain_file": DevelopmentPKI.write_chain(tmp_path / "stranger.pem", chain),
-            "x509_key_file": tmp_path / "stranger.jwk",
-        }
-    )
-    runtime = build_runtime(settings, clock=lambda: held.clock[0])
+    # A look-alike: the same organisation name, certified by an authority the wallet lacks.
+    runtime = held.other_verifier(stranger, "Bank of Bhutan", tmp_path / "stranger")
     try:
         request = runtime.offline.create_request(template="kyc-basic")
         with held.wallet(no_network) as wallet, pytest.raises(WalletError) as refused:

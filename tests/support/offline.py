@@ -101,6 +101,25 @@ class World:
     def verifier(self, transport: httpx.BaseTransport | None = None) -> Runtime:
         return build_runtime(self.settings, clock=lambda: self.clock[0], transport=transport)
 
+    def other_verifier(self, pki: DevelopmentPKI, organization: str, folder: Path) -> Runtime:
+        """Another verifier (its own database and request certificate from ``pki``), with the
+        same trust bundle and host name."""
+        folder.mkdir(parents=True)
+        key = PrivateKey.generate("ES256")
+        chain = pki.issue(
+            LeafPurpose.VERIFIER, key.public_key, name="Desk", organization=organization,
+            san_dns=["verifier.example.bt"], days=40,
+        )  # fmt: skip
+        key.save(folder / "key.jwk")
+        settings = self.settings.model_copy(
+            update={
+                "data_dir": folder / "data",
+                "x509_chain_file": DevelopmentPKI.write_chain(folder / "chain.pem", chain),
+                "x509_key_file": folder / "key.jwk",
+            }
+        )
+        return build_runtime(settings, clock=lambda: self.clock[0])
+
     def wallet(self, network: Callable[[], Fetcher]) -> Wallet:
         path = self.tmp / "wallet" / "wallet.db"
         if path.exists():

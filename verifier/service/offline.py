@@ -47,7 +47,7 @@ from verifier.request_templates import (
 )
 from verifier.service.context import ServiceContext
 from verifier.service.trust_admin import TrustAdmin
-from verifier.storage.models import OfflineRequestRecord, OfflineResultRecord, WebhookDelivery
+from verifier.storage.models import OfflineRequestRecord, OfflineResultRecord
 from verifier.storage.repos import OfflineRequests, OfflineResults, WebhookDeliveries
 from verifier.trust import TrustedIssuer, TrustRegistry, type_id_of
 from verifier.verify import VerificationResult, thaw, verify_presentation
@@ -490,15 +490,8 @@ class OfflineDesk:
                         "rechecked_at": now,
                     }
                 )
-                WebhookDeliveries(session).add(
-                    WebhookDelivery(
-                        request_id=request.id,
-                        rp_key_id=request.rp_key_id,
-                        url=request.webhook_url,
-                        body=body,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
+                WebhookDeliveries(session).queue(
+                    request.id, request.rp_key_id, request.webhook_url, body, now=now
                 )
             session.commit()
 

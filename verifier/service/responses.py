@@ -29,7 +29,7 @@ from verifier.service.context import ServiceContext
 from verifier.service.records import open_request, result_view
 from verifier.service.retention import Retention
 from verifier.service.trust_admin import TrustAdmin
-from verifier.storage.models import RequestRecord, WebhookDelivery
+from verifier.storage.models import RequestRecord
 from verifier.storage.repos import Requests, WebhookDeliveries
 from verifier.verify import VerificationResult, verify_presentation
 
@@ -162,15 +162,8 @@ class PresentationResponses:
                 view.pop("credentials", None)
                 view["result_withheld"] = "same-device request: poll with ?response_code="
             body = dumps_compact({"event": "presentation.completed", **view})
-            WebhookDeliveries(session).add(
-                WebhookDelivery(
-                    request_id=record.id,
-                    rp_key_id=record.rp_key_id,
-                    url=record.webhook_url,
-                    body=body,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+            WebhookDeliveries(session).queue(
+                record.id, record.rp_key_id, record.webhook_url, body, now=now
             )
         session.commit()
         return answer

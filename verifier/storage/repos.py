@@ -150,6 +150,19 @@ class WebhookDeliveries:
     def add(self, row: WebhookDelivery) -> None:
         self.s.add(row)
 
+    def queue(self, request_id: str, rp_key_id: str, url: str, body: str, *, now: int) -> None:
+        """A new delivery of ``body`` to ``url``, due now."""
+        self.s.add(
+            WebhookDelivery(
+                request_id=request_id,
+                rp_key_id=rp_key_id,
+                url=url,
+                body=body,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
     def due(self, *, now: int, limit: int = 20) -> Sequence[WebhookDelivery]:
         return self.s.exec(
             select(WebhookDelivery)
