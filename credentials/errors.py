@@ -13,6 +13,10 @@ public contract (CLIs print them, services return them, tests assert them)::
     ├── DCQLError                 malformed DCQL query or response
     ├── TypeMetadataError         SD-JWT VC Type Metadata and its integrity
     ├── IssuerKeyError            the issuer's key could not be resolved (metadata / DID)
+    ├── OAuthError                OAuth sender and client checks (credentials.oauth)
+    │   ├── PKCEError             RFC 7636 code challenge / verifier
+    │   ├── DPoPError             RFC 9449 DPoP proofs and server nonces
+    │   └── ClientAttestationError  OAuth 2.0 Attestation-Based Client Authentication
     ├── KeyAttestationError       OpenID4VCI 1.0 Appendix D key attestations
     ├── OfflineCodeError          the offline QR codes (docs/offline-qr.md): prefix, base45,
     │                             deflate, CBOR, parts of a multi-part presentation
@@ -25,14 +29,18 @@ from __future__ import annotations
 from core.errors import CodedError
 
 __all__ = [
+    "ClientAttestationError",
     "CredentialError",
     "DCQLError",
+    "DPoPError",
     "IssuerKeyError",
     "JOSEError",
     "KeyAttestationError",
     "KeyBindingError",
     "MalformedError",
+    "OAuthError",
     "OfflineCodeError",
+    "PKCEError",
     "SDJWTError",
     "StatusListError",
     "TypeMetadataError",
@@ -81,6 +89,34 @@ class TypeMetadataError(CredentialError):
 
 class IssuerKeyError(CredentialError):
     code = "issuer_key_unresolved"
+
+
+class OAuthError(CredentialError):
+    """A refusal of :mod:`credentials.oauth`; ``error`` is the registered OAuth value the
+    service answers with (the service may map it to its own error class)."""
+
+    code = "oauth_invalid"
+    error = "invalid_request"
+
+
+class PKCEError(OAuthError):
+    code = "pkce_invalid"
+
+
+class DPoPError(OAuthError):
+    """RFC 9449 §4.3 refusals: ``error`` ``invalid_dpop_proof``, or ``use_dpop_nonce`` (§8)
+    when the server nonce is missing or stale."""
+
+    code = "dpop_invalid"
+    error = "invalid_dpop_proof"
+
+
+class ClientAttestationError(OAuthError):
+    """Attestation-Based Client Authentication refusals: ``error`` ``invalid_client``, or
+    ``use_fresh_attestation`` when the attestation is older than the server accepts."""
+
+    code = "client_attestation_invalid"
+    error = "invalid_client"
 
 
 class KeyAttestationError(CredentialError):

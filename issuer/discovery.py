@@ -52,10 +52,19 @@ class Discovery:
             display_names={"dz": dz} if dz else None,
             key_attestations=self.key_attestations,
             response_encryption=encryption_metadata(settings.credential_response_encryption),
+            deferred=any(t.approval == "operator" for t in self.context.types.values()),
         )
 
     def oauth_metadata(self) -> dict[str, Any]:
-        return authorization_server_metadata(issuer=self.context.issuer_url)
+        settings = self.context.settings
+        return authorization_server_metadata(
+            issuer=self.context.issuer_url,
+            authorization_code=settings.authorization_code_flow,
+            scopes=sorted(self.context.types),
+            dpop_algs=list(settings.dpop_algorithms),
+            attestation=settings.attestation_policy,
+            refresh_tokens=settings.refresh_tokens,
+        )
 
     def jwt_vc_metadata(self) -> dict[str, Any]:
         return jwt_vc_issuer_metadata(issuer=self.context.issuer_url, keys=self.signing.jwks())

@@ -10,13 +10,24 @@ what to do next), the registered OAuth / OpenID4VCI ``error`` value it renders a
     ├── UnsupportedGrantTypeError     400 unsupported_grant_type (token endpoint)
     ├── InvalidGrantError             400 invalid_grant: wrong/expired/used code, wrong tx_code
     ├── InvalidTokenError             401 invalid_token: missing, unknown or expired access token
+    ├── InvalidClientError            401 invalid_client: wallet attestation missing or refused
+    │                                     (``use_fresh_attestation`` when it is too old)
+    ├── InvalidDPoPProofError         400 invalid_dpop_proof (401 + WWW-Authenticate: DPoP at
+    │                                     the credential endpoints); ``use_dpop_nonce`` with a
+    │                                     fresh DPoP-Nonce when the server nonce is missing/stale
+    ├── InvalidScopeError             400 invalid_scope: no credential this issuer offers
+    ├── InvalidTargetError            400 invalid_target: ``resource`` is not this issuer
+    ├── InvalidAuthorizationDetailsError  400 invalid_authorization_details (RFC 9396 §5)
+    ├── UnsupportedResponseTypeError  400 unsupported_response_type (PAR)
     ├── CredentialRequestError        400 OpenID4VCI 1.0 §8.3.1.2 credential request errors
     │   ├── InvalidCredentialRequestError       invalid_credential_request
     │   ├── UnknownCredentialConfigurationError unknown_credential_configuration
     │   ├── InvalidProofError                   invalid_proof
     │   ├── InvalidNonceError                   invalid_nonce
     │   ├── CredentialRequestDeniedError        credential_request_denied
-    │   └── InvalidEncryptionParametersError    invalid_encryption_parameters (§10)
+    │   ├── InvalidEncryptionParametersError    invalid_encryption_parameters (§10)
+    │   ├── IssuancePendingError                issuance_pending (deferred, not yet approved)
+    │   └── InvalidTransactionIdError           invalid_transaction_id (deferred, §9.3)
     ├── InsufficientScopeError        403 insufficient_scope: the token is for another credential
     ├── NotificationError             400 invalid_notification_request
     │   └── InvalidNotificationIdError      invalid_notification_id
@@ -49,14 +60,21 @@ __all__ = [
     "CredentialRequestError",
     "ForbiddenError",
     "InsufficientScopeError",
+    "InvalidAuthorizationDetailsError",
+    "InvalidClientError",
     "InvalidCredentialRequestError",
+    "InvalidDPoPProofError",
     "InvalidEncryptionParametersError",
     "InvalidGrantError",
     "InvalidNonceError",
     "InvalidNotificationIdError",
     "InvalidProofError",
     "InvalidRequestError",
+    "InvalidScopeError",
+    "InvalidTargetError",
     "InvalidTokenError",
+    "InvalidTransactionIdError",
+    "IssuancePendingError",
     "IssuerError",
     "NotFoundError",
     "NotificationError",
@@ -67,6 +85,7 @@ __all__ = [
     "UnauthorizedError",
     "UnknownCredentialConfigurationError",
     "UnsupportedGrantTypeError",
+    "UnsupportedResponseTypeError",
     "ascii_description",
     "next_step",
 ]
@@ -84,6 +103,19 @@ NEXT_STEPS: dict[str, str] = {
     "temporarily_unavailable": "Wait a minute, then reload the page.",
     "database_unavailable": "Wait a minute, then reload the page. If it keeps happening, tell "
     "your IT staff.",
+    # The citizen's authorization pages (/authorize) and the wallet-facing OAuth endpoints.
+    "par_required": "Start again from your wallet: it opens this page with the right link.",
+    "par_request_uri_unknown": "Start again from your wallet.",
+    "par_request_uri_expired": "Start again from your wallet; the link is valid for a minute.",
+    "par_request_uri_used": "Start again from your wallet, on this phone or computer.",
+    "par_client_mismatch": "Start again from your wallet.",
+    "signin_failed": "Check your CID and the sign-in code the agency gave you, then try again.",
+    "signin_attempts_exhausted": "Start again from your wallet.",
+    "signin_throttled": "Wait a few minutes, then try again.",
+    "signin_code_exhausted": "Ask the agency for a new sign-in code.",
+    "client_attestation_untrusted": "Use a wallet app this agency accepts, or update yours.",
+    "client_attestation_expired": "Open the wallet app again so it can renew its attestation.",
+    "client_unknown": "Use a wallet app this agency accepts.",
     # Key attestations (OpenID4VCI 1.0 Appendix D): what the wallet's maker must fix.
     "key_attestation_required": "This credential needs a wallet that can prove its keys are "
     "kept safely (a key attestation). Use a wallet app that supports key attestations.",
@@ -97,6 +129,13 @@ NEXT_STEPS: dict[str, str] = {
     "encryption_required": "This agency sends credentials only encrypted. Update the wallet app.",
     "encryption_key_invalid": "The wallet sent an encryption key this agency cannot use (it "
     "needs a public P-256 key for ECDH-ES). Update the wallet app.",
+    # Deferred issuance (OpenID4VCI 1.0 §9).
+    "issuance_pending": "The agency has not approved the credential yet. The wallet will ask "
+    "again later; nothing needs doing.",
+    "issuance_denied": "The agency decided not to issue this credential. Contact the agency to "
+    "ask why.",
+    "transaction_expired": "The agency did not decide in time. Ask the agency for a new offer.",
+    "approval_decided": "Someone already decided this request; reload the list.",
 }
 
 
@@ -151,10 +190,51 @@ class InvalidTokenError(IssuerError):
     error = "invalid_token"
     status = 401
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, challenge: str | None = None
+    ) -> None:
         super().__init__(
-            message, code=code, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            message,
+            code=code,
+            headers={"WWW-Authenticate": challenge or 'Bearer error="invalid_token"'},
         )
+
+
+class InvalidClientError(IssuerError):
+    """RFC 6749 §5.2 ``invalid_client`` (401): the wallet's attestation is missing or refused
+    (Attestation-Based Client Authentication §7.4; ``use_fresh_attestation`` by instance)."""
+
+    code = "invalid_client"
+    error = "invalid_client"
+    status = 401
+
+
+class InvalidDPoPProofError(IssuerError):
+    """RFC 9449 §5 (token endpoint, 400) and §7.1 (resource endpoints, 401 with a
+    ``WWW-Authenticate: DPoP`` challenge); ``use_dpop_nonce`` (§8, §9) carries ``DPoP-Nonce``."""
+
+    code = "invalid_dpop_proof"
+    error = "invalid_dpop_proof"
+
+
+class InvalidScopeError(IssuerError):
+    code = "invalid_scope"
+    error = "invalid_scope"
+
+
+class InvalidTargetError(IssuerError):
+    code = "invalid_target"
+    error = "invalid_target"
+
+
+class InvalidAuthorizationDetailsError(IssuerError):
+    code = "authorization_details_invalid"
+    error = "invalid_authorization_details"
+
+
+class UnsupportedResponseTypeError(IssuerError):
+    code = "response_type_unsupported"
+    error = "unsupported_response_type"
 
 
 class CredentialRequestError(IssuerError):
@@ -189,6 +269,22 @@ class CredentialRequestDeniedError(CredentialRequestError):
 class InvalidEncryptionParametersError(CredentialRequestError):
     code = "invalid_encryption_parameters"
     error = "invalid_encryption_parameters"
+
+
+class IssuancePendingError(CredentialRequestError):
+    """The operator has not decided yet; ``Retry-After`` says how many seconds to wait."""
+
+    code = "issuance_pending"
+    error = "issuance_pending"
+
+    def __init__(self, message: str, *, interval: int = 5) -> None:
+        super().__init__(message, headers={"Retry-After": str(interval)})
+        self.interval = interval
+
+
+class InvalidTransactionIdError(CredentialRequestError):
+    code = "invalid_transaction_id"
+    error = "invalid_transaction_id"
 
 
 class NotificationError(IssuerError):

@@ -21,8 +21,14 @@ from issuer.certificates import read_anchors
 from issuer.context import IssuerContext, system_clock
 from issuer.discovery import Discovery
 from issuer.errors import ConfigurationError
-from issuer.flows import CredentialIssuance, Notifications, PreAuthorizedFlow
+from issuer.flows import CredentialIssuance, DeferredIssuance, Notifications, PreAuthorizedFlow
+from issuer.flows.access import ResourceAccess
+from issuer.flows.authorization import AuthorizationFlow
+from issuer.flows.sender import SenderConstraint, load_nonce_key
+from issuer.flows.tokens import TokenFlow
 from issuer.keys import SigningKeys
+from issuer.oauth.clients import load_clients
+from issuer.oauth.trust import load_provider_anchors, load_provider_keys
 from issuer.operator import Operator
 from issuer.registry import demo_businesses, demo_people
 from issuer.settings import IssuerSettings
@@ -48,9 +54,14 @@ class Runtime:
     discovery: Discovery
     preauthorized: PreAuthorizedFlow
     issuance: CredentialIssuance
+    deferred: DeferredIssuance
     notifications: Notifications
     operator: Operator
     fetcher: Fetcher
+    sender: SenderConstraint
+    authorization: AuthorizationFlow
+    tokens: TokenFlow
+    access: ResourceAccess
 
     def close(self) -> None:
         self.fetcher.close()
@@ -100,6 +111,28 @@ def build_runtime(
         raise
     resolver = Resolver(fetcher=fetcher)
     status_lists = StatusLists(context, signing=signing)
+    sender = SenderConstraint(
+        context,
+        nonce_keys=[load_nonce_key(settings.keys_dir)],
+        clients=load_clients(settings.wallet_clients_file, development=development),
+        anchors=load_provider_anchors(settings.wallet_provider_anchor_files),
+        provider_keys=load_provider_keys(settings.wallet_provider_jwks_file),
+    )
+    if settings.attestation_policy == "required" and not (sender.anchors or sender.provider_keys):
+        log.warning(
+            "wallet attestations are required but no wallet-provider anchor is configured: "
+            "every PAR and token request will be refused (set DRUKID_ISSUER_WALLET_PROVIDER_"
+            "ANCHOR_FILES)"
+        )
+    preauthorized = PreAuthorizedFlow(context)
+    issuance = CredentialIssuance(
+        context,
+        signing=signing,
+        status_lists=status_lists,
+        resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
+        proof_algorithms=ALGORITHMS,
+        key_attestation_anchors=key_attestation_anchors,
+    )
     return Runtime(
         context=context,
         signing=signing,
@@ -110,18 +143,16 @@ def build_runtime(
             proof_algorithms=ALGORITHMS,
             key_attestations=bool(key_attestation_anchors),
         ),
-        preauthorized=PreAuthorizedFlow(context),
-        issuance=CredentialIssuance(
-            context,
-            signing=signing,
-            status_lists=status_lists,
-            resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
-            proof_algorithms=ALGORITHMS,
-            key_attestation_anchors=key_attestation_anchors,
-        ),
+        preauthorized=preauthorized,
+        issuance=issuance,
+        deferred=DeferredIssuance(context, issuance=issuance),
         notifications=Notifications(context),
         operator=Operator.build(context, signing=signing),
         fetcher=fetcher,
+        sender=sender,
+        authorization=AuthorizationFlow(context, sender=sender),
+        tokens=TokenFlow(context, sender=sender, preauthorized=preauthorized),
+        access=ResourceAccess(context, sender=sender),
     )
 
 

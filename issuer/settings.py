@@ -82,6 +82,48 @@ class IssuerSettings(BaseSettings):
     # signs everyone out).
     operator_sessions: Literal["database", "memory"] = "database"
 
+    # --- HAIP 1.0 authorization code flow (issue #12; README "HAIP issuance") ---------------
+    # PAR + PKCE S256 + /authorize with the citizen's sign-in at the agency.
+    authorization_code_flow: bool = True
+    par_lifetime: int = Field(default=60, ge=5, le=600)  # FAPI 2.0: 5-600 s
+    authorization_code_lifetime: int = Field(default=60, ge=5, le=60)  # FAPI 2.0: at most 60 s
+    # DPoP (RFC 9449): "required" = every authorization-code and refresh token request, and
+    # every request with a DPoP-bound token, needs a proof; "optional" = bound when one is sent.
+    dpop: Literal["required", "optional"] = "required"
+    # Server nonces (DPoP-Nonce): freshness by the server's clock, not the phone's.
+    dpop_nonce: Literal["required", "off"] = "required"
+    dpop_nonce_lifetime: int = Field(default=300, ge=30, le=3600)
+    dpop_max_age: int = Field(default=300, ge=30, le=3600)  # iat window when nonces are off
+    dpop_leeway: int = Field(default=60, ge=0, le=300)
+    dpop_algorithms: tuple[Literal["ES256", "EdDSA"], ...] = ("ES256",)
+    # RISK: access tokens for the pre-authorized flow that are not bound to a key (plain
+    # Bearer): whoever copies one can use it. Default: on in development (older wallets and
+    # today's tests), off in production.
+    allow_unbound_bearer_tokens: bool | None = None
+    # Wallet attestation (OAuth 2.0 Attestation-Based Client Authentication) at PAR and token:
+    # "required" refuses requests without a valid one; "optional" checks one when sent; "off"
+    # ignores the headers. Default: required in production, optional in development.
+    wallet_attestation: Literal["required", "optional", "off"] | None = None
+    # Wallet-provider CA certificates (PEM) the attestation's x5c must chain to. Name the
+    # provider's own CA, not the national root (any agency certificate chains to that).
+    wallet_provider_anchor_files: tuple[Path, ...] = ()
+    # A JWK set (JSON file) of wallet-provider keys by kid, for providers without certificates.
+    wallet_provider_jwks_file: Path | None = None
+    wallet_attestation_max_age: int = Field(default=86400, ge=60, le=366 * 86400)
+    # The registered wallets: {"clients": [{"client_id", "name", "redirect_uris": [...]}]}.
+    # Without a file, development registers the drukid wallet (client_id
+    # https://wallet.drukid.bt, loopback redirects); production registers none.
+    wallet_clients_file: Path | None = None
+    refresh_tokens: bool = True
+    refresh_token_lifetime: int = Field(default=30 * 86400, ge=3600, le=366 * 86400)
+    grant_lifetime: int = Field(default=365 * 86400, ge=86400, le=366 * 86400)
+    # Sign-in codes the agency gives a citizen (counter, phone): digits, lifetime, tries.
+    signin_code_length: int = Field(default=8, ge=6, le=12)
+    signin_code_lifetime: int = Field(default=600, ge=60, le=86400)
+    signin_code_max_attempts: int = Field(default=5, ge=1, le=10)
+    # Failed citizen sign-ins per client address within the window (then 429).
+    signin_failures_per_address: int = Field(default=20, ge=1, le=1000)
+    signin_failure_window: int = Field(default=600, ge=10, le=86400)
     # Key attestations (OpenID4VCI 1.0 Appendix D, HAIP 4.5.1): the wallet-provider CA
     # certificates (PEM) that key attestations must chain to; without them the issuer does not
     # advertise or accept key attestations. Per-type policy is in the type files
@@ -94,6 +136,11 @@ class IssuerSettings(BaseSettings):
     # for one is refused); optional = encrypted when the wallet asks; required = every
     # credential request must ask (metadata encryption_required: true).
     credential_response_encryption: Literal["off", "optional", "required"] = "optional"
+    # Deferred issuance (OpenID4VCI 1.0 §9) for types with "approval": "operator": the interval
+    # (seconds) wallets are told to wait between polls, and how long a request waits for an
+    # operator before it expires.
+    deferred_interval: int = Field(default=60, ge=1, le=86400)
+    deferred_lifetime: int = Field(default=7 * 86400, ge=60, le=90 * 86400)
 
     @model_validator(mode="after")
     def _check(self) -> IssuerSettings:
@@ -125,6 +172,16 @@ class IssuerSettings(BaseSettings):
             raise ValueError(
                 "DRUKID_ISSUER_X509_KEY_FILE needs DRUKID_ISSUER_X509_CHAIN_FILE (its certificate)"
             )
+        if (
+            self.wallet_attestation == "required"
+            and not self.wallet_provider_anchor_files
+            and self.wallet_provider_jwks_file is None
+        ):
+            raise ValueError(
+                "wallet_attestation is required: set DRUKID_ISSUER_WALLET_PROVIDER_ANCHOR_FILES "
+                "(the wallet provider's CA certificate) or DRUKID_ISSUER_WALLET_PROVIDER_"
+                "JWKS_FILE, or set DRUKID_ISSUER_WALLET_ATTESTATION=optional"
+            )
         for type_id, days in self.validity_days.items():
             if days < 1 or days > 50 * 366:
                 raise ValueError(f"validity_days[{type_id!r}] must be 1 to 18300 days")
@@ -136,6 +193,19 @@ class IssuerSettings(BaseSettings):
         if self.seed_demo_data is None:
             return self.mode == "development"
         return self.seed_demo_data
+
+    @property
+    def unbound_bearer_allowed(self) -> bool:
+        """Whether the pre-authorized flow may still hand out unbound Bearer tokens."""
+        if self.allow_unbound_bearer_tokens is None:
+            return self.mode == "development"
+        return self.allow_unbound_bearer_tokens
+
+    @property
+    def attestation_policy(self) -> Literal["required", "optional", "off"]:
+        if self.wallet_attestation is None:
+            return "optional" if self.mode == "development" else "required"
+        return self.wallet_attestation
 
     @property
     def resolved_database_url(self) -> str:

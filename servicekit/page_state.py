@@ -50,7 +50,13 @@ from sqlalchemy.engine import Engine, Row
 
 from servicekit.sessions import Session
 
-__all__ = ["DatabaseSessionStore", "DatabaseSignInThrottle", "PageStateTables", "page_state_tables"]
+__all__ = [
+    "DatabaseSessionStore",
+    "DatabaseSignInThrottle",
+    "PageStateTables",
+    "failure_table",
+    "page_state_tables",
+]
 
 EngineSource = Callable[[], Engine]
 
@@ -71,15 +77,21 @@ def page_state_tables(metadata: MetaData, *, sessions: str, failures: str) -> Pa
         Column("last_seen", Float, nullable=False, index=True),
         Column("data", Text, nullable=False),
     )
-    failure_table = Table(
-        failures,
+    return PageStateTables(session_table, failure_table(metadata, failures))
+
+
+def failure_table(metadata: MetaData, name: str) -> Table:
+    """A table of failed attempts for a :class:`DatabaseSignInThrottle` of its own (each
+    throttle sweeps by its own window, so two throttles with different windows never share
+    one)."""
+    return Table(
+        name,
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("client_hash", String(64), nullable=False),
         Column("at", Float, nullable=False, index=True),
-        Index(f"ix_{failures}_client_at", "client_hash", "at"),
+        Index(f"ix_{name}_client_at", "client_hash", "at"),
     )
-    return PageStateTables(session_table, failure_table)
 
 
 def _digest(value: str) -> str:

@@ -134,6 +134,39 @@ _WORDS: dict[str, Words] = {
     "issuer_metadata_invalid": Words(
         "The issuer's service is not set up correctly. Try again later or contact the issuer.",
     ),
+    "authorization_code_unsupported": Words(
+        "This issuer does not offer signing in from the wallet. Ask the agency for an offer (a QR "
+        "code) instead.",
+    ),
+    "authorization_state_mismatch": Words(
+        "The agency's page answered for another sign-in. Start again from the wallet, and do not "
+        "open sign-in links someone sent you.",
+    ),
+    "authorization_response_iss_mismatch": Words(
+        "The answer did not come from the agency this wallet asked. Start again from the wallet.",
+    ),
+    "authorization_denied": Words(
+        "The credential was not added: you cancelled, or the agency refused. Start again from "
+        "the wallet if you want to try again.",
+    ),
+    "authorization_timeout": Words(
+        "Finish the steps on the agency's page within ten minutes, or start again.",
+    ),
+    "authorization_unknown": Words(
+        "The wallet lost track of this sign-in. Start again from the wallet.",
+    ),
+    "token_not_sender_constrained": Words(
+        "The issuer did not bind its answer to this wallet, so the wallet stopped for your "
+        "safety. Try again later or contact the issuer.",
+    ),
+    "wallet_attestation_missing": Words(
+        "The wallet's attestation files cannot be read. Check DRUKID_WALLET_ATTESTATION_FILE and "
+        "DRUKID_WALLET_ATTESTATION_KEY_FILE.",
+    ),
+    "refresh_unsupported": Words(
+        "This credential came from an offer, so it cannot be refreshed. Ask the issuer for a new "
+        "offer.",
+    ),
     "issuer_rejected": Words(
         "The issuer refused the request. If the offer is old or was used before, ask the issuer "
         "for a new one.",
@@ -163,6 +196,13 @@ _WORDS: dict[str, Words] = {
     "key_attestation_files": Words(
         "Check the key attestation files in the settings (DRUKID_WALLET_KEY_ATTESTATION_CHAIN_FILE "
         "and ..._KEY_FILE): both must exist and be readable.",
+    ),
+    "issuance_denied": Words(
+        "The agency decided not to issue this credential. Contact the agency to ask why.",
+    ),
+    "issuance_expired": Words(
+        "The agency no longer knows this request (it expired or was already collected). Ask "
+        "the agency for a new offer.",
     ),
     "deferred_not_supported": Words(
         "The issuer will issue this credential later, which this wallet does not support yet. Ask "

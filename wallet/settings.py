@@ -64,6 +64,13 @@ class WalletSettings(BaseSettings):
     # add-root`; and revocation lists (PEM or DER files, never fetched).
     x509_anchor_files: tuple[Path, ...] = ()
     x509_crl_files: tuple[Path, ...] = ()
+    # HAIP 1.0 wallet attestation, sent at the issuer's PAR and token endpoints: the
+    # attestation JWT from the wallet provider and the wallet instance's private key (JWK); for
+    # development made by `drukid pki wallet-attestation`. Its sub is the wallet's client_id.
+    attestation_file: Path | None = None
+    attestation_key_file: Path | None = None
+    # The client_id without an attestation (the drukid wallet's, registered at drukid issuers).
+    client_id: str = "https://wallet.drukid.bt"
     # Encrypted credential responses (OpenID4VCI 1.0 §10): ask for one, with a fresh key per
     # request, whenever the issuer offers it (an issuer that requires it is always asked).
     response_encryption: bool = True

@@ -760,3 +760,9 @@ def key_attestation(
     _free([out], force)
     _write(out, token.encode(), mode=0o644)
     typer.echo(f"Key attestation for {len(keys)} key(s) written to {out}.")
+
+
+# `drukid pki wallet-attestation` lives with the attestation code (credentials.oauth).
+from credentials.oauth.cli import wallet_attestation  # noqa: E402
+
+app.command("wallet-attestation")(wallet_attestation)

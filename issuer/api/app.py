@@ -19,12 +19,15 @@ from fastapi.concurrency import run_in_threadpool
 
 from issuer.api.errors import install_issuer_error_handlers
 from issuer.api.routes import (
+    oauth,
     offers,
     oid4vci,
     operator_admin,
+    operator_approvals,
     operator_credentials,
     operator_offers,
     operator_registry,
+    operator_signin,
     public,
 )
 from issuer.api.routes.wellknown import discovery_router
@@ -84,11 +87,14 @@ def create_app(
     for module in (
         public,
         offers,
+        oauth,
         oid4vci,
         operator_offers,
         operator_credentials,
+        operator_approvals,
         operator_admin,
         operator_registry,
+        operator_signin,
     ):
         app.include_router(module.router)
     pages = install_pages(app, settings, clock=clock)

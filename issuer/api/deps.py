@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from core.encoding import EncodingError, parse_json
 from issuer.context import IssuerContext
-from issuer.errors import InvalidRequestError
+from issuer.errors import InvalidClientError, InvalidRequestError
+from issuer.flows.tokens import SenderHeaders
 from issuer.operator import Actor, Operator
 from issuer.runtime import Runtime
 
@@ -33,6 +34,7 @@ __all__ = [
     "model_body",
     "optional_model_body",
     "requires",
+    "sender_headers",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -61,6 +63,26 @@ def bearer_token(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
+
+
+def sender_headers(request: Request) -> SenderHeaders:
+    """The DPoP proofs (all of them: more than one is refused, RFC 9449 §4.3) and the wallet
+    attestation headers (precisely one of each, ABCA §7.1)."""
+    attestation = request.headers.getlist("oauth-client-attestation")
+    pop = request.headers.getlist("oauth-client-attestation-pop")
+    if len(attestation) > 1 or len(pop) > 1:
+        raise InvalidClientError(
+            "send one OAuth-Client-Attestation and one OAuth-Client-Attestation-PoP header",
+            code="client_attestation_malformed",
+        )
+    # A proxy may fold repeated headers into one, comma-separated (RFC 9110 §5.3); a JWT has
+    # no comma, so every part is one proof.
+    proofs = [p.strip() for v in request.headers.getlist("dpop") for p in v.split(",")]
+    return SenderHeaders(
+        dpop=tuple(proofs),
+        attestation=attestation[0] if attestation else None,
+        pop=pop[0] if pop else None,
+    )
 
 
 def current_actor(request: Request, operator: Annotated[Operator, Depends(get_operator)]) -> Actor:

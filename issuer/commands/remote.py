@@ -14,12 +14,14 @@ import httpx
 
 from issuer.operator.results import (
     ApiKeyInfo,
+    ApprovalRequest,
     AuditEntry,
     CreatedApiKey,
     IssuedCredential,
     KeyCertificate,
     KeyRotation,
     NewOffer,
+    NewSignInCode,
     OfferItem,
     OfferStatusChange,
     Page,
@@ -115,6 +117,11 @@ class RemoteOperator:
             "POST",
             "/api/v1/offers/bulk",
             json=body,
+        )
+
+    def create_signin_code(self, cid: str) -> NewSignInCode:
+        return self._read(
+            NewSignInCode.from_json, "POST", "/api/v1/signin-codes", json={"cid": cid}
         )
 
     # --- credentials ---------------------------------------------------------------------
@@ -229,4 +236,27 @@ class RemoteOperator:
             "GET",
             "/api/v1/audit",
             params={"offset": offset, "limit": limit},
+        )
+
+    # --- the approval queue (deferred issuance) ----------------------------------------------
+
+    def approvals(
+        self, *, status: str | None = "pending", offset: int = 0, limit: int = 50
+    ) -> Page[ApprovalRequest]:
+        params = {"status": status or "all", "offset": offset, "limit": limit}
+        return self._read(
+            lambda data: Page.from_json(data, ApprovalRequest.from_json),
+            "GET",
+            "/api/v1/approvals",
+            params=params,
+        )
+
+    def decide_approval(
+        self, ref: str, decision: str, *, reason: str | None = None
+    ) -> ApprovalRequest:
+        return self._read(
+            ApprovalRequest.from_json,
+            "POST",
+            f"/api/v1/approvals/{quote(ref, safe='')}/{quote(decision, safe='')}",
+            **(_reason_body(reason) if decision == "deny" else {}),
         )

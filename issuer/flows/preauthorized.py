@@ -90,8 +90,11 @@ class PreAuthorizedFlow:
 
     # --- token endpoint -----------------------------------------------------------------
 
-    def exchange_token(self, pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
-        """OpenID4VCI §6: pre-authorized code (+ tx_code) → access token."""
+    def exchange_token(
+        self, pairs: Sequence[tuple[str, Any]], *, dpop_jkt: str | None = None
+    ) -> dict[str, Any]:
+        """OpenID4VCI §6: pre-authorized code (+ tx_code) → access token, bound to the DPoP
+        key ``dpop_jkt`` when the request carried a proof (RFC 9449 §5: ``token_type`` DPoP)."""
         request = parse_token_request(pairs)
         context = self.context
         now = context.clock()
@@ -148,11 +151,16 @@ class PreAuthorizedFlow:
                     subject_id=offer.subject_id,
                     created_at=now,
                     expires_at=now + context.settings.access_token_lifetime,
+                    dpop_jkt=dpop_jkt,
                 )
             )
             s.commit()
         log.info("offer %s redeemed for an access token", offer.ref)
-        return token_response(access_token, expires_in=context.settings.access_token_lifetime)
+        return token_response(
+            access_token,
+            expires_in=context.settings.access_token_lifetime,
+            token_type="DPoP" if dpop_jkt else "Bearer",
+        )
 
     @staticmethod
     def _check_grant(offer: OfferRow, now: int) -> None:

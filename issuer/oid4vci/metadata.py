@@ -108,16 +108,19 @@ def credential_issuer_metadata(
     display_names: Mapping[str, str] | None = None,
     key_attestations: bool = False,
     response_encryption: Mapping[str, Any] | None = None,
+    deferred: bool = False,
 ) -> dict[str, Any]:
     """§12.2.4 Credential Issuer Metadata. ``display_names`` maps a language to the issuer's
     name in it; English is ``name``. ``key_attestations``: the issuer can verify them (it has
-    anchors); ``response_encryption``: the §12.2.4 ``credential_response_encryption`` object."""
+    anchors); ``response_encryption``: the §12.2.4 ``credential_response_encryption`` object;
+    ``deferred``: some type waits for an operator (``deferred_credential_endpoint``, §9)."""
     names = {"en": name, **(display_names or {})}
     metadata: dict[str, Any] = {
         "credential_issuer": issuer,
         "credential_endpoint": f"{issuer}/credential",
         "nonce_endpoint": f"{issuer}/nonce",
         "notification_endpoint": f"{issuer}/notification",
+        **({"deferred_credential_endpoint": f"{issuer}/deferred_credential"} if deferred else {}),
         "batch_credential_issuance": {"batch_size": batch_size},
         "display": [{"name": value, "locale": lang} for lang, value in names.items()],
         "credential_configurations_supported": {
@@ -132,16 +135,54 @@ def credential_issuer_metadata(
     return metadata
 
 
-def authorization_server_metadata(*, issuer: str) -> dict[str, Any]:
-    """RFC 8414 §2 for the pre-authorized code flow only (no authorization endpoint)."""
-    return {
+def authorization_server_metadata(
+    *,
+    issuer: str,
+    authorization_code: bool = False,
+    scopes: Sequence[str] = (),
+    dpop_algs: Sequence[str] = (),
+    attestation: str = "off",
+    refresh_tokens: bool = False,
+) -> dict[str, Any]:
+    """RFC 8414 §2. Without ``authorization_code`` the pre-authorized code flow only; with it
+    HAIP 1.0 §4: PAR required (RFC 9126 §5), PKCE S256, ``iss`` in the authorization response
+    (RFC 9207 §3), ``authorization_details`` of type ``openid_credential`` (RFC 9396 §10),
+    DPoP algorithms (RFC 9449 §5.1) and attestation-based client authentication (ABCA §8).
+    ``attestation`` is the policy: when ``required``, anonymous pre-authorized access ends
+    (OpenID4VCI §12.3)."""
+    methods = ["attest_jwt_client_auth"] if attestation != "off" else []
+    if attestation != "required":
+        methods.append("none")
+    metadata: dict[str, Any] = {
         "issuer": issuer,
         "token_endpoint": f"{issuer}/token",
         "grant_types_supported": [PRE_AUTHORIZED_GRANT],
         "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": ["none"],
-        "pre-authorized_grant_anonymous_access_supported": True,
+        "token_endpoint_auth_methods_supported": methods,
+        "pre-authorized_grant_anonymous_access_supported": attestation != "required",
     }
+    if dpop_algs:
+        metadata["dpop_signing_alg_values_supported"] = list(dpop_algs)
+    if attestation != "off":
+        metadata["client_attestation_signing_alg_values_supported"] = ["ES256"]
+        metadata["client_attestation_pop_signing_alg_values_supported"] = ["ES256"]
+    if authorization_code:
+        grants = ["authorization_code"] + (["refresh_token"] if refresh_tokens else [])
+        metadata.update(
+            {
+                "authorization_endpoint": f"{issuer}/authorize",
+                "pushed_authorization_request_endpoint": f"{issuer}/par",
+                "require_pushed_authorization_requests": True,
+                "response_types_supported": ["code"],
+                "response_modes_supported": ["query"],
+                "grant_types_supported": [*grants, PRE_AUTHORIZED_GRANT],
+                "code_challenge_methods_supported": ["S256"],
+                "authorization_response_iss_parameter_supported": True,
+                "authorization_details_types_supported": ["openid_credential"],
+                "scopes_supported": list(scopes),
+            }
+        )
+    return metadata
 
 
 def jwt_vc_issuer_metadata(*, issuer: str, keys: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

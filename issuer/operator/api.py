@@ -14,12 +14,14 @@ from issuer.operator import Operator
 from issuer.operator.actors import Actor
 from issuer.operator.results import (
     ApiKeyInfo,
+    ApprovalRequest,
     AuditEntry,
     CreatedApiKey,
     IssuedCredential,
     KeyCertificate,
     KeyRotation,
     NewOffer,
+    NewSignInCode,
     OfferItem,
     OfferStatusChange,
     Page,
@@ -38,6 +40,8 @@ class OperatorAPI(Protocol):
     def create_offer(self, item: OfferItem) -> NewOffer: ...
 
     def create_offers(self, items: Sequence[OfferItem]) -> list[NewOffer]: ...
+
+    def create_signin_code(self, cid: str) -> NewSignInCode: ...
 
     def list_credentials(
         self, *, offset: int = 0, limit: int = 50, subject: str | None = None
@@ -79,6 +83,14 @@ class OperatorAPI(Protocol):
 
     def audit(self, *, offset: int = 0, limit: int = 50) -> Page[AuditEntry]: ...
 
+    def approvals(
+        self, *, status: str | None = "pending", offset: int = 0, limit: int = 50
+    ) -> Page[ApprovalRequest]: ...
+
+    def decide_approval(
+        self, ref: str, decision: str, *, reason: str | None = None
+    ) -> ApprovalRequest: ...
+
 
 class LocalOperator:
     """:class:`OperatorAPI` in-process, as ``actor``, over the operator services."""
@@ -92,6 +104,9 @@ class LocalOperator:
 
     def create_offers(self, items: Sequence[OfferItem]) -> list[NewOffer]:
         return self.operator.offers.create_many(self.actor, items)
+
+    def create_signin_code(self, cid: str) -> NewSignInCode:
+        return self.operator.signin_codes.create(self.actor, cid)
 
     def list_credentials(
         self, *, offset: int = 0, limit: int = 50, subject: str | None = None
@@ -156,3 +171,15 @@ class LocalOperator:
 
     def audit(self, *, offset: int = 0, limit: int = 50) -> Page[AuditEntry]:
         return self.operator.admin.audit(self.actor, offset=offset, limit=limit)
+
+    def approvals(
+        self, *, status: str | None = "pending", offset: int = 0, limit: int = 50
+    ) -> Page[ApprovalRequest]:
+        return self.operator.approvals.page(self.actor, status=status, offset=offset, limit=limit)
+
+    def decide_approval(
+        self, ref: str, decision: str, *, reason: str | None = None
+    ) -> ApprovalRequest:
+        if decision == "approve":
+            return self.operator.approvals.approve(self.actor, ref)
+        return self.operator.approvals.deny(self.actor, ref, reason=reason)

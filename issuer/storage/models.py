@@ -16,19 +16,27 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from servicekit.page_state import page_state_tables
+from servicekit.page_state import failure_table, page_state_tables
 
 __all__ = [
+    "CITIZEN_SIGNIN_FAILURES",
     "PAGE_STATE",
     "AccessTokenRow",
     "ApiKeyRow",
     "AuditRow",
+    "AuthorizationCodeRow",
     "BusinessRow",
     "CredentialRow",
+    "DeferredTransactionRow",
+    "GrantRow",
     "IssuerTable",
     "NonceRow",
     "OfferRow",
+    "ParRequestRow",
     "PersonRow",
+    "RefreshTokenRow",
+    "ReplayRow",
+    "SignInCodeRow",
     "SigningKeyRow",
     "StatusListRow",
 ]
@@ -89,6 +97,116 @@ class AccessTokenRow(IssuerTable, table=True):
     created_at: int
     expires_at: int
     requests: int = 0
+    # RFC 9449 §6: the thumbprint of the DPoP key the token is bound to (None: a bearer token,
+    # only for the pre-authorized flow when allow_unbound_bearer_tokens is on).
+    dpop_jkt: str | None = Field(default=None, max_length=64)
+    # The authorization-code grant the token was issued for (None: pre-authorized).
+    grant_ref: str | None = Field(default=None, index=True, max_length=32)
+
+
+class ParRequestRow(IssuerTable, table=True):
+    """A pushed authorization request (RFC 9126), and then the citizen's authorization session
+    at the agency: bound to one browser on the first visit (``browser_hash``, the cookie's
+    SHA-256), signed in (``subject_*``), used once the code is issued."""
+
+    __tablename__ = "issuer_par_request"
+
+    ref: str = Field(primary_key=True, max_length=32)
+    request_uri_hash: str = Field(unique=True, max_length=64)
+    client_id: str = Field(max_length=200)
+    instance_jkt: str | None = Field(default=None, max_length=64)
+    dpop_jkt: str | None = Field(default=None, max_length=64)
+    redirect_uri: str = Field(max_length=500)
+    state: str | None = Field(default=None, max_length=512)
+    code_challenge: str = Field(max_length=64)
+    type_id: str = Field(max_length=64)
+    authorization_details: str | None = None  # JSON, when the request used them
+    created_at: int
+    expires_at: int = Field(index=True)
+    browser_hash: str | None = Field(default=None, max_length=64)
+    csrf_token: str | None = Field(default=None, max_length=64)
+    subject_kind: str | None = Field(default=None, max_length=16)
+    subject_id: str | None = Field(default=None, max_length=32)
+    signin_method: str | None = Field(default=None, max_length=16)
+    failed_signins: int = 0
+    authenticated_at: int | None = None
+    used_at: int | None = None
+
+
+class GrantRow(IssuerTable, table=True):
+    """What a citizen allowed a wallet (an authorization-code grant): one credential type of
+    their own record, for the wallet instance and DPoP key that asked. Its credentials hang on
+    ``offer_ref``, an offer row made at consent (``created_by`` ``citizen:<cid>``), so the
+    operator's listing, revocation of copies and notifications treat both flows alike."""
+
+    __tablename__ = "issuer_grant"
+
+    ref: str = Field(primary_key=True, max_length=32)
+    offer_ref: str = Field(foreign_key="issuer_offer.ref", index=True, max_length=32)
+    par_ref: str = Field(max_length=32)
+    client_id: str = Field(max_length=200)
+    instance_jkt: str | None = Field(default=None, max_length=64)
+    dpop_jkt: str | None = Field(default=None, max_length=64)  # bound at PAR or first token
+    type_id: str = Field(max_length=64)
+    subject_kind: str = Field(max_length=16)
+    subject_id: str = Field(index=True, max_length=32)
+    authorization_details: str | None = None
+    created_at: int
+    expires_at: int
+    revoked_at: int | None = None
+    revoked_reason: str | None = Field(default=None, max_length=64)
+
+
+class AuthorizationCodeRow(IssuerTable, table=True):
+    __tablename__ = "issuer_authorization_code"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    grant_ref: str = Field(index=True, max_length=32)
+    created_at: int
+    expires_at: int
+    used_at: int | None = None
+
+
+class RefreshTokenRow(IssuerTable, table=True):
+    """Rotating refresh tokens with FAPI 2.0's retry rule: a rotated token is accepted again
+    while its successor was never used (the wallet lost the response); once the successor was
+    used, the old one revokes the grant."""
+
+    __tablename__ = "issuer_refresh_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    grant_ref: str = Field(index=True, max_length=32)
+    created_at: int
+    expires_at: int
+    rotated_at: int | None = None
+    successor_hash: str | None = Field(default=None, max_length=64)
+
+
+class ReplayRow(IssuerTable, table=True):
+    """A DPoP proof's or attestation PoP's ``jti`` seen at a target (RFC 9449 §11.1): inserted,
+    never updated; the primary key makes a second insert fail in every worker."""
+
+    __tablename__ = "issuer_replay"
+
+    key_hash: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16)
+    expires_at: int = Field(index=True)
+
+
+class SignInCodeRow(IssuerTable, table=True):
+    """A one-time sign-in code the agency gave a citizen (stored as an HMAC keyed by ``ref``)."""
+
+    __tablename__ = "issuer_signin_code"
+
+    ref: str = Field(primary_key=True, max_length=32)
+    cid: str = Field(index=True, max_length=11)
+    code_hmac: str = Field(max_length=64)
+    created_by: str = Field(max_length=64)
+    created_at: int
+    expires_at: int
+    attempts: int = 0
+    used_at: int | None = None
+    burned_at: int | None = None
 
 
 class NonceRow(IssuerTable, table=True):
@@ -147,6 +265,36 @@ class CredentialRow(IssuerTable, table=True):
     key_attestation_issuer: str | None = Field(default=None, max_length=300)
 
 
+class DeferredTransactionRow(IssuerTable, table=True):
+    """A credential request waiting for an operator's decision (OpenID4VCI 1.0 §9, deferred
+    issuance). The credentials are signed when the wallet fetches them after approval, from the
+    registry record as it is then; they are never stored. ``transaction_hash``: SHA-256 of the
+    transaction id (a bearer secret); ``ref``: the public reference operators and logs use;
+    ``token_hash``: the access token that made the request, the only one that may fetch.
+    ``holder_keys``: JSON list of the public keys to bind, each with its attested levels.
+    ``status``: pending, approved, denied or issued."""
+
+    __tablename__ = "issuer_deferred_transaction"
+    __table_args__ = (Index("ix_issuer_deferred_status_created", "status", "created_at"),)
+
+    transaction_hash: str = Field(primary_key=True, max_length=64)
+    ref: str = Field(unique=True, max_length=32)
+    token_hash: str = Field(max_length=64)
+    offer_ref: str = Field(max_length=32)
+    type_id: str = Field(max_length=64)
+    subject_kind: str = Field(max_length=16)
+    subject_id: str = Field(max_length=32)
+    holder_keys: str
+    status: str = Field(default="pending", max_length=16)
+    interval: int
+    created_at: int
+    expires_at: int
+    decided_at: int | None = None
+    decided_by: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=500)
+    issued_at: int | None = None
+
+
 class SigningKeyRow(IssuerTable, table=True):
     __tablename__ = "issuer_signing_key"
 
@@ -197,3 +345,6 @@ class AuditRow(IssuerTable, table=True):
 PAGE_STATE = page_state_tables(
     IssuerTable.metadata, sessions="issuer_page_session", failures="issuer_sign_in_failure"
 )
+
+# Failed citizen sign-ins on the authorization pages, per client address (its own window).
+CITIZEN_SIGNIN_FAILURES = failure_table(IssuerTable.metadata, "issuer_citizen_signin_failure")

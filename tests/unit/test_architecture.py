@@ -39,6 +39,7 @@ PURE_EXEMPT = {
     "did/cli.py",
     "credentials/cli.py",
     "credentials/x509/cli.py",
+    "credentials/oauth/cli.py",
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from credentials.errors import CredentialError
@@ -39,6 +40,7 @@ from wallet.oid4vci.credential import (
     parse_credential_response,
     verify_issued,
 )
+from wallet.oid4vci.deferred import Accepted, check_still_waiting, parse_accepted
 from wallet.oid4vci.encryption import ResponseKey, choose_encryption, read_credential_answer
 from wallet.oid4vci.key_attestation import KeyAttester
 from wallet.oid4vci.metadata import (
@@ -46,6 +48,7 @@ from wallet.oid4vci.metadata import (
     IssuerMetadata,
     authorization_server,
     check_receivable,
+    configuration_names,
     issuer_metadata_url,
     oauth_metadata_url,
     parse_credential_configuration,
@@ -54,6 +57,7 @@ from wallet.oid4vci.metadata import (
 )
 from wallet.oid4vci.offer import CredentialOffer, parse_offer, parse_offer_text, require_tx_code
 from wallet.oid4vci.proof import parse_nonce_response, proof_jwt
+from wallet.oid4vci.sender import DPoPSession, asks_for_nonce
 from wallet.oid4vci.token import (
     TokenResponse,
     credential_identifier,
@@ -62,12 +66,33 @@ from wallet.oid4vci.token import (
 )
 from wallet.trust import Trust
 
-__all__ = ["IssuanceClient"]
+__all__ = ["Deferred", "IssuanceClient", "KeysToKeep"]
 
 log = logging.getLogger(__name__)
 
 _JSON = "application/json"
 _ALGORITHMS = (ES256, EDDSA)
+
+
+@dataclass(frozen=True, slots=True)
+class KeysToKeep:
+    """What the wallet must keep before it sends a credential request: the fresh holder keys
+    and what it needs to collect the credentials later, should the issuer answer 202."""
+
+    credential_issuer: str
+    configuration_id: str
+    keys: tuple[PrivateKey, ...] = field(repr=False)
+    access_token: str = field(repr=False)
+    issuer_names: Mapping[str, str] = field(default_factory=dict)
+    type_names: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """§8.3 202: the credentials will come from the deferred endpoint, bound to ``keys``."""
+
+    kept: KeysToKeep
+    accepted: Accepted
 
 
 def _json(response: FetchResponse, what: str) -> Any:
@@ -91,8 +116,10 @@ class IssuanceClient:
         trust: Trust | None = None,
         key_attester: KeyAttester | None = None,
         encrypt_responses: bool = True,
+        keep_keys: Callable[[KeysToKeep], None] | None = None,
     ) -> None:
         self._fetcher = fetcher
+        self._keep_keys = keep_keys
         self._key_attester = key_attester
         self._encrypt_responses = encrypt_responses
         self._trust = trust
@@ -103,6 +130,7 @@ class IssuanceClient:
         self._resolver = resolver or Resolver(fetcher=fetcher)
         self._metadata: IssuerMetadata | None = None
         self._access_token = ""
+        self._dpop: DPoPSession | None = None
 
     # --- offer and metadata ----------------------------------------------------------------
 
@@ -116,13 +144,11 @@ class IssuanceClient:
             response = self._fetcher.get(offer_uri, accept=_JSON)
         return parse_offer(_json(response, "the credential offer"))
 
-    def _issuer_metadata(self, offer: CredentialOffer) -> IssuerMetadata:
+    def _issuer_metadata(self, credential_issuer: str) -> IssuerMetadata:
         with network_errors("could not reach the issuer"):
-            response = self._fetcher.get(issuer_metadata_url(offer.credential_issuer), accept=_JSON)
+            response = self._fetcher.get(issuer_metadata_url(credential_issuer), accept=_JSON)
         data = _json(response, "the issuer's metadata")
-        return check_receivable(
-            parse_issuer_metadata(data, expected_issuer=offer.credential_issuer)
-        )
+        return check_receivable(parse_issuer_metadata(data, expected_issuer=credential_issuer))
 
     def _token_endpoint(self, offer: CredentialOffer, metadata: IssuerMetadata) -> str:
         server = authorization_server(offer, metadata)
@@ -135,25 +161,30 @@ class IssuanceClient:
 
     def receive(
         self, offer: CredentialOffer, *, tx_code: str | None = None
-    ) -> list[ReceivedCredential]:
-        """Run the flow for every offered configuration; all verified, or an error."""
+    ) -> list[ReceivedCredential | Deferred]:
+        """Run the flow for every offered configuration; all verified (or, for those an
+        operator must approve first, deferred), or an error."""
         tx_code = require_tx_code(offer, tx_code)
-        metadata = self._issuer_metadata(offer)
+        metadata = self._issuer_metadata(offer.credential_issuer)
         configurations = [
             parse_credential_configuration(metadata, ident, algorithms=_ALGORITHMS)
             for ident in offer.configuration_ids
         ]
         token = self._token(self._token_endpoint(offer, metadata), offer, tx_code)
-        received: list[ReceivedCredential] = []
+        received: list[ReceivedCredential | Deferred] = []
         try:
             for configuration in configurations:
                 received.append(self._one(metadata, configuration, token))
         except (ReceiveError, NetworkError) as exc:
             if exc.code == "credential_invalid":
                 for item in received:
-                    self.notify(
-                        metadata, token.access_token, item.notification_id, "credential_failure"
-                    )
+                    if isinstance(item, ReceivedCredential):
+                        self.notify(
+                            metadata,
+                            token.access_token,
+                            item.notification_id,
+                            "credential_failure",
+                        )
             raise
         self._metadata, self._access_token = metadata, token.access_token
         return received
@@ -170,25 +201,43 @@ class IssuanceClient:
         body = _json(response, "the token response") if response.content else None
         return parse_token_response(response.status, body, with_tx_code=offer.tx_code is not None)
 
-    def _nonce(self, metadata: IssuerMetadata) -> str | None:
+    def _nonce(self, metadata: IssuerMetadata, dpop: DPoPSession | None = None) -> str | None:
         if metadata.nonce_endpoint is None:
             return None
         with network_errors("could not get a nonce from the issuer"):
             response = self._fetcher.request(
                 "POST", metadata.nonce_endpoint, headers={"Accept": _JSON}, follow_redirects=False
             )
+        if dpop is not None:
+            dpop.remember(response.headers)  # HAIP §4: the nonce endpoint may give a DPoP-Nonce
         return parse_nonce_response(response.status, _json(response, "the nonce response"))
 
+    def _authorization(
+        self, token: TokenResponse, url: str, dpop: DPoPSession | None
+    ) -> dict[str, str]:
+        """``Authorization: Bearer``, or ``DPoP`` with a proof for this request (RFC 9449 §7)."""
+        if dpop is None:
+            return {"Authorization": f"Bearer {token.access_token}"}
+        return {
+            "Authorization": f"DPoP {token.access_token}",
+            "DPoP": dpop.header("POST", url, access_token=token.access_token),
+        }
+
     def _one(
-        self, metadata: IssuerMetadata, configuration: Configuration, token: TokenResponse
-    ) -> ReceivedCredential:
+        self,
+        metadata: IssuerMetadata,
+        configuration: Configuration,
+        token: TokenResponse,
+        dpop: DPoPSession | None = None,
+    ) -> ReceivedCredential | Deferred:
         count = max(1, min(self._copies, metadata.batch_size))
         identifier = credential_identifier(token.authorization_details, configuration.id)
         issued = IssuedCredentials(())
         keys: list[PrivateKey] = []
-        for attempt in range(2):
+        nonce_retried = dpop_retried = False
+        while True:
             keys = [self._generate_key(configuration.proof_algorithms[0]) for _ in range(count)]
-            nonce = self._nonce(metadata)
+            nonce = self._nonce(metadata, dpop)
             proofs = self._proofs(metadata, keys, nonce)
             body = credential_request(
                 proofs, configuration_id=configuration.id, identifier=identifier
@@ -196,22 +245,51 @@ class IssuanceClient:
             response_key = self._response_key(metadata)
             if response_key is not None:
                 body["credential_response_encryption"] = response_key.request_parameter()
+            kept = KeysToKeep(
+                metadata.credential_issuer,
+                configuration.id,
+                tuple(keys),
+                token.access_token,
+                dict(metadata.names),
+                configuration_names(metadata, configuration.id),
+            )
+            if self._keep_keys is not None:
+                # Before sending: an answer of 202 binds the credentials to exactly these keys,
+                # and a wallet that crashed after the issuer recorded them must still hold them.
+                self._keep_keys(kept)
+            url = metadata.credential_endpoint
             with network_errors("could not reach the issuer's credential service"):
                 response = self._fetcher.request(
                     "POST",
-                    metadata.credential_endpoint,
+                    url,
                     json=body,
-                    headers={"Authorization": f"Bearer {token.access_token}", "Accept": _JSON},
+                    headers={**self._authorization(token, url, dpop), "Accept": _JSON},
                     follow_redirects=False,
                 )
+            if dpop is not None:
+                dpop.remember(response.headers)
+                # RFC 9449 §9: a 401 with WWW-Authenticate: DPoP error="use_dpop_nonce" means
+                # once more with the nonce just received.
+                if not dpop_retried and asks_for_nonce(response.status, None, response.headers):
+                    dpop_retried = True
+                    continue
             parsed = read_credential_answer(
                 response.status,
                 response.headers.get("content-type", ""),
                 response.content,
                 response_key,
             )
-            if attempt == 0 and nonce_rejected(response.status, parsed):
-                continue  # §8.3.1.2: fetch a fresh nonce and prove again, once
+            if not nonce_retried and nonce_rejected(response.status, parsed):
+                nonce_retried = True  # §8.3.1.2: fetch a fresh nonce and prove again, once
+                continue
+            if response.status == 202:
+                if metadata.deferred_credential_endpoint is None or self._keep_keys is None:
+                    raise ReceiveError(
+                        "the issuer will issue later, which this way of receiving cannot wait "
+                        "for; ask the issuer for an offer",
+                        code="deferred_not_supported",
+                    )
+                return Deferred(kept, parse_accepted(parsed))
             issued = parse_credential_response(response.status, parsed, count=count)
             break
         return verify_issued(
@@ -253,6 +331,56 @@ class IssuanceClient:
         if enc is None or not (self._encrypt_responses or metadata.encryption_required):
             return None
         return ResponseKey.generate(enc)
+
+    def fetch_deferred(self, kept: KeysToKeep, transaction_id: str) -> ReceivedCredential | None:
+        """§9: ask the deferred endpoint once. The verified credentials when the agency
+        approved; ``None`` while it has not decided; ``issuance_denied`` / ``issuance_expired``
+        (stop asking) otherwise."""
+        metadata = self._issuer_metadata(kept.credential_issuer)
+        configuration = parse_credential_configuration(
+            metadata, kept.configuration_id, algorithms=_ALGORITHMS
+        )
+        if metadata.deferred_credential_endpoint is None:
+            raise ReceiveError(
+                "the issuer no longer names a deferred credential endpoint",
+                code="issuance_expired",
+            )
+        body: dict[str, Any] = {"transaction_id": transaction_id}
+        response_key = self._response_key(metadata)  # §9.1: a new key for this request
+        if response_key is not None:
+            body["credential_response_encryption"] = response_key.request_parameter()
+        url = metadata.deferred_credential_endpoint
+        with network_errors("could not reach the issuer's deferred credential service"):
+            response = self._fetcher.request(
+                "POST",
+                url,
+                json=body,
+                headers={
+                    **self._authorization(TokenResponse(kept.access_token), url, None),
+                    "Accept": _JSON,
+                },
+                follow_redirects=False,
+            )
+        parsed = read_credential_answer(
+            response.status,
+            response.headers.get("content-type", ""),
+            response.content,
+            response_key,
+        )
+        if response.status != 200:
+            check_still_waiting(response.status, parsed)
+            return None
+        issued = parse_credential_response(200, parsed, count=len(kept.keys))
+        self._metadata, self._access_token = metadata, kept.access_token
+        return verify_issued(
+            issued,
+            kept.keys,
+            metadata=metadata,
+            configuration=configuration,
+            issuer_key=self._key_resolver(),
+            now=self._clock(),
+            type_metadata=self._type_metadata,
+        )
 
     # --- keys and display ------------------------------------------------------------------
 
@@ -318,18 +446,24 @@ class IssuanceClient:
     # --- notification ----------------------------------------------------------------------
 
     def notify(
-        self, metadata: IssuerMetadata, token: str, notification_id: str | None, event: str
+        self,
+        metadata: IssuerMetadata,
+        token: str,
+        notification_id: str | None,
+        event: str,
+        dpop: DPoPSession | None = None,
     ) -> None:
         """§11: tell the issuer the outcome. Best effort: a lost notification harms nobody."""
         if metadata.notification_endpoint is None or notification_id is None:
             return
+        url = metadata.notification_endpoint
         try:
             with network_errors("notification"):
                 self._fetcher.request(
                     "POST",
-                    metadata.notification_endpoint,
+                    url,
                     json={"notification_id": notification_id, "event": event},
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=self._authorization(TokenResponse(token), url, dpop),
                     follow_redirects=False,
                 )
         except WalletError as exc:
@@ -341,5 +475,9 @@ class IssuanceClient:
             return
         for item in received:
             self.notify(
-                self._metadata, self._access_token, item.notification_id, "credential_accepted"
+                self._metadata,
+                self._access_token,
+                item.notification_id,
+                "credential_accepted",
+                self._dpop,
             )

@@ -24,8 +24,9 @@ from servicekit.sessions import Session, SessionStore
 from wallet.consent import ConsentSummary
 from wallet.errors import VaultError, WalletError
 from wallet.holder import PresentationOutcome, PresentationSession, Wallet
+from wallet.oid4vci.authorization import PendingAuthorization
 from wallet.oid4vci.offer import CredentialOffer
-from wallet.views import CredentialView
+from wallet.views import CredentialView, PendingView
 
 __all__ = [
     "MAX_PENDING",
@@ -53,6 +54,7 @@ class WalletLocked(Exception):
 class PendingOffer:
     offer: CredentialOffer | None = field(repr=False)  # None once received
     received: tuple[CredentialView, ...] | None = None
+    waiting: tuple[PendingView, ...] = ()  # those the agency will approve first
 
 
 @dataclass
@@ -77,6 +79,8 @@ class OpenWallet:
         self._closed = False
         self.offers: dict[str, PendingOffer] = {}
         self.presentations: dict[str, PendingPresentation] = {}
+        # Sign-ins at an agency's page (the authorization code flow), by their ``state``.
+        self.authorizations: dict[str, PendingAuthorization] = {}
 
     @contextmanager
     def use(self) -> Iterator[Wallet]:
@@ -104,6 +108,7 @@ class OpenWallet:
                     self._closed = True
                     self.offers.clear()
                     self.presentations.clear()
+                    self.authorizations.clear()
                     self._wallet.close()
             finally:
                 self._lock.release()

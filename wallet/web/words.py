@@ -16,6 +16,7 @@ from servicekit.pages import PageProblem, PageWords
 from wallet.errors import WalletError
 
 __all__ = [
+    "AUTHORIZATION_GONE",
     "BACKUP_SUFFIX",
     "BACKUP_TOO_LARGE",
     "BAD_FORMAT",
@@ -116,6 +117,12 @@ NO_FILE = PageProblem(
     f"Press 'Choose file', pick the backup (its name ends in {BACKUP_SUFFIX}), then press the "
     "button again.",
     code="backup_missing",
+)
+AUTHORIZATION_GONE = PageProblem(
+    404,
+    "This sign-in is no longer open in the wallet.",
+    "Unlock the wallet, then ask the agency again from 'Receive a credential'.",
+    code="authorization_unknown",
 )
 OFFER_GONE = PageProblem(
     404,

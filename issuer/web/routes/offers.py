@@ -69,3 +69,14 @@ async def create_offer(
     context["attempts"] = service.settings.tx_code_max_attempts
     context["page_title"] = "Offer ready"
     return pages.render(request, "offer.html", context, visit=visit)
+
+
+@router.post("/signin-codes", response_class=HTMLResponse)
+async def create_signin_code(
+    request: Request, pages: PagesDep, visit: VisitDep, operator: OperatorDep
+) -> HTMLResponse:
+    """A one-time sign-in code for the authorization page, shown once."""
+    form = await pages.form(request, visit, "cid")
+    created = await run_in_threadpool(operator.signin_codes.create, visit.actor, form.get("cid"))
+    context = {"page_title": "Sign-in code ready", "created": created}
+    return pages.render(request, "signin_code.html", context, visit=visit)

@@ -284,3 +284,24 @@ def test_keys_prepare_then_rotate_with_the_chain(env: dict[str, str], tmp_path: 
     assert renewed.exit_code == 0, renewed.output
     missing = runner.invoke(app, ["keys", "certify", "--chain", str(tmp_path / "no.pem")], env=env)
     assert missing.exit_code == 2
+
+
+def test_signin_code_command(tmp_path: Any, monkeypatch: Any) -> None:
+    """``drukid issuer signin-code CID`` locally: the code, grouped, and its JSON form."""
+    from typer.testing import CliRunner
+
+    from drukid.cli import app as drukid_app
+
+    monkeypatch.setenv("DRUKID_ISSUER_MODE", "development")
+    monkeypatch.setenv("DRUKID_ISSUER_DATA_DIR", str(tmp_path / "issuer"))
+    monkeypatch.setenv("DRUKID_ISSUER_STATUS_LIST_SIZE", "4096")
+    runner = CliRunner()
+    result = runner.invoke(drukid_app, ["issuer", "signin-code", "11512003456"])
+    assert result.exit_code == 0, result.output
+    assert "Sign-in code for 11512003456:" in result.output
+    as_json = runner.invoke(drukid_app, ["issuer", "signin-code", "11512003456", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert len(json.loads(as_json.output)["signin_code"]) == 8
+    unknown = runner.invoke(drukid_app, ["issuer", "signin-code", "99999999999"])
+    assert unknown.exit_code == 1
+    assert "person_not_found" in unknown.output

@@ -852,3 +852,20 @@ def test_search_and_filtered_list_on_postgres(data_dir: Any, postgres_url: str) 
         issue_credential(client, DECHEN)
         listed = web.get("/operator/credentials", params={"subject": DECHEN})
         assert_page(listed, 200, "1 credential for", "Valid")
+
+
+def test_operator_page_gives_a_sign_in_code(
+    client: TestClient, admin_web: tuple[TestClient, str]
+) -> None:
+    web, csrf = admin_web
+    assert "Give a sign-in code" in web.get("/operator/search", params={"q": KARMA}).text
+    response = web.post("/operator/signin-codes", data={"csrf_token": csrf, "cid": KARMA})
+    text = assert_page(response, 200, f"Sign-in code for CID {KARMA}", "It works once")
+    code = re.search(r'<strong class="pin">([\d ]+)</strong>', response.text).group(1)  # type: ignore[union-attr]
+    assert len(code.replace(" ", "")) == 8
+    assert code in text
+    entry = audit(client)[0]
+    assert (entry["action"], entry["detail"]) == ("signin_code.create", {"cid": KARMA})
+    assert code.replace(" ", "") not in str(entry)  # never the code itself
+    stale = web.post("/operator/signin-codes", data={"csrf_token": "forged", "cid": KARMA})
+    assert stale.status_code == 403  # the staff kit's stale-form refusal

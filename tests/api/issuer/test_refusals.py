@@ -65,8 +65,11 @@ def test_expired_offer_is_refused(
 
 def test_unknown_code_and_grant_type(client: Any, wallet: WalletClient) -> None:
     _error(wallet.token_response("not-a-code"), 400, "invalid_grant", "unknown_code")
-    response = client.post("/token", data={"grant_type": "authorization_code", "code": "x"})
+    response = client.post("/token", data={"grant_type": "password", "code": "x"})
     _error(response, 400, "unsupported_grant_type")
+    # The authorization code grant is served now (issue #12), and needs a DPoP proof first.
+    response = client.post("/token", data={"grant_type": "authorization_code", "code": "x"})
+    _error(response, 400, "invalid_dpop_proof", "dpop_missing")
     response = client.post(
         "/token", data={"grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code"}
     )

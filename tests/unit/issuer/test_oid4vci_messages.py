@@ -111,7 +111,8 @@ def test_token_request_parsing() -> None:
     assert "abc" not in repr(request)
     for pairs, error in [
         ([], InvalidRequestError),
-        ([("grant_type", "authorization_code")], UnsupportedGrantTypeError),
+        ([("grant_type", "password")], UnsupportedGrantTypeError),
+        ([("grant_type", "authorization_code"), ("code", "c")], UnsupportedGrantTypeError),
         ([("grant_type", PRE_AUTHORIZED_GRANT)], InvalidRequestError),
         (
             [
