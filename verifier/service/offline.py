@@ -333,7 +333,6 @@ class OfflineDesk:
                             issuer=result.issuer,
                             issuer_name=result.issuer_name,
                             vct=result.vct,
-                            claims=dumps_compact(thaw(result.claims)),
                             status_uri=reference.uri if reference else None,
                             status_idx=reference.idx if reference else None,
                             status_as_of=result.status_checked_at,

@@ -113,7 +113,9 @@ class OfflineRequestRecord(SQLModel, table=True):
 class OfflineResultRecord(SQLModel, table=True):
     """A credential accepted offline, kept "to re-check" against fresh status lists when the
     network returns (``recheck``: ``to_recheck``, ``valid``, ``revoked``, ``suspended``, or
-    ``no_status`` for a credential without a status list)."""
+    ``no_status`` for a credential without a status list). Data minimisation: the person's
+    claims are shown at the desk once and never stored; a re-check needs only the status
+    list entry."""
 
     __tablename__ = "verifier_offline_results"
 
@@ -123,7 +125,6 @@ class OfflineResultRecord(SQLModel, table=True):
     issuer: str = Field(max_length=2048)
     issuer_name: str = Field(max_length=500)
     vct: str = Field(max_length=2048)
-    claims: str
     status_uri: str | None = Field(default=None, max_length=2048)
     status_idx: int | None = None
     status_as_of: int | None = None

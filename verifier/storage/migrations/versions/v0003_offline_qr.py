@@ -41,7 +41,6 @@ def upgrade() -> None:
         sa.Column("issuer", sa.String(2048), nullable=False),
         sa.Column("issuer_name", sa.String(500), nullable=False),
         sa.Column("vct", sa.String(2048), nullable=False),
-        sa.Column("claims", sa.String(), nullable=False),
         sa.Column("status_uri", sa.String(2048), nullable=True),
         sa.Column("status_idx", sa.Integer(), nullable=True),
         sa.Column("status_as_of", sa.Integer(), nullable=True),
