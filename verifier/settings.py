@@ -47,6 +47,9 @@ class VerifierSettings(BaseSettings):
     trust_bundle_url: str | None = None
     trust_refresh_interval_seconds: float = Field(default=3600.0, ge=0, le=7 * 86400)
     status_policy: StatusPolicy = "reject"
+    # Claims a wallet disclosed that the request did not ask for: dropped from the result (and
+    # named in its dropped_claims), or the presentation refused (unrequested_claims).
+    unrequested_claims: Literal["drop", "refuse"] = "drop"
     client_id_scheme: Literal[
         "decentralized_identifier", "redirect_uri", "x509_san_dns", "x509_hash"
     ] = "decentralized_identifier"

@@ -1,7 +1,7 @@
 """Offline QR requests (their single-use nonces) and the results accepted offline, kept to be
 re-checked when the network returns (docs/offline-qr.md).
 
-Revision 0003, after 0002.
+Revision 0004, after 0003.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
