@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from core.terminal import styled
 from servicekit.qr import qr_png, qr_terminal
 from wallet.commands.common import WalletOption, fail, friendly, open_wallet, out
 from wallet.consent import ConsentSummary
@@ -20,9 +21,9 @@ def _print_consent(summary: ConsentSummary) -> None:
     out.rule("A verifier asks for information")
     for line in summary.lines():
         if line.startswith("Warning:"):
-            out.print(f"[bold yellow]{line}[/]", markup=True)
+            out.print(styled((line, "bold yellow")))
         else:
-            out.print(line, markup=False)
+            out.print(line)
     out.rule()
 
 
@@ -52,11 +53,11 @@ def present(
             return
         result = opened.approve(session)
         out.print(
-            f"[bold green]Shared[/] with {name}. It is recorded in your history.", markup=True
+            styled(("Shared", "bold green"), f" with {name}. It is recorded in your history.")
         )
         if result.redirect_uri:
             out.print("The verifier offers to continue at this address (open it yourself if")
-            out.print(f"you started this on their website): {result.redirect_uri}", markup=False)
+            out.print(f"you started this on their website): {result.redirect_uri}")
 
 
 @friendly
@@ -90,10 +91,9 @@ def offline_present(
             path = out_dir / f"answer-{index}-of-{total}.png"
             path.write_bytes(qr_png(text))
             out.rule(f"Code {index} of {total}")
-            out.print(qr_terminal(text), markup=False, highlight=False)
-            out.print(f"(also saved as {path})", markup=False)
+            out.print(qr_terminal(text))
+            out.print(f"(also saved as {path})")
         out.print(
             f"Show {'these ' + str(total) + ' codes' if total > 1 else 'this code'} to {name}'s "
-            "camera (any order). It is recorded in your history.",
-            markup=False,
+            "camera (any order). It is recorded in your history."
         )
