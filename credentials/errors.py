@@ -18,6 +18,8 @@ public contract (CLIs print them, services return them, tests assert them)::
     │   ├── DPoPError             RFC 9449 DPoP proofs and server nonces
     │   └── ClientAttestationError  OAuth 2.0 Attestation-Based Client Authentication
     ├── KeyAttestationError       OpenID4VCI 1.0 Appendix D key attestations
+    ├── OfflineCodeError          the offline QR codes (docs/offline-qr.md): prefix, base45,
+    │                             deflate, CBOR, parts of a multi-part presentation
     └── X509Error                 X.509 certificates: x5c parsing, path validation to trust
                                   anchors, SAN / client id rules, CRLs, certificate building
 """
@@ -37,6 +39,7 @@ __all__ = [
     "KeyBindingError",
     "MalformedError",
     "OAuthError",
+    "OfflineCodeError",
     "PKCEError",
     "SDJWTError",
     "StatusListError",
@@ -135,3 +138,12 @@ class X509Error(CredentialError):
     ``x509_crl_malformed`` and ``x509_build_invalid``."""
 
     code = "x509_invalid"
+
+
+class OfflineCodeError(CredentialError):
+    """An offline QR code (docs/offline-qr.md) that cannot be read. ``code``:
+    ``offline_qr_invalid`` (not one of ours, or damaged), ``offline_qr_too_large``,
+    ``offline_part_missing`` (a multi-part set is incomplete: ``progress`` says how far),
+    ``offline_part_mismatch`` (parts of different sets, or a set whose parts do not add up)."""
+
+    code = "offline_qr_invalid"

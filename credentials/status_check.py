@@ -116,14 +116,18 @@ class StatusChecker:
         now: int,
         leeway: int,
         bundle_tokens: Mapping[str, str] | None = None,
+        max_age: int | None = None,
     ) -> StatusOutcome:
         """The status of the credential entry ``reference`` points at. Never raises for an
         unavailable list (that is ``unknown``); raises :class:`StatusListError` only when the
-        list is available and the index is outside it (a broken credential)."""
+        list is available and the index is outside it (a broken credential). ``max_age``: a
+        cached list issued longer ago than this is fetched again even within its ``ttl`` (a
+        high-assurance check never shows "valid" from a list older than its policy)."""
         uri = reference.uri
         with self._lock:
             entry = self._cache.get((iss, uri))
-        if entry is not None and now < entry.fresh_until:
+        too_old = entry is not None and max_age is not None and now - entry.token.iat > max_age
+        if entry is not None and now < entry.fresh_until and not too_old:
             return self._read(entry.token, reference, "cache", "status list from cache")
         cause = "status_list_offline"
         detail = "offline, so the list was not fetched"

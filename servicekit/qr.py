@@ -25,6 +25,7 @@ __all__ = [
     "qr_png",
     "qr_svg",
     "qr_terminal",
+    "qr_version",
 ]
 
 MAX_QR_PAYLOAD = 2048
@@ -48,6 +49,11 @@ def _make(data: str) -> qrcode.QRCode:
     code.add_data(data)
     code.make(fit=True)
     return code
+
+
+def qr_version(data: str) -> int:
+    """The QR version (1-40) ``data`` needs at error correction level M."""
+    return int(_make(data).version)
 
 
 def qr_png(data: str, *, box_size: int = 8) -> bytes:

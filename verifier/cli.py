@@ -6,6 +6,8 @@
   and/or a signed trust bundle.
 * ``trust ...`` and ``apikey ...`` act on the service's own database (``DRUKID_VERIFIER_*``
   settings), or on a trust file with ``--file``.
+* ``offline-request``, ``offline-verify``, ``recheck``, ``trust refresh``: verifying with no
+  internet (docs/offline-qr.md).
 * ``db upgrade | status | revision``: that database's schema (migrations).
 
 Exit codes: 0 success, 1 the presentation or request was rejected, 2 bad usage or setup.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import typer
 
-from verifier.commands import apikeys, bundles, database, requests, trust, verify
+from verifier.commands import apikeys, bundles, database, offline, requests, trust, verify
 
 __all__ = ["app"]
 
@@ -39,6 +41,9 @@ app.add_typer(db_app, name="db")
 app.command("request")(requests.request)
 app.command("result")(requests.result)
 app.command("verify")(verify.verify)
+app.command("offline-request")(offline.offline_request)
+app.command("offline-verify")(offline.offline_verify)
+app.command("recheck")(offline.recheck)
 
 trust_app.command("add")(trust.trust_add)
 trust_app.command("list")(trust.trust_list)
@@ -47,6 +52,7 @@ trust_app.command("add-anchor")(trust.trust_add_anchor)
 trust_app.command("keygen")(bundles.trust_keygen)
 trust_app.command("export-bundle")(bundles.trust_export_bundle)
 trust_app.command("import-bundle")(bundles.trust_import_bundle)
+trust_app.command("refresh")(offline.trust_refresh)
 
 apikey_app.command("create")(apikeys.apikey_create)
 apikey_app.command("list")(apikeys.apikey_list)

@@ -203,6 +203,60 @@ _PLAIN = {
         "The service's database could lose what it saved in a power cut; its settings must "
         "be fixed before the service starts."
     ),
+    # Verifying with no internet (docs/offline-qr.md).
+    "offline_qr_invalid": (
+        "This QR code is not a drukid answer, or it is damaged. Ask the person to show it "
+        "again, closer and steadier."
+    ),
+    "offline_qr_too_large": "This QR code holds more than an answer may; it was not read.",
+    "offline_part_missing": (
+        "Not every code of this answer was scanned yet. Scan the ones still missing."
+    ),
+    "offline_part_mismatch": (
+        "These codes belong to different answers, or one was altered. Scan again the codes of "
+        "one answer only."
+    ),
+    "offline_other_verifier": (
+        "This answer was made for another verifier. Show this desk's own request QR and scan "
+        "the new answer."
+    ),
+    "offline_nonce_unknown": (
+        "This answer is for a request this desk did not make. Show this desk's request QR."
+    ),
+    "offline_nonce_used": (
+        "This answer was already accepted once; an answer counts for one request only. Show a "
+        "new request QR."
+    ),
+    "offline_request_expired": "The request this answers has expired. Show a new request QR.",
+    "offline_no_bundle": (
+        "This desk has no signed trust bundle to check answers offline. Connect to the internet "
+        "and refresh it (`drukid verifier trust refresh`)."
+    ),
+    "offline_bundle_stale": (
+        "This desk's trust data is older than this check allows. Connect to the internet, "
+        "refresh it (`drukid verifier trust refresh`), then verify again."
+    ),
+    "offline_status_stale": (
+        "This desk's revocation lists are older than this check allows, so it cannot say the "
+        "credential is still valid. Connect to the internet, refresh the trust bundle, then "
+        "verify again."
+    ),
+    "offline_needs_certificate": (
+        "Offline requests must be signed with the desk's certificate; an administrator sets it "
+        "up (DRUKID_VERIFIER_X509_CHAIN_FILE and DRUKID_VERIFIER_X509_KEY_FILE)."
+    ),
+    "trust_bundle_not_newer": (
+        "The trust bundle offered is not newer than the one installed, so the installed one "
+        "was kept."
+    ),
+    "no_bundle_url": (
+        "This desk does not know where to fetch a new trust bundle: an administrator sets "
+        "DRUKID_VERIFIER_TRUST_BUNDLE_URL and DRUKID_VERIFIER_TRUST_BUNDLE."
+    ),
+    "trust_bundle_fetch_failed": (
+        "The new trust bundle could not be downloaded. Check the connection and the address "
+        "(DRUKID_VERIFIER_TRUST_BUNDLE_URL), then try again."
+    ),
     # Webhooks, as the relying party's server checks them.
     "webhook_signature_invalid": "This notice was not signed by the verifier service; ignore it.",
     "webhook_stale": "This notice is too old to be trusted; ignore it.",

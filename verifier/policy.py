@@ -49,7 +49,9 @@ class Policy:
     the trust registry trusts the issuer for). ``status_policy``: what to do when the status list
     cannot be obtained — ``reject`` (default) or ``accept_unknown`` (the result then says
     "status unknown as of T"). ``require_status``: refuse credentials that carry no status
-    reference (so cannot be revoked).
+    reference (so cannot be revoked). ``status_max_age``: the oldest status list (by its
+    ``iat``) this check accepts; a cached list older than that is fetched again instead of
+    being trusted until its ``ttl`` runs out (the templates' freshness, docs/offline-qr.md §6).
     """
 
     require_key_binding: bool = True
@@ -64,6 +66,7 @@ class Policy:
     )
     algorithms: frozenset[str] = SIGNING_ALGORITHMS
     max_presentation_bytes: int = MAX_SD_JWT_BYTES
+    status_max_age: int | None = None
 
     def __post_init__(self) -> None:
         check_leeway(self.leeway)
@@ -81,6 +84,8 @@ class Policy:
             )
         if not 0 < self.max_presentation_bytes <= MAX_SD_JWT_BYTES:
             raise ValueError(f"max_presentation_bytes must be 1 to {MAX_SD_JWT_BYTES}")
+        if self.status_max_age is not None and not self.status_max_age > 0:
+            raise ValueError("status_max_age must be a positive number of seconds")
         object.__setattr__(self, "key_mechanisms", mechanisms)
         object.__setattr__(self, "algorithms", algorithms)
         object.__setattr__(self, "accepted_vcts", _frozen(self.accepted_vcts))

@@ -20,15 +20,19 @@ from did.fetch import Fetcher, FetchPolicy
 from did.keys import PrivateKey
 from did.methods.web import did_web_from_url
 from servicekit.database import create_db_engine
+from verifier.bundle_refresh import RefreshOutcome, refresh_bundle
 from verifier.certificates import load_crls, load_request_certificate
+from verifier.errors import TrustError
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
 from verifier.service import (
     ApiKeyAdmin,
     Identity,
+    OfflineDesk,
     PresentationRequests,
     PresentationResponses,
     PresentationResults,
+    RecheckReport,
     Retention,
     ServiceConfig,
     ServiceContext,
@@ -129,6 +133,30 @@ class Runtime:
     webhooks: WebhookDispatcher
     fetcher: Fetcher
     service: VerifierService
+    offline: OfflineDesk
+    sources: TrustSources
+    bundle_refresh: Callable[[], RefreshOutcome] | None = None
+
+    def refresh_trust(self) -> tuple[RefreshOutcome | None, RecheckReport]:
+        """Fetch a newer signed bundle (DRUKID_VERIFIER_TRUST_BUNDLE_URL) and then re-check
+        the results accepted offline. A bundle that is not newer is no failure (the network
+        is back all the same, so the re-check still runs); any other refusal raises
+        :class:`~verifier.errors.TrustError` and keeps the installed bundle."""
+        if self.bundle_refresh is None:
+            raise TrustError(
+                "set DRUKID_VERIFIER_TRUST_BUNDLE_URL and DRUKID_VERIFIER_TRUST_BUNDLE first",
+                code="no_bundle_url",
+            )
+        outcome: RefreshOutcome | None
+        try:
+            outcome = self.bundle_refresh()
+        except TrustError as exc:
+            if exc.code != "trust_bundle_not_newer":
+                raise
+            outcome = None
+        report = self.offline.recheck()
+        self.webhooks.notify()
+        return outcome, report
 
     def close(self) -> None:
         self.webhooks.stop()
@@ -175,6 +203,7 @@ def build_runtime(
             unrequested_claims=settings.unrequested_claims,
             logo_uri=settings.logo_uri,
             development=dev,
+            offline_request_chain=settings.offline_request_chain,
         ),
         identity=identity,
         clock=now,
@@ -218,6 +247,29 @@ def build_runtime(
         retention=retention,
         type_labels=type_labels,
     )
+    refresher = None
+    if settings.trust_bundle_url is not None and settings.trust_bundle is not None:
+        assert sources.authority is not None  # the settings require the key with a bundle
+        url, path, authority = settings.trust_bundle_url, settings.trust_bundle, sources.authority
+
+        def refresher() -> RefreshOutcome:
+            return refresh_bundle(
+                url=url,
+                path=path,
+                authority_key=authority,
+                fetch=fetcher.content_getter(accept="application/jwt"),
+                now=now(),
+                leeway=settings.leeway_seconds,
+            )
+
+    offline = OfflineDesk(
+        context,
+        bundle=sources.bundle,
+        trust=trust,
+        keys=keys,
+        status=status,
+        notify=webhooks.notify,
+    )
     return Runtime(
         context=context,
         keys=keys,
@@ -231,4 +283,7 @@ def build_runtime(
         webhooks=webhooks,
         fetcher=fetcher,
         service=service,
+        offline=offline,
+        sources=sources,
+        bundle_refresh=refresher,
     )

@@ -42,6 +42,10 @@ class VerifierSettings(BaseSettings):
     trust_file: Path | None = None
     trust_bundle: Path | None = None
     trust_authority_key: str | None = None  # the pinned public JWK (JSON text or a file path)
+    # Where `drukid verifier trust refresh` (and the service, every interval; 0 = never)
+    # fetches a newer signed bundle to install at DRUKID_VERIFIER_TRUST_BUNDLE.
+    trust_bundle_url: str | None = None
+    trust_refresh_interval_seconds: float = Field(default=3600.0, ge=0, le=7 * 86400)
     status_policy: StatusPolicy = "reject"
     # Claims a wallet disclosed that the request did not ask for: dropped from the result (and
     # named in its dropped_claims), or the presentation refused (unrequested_claims).
@@ -57,6 +61,10 @@ class VerifierSettings(BaseSettings):
     # Certificate revocation lists (PEM or DER files) for the issuers' certificate chains;
     # read at start-up, never fetched. Trust anchors themselves live in the trust file/bundle.
     x509_crl_files: tuple[Path, ...] = ()
+    # What an offline request QR carries of that certificate's chain: "full" (leaf and
+    # intermediates: any wallet trusting the root checks it; QR version 30 at level M) or
+    # "leaf" (version 26; only wallets that hold the issuing intermediate as an anchor can).
+    offline_request_chain: Literal["full", "leaf"] = "full"
     # Accept a CRL past its next update (a warning instead of a refusal): for offline desks.
     x509_accept_stale_crl: bool = False
     response_mode: Literal["direct_post.jwt", "direct_post"] = "direct_post.jwt"
@@ -110,6 +118,11 @@ class VerifierSettings(BaseSettings):
             raise ValueError(
                 "DRUKID_VERIFIER_TRUST_BUNDLE needs DRUKID_VERIFIER_TRUST_AUTHORITY_KEY "
                 "(the trust authority's public JWK) to check the bundle's signature"
+            )
+        if self.trust_bundle_url is not None and self.trust_bundle is None:
+            raise ValueError(
+                "DRUKID_VERIFIER_TRUST_BUNDLE_URL needs DRUKID_VERIFIER_TRUST_BUNDLE (where the "
+                "fetched bundle is installed)"
             )
         certificate = self.x509_chain_file is not None or self.x509_key_file is not None
         if certificate and (self.x509_chain_file is None or self.x509_key_file is None):

@@ -96,6 +96,21 @@ class TrustSources:
             self._cache[path] = (stamp, registry)
         return registry
 
+    @property
+    def authority(self) -> PublicKey | None:
+        """The pinned trust authority key (the one a bundle must be signed with)."""
+        return self._authority
+
+    def bundle(self, now: int) -> TrustRegistry | None:
+        """The signed bundle alone (offline checks trust nothing else), ``None`` when there is
+        none or it has expired. Raises :class:`TrustError` for a bundle that is not genuine."""
+        if self._bundle is None or not self._bundle.exists():
+            return None
+        bundle = self._read(self._bundle, now)
+        if bundle.expires_at is not None and now >= bundle.expires_at + self._leeway:
+            return None
+        return bundle
+
     def registry(self, now: int) -> TrustRegistry:
         """The current file-based trust. Raises :class:`TrustError` for a broken trust file; a
         bundle that has expired since it was loaded is left out (and logged)."""

@@ -325,6 +325,7 @@ def _status(
             now=now,
             leeway=policy.leeway,
             bundle_tokens=trust.status_tokens,
+            max_age=policy.status_max_age,
         )
     except CredentialError as exc:  # the list is genuine but the index is outside it
         raise run.lower("status", exc) from exc

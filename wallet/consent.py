@@ -418,6 +418,14 @@ def _warnings(
                 "Never share real data this way.",
             )
         )
+    elif verifier.response_mode == "offline_qr":
+        found.append(
+            ConsentWarning(
+                "shown_as_qr",
+                "Your answer will be shown as QR codes on this screen: show them only to this "
+                "verifier's camera, and close them afterwards.",
+            )
+        )
     elif verifier.response_mode == "direct_post":
         found.append(
             ConsentWarning(

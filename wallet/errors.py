@@ -247,6 +247,22 @@ _WORDS: dict[str, Words] = {
         "This wallet cannot check who sent this request. Nothing was shared. Ask the service to "
         "use a supported verifier identity.",
     ),
+    "offline_request_untrusted": Words(
+        "The offline request is not signed by a verifier your wallet can trust without the "
+        "internet (no authority you trust vouches for its certificate). Nothing was shown. If "
+        "you know the service, ask it which authority vouches for it.",
+    ),
+    "offline_request_expired": Words(
+        "This request QR has expired. Ask the verifier to show a new one.",
+    ),
+    "offline_qr_invalid": Words(
+        "This is not a drukid offline request QR, or the photo of it is damaged. Take a "
+        "sharper photo, or ask the verifier to show it again.",
+    ),
+    "offline_qr_too_large": Words(
+        "Your answer needs more QR codes than a verifier scans. Share less (a smaller "
+        "request), or answer online.",
+    ),
     "request_unsatisfiable": Words(
         "You do not hold the credentials this service asks for. Receive them from the issuer "
         "first, or refuse the request.",

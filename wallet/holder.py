@@ -32,6 +32,7 @@ from did.keys import PrivateKey
 from wallet.backup import BackupContents, open_backup, read_backup, seal_backup
 from wallet.errors import BackupError, StorageError, WalletError
 from wallet.history import HistoryEntry
+from wallet.offline import OfflineAnswer, OfflinePresenting
 from wallet.oid4vci.authorization import PendingAuthorization
 from wallet.oid4vci.offer import CredentialOffer
 from wallet.oid4vp.request import AuthorizationRequest
@@ -65,6 +66,7 @@ class Wallet:
         self._runtime = runtime
         self._receiving = Receiving(store, runtime)
         self._presenting = Presenting(store, runtime)
+        self._offline = OfflinePresenting(store, runtime, self._presenting)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -331,6 +333,21 @@ class Wallet:
     def approve(self, session: PresentationSession) -> PresentationOutcome:
         """Send the presentation the citizen agreed to, and record it."""
         return self._presenting.approve(session)
+
+    def prepare_offline(
+        self, source: str | bytes, *, language: str | None = None
+    ) -> PresentationSession:
+        """Check an offline request QR (``DKR1:``) with no network and build the consent
+        summary; nothing is shown until :meth:`approve_offline`."""
+        return self._offline.prepare(source, language=language)
+
+    def approve_offline(self, session: PresentationSession) -> OfflineAnswer:
+        """The agreed presentation as QR code texts (``DKP1:``), recorded in the history."""
+        return self._offline.approve(session)
+
+    def refuse_offline(self, session: PresentationSession) -> str:
+        """Record an offline refusal (there is no verifier to tell); its history id."""
+        return self._offline.refuse(session)
 
     def refuse(self, session: PresentationSession) -> PresentationOutcome:
         """Tell the verifier no (§8.5 ``access_denied``) and record the refusal. A verifier

@@ -166,7 +166,7 @@ class Presenting:
                 "; ".join(session.consent.problems) or "the request cannot be answered",
                 code="request_unsatisfiable",
             )
-        self._claim(session)
+        self.claim(session)
         request = session.request
         vp_token = build_vp_token(
             request,
@@ -186,7 +186,7 @@ class Presenting:
                 result = client.send(request, vp_token)
         except NetworkError as exc:
             if not exc.not_sent:
-                self._record(session, "uncertain", detail=exc.message)
+                self.record(session, "uncertain", detail=exc.message)
                 raise
             # No connection was made: the answer certainly did not arrive, so it is no
             # "unclear" entry in the history, and the person hears that nothing was shared.
@@ -198,18 +198,18 @@ class Presenting:
                 not_sent=True,
             ) from exc
         except PresentError as exc:
-            self._record(session, "rejected", detail=exc.message)
+            self.record(session, "rejected", detail=exc.message)
             if exc.code in _STATUS_REFUSALS:
                 hint = _whom(session, exc.code, self._runtime.settings.language)
                 raise PresentError(exc.message, code=exc.code, hint=hint) from exc
             raise
-        entry = self._record(session, "shared", result=result)
+        entry = self.record(session, "shared", result=result)
         return PresentationOutcome("shared", entry.id, result.redirect_uri)
 
     def refuse(self, session: PresentationSession) -> PresentationOutcome:
         """Tell the verifier no (§8.5 ``access_denied``) and record the refusal. A verifier
         that cannot be reached is still refused locally: nothing was shared."""
-        self._claim(session)
+        self.claim(session)
         notified = True
         try:
             with self._runtime.online() as online:
@@ -220,16 +220,16 @@ class Presenting:
         except (NetworkError, PresentError) as exc:
             log.info("refusal not delivered: %s", exc.code)
             notified = False
-        entry = self._record(session, "refused", detail="" if notified else "verifier not reached")
+        entry = self.record(session, "refused", detail="" if notified else "verifier not reached")
         return PresentationOutcome("refused", entry.id, None, verifier_notified=notified)
 
     @staticmethod
-    def _claim(session: PresentationSession) -> None:
+    def claim(session: PresentationSession) -> None:
         if session.answered:
             raise PresentError("this request was already answered", code="already_answered")
         session.answered = True
 
-    def _record(
+    def record(
         self,
         session: PresentationSession,
         outcome: str,

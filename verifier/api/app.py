@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 
 class _Pruner:
-    """Deletes expired sessions and results every ``interval`` seconds."""
+    """Runs a job every ``interval`` seconds: deleting expired sessions and results, and (when
+    a bundle address is set) refreshing the trust bundle."""
 
     def __init__(self, prune: Callable[[], int], interval: float) -> None:
         self._prune, self._interval = prune, interval
@@ -87,16 +88,33 @@ def create_app(
             return runtime.retention.prune() + teller.sweep()
 
         pruner = _Pruner(prune, settings.prune_interval_seconds)
+        refresher = None
+        if runtime.bundle_refresh is not None and settings.trust_refresh_interval_seconds > 0:
+
+            def refresh() -> int:  # a newer signed bundle, then the offline results re-checked
+                try:
+                    _, report = runtime.refresh_trust()
+                except VerificationError as exc:
+                    log.info("trust bundle refresh: %s", exc.code)
+                    return 0
+                return len(report.flagged)
+
+            refresher = _Pruner(refresh, settings.trust_refresh_interval_seconds)
         app.state.runtime, app.state.webhooks = runtime, runtime.webhooks
         app.state.service = runtime.service  # the teller pages' handle (verifier.service.facade)
+        app.state.offline = runtime.offline  # the teller's offline checks
         if start_workers:
             runtime.webhooks.start()
             pruner.start()
+            if refresher is not None:
+                refresher.start()
         try:
             yield
         finally:
             if start_workers:
                 pruner.stop()
+                if refresher is not None:
+                    refresher.stop()
             if not sessions.shared:  # in memory, signed-in desks end with the process
                 sessions.drop_all()  # and so do their checks; shared ones go on elsewhere
             runtime.close()

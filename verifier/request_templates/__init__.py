@@ -12,7 +12,7 @@ not page templates: the teller pages' Jinja templates live in ``verifier/web/tem
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -21,17 +21,35 @@ from core.encoding import parse_json
 from credentials.dcql import DCQLQuery
 from credentials.errors import DCQLError
 from verifier.errors import ServiceError
+from verifier.policy import Policy
 from verifier.trust import TrustRegistry
 
-__all__ = ["Template", "load_templates", "template_to_dcql"]
+__all__ = [
+    "DEFAULT_BUNDLE_MAX_AGE",
+    "DEFAULT_STATUS_MAX_AGE",
+    "Template",
+    "freshness_policy",
+    "load_templates",
+    "template_to_dcql",
+]
+
+
+# Freshness when a template says nothing: status lists at most a day old, bundles a week.
+DEFAULT_STATUS_MAX_AGE = 24 * 3600
+DEFAULT_BUNDLE_MAX_AGE = 7 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A request template. ``status_max_age`` / ``bundle_max_age`` (seconds): how old the
+    status list and the trust bundle behind a "valid" answer may be (its ``freshness``)."""
+
     id: str
     title: str
     purpose: str
     credentials: tuple[Mapping[str, Any], ...]
+    status_max_age: int = DEFAULT_STATUS_MAX_AGE
+    bundle_max_age: int = DEFAULT_BUNDLE_MAX_AGE
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +57,10 @@ class Template:
             "title": self.title,
             "purpose": self.purpose,
             "credentials": [dict(item) for item in self.credentials],
+            "freshness": {
+                "status_max_age_seconds": self.status_max_age,
+                "bundle_max_age_seconds": self.bundle_max_age,
+            },
         }
 
 
@@ -50,7 +72,15 @@ def load_templates() -> dict[str, Template]:
         if not item.name.endswith(".json"):
             continue
         data = parse_json(item.read_bytes())
-        template = Template(data["id"], data["title"], data["purpose"], tuple(data["credentials"]))
+        freshness = data.get("freshness", {})
+        template = Template(
+            data["id"],
+            data["title"],
+            data["purpose"],
+            tuple(data["credentials"]),
+            status_max_age=freshness.get("status_max_age_seconds", DEFAULT_STATUS_MAX_AGE),
+            bundle_max_age=freshness.get("bundle_max_age_seconds", DEFAULT_BUNDLE_MAX_AGE),
+        )
         found[template.id] = template
     return found
 
@@ -81,3 +111,12 @@ def template_to_dcql(template: Template, trust: TrustRegistry) -> dict[str, Any]
     except DCQLError as exc:  # a broken template file is a bug, not bad input
         raise RuntimeError(f"template {template.id} is not valid DCQL: {exc}") from exc
     return query
+
+
+def freshness_policy(policy: Policy, template_id: str | None) -> Policy:
+    """``policy`` with the status-list age limit of the template (the default without one)."""
+    template = load_templates().get(template_id) if template_id else None
+    limit = template.status_max_age if template else DEFAULT_STATUS_MAX_AGE
+    if policy.status_max_age is not None and policy.status_max_age <= limit:
+        return policy
+    return replace(policy, status_max_age=limit)

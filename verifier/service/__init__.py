@@ -12,6 +12,7 @@ and commits. Routes and pages only parse, call one method and render.
 * :mod:`~verifier.service.retention` — expiry and deletion (data minimisation);
 * :mod:`~verifier.service.type_metadata` — display labels for the teller pages;
 * :mod:`~verifier.service.records` — a stored request as callers see it;
+* :mod:`~verifier.service.offline` — the offline QR exchange, freshness and re-checking;
 * :mod:`~verifier.service.facade` — the teller pages' one handle on the parts.
 
 The parts are assembled once, in :func:`verifier.runtime.build_runtime`.
@@ -20,6 +21,7 @@ The parts are assembled once, in :func:`verifier.runtime.build_runtime`.
 from verifier.service.api_keys import ApiKeyAdmin, ApiKeySummary
 from verifier.service.context import Identity, ServiceConfig, ServiceContext
 from verifier.service.facade import VerifierService
+from verifier.service.offline import OfflineDesk, RecheckReport
 from verifier.service.requests import MAX_PURPOSE, PresentationRequests
 from verifier.service.responses import PresentationResponses
 from verifier.service.results import PresentationResults
@@ -32,9 +34,11 @@ __all__ = [
     "ApiKeyAdmin",
     "ApiKeySummary",
     "Identity",
+    "OfflineDesk",
     "PresentationRequests",
     "PresentationResponses",
     "PresentationResults",
+    "RecheckReport",
     "Retention",
     "ServiceConfig",
     "ServiceContext",

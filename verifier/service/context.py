@@ -39,6 +39,7 @@ class ServiceConfig:
     unrequested_claims: Literal["drop", "refuse"] = "drop"
     logo_uri: str | None = None
     development: bool = False
+    offline_request_chain: str = "full"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,12 @@ from verifier.errors import PresentationError, RequestError, VerificationError, 
 from verifier.keys import IssuerKeys
 from verifier.oid4vp.response import check_state, parse_response, verify_response
 from verifier.oid4vp.response_code import create_response_code, redirect_with_response_code
+from verifier.request_templates import freshness_policy
 from verifier.service.context import ServiceContext
 from verifier.service.records import open_request, result_view
 from verifier.service.retention import Retention
 from verifier.service.trust_admin import TrustAdmin
-from verifier.storage.models import RequestRecord, WebhookDelivery
+from verifier.storage.models import RequestRecord
 from verifier.storage.repos import Requests, WebhookDeliveries
 from verifier.verify import VerificationResult, verify_presentation
 
@@ -106,7 +107,7 @@ class PresentationResponses:
         self, record: RequestRecord, now: int
     ) -> Callable[[str, CredentialQuery], VerificationResult]:
         trust = self.trust.registry()
-        policy = self.context.config.policy
+        policy = freshness_policy(self.context.config.policy, record.template)
 
         def verify_one(presentation: str, query: CredentialQuery) -> VerificationResult:
             return verify_presentation(
@@ -162,15 +163,8 @@ class PresentationResponses:
                 view.pop("credentials", None)
                 view["result_withheld"] = "same-device request: poll with ?response_code="
             body = dumps_compact({"event": "presentation.completed", **view})
-            WebhookDeliveries(session).add(
-                WebhookDelivery(
-                    request_id=record.id,
-                    rp_key_id=record.rp_key_id,
-                    url=record.webhook_url,
-                    body=body,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+            WebhookDeliveries(session).queue(
+                record.id, record.rp_key_id, record.webhook_url, body, now=now
             )
         session.commit()
         return answer

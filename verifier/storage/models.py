@@ -18,6 +18,8 @@ from servicekit.page_state import page_state_tables
 __all__ = [
     "PAGE_STATE",
     "ApiKeyRecord",
+    "OfflineRequestRecord",
+    "OfflineResultRecord",
     "RequestRecord",
     "TrustedIssuerRecord",
     "WebhookDelivery",
@@ -91,6 +93,49 @@ class TrustedIssuerRecord(SQLModel, table=True):
     updated_at: int
 
 
+class OfflineRequestRecord(SQLModel, table=True):
+    """A request shown as an offline QR code (docs/offline-qr.md): its nonce is single-use
+    (``used_at`` set by one conditional update when an answer is accepted)."""
+
+    __tablename__ = "verifier_offline_requests"
+
+    id: str = Field(primary_key=True, max_length=64)
+    nonce: str = Field(unique=True, max_length=128)
+    client_id: str = Field(max_length=1000)
+    template: str | None = Field(default=None, max_length=64)
+    dcql_query: str
+    purpose: str = Field(max_length=1000)
+    rp_key_id: str | None = Field(default=None, max_length=32)
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    created_at: int
+    expires_at: int = Field(index=True)
+    used_at: int | None = None
+
+
+class OfflineResultRecord(SQLModel, table=True):
+    """A credential accepted offline, kept "to re-check" against fresh status lists when the
+    network returns (``recheck``: ``to_recheck``, ``valid``, ``revoked``, ``suspended``, or
+    ``no_status`` for a credential without a status list). Data minimisation: the person's
+    claims are shown at the desk once and never stored; a re-check needs only the status
+    list entry."""
+
+    __tablename__ = "verifier_offline_results"
+
+    id: str = Field(primary_key=True, max_length=64)
+    request_id: str = Field(index=True, max_length=64)
+    query_id: str = Field(max_length=200)
+    issuer: str = Field(max_length=2048)
+    issuer_name: str = Field(max_length=500)
+    vct: str = Field(max_length=2048)
+    status_uri: str | None = Field(default=None, max_length=2048)
+    status_idx: int | None = None
+    status_as_of: int | None = None
+    bundle_as_of: int | None = None
+    accepted_at: int
+    recheck: str = Field(default="to_recheck", index=True, max_length=16)
+    rechecked_at: int | None = None
+
+
 # The teller pages' sessions and failed sign-ins, shared by every worker.
 PAGE_STATE = page_state_tables(
     SQLModel.metadata, sessions="verifier_page_sessions", failures="verifier_sign_in_failures"
@@ -100,5 +145,12 @@ PAGE_STATE = page_state_tables(
 def tables() -> list[Table]:
     """The verifier's tables (other roles' tables share SQLModel's metadata, so the verifier's
     schema names its own: :func:`verifier.storage.schema.metadata`)."""
-    models = (ApiKeyRecord, RequestRecord, WebhookDelivery, TrustedIssuerRecord)
+    models = (
+        ApiKeyRecord,
+        RequestRecord,
+        WebhookDelivery,
+        TrustedIssuerRecord,
+        OfflineRequestRecord,
+        OfflineResultRecord,
+    )
     return [cast(Table, model.__table__) for model in models] + list(PAGE_STATE)  # type: ignore[union-attr]

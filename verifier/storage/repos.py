@@ -22,13 +22,23 @@ from sqlmodel import Session, col, select
 from servicekit.statements import first_row, rowcount, run, table, values
 from verifier.storage.models import (
     ApiKeyRecord,
+    OfflineRequestRecord,
+    OfflineResultRecord,
     RequestRecord,
     TrustedIssuerRecord,
     WebhookDelivery,
 )
 from verifier.storage.schema import create_schema
 
-__all__ = ["ApiKeys", "Requests", "TrustedIssuers", "WebhookDeliveries", "create_schema"]
+__all__ = [
+    "ApiKeys",
+    "OfflineRequests",
+    "OfflineResults",
+    "Requests",
+    "TrustedIssuers",
+    "WebhookDeliveries",
+    "create_schema",
+]
 
 
 _REQUEST, _DELIVERY = table(RequestRecord), table(WebhookDelivery)
@@ -174,6 +184,19 @@ class WebhookDeliveries:
     def add(self, row: WebhookDelivery) -> None:
         run(self.s, _Hot.delivery_insert, values(row, omit_none=("id",)))
 
+    def queue(self, request_id: str, rp_key_id: str, url: str, body: str, *, now: int) -> None:
+        """A new delivery of ``body`` to ``url``, due now."""
+        self.add(
+            WebhookDelivery(
+                request_id=request_id,
+                rp_key_id=rp_key_id,
+                url=url,
+                body=body,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
     def due(self, *, now: int, limit: int = 20) -> Sequence[WebhookDelivery]:
         """Pending deliveries whose time has come and that no worker holds a lease on."""
         return self.s.exec(
@@ -266,3 +289,51 @@ class TrustedIssuers:
             delete(TrustedIssuerRecord).where(col(TrustedIssuerRecord.id) == iss)
         )
         return rowcount(result) == 1
+
+
+class OfflineRequests:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: OfflineRequestRecord) -> None:
+        self.s.add(row)
+
+    def by_nonce(self, nonce: str) -> OfflineRequestRecord | None:
+        return self.s.exec(
+            select(OfflineRequestRecord).where(col(OfflineRequestRecord.nonce) == nonce)
+        ).first()
+
+    def use(self, request_id: str, *, now: int) -> bool:
+        """Atomically mark an unused, unexpired offline request used: one answer wins."""
+        result = self.s.execute(
+            update(OfflineRequestRecord)
+            .where(
+                col(OfflineRequestRecord.id) == request_id,
+                col(OfflineRequestRecord.used_at).is_(None),
+                col(OfflineRequestRecord.expires_at) > now,
+            )
+            .values(used_at=now)
+        )
+        return rowcount(result) == 1
+
+
+class OfflineResults:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: OfflineResultRecord) -> None:
+        self.s.add(row)
+
+    def to_recheck(self) -> Sequence[OfflineResultRecord]:
+        return self.s.exec(
+            select(OfflineResultRecord)
+            .where(col(OfflineResultRecord.recheck) == "to_recheck")
+            .order_by(col(OfflineResultRecord.accepted_at))
+        ).all()
+
+    def recent(self, limit: int = 50) -> Sequence[OfflineResultRecord]:
+        return self.s.exec(
+            select(OfflineResultRecord)
+            .order_by(col(OfflineResultRecord.accepted_at).desc())
+            .limit(limit)
+        ).all()

@@ -25,7 +25,7 @@ from verifier.settings import VerifierSettings
 from verifier.storage.models import PAGE_STATE
 from verifier.web import views
 from verifier.web.deps import Desk, Teller, end_check_with, identify
-from verifier.web.routes import checks, signin
+from verifier.web.routes import checks, offline, signin
 from verifier.web.words import WORDS, problem_for
 
 __all__ = ["SITE", "STATIC_URL", "install_pages"]
@@ -73,7 +73,7 @@ def install_pages(
     app.state.teller = Teller(settings, views.display_zone(settings.timezone), clock)
     pages.install(
         app,
-        routers=(signin.router, checks.router),
+        routers=(signin.router, checks.router, offline.router),
         static=(STATIC_URL, _HERE / "static"),
         problem_for=problem_for,
         error_types=(VerificationError,),

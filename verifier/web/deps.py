@@ -26,12 +26,13 @@ from fastapi import Depends, Request
 from servicekit.pages import app_state
 from servicekit.sessions import Session
 from servicekit.staff import SignedIn, StaffPages
-from verifier.service import VerifierService
+from verifier.service import OfflineDesk, VerifierService
 from verifier.settings import VerifierSettings
 
 __all__ = [
     "Desk",
     "DeskDep",
+    "OfflineDep",
     "PagesDep",
     "ServiceDep",
     "Teller",
@@ -111,6 +112,7 @@ def end_check_with(service: Callable[[], VerifierService | None]) -> Callable[[S
 
 
 PagesDep = Annotated[StaffPages[Desk], Depends(app_state("teller_pages"))]
+OfflineDep = Annotated[OfflineDesk, Depends(app_state("offline"))]
 ServiceDep = Annotated[VerifierService, Depends(app_state("service"))]
 TellerDep = Annotated[Teller, Depends(app_state("teller"))]
 

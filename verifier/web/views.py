@@ -22,12 +22,14 @@ from verifier.trust import TrustRegistry, type_id_of
 
 __all__ = [
     "Choice",
+    "OfflineRow",
     "Refusal",
     "Shown",
     "choices",
     "claim_rows",
     "display_zone",
     "format_time",
+    "offline_results",
     "refusal",
     "shown_credentials",
 ]
@@ -263,4 +265,34 @@ def choices(
             available=all(trust.vcts_for_type(str(i["type"])) for i in template.credentials),
         )
         for template in templates.values()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineRow:
+    accepted: str
+    issuer: str
+    state: str
+    flagged: bool
+
+
+_RECHECK_WORDS = {
+    "to_recheck": "to re-check when online",
+    "valid": "still valid",
+    "revoked": "REVOKED since it was accepted",
+    "suspended": "SUSPENDED since it was accepted",
+    "no_status": "cannot be revoked (no status list)",
+}
+
+
+def offline_results(rows: Sequence[Any], zone: tzinfo) -> list[OfflineRow]:
+    """The desk's latest results accepted offline, with their re-check marks in words."""
+    return [
+        OfflineRow(
+            accepted=format_time(row.accepted_at, zone),
+            issuer=row.issuer_name,
+            state=_RECHECK_WORDS.get(row.recheck, row.recheck),
+            flagged=row.recheck in ("revoked", "suspended"),
+        )
+        for row in rows
     ]

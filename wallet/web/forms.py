@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Form, UploadFile
 from fastapi import Path as PathParam
 
+from credentials.offline import REQUEST_PREFIX
 from servicekit.pages import PageProblem
 from servicekit.qr import QRDecodeError, decode_qr_image
 from wallet.errors import PresentError, ReceiveError, VaultError, WalletError, hint_for
@@ -54,6 +55,7 @@ class LinkKind:
     a_name: str  # "an offer link"
     other_scheme: str
     other_hint: str
+    offline_prefix: str | None = None  # an offline code this kind also accepts (DKR1:)
 
 
 OFFER = LinkKind(
@@ -71,6 +73,7 @@ REQUEST = LinkKind(
     "a request link",
     "openid-credential-offer://",
     "This is an OFFER of a credential, not a request. Open 'Receive' and paste it there.",
+    REQUEST_PREFIX,
 )
 
 
@@ -112,7 +115,7 @@ def read_link_input(text: str, photo: bytes | None, kind: LinkKind) -> str:
             "qr_unreadable",
             hint_for("qr_unreadable"),
         ) from exc
-    wanted = [t for t in found if t.startswith(kind.scheme)]
+    wanted = [t for t in found if t.startswith((kind.scheme, kind.offline_prefix or kind.scheme))]
     return _checked((wanted or found)[0], kind)
 
 
@@ -124,6 +127,8 @@ def _checked(text: str, kind: LinkKind) -> str:
             "link_invalid",
             f"Copy only the {kind.name} and paste it again.",
         )
+    if kind.offline_prefix and text.startswith(kind.offline_prefix):
+        return text  # an offline request QR (docs/offline-qr.md), read by wallet.offline
     if text.startswith(kind.other_scheme):
         raise _fail(kind, f"this is not {kind.a_name}", "link_wrong_kind", kind.other_hint)
     if "://" not in text:

@@ -63,6 +63,8 @@ class PendingPresentation:
     session: PresentationSession | None = field(default=None, repr=False)
     outcome: PresentationOutcome | None = None
     error: WalletError | None = None
+    # An offline request's answer: the QR code texts to show, one page each.
+    qr_parts: tuple[str, ...] = ()
 
 
 class OpenWallet:

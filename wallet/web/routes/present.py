@@ -1,6 +1,8 @@
 """Answer a verifier's request: paste its link or upload a photo of its QR code, read the
 consent screen (who asks, why, what is shared, what stays hidden, warnings), then Share or
-Don't share; the page then says what happened.
+Don't share; the page then says what happened. An offline request QR (``DKR1:``,
+docs/offline-qr.md) is answered with no network: "Show my answer as a QR code" pages, one
+code each with next/previous (``/present/{ticket}/qr/{n}.png``).
 
 The checked request waits in the session under a random ticket; nothing is sent before the
 citizen presses a button, and only the exact value ``share`` shares.
@@ -13,7 +15,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from credentials.offline import REQUEST_PREFIX
+from servicekit.qr import qr_png
 from wallet.errors import WalletError
+from wallet.holder import Wallet
+from wallet.offline import OFFLINE_MODE
+from wallet.presenting import PresentationOutcome, PresentationSession
 from wallet.web.deps import CheckedForm, Language, Link, Unlocked, Web
 from wallet.web.forms import REQUEST, Ticket
 from wallet.web.pages import redirect
@@ -37,7 +44,10 @@ def present(
     try:
         text = link.read(REQUEST, web.settings.max_upload_bytes)
         with unlocked.opened.use() as wallet:
-            session = wallet.prepare_presentation(text, language=lang)
+            if text.startswith(REQUEST_PREFIX):  # an offline request: no network at all
+                session = wallet.prepare_offline(text, language=lang)
+            else:
+                session = wallet.prepare_presentation(text, language=lang)
             pending = PendingPresentation(session.consent, session)
             ticket = unlocked.opened.add_presentation(pending)
     except WalletError as exc:
@@ -53,8 +63,16 @@ def consent(request: Request, web: Web, unlocked: Unlocked, ticket: Ticket) -> R
             request, "wallet/present.html", unlocked.session, problem=REQUEST_GONE
         )
     template = "wallet/consent.html" if pending.session is not None else "wallet/outcome.html"
+    shown = request.query_params.get("code", "1")
+    number = int(shown) if shown.isdigit() and 1 <= int(shown) <= len(pending.qr_parts) else 1
     return web.pages.show(
-        request, template, unlocked.session, problem=pending.error, pending=pending, ticket=ticket
+        request,
+        template,
+        unlocked.session,
+        problem=pending.error,
+        pending=pending,
+        ticket=ticket,
+        code=number,
     )
 
 
@@ -87,7 +105,9 @@ def answer(
         if session is None:
             return redirect(f"/present/{ticket}")
         try:
-            if decision == "share":
+            if session.request.response_mode == OFFLINE_MODE:
+                _answer_offline(wallet, pending, session, decision == "share")
+            elif decision == "share":
                 pending.outcome = wallet.approve(session)
             else:
                 pending.outcome = wallet.refuse(session)
@@ -96,3 +116,27 @@ def answer(
         finally:
             pending.session = None  # the decrypted copies leave memory with it
     return redirect(f"/present/{ticket}")
+
+
+def _answer_offline(
+    wallet: Wallet, pending: PendingPresentation, session: PresentationSession, share: bool
+) -> None:
+    if share:
+        answer = wallet.approve_offline(session)
+        pending.qr_parts = answer.parts
+        pending.outcome = PresentationOutcome("shared", answer.history_id)
+    else:
+        history_id = wallet.refuse_offline(session)
+        pending.outcome = PresentationOutcome("refused", history_id, verifier_notified=False)
+
+
+@router.get("/present/{ticket}/qr/{number}.png")
+def answer_code(unlocked: Unlocked, ticket: Ticket, number: int) -> Response:
+    """Code ``number`` (from 1) of an offline answer, as a PNG."""
+    pending = unlocked.opened.presentations.get(ticket)
+    parts = pending.qr_parts if pending is not None else ()
+    if not 1 <= number <= len(parts):
+        return Response(status_code=404)
+    return Response(
+        qr_png(parts[number - 1]), media_type="image/png", headers={"Cache-Control": "no-store"}
+    )
