@@ -17,15 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("verifier_requests", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "response_code_in_query",
-                sa.Boolean(),
-                nullable=False,
-                server_default=sa.false(),
-            )
-        )
+    # A plain ADD COLUMN (SQLite allows NOT NULL with a default): no table rebuild.
+    op.add_column(
+        "verifier_requests",
+        sa.Column(
+            "response_code_in_query", sa.Boolean(), nullable=False, server_default=sa.false()
+        ),
+    )
 
 
 def downgrade() -> None:
