@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import typer
 
-from issuer.commands import admin, credentials, database, offers, registry, signin
+from issuer.commands import admin, approvals, credentials, database, offers, registry, signin
 
 __all__ = ["app"]
 
@@ -32,6 +32,7 @@ app.add_typer(registry.registry_app, name="registry")
 app.add_typer(admin.apikey_app, name="apikey")
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(database.db_app, name="db")
+app.add_typer(approvals.approvals_app, name="approvals")
 app.command("offer")(offers.offer)
 app.command("offers")(offers.offers)
 app.command("signin-code")(signin.signin_code)

@@ -52,6 +52,7 @@ class Discovery:
             display_names={"dz": dz} if dz else None,
             key_attestations=self.key_attestations,
             response_encryption=encryption_metadata(settings.credential_response_encryption),
+            deferred=any(t.approval == "operator" for t in self.context.types.values()),
         )
 
     def oauth_metadata(self) -> dict[str, Any]:

@@ -25,7 +25,9 @@ what to do next), the registered OAuth / OpenID4VCI ``error`` value it renders a
     │   ├── InvalidProofError                   invalid_proof
     │   ├── InvalidNonceError                   invalid_nonce
     │   ├── CredentialRequestDeniedError        credential_request_denied
-    │   └── InvalidEncryptionParametersError    invalid_encryption_parameters (§10)
+    │   ├── InvalidEncryptionParametersError    invalid_encryption_parameters (§10)
+    │   ├── IssuancePendingError                issuance_pending (deferred, not yet approved)
+    │   └── InvalidTransactionIdError           invalid_transaction_id (deferred, §9.3)
     ├── InsufficientScopeError        403 insufficient_scope: the token is for another credential
     ├── NotificationError             400 invalid_notification_request
     │   └── InvalidNotificationIdError      invalid_notification_id
@@ -71,6 +73,8 @@ __all__ = [
     "InvalidScopeError",
     "InvalidTargetError",
     "InvalidTokenError",
+    "InvalidTransactionIdError",
+    "IssuancePendingError",
     "IssuerError",
     "NotFoundError",
     "NotificationError",
@@ -129,6 +133,13 @@ NEXT_STEPS: dict[str, str] = {
     "encryption_required": "This agency sends credentials only encrypted. Update the wallet app.",
     "encryption_key_invalid": "The wallet sent an encryption key this agency cannot use (it "
     "needs a public P-256 key for ECDH-ES). Update the wallet app.",
+    # Deferred issuance (OpenID4VCI 1.0 §9).
+    "issuance_pending": "The agency has not approved the credential yet. The wallet will ask "
+    "again later; nothing needs doing.",
+    "issuance_denied": "The agency decided not to issue this credential. Contact the agency to "
+    "ask why.",
+    "transaction_expired": "The agency did not decide in time. Ask the agency for a new offer.",
+    "approval_decided": "Someone already decided this request; reload the list.",
 }
 
 
@@ -262,6 +273,22 @@ class CredentialRequestDeniedError(CredentialRequestError):
 class InvalidEncryptionParametersError(CredentialRequestError):
     code = "invalid_encryption_parameters"
     error = "invalid_encryption_parameters"
+
+
+class IssuancePendingError(CredentialRequestError):
+    """The operator has not decided yet; ``Retry-After`` says how many seconds to wait."""
+
+    code = "issuance_pending"
+    error = "issuance_pending"
+
+    def __init__(self, message: str, *, interval: int = 5) -> None:
+        super().__init__(message, headers={"Retry-After": str(interval)})
+        self.interval = interval
+
+
+class InvalidTransactionIdError(CredentialRequestError):
+    code = "invalid_transaction_id"
+    error = "invalid_transaction_id"
 
 
 class NotificationError(IssuerError):

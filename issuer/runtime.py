@@ -21,7 +21,7 @@ from issuer.certificates import read_anchors
 from issuer.context import IssuerContext, system_clock
 from issuer.discovery import Discovery
 from issuer.errors import ConfigurationError
-from issuer.flows import CredentialIssuance, Notifications, PreAuthorizedFlow
+from issuer.flows import CredentialIssuance, DeferredIssuance, Notifications, PreAuthorizedFlow
 from issuer.flows.access import ResourceAccess
 from issuer.flows.authorization import AuthorizationFlow
 from issuer.flows.fid_signin import FoundationalIdSignIn
@@ -56,6 +56,7 @@ class Runtime:
     discovery: Discovery
     preauthorized: PreAuthorizedFlow
     issuance: CredentialIssuance
+    deferred: DeferredIssuance
     notifications: Notifications
     operator: Operator
     fetcher: Fetcher
@@ -136,6 +137,14 @@ def build_runtime(
             api_key=settings.fid_verifier_api_key.get_secret_value(),
             template=settings.fid_template,
         )
+    issuance = CredentialIssuance(
+        context,
+        signing=signing,
+        status_lists=status_lists,
+        resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
+        proof_algorithms=ALGORITHMS,
+        key_attestation_anchors=key_attestation_anchors,
+    )
     return Runtime(
         context=context,
         signing=signing,
@@ -147,14 +156,8 @@ def build_runtime(
             key_attestations=bool(key_attestation_anchors),
         ),
         preauthorized=preauthorized,
-        issuance=CredentialIssuance(
-            context,
-            signing=signing,
-            status_lists=status_lists,
-            resolve_kid=partial(resolver.resolve_key, relationship="authentication"),
-            proof_algorithms=ALGORITHMS,
-            key_attestation_anchors=key_attestation_anchors,
-        ),
+        issuance=issuance,
+        deferred=DeferredIssuance(context, issuance=issuance),
         notifications=Notifications(context),
         operator=Operator.build(context, signing=signing),
         fetcher=fetcher,

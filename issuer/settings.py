@@ -146,6 +146,11 @@ class IssuerSettings(BaseSettings):
     # for one is refused); optional = encrypted when the wallet asks; required = every
     # credential request must ask (metadata encryption_required: true).
     credential_response_encryption: Literal["off", "optional", "required"] = "optional"
+    # Deferred issuance (OpenID4VCI 1.0 §9) for types with "approval": "operator": the interval
+    # (seconds) wallets are told to wait between polls, and how long a request waits for an
+    # operator before it expires.
+    deferred_interval: int = Field(default=60, ge=1, le=86400)
+    deferred_lifetime: int = Field(default=7 * 86400, ge=60, le=90 * 86400)
 
     @model_validator(mode="after")
     def _check(self) -> IssuerSettings:

@@ -36,6 +36,7 @@ def _quiet_logs() -> None:
 # In this order in --help.
 app.command()(access.init)
 app.command()(receive.receive)
+app.command()(receive.pending)
 app.command()(receive.refresh)
 app.command(name="list")(credentials.list_)
 app.command()(credentials.status)

@@ -197,6 +197,13 @@ _WORDS: dict[str, Words] = {
         "Check the key attestation files in the settings (DRUKID_WALLET_KEY_ATTESTATION_CHAIN_FILE "
         "and ..._KEY_FILE): both must exist and be readable.",
     ),
+    "issuance_denied": Words(
+        "The agency decided not to issue this credential. Contact the agency to ask why.",
+    ),
+    "issuance_expired": Words(
+        "The agency no longer knows this request (it expired or was already collected). Ask "
+        "the agency for a new offer.",
+    ),
     "deferred_not_supported": Words(
         "The issuer will issue this credential later, which this wallet does not support yet. Ask "
         "the issuer for an immediate offer.",

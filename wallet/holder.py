@@ -36,7 +36,7 @@ from wallet.oid4vci.authorization import PendingAuthorization
 from wallet.oid4vci.offer import CredentialOffer
 from wallet.oid4vp.request import AuthorizationRequest
 from wallet.presenting import PresentationOutcome, PresentationSession, Presenting
-from wallet.receiving import Receiving
+from wallet.receiving import PendingCheck, Receiving
 from wallet.runtime import Network, WalletRuntime
 from wallet.settings import WalletSettings
 from wallet.status import check_held, issuer_key_lookup
@@ -44,7 +44,13 @@ from wallet.storage.catalog import Catalog, CredentialEntry
 from wallet.storage.store import WalletStore
 from wallet.trust import RootView, anchor_of, root_from_pem, views
 from wallet.vault import DEFAULT_KDF, KDFParams
-from wallet.views import CredentialView, describe_credential
+from wallet.views import (
+    CredentialView,
+    PendingView,
+    describe_credential,
+    describe_pending,
+    pending_outcome_words,
+)
 
 __all__ = ["PresentationOutcome", "PresentationSession", "Wallet"]
 
@@ -242,6 +248,47 @@ class Wallet:
         ids = self._receiving.receive(offer, tx_code=tx_code)
         return [self.credential(ident, language=language) for ident in ids]
 
+    def receive_offer(
+        self,
+        offer: CredentialOffer | str | bytes,
+        *,
+        tx_code: str | None = None,
+        language: str | None = None,
+    ) -> tuple[list[CredentialView], list[PendingView]]:
+        """Like :meth:`receive`, and the credentials the agency will approve first (deferred
+        issuance): kept as pending, their holder keys safe in the wallet."""
+        result = self._receiving.receive_all(offer, tx_code=tx_code)
+        received = [self.credential(ident, language=language) for ident in result.received]
+        lang = language or self.settings.language
+        waiting = [describe_pending(self.catalog.pending[i], lang) for i in result.waiting]
+        return received, waiting
+
+    def pending(self, *, language: str | None = None) -> list[PendingView]:
+        """The credentials asked for and not yet received, oldest first."""
+        lang = language or self.settings.language
+        entries = sorted(self.catalog.pending.values(), key=lambda e: (e.created_at, e.id))
+        return [describe_pending(entry, lang) for entry in entries]
+
+    def check_pending(
+        self, *, force: bool = False, language: str | None = None
+    ) -> list[tuple[PendingCheck, str]]:
+        """Ask the agencies again about pending credentials whose time has come (all with
+        ``force``); each outcome with its words for the citizen."""
+        lang = language or self.settings.language
+        return [
+            (
+                check,
+                pending_outcome_words(
+                    check.outcome,
+                    type_names=check.type_names,
+                    issuer_names=check.issuer_names,
+                    configuration_id=check.configuration_id,
+                    language=lang,
+                ),
+            )
+            for check in self._receiving.check_pending(force=force)
+        ]
+
     def begin_authorization(
         self, issuer: str, configuration_id: str, *, redirect_uri: str
     ) -> tuple[str, PendingAuthorization]:
@@ -344,8 +391,10 @@ class Wallet:
 
     def backup_bytes(self, passphrase: str, *, kdf: KDFParams = DEFAULT_KDF) -> bytes:
         """The whole wallet (credentials with their keys, history, known verifiers) as one
-        backup file's bytes, encrypted under ``passphrase``."""
-        catalog = self.catalog
+        backup file's bytes, encrypted under ``passphrase``. Pending issuances stay out: their
+        holder keys belong to the request this wallet made, and a restored copy would poll the
+        agency a second time."""
+        catalog = replace(self.catalog, pending={})
         contents = BackupContents(
             catalog,
             {ident: self._store.read_credential(ident) for ident in catalog.credentials},
@@ -371,7 +420,7 @@ class Wallet:
         return self.restore(open_backup(raw, passphrase))
 
     def _require_empty(self) -> None:
-        if self.catalog.credentials or self.catalog.history:
+        if self.catalog.credentials or self.catalog.history or self.catalog.pending:
             raise BackupError("this wallet already holds credentials", code="wallet_not_empty")
 
     def restore(self, contents: BackupContents) -> int:

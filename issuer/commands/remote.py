@@ -14,6 +14,7 @@ import httpx
 
 from issuer.operator.results import (
     ApiKeyInfo,
+    ApprovalRequest,
     AuditEntry,
     CreatedApiKey,
     IssuedCredential,
@@ -235,4 +236,27 @@ class RemoteOperator:
             "GET",
             "/api/v1/audit",
             params={"offset": offset, "limit": limit},
+        )
+
+    # --- the approval queue (deferred issuance) ----------------------------------------------
+
+    def approvals(
+        self, *, status: str | None = "pending", offset: int = 0, limit: int = 50
+    ) -> Page[ApprovalRequest]:
+        params = {"status": status or "all", "offset": offset, "limit": limit}
+        return self._read(
+            lambda data: Page.from_json(data, ApprovalRequest.from_json),
+            "GET",
+            "/api/v1/approvals",
+            params=params,
+        )
+
+    def decide_approval(
+        self, ref: str, decision: str, *, reason: str | None = None
+    ) -> ApprovalRequest:
+        return self._read(
+            ApprovalRequest.from_json,
+            "POST",
+            f"/api/v1/approvals/{quote(ref, safe='')}/{quote(decision, safe='')}",
+            **(_reason_body(reason) if decision == "deny" else {}),
         )

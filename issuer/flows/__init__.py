@@ -6,6 +6,8 @@
   nonce endpoint (§7);
 * :class:`CredentialIssuance` — credential endpoint (§8), with the signing keys and the status
   lists;
+* :class:`DeferredIssuance` — deferred credential endpoint (§9), for types an operator
+  approves;
 * :class:`Notifications` — notification endpoint (§11).
 
 Each public method is one operation: it reads what it needs, calls the pure spec modules
@@ -16,8 +18,15 @@ requests cannot both win. Nothing here logs a secret: offers are logged by their
 reference, credentials by id, keys by thumbprint.
 """
 
+from issuer.flows.deferred import DeferredIssuance
 from issuer.flows.issuance import CredentialAnswer, CredentialIssuance
 from issuer.flows.notification import Notifications
 from issuer.flows.preauthorized import PreAuthorizedFlow
 
-__all__ = ["CredentialAnswer", "CredentialIssuance", "Notifications", "PreAuthorizedFlow"]
+__all__ = [
+    "CredentialAnswer",
+    "CredentialIssuance",
+    "DeferredIssuance",
+    "Notifications",
+    "PreAuthorizedFlow",
+]

@@ -23,7 +23,9 @@ from issuer.storage.repos import Tokens
 __all__ = ["ResourceAccess", "live_access_token"]
 
 
-def live_access_token(s: Session, access_token: str | None, now: int) -> AccessTokenRow:
+def live_access_token(
+    s: Session, access_token: str | None, now: int, *, expired_ok: bool = False
+) -> AccessTokenRow:
     if not access_token:
         raise InvalidTokenError(
             "send the access token from the token endpoint as 'Authorization: Bearer ...'",
@@ -32,7 +34,7 @@ def live_access_token(s: Session, access_token: str | None, now: int) -> AccessT
     row = Tokens(s).get(lookup_hash(access_token))
     if row is None:
         raise InvalidTokenError("the access token is not valid", code="unknown_token")
-    if row.expires_at <= now:
+    if row.expires_at <= now and not expired_ok:
         raise InvalidTokenError(
             "the access token has expired; start again from the offer", code="token_expired"
         )
@@ -47,9 +49,17 @@ class ResourceAccess:
         self.sender = sender
 
     def authorize(
-        self, authorization: Sequence[str], dpop: Sequence[str], *, htm: str, path: str
+        self,
+        authorization: Sequence[str],
+        dpop: Sequence[str],
+        *,
+        htm: str,
+        path: str,
+        expired_ok: bool = False,
     ) -> str:
-        """The access token of a request, after its scheme and sender checks."""
+        """The access token of a request, after its scheme and sender checks. ``expired_ok``:
+        only for the deferred endpoint, whose transaction is bound to the token and has its own
+        lifetime (:mod:`issuer.flows.deferred`)."""
         sender = self.sender
         if len(authorization) > 1:
             raise InvalidRequestError(
@@ -63,7 +73,7 @@ class ResourceAccess:
                 code="missing_token",
             )
         with self.context.session() as s:
-            row = live_access_token(s, token, self.context.clock())
+            row = live_access_token(s, token, self.context.clock(), expired_ok=expired_ok)
         if row.dpop_jkt is None:
             if scheme == "dpop":
                 raise sender.invalid_token(

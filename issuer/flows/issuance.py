@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from credentials.errors import KeyAttestationError
 from credentials.oauth.key_attestation import VerifiedKeyAttestation, verify_key_attestation
@@ -36,6 +37,7 @@ from issuer.keys import SigningKeys
 from issuer.oid4vci.credential import (
     CredentialRequest,
     credential_response,
+    deferred_response,
     parse_credential_request,
 )
 from issuer.oid4vci.encryption import JWE_CONTENT_TYPE, ResponseEncryption, encrypt_response
@@ -44,8 +46,8 @@ from issuer.oid4vci.offer import lookup_hash, new_secret
 from issuer.oid4vci.proof import KidResolver, verify_proofs
 from issuer.records import expiry_for, records_for
 from issuer.status import StatusLists
-from issuer.storage.models import AccessTokenRow, CredentialRow
-from issuer.storage.repos import Credentials, Nonces, Tokens
+from issuer.storage.models import AccessTokenRow, CredentialRow, DeferredTransactionRow
+from issuer.storage.repos import Audit, Credentials, DeferredTransactions, Nonces, Tokens
 from issuer.types import CredentialType
 
 __all__ = ["CredentialAnswer", "CredentialIssuance"]
@@ -76,7 +78,7 @@ class CredentialAnswer:
         return cls(encrypt_response(body, encryption), status)
 
 
-def _levels(values: Sequence[str]) -> str | None:
+def _levels(values: Sequence[str]) -> str | None:  # a JSON array column, null when empty
     return json.dumps(list(values)) if values else None
 
 
@@ -190,58 +192,138 @@ class CredentialIssuance:
                 f"the agency can no longer issue this credential: {missing.message}",
                 code="record_missing",
             ) from missing
-        claims = records.claims(ctype, now=now)
-        sd_paths = present_sd_paths(ctype, claims)
-        expires_at = expiry_for(ctype, claims, now)
         nonce_hash = lookup_hash(nonce)
-        for _attempt in range(_ALLOCATION_RETRIES):
-            try:
-                issued, notification_id = self._issue_once(
-                    token, ctype, claims, sd_paths, holder_keys, nonce_hash, now, expires_at
-                )
-            except IntegrityError:
-                # A status index drawn at the same instant by another request hit the unique
-                # constraint: nothing was committed, the nonce is still unused, so the whole
-                # unit of work runs again with fresh draws.
-                log.info("status index clash; retrying issuance")
-                continue
-            body = credential_response(issued, notification_id=notification_id)
-            return CredentialAnswer.of(body, request.encryption)
-        raise TemporarilyUnavailableError("the issuer is busy; try again in a moment")
 
-    def _issue_once(
+        def spend(s: Session) -> None:
+            self._spend(s, token, nonce_hash, now)
+
+        if ctype.approval == "operator":
+            deferred = self._defer(token, holder_keys, spend, now)
+            return CredentialAnswer.of(deferred, request.encryption, status=202)
+        issued, notification_id = self.sign_credentials(
+            ctype,
+            subject=(token.subject_kind, token.subject_id),
+            offer_ref=token.offer_ref,
+            claims=records.claims(ctype, now=now),
+            holder_keys=holder_keys,
+            now=now,
+            before=spend,
+        )
+        body = credential_response(issued, notification_id=notification_id)
+        return CredentialAnswer.of(body, request.encryption)
+
+    def _spend(self, s: Session, token: AccessTokenRow, nonce_hash: str, now: int) -> None:
+        """One use of the access token and the c_nonce, in the caller's unit of work."""
+        # Token use first: it is the row every retry of this wallet contends on.
+        if not Tokens(s).use(
+            token.token_hash, max_requests=self.context.settings.max_credential_requests, now=now
+        ):
+            raise InvalidTokenError(
+                "this access token was used up or expired; start again from the offer",
+                code="token_used",
+            )
+        if not Nonces(s).consume(nonce_hash, now=now):
+            raise InvalidNonceError(
+                "the c_nonce is unknown, used or expired; get a fresh one from the nonce "
+                "endpoint and sign new proofs"
+            )
+
+    def _defer(
         self,
         token: AccessTokenRow,
+        holder_keys: Sequence[HolderKey],
+        spend: Callable[[Session], None],
+        now: int,
+    ) -> dict[str, Any]:
+        """§8.3 / §9: keep the verified keys for an operator's decision; answer 202."""
+        context = self.context
+        settings = context.settings
+        transaction_id = new_secret(context.random_bytes)
+        ref = "dtx_" + context.random_bytes(8).hex()
+        with context.session(write=True) as s:
+            spend(s)
+            DeferredTransactions(s).add(
+                DeferredTransactionRow(
+                    transaction_hash=lookup_hash(transaction_id),
+                    ref=ref,
+                    token_hash=token.token_hash,
+                    offer_ref=token.offer_ref,
+                    type_id=token.type_id,
+                    subject_kind=token.subject_kind,
+                    subject_id=token.subject_id,
+                    holder_keys=json.dumps([key.to_json() for key in holder_keys]),
+                    interval=settings.deferred_interval,
+                    created_at=now,
+                    expires_at=now + settings.deferred_lifetime,
+                )
+            )
+            # The queue's own history: who decided is recorded by the operator service.
+            Audit(s).append(
+                at=now,
+                actor="wallet",
+                action="approval.request",
+                target=ref,
+                detail={
+                    "type": token.type_id,
+                    "subject": token.subject_id,
+                    "keys": len(holder_keys),
+                },
+            )
+            s.commit()
+        log.info("deferred %s %s (offer %s) for approval", token.type_id, ref, token.offer_ref)
+        return deferred_response(transaction_id, interval=settings.deferred_interval)
+
+    def sign_credentials(
+        self,
         ctype: CredentialType,
+        *,
+        subject: tuple[str, str],
+        offer_ref: str,
+        claims: dict[str, Any],
+        holder_keys: Sequence[HolderKey],
+        now: int,
+        before: Callable[[Session], None],
+    ) -> tuple[list[str], str]:
+        """Sign one credential per holder key and record them, in one unit of work that first
+        runs ``before`` (what the request spends; it raises to refuse). Returns the credentials
+        and their ``notification_id``."""
+        sd_paths = present_sd_paths(ctype, claims)
+        expires_at = expiry_for(ctype, claims, now)
+        for _attempt in range(_ALLOCATION_RETRIES):
+            try:
+                return self._sign_once(
+                    ctype, subject, offer_ref, claims, sd_paths, holder_keys, now, expires_at,
+                    before,
+                )  # fmt: skip
+            except IntegrityError:
+                # A status index drawn at the same instant by another request hit the unique
+                # constraint: nothing was committed, what ``before`` spent is unspent again, so
+                # the whole unit of work runs again with fresh draws.
+                log.info("status index clash; retrying issuance")
+        raise TemporarilyUnavailableError("the issuer is busy; try again in a moment")
+
+    def _sign_once(
+        self,
+        ctype: CredentialType,
+        subject: tuple[str, str],
+        offer_ref: str,
         claims: dict[str, Any],
         sd_paths: list[tuple[str, ...]],
-        holder_keys: list[HolderKey],
-        nonce_hash: str,
+        holder_keys: Sequence[HolderKey],
         now: int,
         expires_at: int,
+        before: Callable[[Session], None],
     ) -> tuple[list[str], str]:
         context = self.context
+        subject_kind, subject_id = subject
         with context.session(write=True) as s:
-            # Token use first: it is the row every retry of this wallet contends on.
-            if not Tokens(s).use(
-                token.token_hash, max_requests=context.settings.max_credential_requests, now=now
-            ):
-                raise InvalidTokenError(
-                    "this access token was used up or expired; start again from the offer",
-                    code="token_used",
-                )
-            if not Nonces(s).consume(nonce_hash, now=now):
-                raise InvalidNonceError(
-                    "the c_nonce is unknown, used or expired; get a fresh one from the nonce "
-                    "endpoint and sign new proofs"
-                )
+            before(s)
             signer = self.signing.signer(s)
             kid, key = signer.kid, signer.key
             notification_id = new_secret(context.random_bytes)
             issued: list[str] = []
             refs: list[tuple[str, int, str]] = []
             for holder in holder_keys:
-                holder_key, attestation = holder.key, holder.attestation
                 list_id, idx = self.status_lists.allocate(s, now)
                 credential_id = "cred_" + context.random_bytes(12).hex()
                 sd_jwt = issue_sd_jwt_vc(
@@ -254,7 +336,7 @@ class CredentialIssuance:
                     iat=now - now % DAY,
                     exp=expires_at,
                     sd_paths=sd_paths,
-                    holder_key=holder_key,
+                    holder_key=holder.key,
                     status={"status_list": {"idx": idx, "uri": self.status_lists.uri(list_id)}},
                     kid=kid,
                     x5c=signer.x5c,
@@ -265,33 +347,31 @@ class CredentialIssuance:
                     CredentialRow(
                         id=credential_id,
                         type_id=ctype.id,
-                        subject_kind=token.subject_kind,
-                        subject_id=token.subject_id,
-                        offer_ref=token.offer_ref,
+                        subject_kind=subject_kind,
+                        subject_id=subject_id,
+                        offer_ref=offer_ref,
                         kid=kid,
-                        holder_thumbprint=holder_key.thumbprint(),
+                        holder_thumbprint=holder.key.thumbprint(),
                         status_list_id=list_id,
                         status_idx=idx,
                         issued_at=now,
                         expires_at=expires_at,
                         notification_id=notification_id,
-                        key_storage=_levels(attestation.key_storage) if attestation else None,
-                        user_authentication=(
-                            _levels(attestation.user_authentication) if attestation else None
-                        ),
-                        key_attestation_issuer=attestation.issuer if attestation else None,
+                        key_storage=_levels(holder.key_storage),
+                        user_authentication=_levels(holder.user_authentication),
+                        key_attestation_issuer=holder.attested_by,
                     )
                 )
                 s.flush()  # the unique (list, index) constraint is checked here, in this try
                 issued.append(sd_jwt.serialize())
-                refs.append((credential_id, idx, holder_key.thumbprint()))
+                refs.append((credential_id, idx, holder.key.thumbprint()))
             s.commit()
         for credential_id, _idx, thumbprint in refs:
             log.info(
                 "issued %s %s (offer %s, key %s, holder %s)",
                 ctype.id,
                 credential_id,
-                token.offer_ref,
+                offer_ref,
                 kid,
                 thumbprint,
             )

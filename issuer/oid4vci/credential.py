@@ -7,7 +7,8 @@ exactly one proof type: ``jwt`` holding 1..batch_size proofs (§8.2, batch issua
 exactly one JWT"); optionally ``credential_response_encryption`` (§10, see
 :mod:`issuer.oid4vci.encryption`). Unknown parameters are ignored as §8.2 requires; the pre-1.0
 singular ``proof`` is refused with a message saying what to send instead. Response (§8.3):
-``credentials`` (one per proof key) and ``notification_id``.
+``credentials`` (one per proof key) and ``notification_id``; or 202 with ``transaction_id`` and
+``interval`` when an operator must approve first (deferred issuance, §9).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "PROOF_TYPES",
     "CredentialRequest",
     "credential_response",
+    "deferred_response",
     "parse_credential_request",
 ]
 
@@ -101,3 +103,8 @@ def credential_response(credentials: Sequence[str], *, notification_id: str) -> 
         "credentials": [{"credential": credential} for credential in credentials],
         "notification_id": notification_id,
     }
+
+
+def deferred_response(transaction_id: str, *, interval: int) -> dict[str, Any]:
+    """§8.3: 202 Accepted, no credentials yet; ask the deferred endpoint after ``interval``."""
+    return {"transaction_id": transaction_id, "interval": interval}

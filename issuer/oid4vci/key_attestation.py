@@ -20,8 +20,9 @@ Pure: the attestation verifier (anchors, clock) is passed in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from credentials.oauth.key_attestation import VerifiedKeyAttestation
 from did.keys import PublicKey
@@ -43,10 +44,37 @@ AttestationVerifier = Callable[[object, str | None, bool], VerifiedKeyAttestatio
 
 @dataclass(frozen=True, slots=True)
 class HolderKey:
-    """A key a credential will be bound to, and what attested it (``None``: nothing)."""
+    """A key a credential will be bound to, and what a key attestation said about it
+    (``attested_by`` ``None``: no attestation)."""
 
     key: PublicKey
-    attestation: VerifiedKeyAttestation | None = None
+    key_storage: tuple[str, ...] = ()
+    user_authentication: tuple[str, ...] = ()
+    attested_by: str | None = None
+
+    @classmethod
+    def attested(cls, key: PublicKey, attestation: VerifiedKeyAttestation) -> HolderKey:
+        return cls(
+            key, attestation.key_storage, attestation.user_authentication, attestation.issuer
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """What a deferred transaction keeps until the credentials are signed."""
+        return {
+            "jwk": self.key.to_jwk(),
+            "key_storage": list(self.key_storage),
+            "user_authentication": list(self.user_authentication),
+            "attested_by": self.attested_by,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HolderKey:
+        return cls(
+            PublicKey.from_jwk(data["jwk"]),
+            tuple(data.get("key_storage", ())),
+            tuple(data.get("user_authentication", ())),
+            data.get("attested_by"),
+        )
 
 
 def check_policy(attestation: VerifiedKeyAttestation, policy: KeyAttestationPolicy) -> None:
@@ -115,10 +143,10 @@ def keys_from_proofs(
                 "the proof is not signed by a key the key attestation attests",
                 code="key_attestation_key_not_attested",
             )
-        keys[proof.thumbprint] = HolderKey(proof.key, attestation)
+        keys[proof.thumbprint] = HolderKey.attested(proof.key, attestation)
     for attestation in verified.values():
         for key in attestation.keys:
-            keys.setdefault(key.thumbprint(), HolderKey(key, attestation))
+            keys.setdefault(key.thumbprint(), HolderKey.attested(key, attestation))
     return _cap(list(keys.values()), batch_size)
 
 
@@ -137,5 +165,5 @@ def keys_from_attestation(
             code="key_attestation_nonce",
         )
     check_policy(attestation, policy)
-    keys = [HolderKey(key, attestation) for key in attestation.keys]
+    keys = [HolderKey.attested(key, attestation) for key in attestation.keys]
     return _cap(keys, batch_size), attestation.nonce

@@ -108,16 +108,19 @@ def credential_issuer_metadata(
     display_names: Mapping[str, str] | None = None,
     key_attestations: bool = False,
     response_encryption: Mapping[str, Any] | None = None,
+    deferred: bool = False,
 ) -> dict[str, Any]:
     """§12.2.4 Credential Issuer Metadata. ``display_names`` maps a language to the issuer's
     name in it; English is ``name``. ``key_attestations``: the issuer can verify them (it has
-    anchors); ``response_encryption``: the §12.2.4 ``credential_response_encryption`` object."""
+    anchors); ``response_encryption``: the §12.2.4 ``credential_response_encryption`` object;
+    ``deferred``: some type waits for an operator (``deferred_credential_endpoint``, §9)."""
     names = {"en": name, **(display_names or {})}
     metadata: dict[str, Any] = {
         "credential_issuer": issuer,
         "credential_endpoint": f"{issuer}/credential",
         "nonce_endpoint": f"{issuer}/nonce",
         "notification_endpoint": f"{issuer}/notification",
+        **({"deferred_credential_endpoint": f"{issuer}/deferred_credential"} if deferred else {}),
         "batch_credential_issuance": {"batch_size": batch_size},
         "display": [{"name": value, "locale": lang} for lang, value in names.items()],
         "credential_configurations_supported": {

@@ -11,7 +11,9 @@ are stored. Operations return the frozen values of :mod:`issuer.operator.results
 :class:`~issuer.operator.offers.Offers`, :class:`~issuer.operator.credentials.CredentialStatus`
 (listing and status changes, of one credential or of every copy from one offer),
 :class:`~issuer.operator.registry.RegistryAccess` and
-:class:`~issuer.operator.admin.Administration`, plus :class:`~issuer.operator.actors.SignIn`.
+:class:`~issuer.operator.admin.Administration`,
+:class:`~issuer.operator.approvals.Approvals` (the deferred issuance queue), plus
+:class:`~issuer.operator.actors.SignIn`.
 :class:`~issuer.operator.api.OperatorAPI` is the same operations for one actor, as the command
 line uses them (in-process or over HTTP).
 """
@@ -24,6 +26,7 @@ from issuer.context import IssuerContext
 from issuer.keys import SigningKeys
 from issuer.operator.actors import PERMISSIONS, ROLES, Actor, SignIn, local_actor
 from issuer.operator.admin import Administration
+from issuer.operator.approvals import Approvals
 from issuer.operator.audit import AuditTrail
 from issuer.operator.credentials import MAX_REASON_LENGTH, CredentialStatus
 from issuer.operator.offers import MAX_BULK_OFFERS, Offers
@@ -55,6 +58,7 @@ class Operator:
     credentials: CredentialStatus
     registry: RegistryAccess
     admin: Administration
+    approvals: Approvals
     signin_codes: SignInCodeService
 
     @classmethod
@@ -66,5 +70,6 @@ class Operator:
             credentials=CredentialStatus(context, audit=audit),
             registry=RegistryAccess(context, audit=audit),
             admin=Administration(context, audit=audit, signing=signing),
+            approvals=Approvals(context, audit=audit),
             signin_codes=SignInCodeService(context, audit=audit),
         )

@@ -18,7 +18,7 @@ __all__ = ["PERMISSIONS", "ROLES", "Actor", "Role", "SignIn", "local_actor"]
 Role = Literal["issue", "revoke", "admin"]
 ROLES: tuple[Role, ...] = ("issue", "revoke", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "issue": frozenset({"offers:create", "registry:read", "credentials:read"}),
+    "issue": frozenset({"offers:create", "registry:read", "credentials:read", "approvals:decide"}),
     "revoke": frozenset({"credentials:read", "credentials:status"}),
     "admin": frozenset(
         {
@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "registry:write",
             "credentials:read",
             "credentials:status",
+            "approvals:decide",
             "keys:manage",
             "apikeys:manage",
             "audit:read",

@@ -14,6 +14,7 @@ from issuer.operator import Operator
 from issuer.operator.actors import Actor
 from issuer.operator.results import (
     ApiKeyInfo,
+    ApprovalRequest,
     AuditEntry,
     CreatedApiKey,
     IssuedCredential,
@@ -81,6 +82,14 @@ class OperatorAPI(Protocol):
     def list_keys(self) -> list[SigningKeyInfo]: ...
 
     def audit(self, *, offset: int = 0, limit: int = 50) -> Page[AuditEntry]: ...
+
+    def approvals(
+        self, *, status: str | None = "pending", offset: int = 0, limit: int = 50
+    ) -> Page[ApprovalRequest]: ...
+
+    def decide_approval(
+        self, ref: str, decision: str, *, reason: str | None = None
+    ) -> ApprovalRequest: ...
 
 
 class LocalOperator:
@@ -162,3 +171,15 @@ class LocalOperator:
 
     def audit(self, *, offset: int = 0, limit: int = 50) -> Page[AuditEntry]:
         return self.operator.admin.audit(self.actor, offset=offset, limit=limit)
+
+    def approvals(
+        self, *, status: str | None = "pending", offset: int = 0, limit: int = 50
+    ) -> Page[ApprovalRequest]:
+        return self.operator.approvals.page(self.actor, status=status, offset=offset, limit=limit)
+
+    def decide_approval(
+        self, ref: str, decision: str, *, reason: str | None = None
+    ) -> ApprovalRequest:
+        if decision == "approve":
+            return self.operator.approvals.approve(self.actor, ref)
+        return self.operator.approvals.deny(self.actor, ref, reason=reason)

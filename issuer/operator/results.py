@@ -21,6 +21,7 @@ from issuer.registry import Business, Person
 
 __all__ = [
     "ApiKeyInfo",
+    "ApprovalRequest",
     "AuditEntry",
     "CreatedApiKey",
     "IssuedCredential",
@@ -538,6 +539,60 @@ class AuditEntry:
 
 
 # --- pages of results ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequest:
+    """A credential request waiting for (or decided by) an operator (deferred issuance):
+    what the wallet asked for, never a credential. ``keys``: how many credentials (holder keys)
+    approval will issue; ``key_storage``: what key attestations said about them."""
+
+    ref: str
+    credential_configuration_id: str
+    subject: str
+    offer_ref: str
+    keys: int
+    key_storage: tuple[str, ...]
+    status: str
+    requested_at: int
+    expires_at: int
+    decided_at: int | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "credential_configuration_id": self.credential_configuration_id,
+            "subject": self.subject,
+            "offer_ref": self.offer_ref,
+            "keys": self.keys,
+            "key_storage": list(self.key_storage),
+            "status": self.status,
+            "requested_at": iso_time(self.requested_at),
+            "expires_at": iso_time(self.expires_at),
+            "decided_at": None if self.decided_at is None else iso_time(self.decided_at),
+            "decided_by": self.decided_by,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ApprovalRequest:
+        decided = data.get("decided_at")
+        return cls(
+            ref=_text(data, "ref"),
+            credential_configuration_id=_text(data, "credential_configuration_id"),
+            subject=_text(data, "subject"),
+            offer_ref=_text(data, "offer_ref"),
+            keys=_int(data, "keys"),
+            key_storage=_levels(data, "key_storage"),
+            status=_text(data, "status"),
+            requested_at=_time(data, "requested_at"),
+            expires_at=_time(data, "expires_at"),
+            decided_at=None if decided is None else _time(data, "decided_at"),
+            decided_by=_optional_text(data, "decided_by"),
+            reason=_optional_text(data, "reason"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ __all__ = [
     "AuthorizationCodeRow",
     "BusinessRow",
     "CredentialRow",
+    "DeferredTransactionRow",
     "GrantRow",
     "IssuerTable",
     "NonceRow",
@@ -264,6 +265,36 @@ class CredentialRow(IssuerTable, table=True):
     key_storage: str | None = Field(default=None, max_length=1000)
     user_authentication: str | None = Field(default=None, max_length=1000)
     key_attestation_issuer: str | None = Field(default=None, max_length=300)
+
+
+class DeferredTransactionRow(IssuerTable, table=True):
+    """A credential request waiting for an operator's decision (OpenID4VCI 1.0 §9, deferred
+    issuance). The credentials are signed when the wallet fetches them after approval, from the
+    registry record as it is then; they are never stored. ``transaction_hash``: SHA-256 of the
+    transaction id (a bearer secret); ``ref``: the public reference operators and logs use;
+    ``token_hash``: the access token that made the request, the only one that may fetch.
+    ``holder_keys``: JSON list of the public keys to bind, each with its attested levels.
+    ``status``: pending, approved, denied or issued."""
+
+    __tablename__ = "issuer_deferred_transaction"
+    __table_args__ = (Index("ix_issuer_deferred_status_created", "status", "created_at"),)
+
+    transaction_hash: str = Field(primary_key=True, max_length=64)
+    ref: str = Field(unique=True, max_length=32)
+    token_hash: str = Field(max_length=64)
+    offer_ref: str = Field(max_length=32)
+    type_id: str = Field(max_length=64)
+    subject_kind: str = Field(max_length=16)
+    subject_id: str = Field(max_length=32)
+    holder_keys: str
+    status: str = Field(default="pending", max_length=16)
+    interval: int
+    created_at: int
+    expires_at: int
+    decided_at: int | None = None
+    decided_by: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=500)
+    issued_at: int | None = None
 
 
 class SigningKeyRow(IssuerTable, table=True):

@@ -25,6 +25,7 @@ from issuer.storage.models import (
     AuditRow,
     BusinessRow,
     CredentialRow,
+    DeferredTransactionRow,
     NonceRow,
     OfferRow,
     PersonRow,
@@ -38,6 +39,7 @@ __all__ = [
     "Audit",
     "Certificates",
     "Credentials",
+    "DeferredTransactions",
     "Keys",
     "Nonces",
     "Offers",
@@ -510,3 +512,66 @@ class Audit(Repository):
         if action is not None:
             query = query.where(col(AuditRow.action) == action)
         return int(self.s.exec(query).one())
+
+
+class DeferredTransactions(Repository):
+    """Deferred issuance (OpenID4VCI §9): each decision and the one fetch are conditional
+    updates, so two operators (or two wallet retries) cannot both win."""
+
+    def add(self, row: DeferredTransactionRow) -> None:
+        self.s.add(row)
+
+    def get(self, transaction_hash: str) -> DeferredTransactionRow | None:
+        return self.s.get(DeferredTransactionRow, transaction_hash)
+
+    def by_ref(self, ref: str) -> DeferredTransactionRow | None:
+        query = select(DeferredTransactionRow).where(col(DeferredTransactionRow.ref) == ref)
+        return self.s.exec(query).first()
+
+    def page(
+        self, *, status: str | None, offset: int, limit: int
+    ) -> Sequence[DeferredTransactionRow]:
+        query = select(DeferredTransactionRow)
+        if status is not None:
+            query = query.where(col(DeferredTransactionRow.status) == status)
+        query = query.order_by(
+            col(DeferredTransactionRow.created_at), col(DeferredTransactionRow.ref)
+        )
+        return self.s.exec(query.offset(offset).limit(limit)).all()
+
+    def count(self, *, status: str | None) -> int:
+        query = select(func.count()).select_from(DeferredTransactionRow)
+        if status is not None:
+            query = query.where(col(DeferredTransactionRow.status) == status)
+        return int(self.s.exec(query).one())
+
+    def decide(self, ref: str, *, status: str, now: int, by: str, reason: str | None) -> bool:
+        """pending → approved or denied, unless expired or already decided."""
+        result = self.s.execute(
+            update(DeferredTransactionRow)
+            .where(
+                and_(
+                    col(DeferredTransactionRow.ref) == ref,
+                    col(DeferredTransactionRow.status) == "pending",
+                    col(DeferredTransactionRow.expires_at) > now,
+                )
+            )
+            .values(status=status, decided_at=now, decided_by=by, reason=reason)
+        )
+        return _rowcount(result) == 1
+
+    def mark_issued(self, transaction_hash: str, *, now: int) -> bool:
+        """approved → issued: the one fetch that gets the credentials (§9.1: "MUST invalidate
+        the transaction_id after the Credential ... has been obtained")."""
+        result = self.s.execute(
+            update(DeferredTransactionRow)
+            .where(
+                and_(
+                    col(DeferredTransactionRow.transaction_hash) == transaction_hash,
+                    col(DeferredTransactionRow.status) == "approved",
+                    col(DeferredTransactionRow.expires_at) > now,
+                )
+            )
+            .values(status="issued", issued_at=now)
+        )
+        return _rowcount(result) == 1

@@ -12,6 +12,8 @@ A type file holds::
                    [...]}: OpenID4VCI 1.0 Appendix D key attestations for this type. ``required``
                    refuses key proofs without one; the lists name the accepted levels (any one
                    suffices; ``iso_18045_high`` ... or an ecosystem URL); empty = any level
+    approval       optional "operator": the credential endpoint answers 202 and an operator
+                   approves or denies in the approval queue before the wallet can fetch it
 
 ``from`` names where a value comes from: ``person.<field>``, ``business.<field>``,
 ``owner.<field>`` (the business owner) or ``age_over:<N>`` (derived at issuance from the birth
@@ -91,6 +93,7 @@ class CredentialType:
     display: tuple[Mapping[str, str], ...]
     claims: tuple[ClaimSpec, ...]
     key_attestation: KeyAttestationPolicy = KeyAttestationPolicy()
+    approval: Literal["none", "operator"] = "none"
 
     @property
     def name(self) -> str:
@@ -236,6 +239,9 @@ def parse_type(data: Any, *, where: str = "<memory>") -> CredentialType:
         ):
             raise _fail(where, f"claim {list(claim.path)}: a person type has no business")
     display = _display(data.get("display"), where, "name")
+    approval = data.get("approval", "none")
+    if approval not in ("none", "operator"):
+        raise _fail(where, "'approval' must be 'operator' (or left out)")
     ctype = CredentialType(
         type_id,
         subject,
@@ -243,6 +249,7 @@ def parse_type(data: Any, *, where: str = "<memory>") -> CredentialType:
         display,
         claims,
         key_attestation=parse_key_attestation_policy(data.get("key_attestation"), where=where),
+        approval=approval,
     )
     try:
         # The document we will serve must parse as Type Metadata, and the claims we make

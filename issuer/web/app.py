@@ -21,7 +21,7 @@ from issuer.settings import IssuerSettings
 from issuer.storage.models import PAGE_STATE
 from issuer.web import views
 from issuer.web.deps import Visit, identify
-from issuer.web.routes import audit, authorize, credentials, offers, signin
+from issuer.web.routes import approvals, audit, authorize, credentials, offers, signin
 from issuer.web.words import WORDS, problem_for
 from servicekit.page_state import DatabaseSessionStore, DatabaseSignInThrottle
 from servicekit.sessions import PageSessions, SessionStore
@@ -79,7 +79,7 @@ def install_pages(
     app.include_router(authorize.router)  # the citizen's pages (no staff kit: no sign-in)
     pages.install(
         app,
-        routers=(signin.router, offers.router, credentials.router, audit.router),
+        routers=(signin.router, offers.router, credentials.router, approvals.router, audit.router),
         static=(STATIC_URL, _HERE / "static"),
         problem_for=problem_for,
         error_types=(IssuerError, OperationalError),

@@ -78,6 +78,10 @@ _ACTIONS = {
     "registry.read": "Looked up a person in the registry",
     "registry.search": "Searched the registry",
     "registry.list": "Listed registry records",
+    "approval.request": "A wallet asked for a credential that needs approval",
+    "approval.approve": "Approved a credential request",
+    "approval.deny": "Declined a credential request",
+    "approval.deliver": "The wallet collected an approved credential",
 }
 _DETAIL_LABELS = {
     "type": "Credential",
@@ -94,6 +98,7 @@ _DETAIL_LABELS = {
     "found": "Found",
     "shown": "Records shown",
     "offset": "Starting at",
+    "keys": "Copies",
 }
 
 

@@ -1,7 +1,8 @@
 """``drukid wallet receive``: accept a credential from an issuer's offer (link or QR photo), or
 ask an issuer for one (``--issuer URL --type ID``: the authorization code flow, the citizen
 signs in on the agency's page in their browser); ``drukid wallet refresh``: fresh copies of a
-credential received that way, without signing in again."""
+credential received that way, without signing in again; ``drukid wallet pending``: the
+credentials the wallet is waiting for (deferred issuance), and asking the agencies again."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from wallet.holder import Wallet
 from wallet.loopback import CallbackListener
 from wallet.views import CredentialView
 
-__all__ = ["open_browser", "receive", "refresh"]
+__all__ = ["open_browser", "pending", "receive", "refresh"]
 
 SIGN_IN_TIMEOUT = 600.0
 
@@ -89,7 +90,38 @@ def receive(
                 )
             description = loaded.tx_code.description or "the code the issuer sent you"
             tx_code = typer.prompt(f"Enter {description}", hide_input=True)
-        _table(opened.receive(loaded, tx_code=tx_code))
+        received, waiting = opened.receive_offer(loaded, tx_code=tx_code)
+        if received:
+            _table(received)
+        for item in waiting:
+            out.print(item.words, markup=False)
+        if waiting:
+            out.print("Run 'drukid wallet pending --check' later to collect it.")
+
+
+@friendly
+def pending(
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Ask the agencies again about those whose time has come."),
+    ] = False,
+    now: Annotated[
+        bool, typer.Option("--now", help="With --check: ask about all of them, now.")
+    ] = False,
+    wallet: WalletOption = None,
+) -> None:
+    """Credentials you asked for that an agency must approve first."""
+    with open_wallet(wallet) as opened:
+        if check:
+            for _check, words in opened.check_pending(force=now):
+                out.print(words, markup=False)
+        waiting = opened.pending()
+        if not waiting:
+            if not check:
+                out.print("You are not waiting for any credential.")
+            return
+        for item in waiting:
+            out.print(item.words, markup=False)
 
 
 @friendly

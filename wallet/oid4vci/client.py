@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from credentials.errors import CredentialError
@@ -39,6 +40,7 @@ from wallet.oid4vci.credential import (
     parse_credential_response,
     verify_issued,
 )
+from wallet.oid4vci.deferred import Accepted, check_still_waiting, parse_accepted
 from wallet.oid4vci.encryption import ResponseKey, choose_encryption, read_credential_answer
 from wallet.oid4vci.key_attestation import KeyAttester
 from wallet.oid4vci.metadata import (
@@ -46,6 +48,7 @@ from wallet.oid4vci.metadata import (
     IssuerMetadata,
     authorization_server,
     check_receivable,
+    configuration_names,
     issuer_metadata_url,
     oauth_metadata_url,
     parse_credential_configuration,
@@ -63,12 +66,33 @@ from wallet.oid4vci.token import (
 )
 from wallet.trust import Trust
 
-__all__ = ["IssuanceClient"]
+__all__ = ["Deferred", "IssuanceClient", "KeysToKeep"]
 
 log = logging.getLogger(__name__)
 
 _JSON = "application/json"
 _ALGORITHMS = (ES256, EDDSA)
+
+
+@dataclass(frozen=True, slots=True)
+class KeysToKeep:
+    """What the wallet must keep before it sends a credential request: the fresh holder keys
+    and what it needs to collect the credentials later, should the issuer answer 202."""
+
+    credential_issuer: str
+    configuration_id: str
+    keys: tuple[PrivateKey, ...] = field(repr=False)
+    access_token: str = field(repr=False)
+    issuer_names: Mapping[str, str] = field(default_factory=dict)
+    type_names: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """§8.3 202: the credentials will come from the deferred endpoint, bound to ``keys``."""
+
+    kept: KeysToKeep
+    accepted: Accepted
 
 
 def _json(response: FetchResponse, what: str) -> Any:
@@ -92,8 +116,10 @@ class IssuanceClient:
         trust: Trust | None = None,
         key_attester: KeyAttester | None = None,
         encrypt_responses: bool = True,
+        keep_keys: Callable[[KeysToKeep], None] | None = None,
     ) -> None:
         self._fetcher = fetcher
+        self._keep_keys = keep_keys
         self._key_attester = key_attester
         self._encrypt_responses = encrypt_responses
         self._trust = trust
@@ -135,8 +161,9 @@ class IssuanceClient:
 
     def receive(
         self, offer: CredentialOffer, *, tx_code: str | None = None
-    ) -> list[ReceivedCredential]:
-        """Run the flow for every offered configuration; all verified, or an error."""
+    ) -> list[ReceivedCredential | Deferred]:
+        """Run the flow for every offered configuration; all verified (or, for those an
+        operator must approve first, deferred), or an error."""
         tx_code = require_tx_code(offer, tx_code)
         metadata = self._issuer_metadata(offer.credential_issuer)
         configurations = [
@@ -144,16 +171,20 @@ class IssuanceClient:
             for ident in offer.configuration_ids
         ]
         token = self._token(self._token_endpoint(offer, metadata), offer, tx_code)
-        received: list[ReceivedCredential] = []
+        received: list[ReceivedCredential | Deferred] = []
         try:
             for configuration in configurations:
                 received.append(self._one(metadata, configuration, token))
         except (ReceiveError, NetworkError) as exc:
             if exc.code == "credential_invalid":
                 for item in received:
-                    self.notify(
-                        metadata, token.access_token, item.notification_id, "credential_failure"
-                    )
+                    if isinstance(item, ReceivedCredential):
+                        self.notify(
+                            metadata,
+                            token.access_token,
+                            item.notification_id,
+                            "credential_failure",
+                        )
             raise
         self._metadata, self._access_token = metadata, token.access_token
         return received
@@ -198,7 +229,7 @@ class IssuanceClient:
         configuration: Configuration,
         token: TokenResponse,
         dpop: DPoPSession | None = None,
-    ) -> ReceivedCredential:
+    ) -> ReceivedCredential | Deferred:
         count = max(1, min(self._copies, metadata.batch_size))
         identifier = credential_identifier(token.authorization_details, configuration.id)
         issued = IssuedCredentials(())
@@ -214,6 +245,18 @@ class IssuanceClient:
             response_key = self._response_key(metadata)
             if response_key is not None:
                 body["credential_response_encryption"] = response_key.request_parameter()
+            kept = KeysToKeep(
+                metadata.credential_issuer,
+                configuration.id,
+                tuple(keys),
+                token.access_token,
+                dict(metadata.names),
+                configuration_names(metadata, configuration.id),
+            )
+            if self._keep_keys is not None:
+                # Before sending: an answer of 202 binds the credentials to exactly these keys,
+                # and a wallet that crashed after the issuer recorded them must still hold them.
+                self._keep_keys(kept)
             url = metadata.credential_endpoint
             with network_errors("could not reach the issuer's credential service"):
                 response = self._fetcher.request(
@@ -239,6 +282,14 @@ class IssuanceClient:
             if not nonce_retried and nonce_rejected(response.status, parsed):
                 nonce_retried = True  # §8.3.1.2: fetch a fresh nonce and prove again, once
                 continue
+            if response.status == 202:
+                if metadata.deferred_credential_endpoint is None or self._keep_keys is None:
+                    raise ReceiveError(
+                        "the issuer will issue later, which this way of receiving cannot wait "
+                        "for; ask the issuer for an offer",
+                        code="deferred_not_supported",
+                    )
+                return Deferred(kept, parse_accepted(parsed))
             issued = parse_credential_response(response.status, parsed, count=count)
             break
         return verify_issued(
@@ -280,6 +331,56 @@ class IssuanceClient:
         if enc is None or not (self._encrypt_responses or metadata.encryption_required):
             return None
         return ResponseKey.generate(enc)
+
+    def fetch_deferred(self, kept: KeysToKeep, transaction_id: str) -> ReceivedCredential | None:
+        """§9: ask the deferred endpoint once. The verified credentials when the agency
+        approved; ``None`` while it has not decided; ``issuance_denied`` / ``issuance_expired``
+        (stop asking) otherwise."""
+        metadata = self._issuer_metadata(kept.credential_issuer)
+        configuration = parse_credential_configuration(
+            metadata, kept.configuration_id, algorithms=_ALGORITHMS
+        )
+        if metadata.deferred_credential_endpoint is None:
+            raise ReceiveError(
+                "the issuer no longer names a deferred credential endpoint",
+                code="issuance_expired",
+            )
+        body: dict[str, Any] = {"transaction_id": transaction_id}
+        response_key = self._response_key(metadata)  # §9.1: a new key for this request
+        if response_key is not None:
+            body["credential_response_encryption"] = response_key.request_parameter()
+        url = metadata.deferred_credential_endpoint
+        with network_errors("could not reach the issuer's deferred credential service"):
+            response = self._fetcher.request(
+                "POST",
+                url,
+                json=body,
+                headers={
+                    **self._authorization(TokenResponse(kept.access_token), url, None),
+                    "Accept": _JSON,
+                },
+                follow_redirects=False,
+            )
+        parsed = read_credential_answer(
+            response.status,
+            response.headers.get("content-type", ""),
+            response.content,
+            response_key,
+        )
+        if response.status != 200:
+            check_still_waiting(response.status, parsed)
+            return None
+        issued = parse_credential_response(200, parsed, count=len(kept.keys))
+        self._metadata, self._access_token = metadata, kept.access_token
+        return verify_issued(
+            issued,
+            kept.keys,
+            metadata=metadata,
+            configuration=configuration,
+            issuer_key=self._key_resolver(),
+            now=self._clock(),
+            type_metadata=self._type_metadata,
+        )
 
     # --- keys and display ------------------------------------------------------------------
 

@@ -187,5 +187,7 @@ class CodeFlowClient(IssuanceClient):
             metadata, configuration_id, algorithms=_ALGORITHMS
         )
         received = self._one(metadata, configuration, token, dpop)
+        # Without keep_keys _one never answers Deferred (deferred_not_supported instead).
+        assert isinstance(received, ReceivedCredential)
         self._metadata, self._access_token, self._dpop = metadata, token.access_token, dpop
         return received

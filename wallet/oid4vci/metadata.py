@@ -20,6 +20,7 @@ __all__ = [
     "IssuerMetadata",
     "authorization_server",
     "check_receivable",
+    "configuration_names",
     "issuer_metadata_url",
     "oauth_metadata_url",
     "parse_credential_configuration",
@@ -74,6 +75,7 @@ class IssuerMetadata:
     encryption_required: bool = False
     response_encryption: Mapping[str, Any] | None = None
     """§12.2.4 ``credential_response_encryption`` as published (``None``: not offered)."""
+    deferred_credential_endpoint: str | None = None
 
 
 def _display_names(display: object) -> dict[str, str]:
@@ -113,6 +115,9 @@ def parse_issuer_metadata(data: object, *, expected_issuer: str) -> IssuerMetada
         credential_endpoint=_endpoint(data, "credential_endpoint", required=True) or "",
         nonce_endpoint=_endpoint(data, "nonce_endpoint", required=False),
         notification_endpoint=_endpoint(data, "notification_endpoint", required=False),
+        deferred_credential_endpoint=_endpoint(
+            data, "deferred_credential_endpoint", required=False
+        ),
         authorization_servers=tuple(servers),
         batch_size=batch_size,
         configurations=dict(configurations),
@@ -120,6 +125,14 @@ def parse_issuer_metadata(data: object, *, expected_issuer: str) -> IssuerMetada
         encryption_required=required,
         response_encryption=dict(encryption) if isinstance(encryption, Mapping) else None,
     )
+
+
+def configuration_names(metadata: IssuerMetadata, configuration_id: str) -> dict[str, str]:
+    """A configuration's display names by language (§12.2.4 ``credential_metadata.display``),
+    for screens that must name a credential before it exists (a pending issuance)."""
+    config = metadata.configurations.get(configuration_id)
+    extra = config.get("credential_metadata") if isinstance(config, Mapping) else None
+    return _display_names(extra.get("display") if isinstance(extra, Mapping) else None)
 
 
 def check_receivable(metadata: IssuerMetadata) -> IssuerMetadata:

@@ -28,6 +28,8 @@ __all__ = [
     "CopyState",
     "CredentialEntry",
     "CredentialSecret",
+    "PendingEntry",
+    "PendingSecret",
     "index_claims",
     "pick_language",
 ]
@@ -128,6 +130,82 @@ class CredentialEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingEntry:
+    """A credential the wallet asked for and is waiting for (deferred issuance, OpenID4VCI
+    §9), as listing needs it. ``state``: ``sending`` (the keys were kept, the request was
+    being sent: a wallet that stopped then never learned the answer) or ``waiting`` (the
+    agency said it will decide; ask again at ``next_poll_at``). Its secrets (holder keys,
+    access token, transaction id) are the sealed :class:`PendingSecret` of the same id."""
+
+    id: str
+    credential_issuer: str
+    configuration_id: str
+    issuer_names: Mapping[str, str]
+    type_names: Mapping[str, str]
+    created_at: int
+    state: str = "sending"
+    interval: int = 0
+    attempts: int = 0
+    next_poll_at: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "credential_issuer": self.credential_issuer,
+            "configuration_id": self.configuration_id,
+            "issuer_names": dict(self.issuer_names),
+            "type_names": dict(self.type_names),
+            "created_at": self.created_at,
+            "state": self.state,
+            "interval": self.interval,
+            "attempts": self.attempts,
+            "next_poll_at": self.next_poll_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PendingEntry:
+        return cls(
+            id=data["id"],
+            credential_issuer=data["credential_issuer"],
+            configuration_id=data["configuration_id"],
+            issuer_names=dict(data.get("issuer_names", {})),
+            type_names=dict(data.get("type_names", {})),
+            created_at=int(data["created_at"]),
+            state=str(data["state"]),
+            interval=int(data["interval"]),
+            attempts=int(data["attempts"]),
+            next_poll_at=int(data["next_poll_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSecret:
+    """The sealed part of a pending issuance: the private holder keys the credentials will be
+    bound to, the access token that may fetch them, and (once the issuer answered 202) the
+    transaction id."""
+
+    keys: tuple[Mapping[str, str], ...] = field(repr=False)
+    access_token: str = field(repr=False)
+    transaction_id: str | None = field(default=None, repr=False)
+
+    def to_bytes(self) -> bytes:
+        data = {
+            "keys": [dict(k) for k in self.keys],
+            "access_token": self.access_token,
+            "transaction_id": self.transaction_id,
+        }
+        return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> PendingSecret:
+        try:
+            data = json.loads(raw)
+            return cls(tuple(data["keys"]), data["access_token"], data["transaction_id"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise VaultError("a pending issuance is not readable", code="vault_corrupted") from exc
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     """The wallet's index. Replaced as a whole on every change (see :mod:`wallet.storage.store`)."""
 
@@ -139,6 +217,9 @@ class Catalog:
     # Certificate authorities the citizen added (`trust add-root`), by SHA-256 fingerprint.
     # Absent from catalogs written before X.509 support: an additive field, same version.
     trusted_roots: Mapping[str, TrustedRoot] = field(default_factory=dict)
+    # Credentials asked for and not yet received (deferred issuance). Additive like
+    # trusted_roots: absent from catalogs written before, and written only when there is one.
+    pending: Mapping[str, PendingEntry] = field(default_factory=dict)
 
     def type_metadata(self, vct: str) -> TypeMetadata:
         """The cached Type Metadata of ``vct``; an empty one (labels from claim names) if none."""
@@ -153,6 +234,7 @@ class Catalog:
         """The (kind, id) of every record that must exist besides the catalog itself."""
         keys = {("credential", ident) for ident in self.credentials}
         keys.update(("history", ident) for ident in self.history)
+        keys.update(("pending", ident) for ident in self.pending)
         return keys
 
     def with_credentials(self, entries: Mapping[str, CredentialEntry]) -> Catalog:
@@ -169,6 +251,8 @@ class Catalog:
         }
         if self.trusted_roots:  # only then: older catalogs read back byte for byte
             data["trusted_roots"] = {k: root.to_json() for k, root in self.trusted_roots.items()}
+        if self.pending:
+            data["pending"] = [entry.to_json() for entry in self.pending.values()]
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     @classmethod
@@ -190,6 +274,9 @@ class Catalog:
                 generation=int(data["generation"]),
                 trusted_roots={
                     k: TrustedRoot.from_json(v) for k, v in data.get("trusted_roots", {}).items()
+                },
+                pending={
+                    item["id"]: PendingEntry.from_json(item) for item in data.get("pending", [])
                 },
             )
         except (ValueError, KeyError, TypeError, CredentialError) as exc:

@@ -31,16 +31,16 @@ from pathlib import Path
 
 from wallet.errors import VaultError
 from wallet.history import HistoryEntry
-from wallet.storage.catalog import Catalog, CredentialSecret
+from wallet.storage.catalog import Catalog, CredentialSecret, PendingSecret
 from wallet.storage.database import WalletFile
 from wallet.storage.repos import Meta, Records
 from wallet.vault import DEFAULT_KDF, KDFParams, Vault
 
-__all__ = ["CATALOG", "CREDENTIAL", "HISTORY", "WalletStore", "collector_paused"]
+__all__ = ["CATALOG", "CREDENTIAL", "HISTORY", "PENDING", "WalletStore", "collector_paused"]
 
 log = logging.getLogger(__name__)
 
-CATALOG, CREDENTIAL, HISTORY = "catalog", "credential", "history"
+CATALOG, CREDENTIAL, HISTORY, PENDING = "catalog", "credential", "history", "pending"
 _CATALOG_ID = "catalog"
 
 
@@ -141,6 +141,13 @@ class WalletStore:
             raise VaultError("a credential record is missing", code="vault_corrupted")
         return CredentialSecret.from_bytes(self._vault.open(CREDENTIAL, credential_id, blob))
 
+    def read_pending(self, pending_id: str) -> PendingSecret:
+        with self._file.session() as session:
+            blob = Records(session).get(PENDING, pending_id)
+        if blob is None:
+            raise VaultError("a pending issuance record is missing", code="vault_corrupted")
+        return PendingSecret.from_bytes(self._vault.open(PENDING, pending_id, blob))
+
     def read_history(self) -> list[HistoryEntry]:
         with self._file.session() as session:
             blobs = Records(session).get_all(HISTORY)
@@ -159,6 +166,8 @@ class WalletStore:
         credentials: Iterable[tuple[str, CredentialSecret]] = (),
         history: Iterable[HistoryEntry] = (),
         delete_credentials: Sequence[str] = (),
+        pending: Iterable[tuple[str, PendingSecret]] = (),
+        delete_pending: Sequence[str] = (),
     ) -> Catalog:
         """Write ``catalog`` with new records and deletions in one transaction; adopt it."""
         expected = self._catalog.generation
@@ -171,8 +180,14 @@ class WalletStore:
             (HISTORY, entry.id, self._vault.seal(HISTORY, entry.id, entry.to_bytes()))
             for entry in history
         )
+        puts.extend(
+            (PENDING, ident, self._vault.seal(PENDING, ident, secret.to_bytes()))
+            for ident, secret in pending
+        )
         puts.append((CATALOG, _CATALOG_ID, self._vault.seal(CATALOG, _CATALOG_ID, new.to_bytes())))
-        self._write(expected, puts, [(CREDENTIAL, ident) for ident in delete_credentials])
+        deletes = [(CREDENTIAL, ident) for ident in delete_credentials]
+        deletes.extend((PENDING, ident) for ident in delete_pending)
+        self._write(expected, puts, deletes)
         self._catalog = new
         return new
 

@@ -26,7 +26,7 @@ from wallet.errors import VaultError, WalletError
 from wallet.holder import PresentationOutcome, PresentationSession, Wallet
 from wallet.oid4vci.authorization import PendingAuthorization
 from wallet.oid4vci.offer import CredentialOffer
-from wallet.views import CredentialView
+from wallet.views import CredentialView, PendingView
 
 __all__ = [
     "MAX_PENDING",
@@ -54,6 +54,7 @@ class WalletLocked(Exception):
 class PendingOffer:
     offer: CredentialOffer | None = field(repr=False)  # None once received
     received: tuple[CredentialView, ...] | None = None
+    waiting: tuple[PendingView, ...] = ()  # those the agency will approve first
 
 
 @dataclass

@@ -1,6 +1,7 @@
-"""OpenID4VCI endpoints: nonce (§7), credential (§8), notification (§11); the token endpoint
-(§6) is in :mod:`issuer.api.routes.oauth`. Every answer carries a fresh ``DPoP-Nonce``
-(RFC 9449 §8, §9), one nonce family for the authorization server and these endpoints."""
+"""OpenID4VCI endpoints: nonce (§7), credential (§8), deferred credential (§9), notification
+(§11); the token endpoint (§6) is in :mod:`issuer.api.routes.oauth`. Every answer carries a
+fresh ``DPoP-Nonce`` (RFC 9449 §8, §9), one nonce family for the authorization server and
+these endpoints."""
 
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ router = APIRouter(tags=["openid4vci"])
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def require_token(request: Request, runtime: Runtime) -> str:
-    """RFC 6750 §3.1 / RFC 9449 §7: the access token, its scheme and its DPoP proof first."""
+def require_token(request: Request, runtime: Runtime, *, expired_ok: bool = False) -> str:
+    """RFC 6750 §3.1 / RFC 9449 §7: the access token, its scheme and its DPoP proof first.
+    ``expired_ok``: the deferred endpoint, where the token's own lifetime gives way to its
+    transaction's (see :mod:`issuer.flows.deferred`)."""
     return runtime.access.authorize(
         request.headers.getlist("authorization"),
         sender_headers(request).dpop,
         htm=request.method,
         path=request.url.path,
+        expired_ok=expired_ok,
     )
 
 
@@ -53,6 +57,14 @@ async def credential(request: Request, runtime: RuntimeDep) -> Response:
     access_token = await run_in_threadpool(require_token, request, runtime)
     body = await json_body(request)
     answer = await run_in_threadpool(runtime.issuance.answer, access_token, body)
+    return render(answer, nonce_headers(runtime))
+
+
+@router.post("/deferred_credential")
+async def deferred_credential(request: Request, runtime: RuntimeDep) -> Response:
+    access_token = await run_in_threadpool(require_token, request, runtime, expired_ok=True)
+    body = await json_body(request)
+    answer = await run_in_threadpool(runtime.deferred.fetch, access_token, body)
     return render(answer, nonce_headers(runtime))
 
 

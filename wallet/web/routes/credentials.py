@@ -20,15 +20,27 @@ router = APIRouter()
 def list_credentials(request: Request, web: Web, unlocked: Unlocked, lang: Language) -> Response:
     with unlocked.opened.use() as wallet:
         views = wallet.credentials(language=lang)
+        pending = wallet.pending(language=lang)
         now = wallet.now()
     return web.pages.show(
         request,
         "wallet/credentials.html",
         unlocked.session,
         views=views,
+        pending=pending,
         now=now,
         card_claims=CARD_CLAIMS,
     )
+
+
+@router.post("/credentials/pending")
+def check_pending(unlocked: CheckedForm, lang: Language) -> Response:
+    """Ask the agencies about credentials waiting for approval (none before its interval)."""
+    with unlocked.opened.use() as wallet:
+        outcomes = wallet.check_pending(language=lang)
+    if outcomes:
+        flash(unlocked.session, " ".join(words for _check, words in outcomes))
+    return redirect("/credentials")
 
 
 @router.post("/credentials/status")

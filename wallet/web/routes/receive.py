@@ -39,8 +39,10 @@ def receive(
         with unlocked.opened.use() as wallet:
             offer = wallet.load_offer(text)
             if offer.tx_code is None:
-                received = tuple(wallet.receive(offer, language=lang))
-                ticket = unlocked.opened.add_offer(PendingOffer(None, received))
+                received, waiting = wallet.receive_offer(offer, language=lang)
+                ticket = unlocked.opened.add_offer(
+                    PendingOffer(None, tuple(received), tuple(waiting))
+                )
             else:
                 ticket = unlocked.opened.add_offer(PendingOffer(offer))
     except WalletError as exc:
@@ -118,7 +120,13 @@ def pending_offer(request: Request, web: Web, unlocked: Unlocked, ticket: Ticket
     if pending is None:
         return web.pages.show(request, "wallet/receive.html", session, problem=OFFER_GONE)
     if pending.received is not None:
-        return web.pages.show(request, "wallet/received.html", session, views=pending.received)
+        return web.pages.show(
+            request,
+            "wallet/received.html",
+            session,
+            views=pending.received,
+            waiting=pending.waiting,
+        )
     return web.pages.show(request, "wallet/pin.html", session, offer=pending.offer, ticket=ticket)
 
 
@@ -139,8 +147,9 @@ def receive_with_pin(
         with unlocked.opened.use() as wallet:
             offer = pending.offer  # read under the lock: a second press finds it received
             if offer is not None:
-                received = wallet.receive(offer, tx_code=tx_code, language=lang)
+                received, waiting = wallet.receive_offer(offer, tx_code=tx_code, language=lang)
                 pending.offer, pending.received = None, tuple(received)
+                pending.waiting = tuple(waiting)
     except WalletError as exc:
         return web.pages.show(
             request, "wallet/pin.html", session, problem=exc, offer=pending.offer, ticket=ticket
