@@ -25,6 +25,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from benchmarks._timing import Measurement, compare
@@ -33,7 +34,7 @@ from credentials.sd_jwt_vc import issue_sd_jwt_vc
 from did.keys import PrivateKey
 from issuer.api.app import create_app
 from issuer.claims import build_claims, present_sd_paths
-from issuer.oid4vci.offer import PRE_AUTHORIZED_GRANT, pre_authorized_code_for
+from issuer.oid4vci.offer import PRE_AUTHORIZED_GRANT
 from issuer.oid4vci.proof import PROOF_TYP, verify_proof_jwt
 from issuer.operator import OfferItem, local_actor
 from issuer.registry import demo_people
@@ -132,8 +133,14 @@ def _issuer(folder: Path) -> Iterator[tuple[TestClient, Iterator[str]]]:
         )
         yield (
             client,
-            iter(pre_authorized_code_for(o.credential_offer_uri.rsplit("/", 1)[1]) for o in offers),
+            iter(_code(app, o.credential_offer_uri.rsplit("/", 1)[1]) for o in offers),
         )
+
+
+def _code(app: FastAPI, offer_id: str) -> str:
+    """The offer's pre-authorized code, as a wallet gets it (random, sealed in the offer row)."""
+    offer = app.state.runtime.preauthorized.credential_offer(offer_id)
+    return str(offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"])
 
 
 def run() -> list[Measurement]:

@@ -6,7 +6,9 @@
   ``claims``, or the first satisfiable option of ``claim_sets`` (§6.4.1). ``values`` restrict
   what counts as present (§6.3). Credential Sets then pick which queries to answer (§6.4.2).
 * Verifier side: :func:`verify_dcql_response` re-checks a ``vp_token`` against the query,
-  because the verifier "MUST NOT rely on the Wallet to enforce these constraints" (§6.5).
+  because the verifier "MUST NOT rely on the Wallet to enforce these constraints" (§6.5);
+  :func:`requested_claims` then keeps only what the query asked for (data minimisation: a
+  wallet that discloses more must not hand the extra claims to the relying party).
 
 Only ``dc+sd-jwt`` is matched; queries for other formats parse but never match.
 ``trusted_authorities`` (§6.1.1) are parsed and carried: judging them needs the issuer's
@@ -40,6 +42,7 @@ __all__ = [
     "DCQLResult",
     "evaluate",
     "match_credential",
+    "requested_claims",
     "select_claims",
     "verify_dcql_response",
 ]
@@ -327,3 +330,46 @@ def verify_dcql_response(
             raise _reject(
                 "dcql_unsatisfied", f"the response answers none of the required options {wanted}"
             )
+
+
+def _keep(kept: dict[str, Any], source: Mapping[str, Any], path: ConcretePath) -> None:
+    # Copy the value at ``path`` into ``kept``, creating the objects on the way. At the first
+    # array index the whole array is kept (a partial array would renumber its elements).
+    key = path[0]
+    assert isinstance(key, str)
+    value = source[key]
+    if len(path) == 1 or not isinstance(path[1], str) or not isinstance(value, Mapping):
+        kept[key] = value
+        return
+    current = kept.get(key)
+    if current is value:  # already kept whole
+        return
+    if current is None:
+        current = kept[key] = {}
+    _keep(current, value, path[1:])
+
+
+def _dropped(original: Mapping[str, Any], kept: Mapping[str, Any], prefix: str) -> list[str]:
+    out: list[str] = []
+    for key, value in original.items():
+        where = f"{prefix}/{key.replace('~', '~0').replace('/', '~1')}"
+        if key not in kept:
+            out.append(where)
+        elif kept[key] is not value and isinstance(value, Mapping):
+            out.extend(_dropped(value, kept[key], where))
+    return out
+
+
+def requested_claims(
+    query: CredentialQuery, claims: Mapping[str, Any]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The part of a verified credential's ``claims`` that ``query`` asked for, and the claim
+    paths (``/name``, ``/address/locality``) of everything else, which the caller drops or
+    refuses. A claim counts as requested when any of the query's claims paths (in any
+    ``claim_sets`` option) selects it; a query with no ``claims`` asks for none (§6.4.1: only
+    what is always disclosed, which a verifier reports in its own fields)."""
+    kept: dict[str, Any] = {}
+    for claim in query.claims or ():
+        for where, _value in select(claim.path, claims):
+            _keep(kept, claims, where)
+    return kept, tuple(sorted(_dropped(claims, kept, "")))

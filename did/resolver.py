@@ -2,9 +2,12 @@
 
 * did:key and did:jwk are derived from the identifier: no network, nothing to cache.
 * did:web is fetched through :class:`did.fetch.Fetcher` (HTTPS, SSRF rules) and cached for
-  ``cache_ttl`` seconds by the injected monotonic ``clock``. Failures are never cached, so a
-  flaky link in the hills recovers on the next try; successes are, so a verifier keeps working
-  through short outages.
+  ``cache_ttl`` seconds by the injected monotonic ``clock``; successes are, so a verifier keeps
+  working through short outages. Failures are not cached by default, so a flaky link in the
+  hills recovers on the next try; a server that resolves DIDs named by strangers (the issuer,
+  for proof ``kid``s) sets ``failure_ttl`` so a slow or dead host costs one fetch timeout per
+  few seconds, not one per request, and ``max_concurrent`` so at most that many fetches hold a
+  thread at once; one more fails at once with ``did_web_busy`` instead of queueing.
 * ``documents`` pins documents by DID (offline trust bundles, tests): a pinned document wins over
   the network and never expires.
 * Without a fetcher, did:web fails with ``did_web_offline`` instead of reaching for the network.
@@ -22,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 from did.document import DIDDocument, parse_did, split_did_url
-from did.errors import FetchError, InvalidDIDError, ResolutionError
+from did.errors import DIDError, FetchError, InvalidDIDError, ResolutionError
 from did.fetch import Fetcher
 from did.keys import PublicKey
 from did.methods.jwk import resolve_did_jwk
@@ -53,9 +56,16 @@ class Resolver:
         cache_ttl: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
         documents: Mapping[str, DIDDocument] | None = None,
+        failure_ttl: float = 0.0,
+        max_concurrent: int | None = None,
     ) -> None:
-        if cache_ttl < 0:
-            raise ValueError("cache_ttl must not be negative")
+        if cache_ttl < 0 or failure_ttl < 0:
+            raise ValueError("cache_ttl and failure_ttl must not be negative")
+        if max_concurrent is not None and max_concurrent < 1:
+            raise ValueError("max_concurrent must be at least 1")
+        self._failure_ttl = failure_ttl
+        self._failures: OrderedDict[str, tuple[float, str, str]] = OrderedDict()
+        self._slots = None if max_concurrent is None else threading.BoundedSemaphore(max_concurrent)
         self._fetcher = fetcher
         self._ttl = cache_ttl
         self._clock = clock
@@ -109,13 +119,28 @@ class Resolver:
             entry = self._cache.get(did)
             if entry is not None and entry[0] > now:
                 return entry[1]
+            failed = self._failures.get(did)
         if self._fetcher is None:
             raise ResolutionError(
                 f"{did} needs the network to resolve and this resolver is offline; "
                 "add its document to the trust bundle or resolve with network access",
                 code="did_web_offline",
             )
-        document = parse_did_web_document(did, self._fetch(did, url, self._fetcher))
+        if failed is not None and failed[0] > now:
+            raise ResolutionError(
+                f"{did} could not be resolved a moment ago ({failed[2]}); try again shortly",
+                code=failed[1],
+            )
+        try:
+            document = parse_did_web_document(did, self._bounded_fetch(did, url, self._fetcher))
+        except DIDError as exc:
+            if self._failure_ttl > 0 and exc.code != "did_web_busy":
+                with self._lock:
+                    self._failures[did] = (self._clock() + self._failure_ttl, exc.code, exc.message)
+                    self._failures.move_to_end(did)
+                    while len(self._failures) > MAX_CACHE_ENTRIES:
+                        self._failures.popitem(last=False)
+            raise
         if self._ttl > 0:
             with self._lock:
                 self._cache[did] = (self._clock() + self._ttl, document)
@@ -123,6 +148,19 @@ class Resolver:
                 while len(self._cache) > MAX_CACHE_ENTRIES:
                     self._cache.popitem(last=False)
         return document
+
+    def _bounded_fetch(self, did: str, url: str, fetcher: Fetcher) -> bytes:
+        if self._slots is None:
+            return self._fetch(did, url, fetcher)
+        if not self._slots.acquire(blocking=False):
+            raise ResolutionError(
+                f"too many DID documents are being fetched at once; {did} was not tried",
+                code="did_web_busy",
+            )
+        try:
+            return self._fetch(did, url, fetcher)
+        finally:
+            self._slots.release()
 
     @staticmethod
     def _fetch(did: str, url: str, fetcher: Fetcher) -> bytes:

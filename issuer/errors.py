@@ -103,6 +103,12 @@ NEXT_STEPS: dict[str, str] = {
     "temporarily_unavailable": "Wait a minute, then reload the page.",
     "database_unavailable": "Wait a minute, then reload the page. If it keeps happening, tell "
     "your IT staff.",
+    "storage_full": "Tell your IT staff: the disk that holds the issuer's data is full. Nothing "
+    "was saved; try again once they have freed space.",
+    "storage_read_only": "Tell your IT staff: the issuer's data directory cannot be written. "
+    "Nothing was saved.",
+    "data_dir_unwritable": "Make the data directory (DRUKID_ISSUER_DATA_DIR) writable by the "
+    "user the service runs as, or point the setting at one that is, then start again.",
     # The citizen's authorization pages (/authorize) and the wallet-facing OAuth endpoints.
     "par_required": "Start again from your wallet: it opens this page with the right link.",
     "par_request_uri_unknown": "Start again from your wallet.",

@@ -100,6 +100,7 @@ class SigningKeys:
         Call :meth:`changed` once ``s`` has committed."""
         if not certificates:
             raise InvalidRequestError("the certificate chain is empty", code="x5c_malformed")
+        Keys(s).lock_for_change()
         kid = PublicKey.from_crypto(certificates[0].public_key()).thumbprint()  # type: ignore[arg-type]
         row = next((r for r in Keys(s).all() if r.kid == kid), None)
         if row is None:
@@ -250,7 +251,9 @@ class SigningKeys:
         retired. With ``certificates``, the new key is the one they certify (made before with
         :meth:`prepare`, or imported); without, a fresh key, which is refused once the issuer
         signs with certificates (``certificate_required``). Call :meth:`rotated` once ``s`` has
-        committed."""
+        committed. Exactly one key is active afterwards, however many workers rotate at once
+        (:meth:`Keys.lock_for_change`)."""
+        Keys(s).lock_for_change()
         if certificates:
             kid = PublicKey.from_crypto(certificates[0].public_key()).thumbprint()  # type: ignore[arg-type]
             if not self.context.keys.has(kid):

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from sqlalchemy.exc import OperationalError
+
 from did.fetch import Fetcher, FetchPolicy
 from did.keys import ALGORITHMS
 from did.resolver import Resolver
@@ -39,7 +41,7 @@ from issuer.status import StatusLists
 from issuer.storage.repos import Registry
 from issuer.storage.schema import MIGRATIONS, prepare_schema
 from issuer.types import load_types
-from servicekit.database import create_db_engine
+from servicekit.database import create_db_engine, storage_fault
 
 __all__ = ["Runtime", "build_runtime"]
 
@@ -71,6 +73,26 @@ class Runtime:
         self.context.engine.dispose()
 
 
+def _unwritable(settings: IssuerSettings, exc: BaseException) -> ConfigurationError:
+    """A start-up that cannot write its data directory or database: a plain error (``drukid
+    serve issuer`` prints it and exits), never a traceback."""
+    fault = storage_fault(exc)
+    if isinstance(exc, OSError) and fault.cause == "unreachable":
+        cause = (exc.strerror or type(exc).__name__).lower()
+        what_to_do = "point DRUKID_ISSUER_DATA_DIR at a directory the service may write"
+    elif fault.cause == "unreachable":
+        return ConfigurationError(
+            f"the issuer's database cannot be opened ({type(exc).__name__}); {fault.what_to_do}",
+            code="database_unavailable",
+        )
+    else:
+        cause, what_to_do = fault.cause, fault.what_to_do
+    return ConfigurationError(
+        f"the issuer cannot write its data directory {settings.data_dir} ({cause}); {what_to_do}",
+        code="data_dir_unwritable",
+    )
+
+
 def build_runtime(
     settings: IssuerSettings,
     *,
@@ -94,11 +116,15 @@ def build_runtime(
             "set; set DRUKID_ISSUER_KEY_ATTESTATION_ANCHORS to the wallet-provider CA files",
             code="key_attestation_anchors_missing",
         )
-    engine = create_db_engine(settings.resolved_database_url)
+    try:
+        engine = create_db_engine(settings.resolved_database_url)
+        keys = KeyStore(settings.keys_dir)
+    except OSError as exc:
+        raise _unwritable(settings, exc) from exc
     context = IssuerContext(
         settings=settings,
         engine=engine,
-        keys=KeyStore(settings.keys_dir),
+        keys=keys,
         types=types,
         clock=clock,
         random_bytes=random_bytes,
@@ -108,11 +134,15 @@ def build_runtime(
     try:
         signing = SigningKeys(context)
         _prepare(context, signing)
-    except BaseException:
+    except BaseException as exc:
         fetcher.close()
         engine.dispose()
+        if isinstance(exc, OSError | OperationalError):
+            raise _unwritable(settings, exc) from exc
         raise
-    resolver = Resolver(fetcher=fetcher)
+    # Proof kids name DIDs chosen by whoever holds an access token: a slow or dead did:web host
+    # costs one fetch per 30 s, and at most 8 fetches hold a worker thread at once.
+    resolver = Resolver(fetcher=fetcher, failure_ttl=30.0, max_concurrent=8)
     status_lists = StatusLists(context, signing=signing)
     sender = SenderConstraint(
         context,

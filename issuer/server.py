@@ -5,9 +5,10 @@ One worker serves the app built here. Several (``--workers N``, PostgreSQL only)
 worker processes, each building its own app with :func:`app_from_environment` from the same
 ``DRUKID_ISSUER_*`` settings; whatever they must share is in the database (codes, nonces,
 status lists, the operator pages' sessions and throttles), and the signing keys are read from
-the same data directory. Before several workers start, this process prepares the issuer once
-(schema check or upgrade, a first signing key): a schema that needs ``drukid issuer db
-upgrade`` stops the start here with that advice, not in every worker. The same workers run
+the same data directory. Before the workers start (one or several), this process prepares the
+issuer once (schema check or upgrade, a first signing key): a schema that needs ``drukid issuer
+db upgrade``, or a data directory that cannot be written, stops the start here with one plain
+line (exit status 2), not a traceback in every worker. The same workers run
 under any ASGI process manager: ``uvicorn --factory issuer.server:app_from_environment
 --workers 4`` (or gunicorn with uvicorn's worker class) with the settings in the environment.
 """
@@ -56,12 +57,13 @@ def run(
     if problem:
         print(f"error [invalid_settings]: {problem}", file=sys.stderr)
         raise SystemExit(2)
-    if workers > 1:
-        try:
-            build_runtime(settings).close()  # schema, first key, demo data: once, first
-        except IssuerError as exc:
-            print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
-            raise SystemExit(2) from exc
+    try:
+        # Schema, first key, demo data: once, first, and where a problem (a schema to upgrade,
+        # a read-only data directory) is one plain line instead of a traceback per worker.
+        build_runtime(settings).close()
+    except IssuerError as exc:
+        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+        raise SystemExit(2) from exc
     options = {
         "host": host or settings.host,
         "port": listen_port,

@@ -10,6 +10,8 @@ PostgreSQL server would acknowledge a commit it could still lose (``fsync`` or
 
 from __future__ import annotations
 
+import errno
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,14 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
-__all__ = ["create_db_engine", "durability_problem", "redact_url", "sqlite_url"]
+__all__ = [
+    "StorageFault",
+    "create_db_engine",
+    "durability_problem",
+    "redact_url",
+    "sqlite_url",
+    "storage_fault",
+]
 
 
 def sqlite_url(path: Path) -> str:
@@ -32,6 +41,59 @@ def redact_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL is reported by create_db_engine
         return "<unparsable database URL>"
+
+
+@dataclass(frozen=True, slots=True)
+class StorageFault:
+    """Why the database refused: ``code`` (the roles' 503 code), ``cause`` (for the log line:
+    ``disk full``, ``read-only``, ``locked``, ``unreachable``) and what the operator does."""
+
+    code: str
+    cause: str
+    what_to_do: str
+
+
+_FAULTS = (
+    # SQLite's SQLITE_FULL, the OS's ENOSPC, PostgreSQL's disk_full (SQLSTATE 53100).
+    (
+        ("database or disk is full", "no space left", "disk full", "could not extend file"),
+        StorageFault(
+            "storage_full", "disk full", "free space on the disk that holds the data directory"
+        ),
+    ),
+    (
+        ("readonly database", "read-only", "read only", "permission denied", "unable to open"),
+        StorageFault(
+            "storage_read_only",
+            "read-only",
+            "make the data directory (and the database file in it) writable by the service",
+        ),
+    ),
+    (
+        ("database is locked",),
+        StorageFault("database_unavailable", "locked", "another process holds the database"),
+    ),
+)
+_UNREACHABLE = StorageFault(
+    "database_unavailable", "unreachable", "check that the database server is running"
+)
+
+
+def storage_fault(exc: BaseException) -> StorageFault:
+    """Classify a database or file-system error (sqlalchemy's ``OperationalError``, an
+    ``OSError``) by its message: a few substring tests, so the 503 and its log line can name
+    the cause without showing the statement or its parameters."""
+    original = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate == "53100" or getattr(original, "errno", None) == errno.ENOSPC:
+        return _FAULTS[0][1]
+    if getattr(original, "errno", None) in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return _FAULTS[1][1]
+    text_of = str(original).lower()
+    for needles, fault in _FAULTS:
+        if any(needle in text_of for needle in needles):
+            return fault
+    return _UNREACHABLE
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

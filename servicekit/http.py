@@ -15,10 +15,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import CodedError
+from servicekit.database import storage_fault
 
 __all__ = [
     "UNSTORABLE_MESSAGE",
@@ -26,6 +28,9 @@ __all__ = [
     "SecurityHeadersMiddleware",
     "error_response",
     "install_error_handlers",
+    "install_storage_fault_handler",
+    "storage_fault_response",
+    "validation_problem",
 ]
 
 logger = logging.getLogger(__name__)
@@ -79,6 +84,40 @@ def _validation_message(exc: RequestValidationError) -> str:
         where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query"))
         parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else item.get("msg", ""))
     return "; ".join(parts) or "the request is malformed"
+
+
+def validation_problem(exc: ValidationError) -> str:
+    """A model's first complaint about a body, as ``where: what`` (``body: ...`` at the top)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where or 'body'}: {first.get('msg', 'invalid')}"
+
+
+def storage_fault_response(exc: BaseException, service: str) -> JSONResponse:
+    """A database (or disk) that cannot be used just now: 503 with ``Retry-After``, a code and
+    words that name the cause (:func:`servicekit.database.storage_fault`), and one log line
+    saying the cause and what the operator does; never the statement or its values."""
+    fault = storage_fault(exc)
+    logger.error(
+        "database unavailable (%s): %s; %s", fault.cause, type(exc).__name__, fault.what_to_do
+    )
+    words = {
+        "storage_full": f"the {service} cannot save anything just now (its disk is full)",
+        "storage_read_only": f"the {service} cannot save anything just now (its storage is "
+        "read-only)",
+    }.get(fault.code, f"the {service}'s database is not reachable just now; try again soon")
+    return error_response(
+        503, "temporarily_unavailable", words, code=fault.code, headers={"Retry-After": "30"}
+    )
+
+
+def install_storage_fault_handler(app: FastAPI, service: str) -> None:
+    """Render sqlalchemy's ``OperationalError`` with :func:`storage_fault_response`."""
+
+    async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        return storage_fault_response(exc, service)
+
+    app.add_exception_handler(OperationalError, unavailable)
 
 
 def install_error_handlers(app: FastAPI, error_types: Iterable[type[CodedError]]) -> None:

@@ -12,16 +12,27 @@ from pathlib import Path
 import qrcode
 import qrcode.constants
 import zxingcpp
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from qrcode.image.svg import SvgPathImage
 
 from core.errors import CodedError
 
-__all__ = ["QRDecodeError", "decode_qr_image", "qr_png", "qr_svg", "qr_terminal"]
+__all__ = [
+    "IMAGE_FORMATS",
+    "MAX_IMAGE_PIXELS",
+    "QRDecodeError",
+    "decode_qr_image",
+    "qr_png",
+    "qr_svg",
+    "qr_terminal",
+]
 
 MAX_QR_PAYLOAD = 2048
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
+# The only Pillow plugins a photo of a QR code is opened with.
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+_UNREADABLE = "could not read the photo; use a PNG, JPEG, WebP, GIF or BMP photo of the QR code"
 
 
 class QRDecodeError(CodedError):
@@ -71,27 +82,33 @@ def qr_terminal(data: str) -> str:
 
 
 def decode_qr_image(source: str | Path | bytes) -> list[str]:
-    """Every QR code text found in an image file (PNG, JPEG, ...) or image bytes."""
-    try:
-        if isinstance(source, bytes):
-            raw = source
-        else:
+    """Every QR code text found in an image file or image bytes: PNG, JPEG, WebP, GIF or BMP
+    only (:data:`IMAGE_FORMATS`; never EPS, which Pillow hands to Ghostscript, or any other
+    plugin), at most :data:`MAX_IMAGE_PIXELS`. Whatever goes wrong while decoding (a truncated
+    file is ``SyntaxError`` or ``OSError`` from Pillow) is the one ``qr_unreadable`` error."""
+    if isinstance(source, bytes):
+        raw = source
+    else:
+        try:
             path = Path(source)
             if path.stat().st_size > MAX_IMAGE_BYTES:
                 raise QRDecodeError("the image file is too large (over 10 MB)")
             raw = path.read_bytes()
-        if len(raw) > MAX_IMAGE_BYTES:
-            raise QRDecodeError("the image is too large (over 10 MB)")
-        with Image.open(io.BytesIO(raw)) as image:
+        except OSError as exc:
+            raise QRDecodeError(f"cannot open the image: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_IMAGE_BYTES:
+        raise QRDecodeError("the image is too large (over 10 MB)")
+    try:
+        with Image.open(io.BytesIO(raw), formats=IMAGE_FORMATS) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise QRDecodeError("the image has too many pixels")
             results = zxingcpp.read_barcodes(
                 image.convert("L"), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
             )
-    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError) as exc:
-        raise QRDecodeError("not a readable image; use a PNG or JPEG photo of the QR code") from exc
-    except OSError as exc:
-        raise QRDecodeError(f"cannot open the image: {exc.strerror or exc}") from exc
+    except QRDecodeError:
+        raise
+    except Exception as exc:  # any decoder failure is an unreadable photo
+        raise QRDecodeError(_UNREADABLE) from exc
     texts = [result.text for result in results if result.valid and result.text]
     if not texts:
         raise QRDecodeError("no QR code was found in the image; try a sharper, closer photo")

@@ -67,8 +67,11 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 class ServerThread:
     """One uvicorn server on a daemon thread; ``start()`` returns once it accepts connections."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="error", lifespan="on")
+    def __init__(
+        self, app: Any, *, host: str = "127.0.0.1", port: int, access_log: bool = False
+    ) -> None:
+        level = "info" if access_log else "error"  # info: uvicorn's access lines, as served
+        config = uvicorn.Config(app, host=host, port=port, log_level=level, lifespan="on")
         self.server = uvicorn.Server(config)
         self.url = f"http://{host}:{port}"
         self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{port}", daemon=True)
@@ -89,9 +92,13 @@ class ServerThread:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, *, port: int | None = None, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve ``app`` on ``host`` and yield its base URL; stop it on exit."""
-    server = ServerThread(app, host=host, port=port or free_port(host)).start()
+def serve_in_thread(
+    app: Any, *, port: int | None = None, host: str = "127.0.0.1", access_log: bool = False
+) -> Iterator[str]:
+    """Serve ``app`` on ``host`` and yield its base URL; stop it on exit. ``access_log``: write
+    uvicorn's access lines (as ``drukid serve`` does) instead of errors only."""
+    server = ServerThread(app, host=host, port=port or free_port(host), access_log=access_log)
+    server.start()
     try:
         yield server.url
     finally:

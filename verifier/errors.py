@@ -148,12 +148,26 @@ _PLAIN = {
     "invalid_encrypted_response": "The wallet's answer could not be opened. Please try again.",
     "invalid_content_type": "The wallet's answer was sent in a form this service does not take.",
     "dcql_unknown_credential_id": "The answer includes a credential that was not asked for.",
+    "unrequested_claims": (
+        "The wallet shared more than this check asked for, and this service refuses such "
+        "answers. Ask the person to share again, choosing only what is asked."
+    ),
     "invalid_response_code": (
         "This result can be opened only once, and only from the device that shared it."
     ),
     # The relying-party API and the teller pages.
     "invalid_request": "Something in the request is missing or not valid.",
+    "invalid_json": (
+        "The request body is not strict JSON (a repeated name, NaN or Infinity, or a broken "
+        "character); send plain JSON."
+    ),
+    "unsupported_media_type": "Send the request body as JSON (Content-Type: application/json).",
     "unauthorized": "A valid API key is needed to do this.",
+    "database_unavailable": "The service's database cannot be reached just now; try again soon.",
+    "storage_full": "The service cannot save anything: its disk is full. Tell its operator.",
+    "storage_read_only": (
+        "The service cannot save anything: its data directory is read-only. Tell its operator."
+    ),
     "forbidden": "This API key is not allowed to do this.",
     "not_found": "There is no such item; it may have been removed.",
     "unknown_template": "There is no such kind of check.",

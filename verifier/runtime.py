@@ -172,6 +172,7 @@ def build_runtime(
             response_mode=settings.response_mode,
             request_lifetime=settings.request_lifetime_seconds,
             retention=settings.result_retention_seconds,
+            unrequested_claims=settings.unrequested_claims,
             logo_uri=settings.logo_uri,
             development=dev,
         ),

@@ -43,6 +43,9 @@ class VerifierSettings(BaseSettings):
     trust_bundle: Path | None = None
     trust_authority_key: str | None = None  # the pinned public JWK (JSON text or a file path)
     status_policy: StatusPolicy = "reject"
+    # Claims a wallet disclosed that the request did not ask for: dropped from the result (and
+    # named in its dropped_claims), or the presentation refused (unrequested_claims).
+    unrequested_claims: Literal["drop", "refuse"] = "drop"
     client_id_scheme: Literal[
         "decentralized_identifier", "redirect_uri", "x509_san_dns", "x509_hash"
     ] = "decentralized_identifier"

@@ -150,6 +150,9 @@ class VerificationResult:
     expires_at: int | None
     key_mechanism: str
     holder_jwk: Mapping[str, Any] | None = None
+    # Claim paths the wallet disclosed but the request did not ask for: left out of ``claims``
+    # (verifier.oid4vp.response.minimal_results).
+    dropped_claims: tuple[str, ...] = ()
 
     @property
     def holder_key_thumbprint(self) -> str | None:
@@ -174,6 +177,7 @@ class VerificationResult:
             "expires_at": self.expires_at,
             "key_mechanism": self.key_mechanism,
             "holder_key_thumbprint": self.holder_key_thumbprint,
+            "dropped_claims": list(self.dropped_claims),
         }
 
 

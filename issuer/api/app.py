@@ -36,6 +36,7 @@ from issuer.errors import IssuerError
 from issuer.runtime import build_runtime
 from issuer.settings import IssuerSettings
 from issuer.web import install_pages
+from servicekit.access_log import install_access_log_redaction
 from servicekit.database import redact_url
 from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
@@ -74,6 +75,8 @@ def create_app(
         finally:
             runtime.close()
 
+    # The offer id is a bearer secret in the path; a CID is one in the registry's people path.
+    install_access_log_redaction(("/offers/", "/api/v1/registry/people/"))
     app = FastAPI(
         title=f"drukid issuer — {settings.name}",
         version="1.0",

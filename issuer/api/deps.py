@@ -19,6 +19,7 @@ from issuer.errors import InvalidClientError, InvalidRequestError
 from issuer.flows.tokens import SenderHeaders
 from issuer.operator import Actor, Operator
 from issuer.runtime import Runtime
+from servicekit.http import validation_problem
 
 __all__ = [
     "ActorDep",
@@ -122,9 +123,7 @@ async def model_body(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InvalidRequestError(f"{where or 'body'}: {first.get('msg', 'invalid')}") from exc
+        raise InvalidRequestError(validation_problem(exc)) from exc
 
 
 async def optional_model_body(request: Request, model: type[M]) -> M | None:

@@ -2,37 +2,21 @@
 
 Our :class:`~issuer.errors.IssuerError` tree renders itself (``error``, ``error_description``,
 ``code``, status and headers) through the shared renderer; framework errors become 400/404/405
-JSON; a database that cannot be reached becomes 503 with ``Retry-After`` (a wallet on a bad link
-tries again); anything else is a bare 500 whose traceback goes to the log only.
+JSON; a database that cannot be used becomes 503 with ``Retry-After`` and a code naming the
+cause (``storage_full``, ``storage_read_only``, ``database_unavailable``: a wallet on a bad
+link tries again); anything else is a bare 500 whose traceback goes to the log only.
 """
 
 from __future__ import annotations
 
-import logging
-
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from fastapi import FastAPI
 
 from issuer.errors import IssuerError
-from servicekit.http import error_response, install_error_handlers
+from servicekit.http import install_error_handlers, install_storage_fault_handler
 
 __all__ = ["install_issuer_error_handlers"]
-
-log = logging.getLogger(__name__)
 
 
 def install_issuer_error_handlers(app: FastAPI) -> None:
     install_error_handlers(app, [IssuerError])
-
-    async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable: %s", type(exc).__name__)
-        return error_response(
-            503,
-            "temporarily_unavailable",
-            "the issuer's database is not reachable just now; try again in a minute",
-            code="database_unavailable",
-            headers={"Retry-After": "30"},
-        )
-
-    app.add_exception_handler(OperationalError, database_unavailable)
+    install_storage_fault_handler(app, "issuer")

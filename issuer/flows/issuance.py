@@ -28,6 +28,7 @@ from issuer.errors import (
     InvalidNonceError,
     InvalidProofError,
     InvalidTokenError,
+    IssuerError,
     NotFoundError,
     TemporarilyUnavailableError,
     UnknownCredentialConfigurationError,
@@ -186,7 +187,21 @@ class CredentialIssuance:
                 f"this access token is for {token.type_id}, not {request.configuration_id}"
             )
         ctype = context.types[token.type_id]
-        holder_keys, nonce = self.holder_keys(request, ctype, now)
+        budget = context.settings.max_credential_requests
+        if token.requests >= budget:  # before any proof work (a did:web kid is a fetch)
+            raise InvalidTokenError(
+                "this access token was used up or expired; start again from the offer",
+                code="token_used",
+            )
+        try:
+            holder_keys, nonce = self.holder_keys(request, ctype, now)
+        except IssuerError:
+            # A failed proof uses up one of the token's requests too, so one token cannot
+            # send an endless stream of proofs (each perhaps a slow did:web resolution).
+            with context.session(write=True) as s:
+                Tokens(s).use(token.token_hash, max_requests=budget, now=now)
+                s.commit()
+            raise
         if missing is not None:
             raise CredentialRequestDeniedError(
                 f"the agency can no longer issue this credential: {missing.message}",

@@ -26,6 +26,7 @@ from issuer.oid4vci.offer import (
     offer_url,
     pre_authorized_code_for,
     tx_code_matches,
+    unseal_pre_authorized_code,
 )
 from issuer.oid4vci.token import parse_token_request, token_response
 from issuer.storage.models import AccessTokenRow, OfferRow
@@ -78,7 +79,11 @@ class PreAuthorizedFlow:
         return create_credential_offer(
             issuer=self.context.issuer_url,
             configuration_ids=[offer.type_id],
-            pre_authorized_code=pre_authorized_code_for(offer_id),
+            pre_authorized_code=(
+                unseal_pre_authorized_code(offer_id, offer.ref, offer.code_sealed)
+                if offer.code_sealed
+                else pre_authorized_code_for(offer_id)  # an offer made before revision 0007
+            ),
             tx_code_length=offer.tx_code_length if offer.tx_code_hash else None,
         )
 

@@ -3,8 +3,12 @@
 * The offer travels by reference (§4.1.3): the QR code holds
   ``openid-credential-offer://?credential_offer_uri=<issuer>/offers/<offer id>`` and stays small
   enough for cheap phone cameras. The offer id is a 256-bit random secret.
-* The pre-authorized code (§4.1.1) is derived from the offer id with HMAC, so the database keeps
-  only hashes of both and a stolen database redeems nothing.
+* The pre-authorized code (§4.1.1) is a second 256-bit random secret, not derived from the
+  offer id: the offer id travels in URLs (the QR code, the operator's QR page), and a URL that
+  reaches a log must not be enough to redeem an offer. The offer row keeps the code's hash (the
+  token endpoint's lookup) and the code sealed with AES-256-GCM under a key derived from the
+  offer id (what the offer endpoint returns), so neither a stolen database nor a URL alone
+  yields a code.
 * ``tx_code`` (§4.1.1): a numeric PIN sent to the citizen out of band (SMS, counter); stored as
   an HMAC keyed with the offer's reference and compared in constant time.
 """
@@ -18,7 +22,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from core.encoding import b64url_encode
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from core.encoding import EncodingError, b64url_decode, b64url_encode
 
 __all__ = [
     "OFFER_SCHEME",
@@ -32,7 +39,9 @@ __all__ = [
     "offer_uri",
     "offer_url",
     "pre_authorized_code_for",
+    "seal_pre_authorized_code",
     "tx_code_matches",
+    "unseal_pre_authorized_code",
 ]
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -53,9 +62,35 @@ def lookup_hash(secret: str) -> str:
 
 
 def pre_authorized_code_for(offer_id: str) -> str:
-    """The pre-authorized code of an offer: HMAC-SHA256(offer id, label), base64url."""
+    """The code of an offer made before revision 0007 (HMAC-SHA256(offer id, label)): such an
+    offer has no sealed code and lives at most ``offer_lifetime`` after the upgrade. New offers
+    get a random code (:func:`seal_pre_authorized_code`)."""
     mac = hmac.new(offer_id.encode("utf-8"), b"drukid pre-authorized_code v1", hashlib.sha256)
     return b64url_encode(mac.digest())
+
+
+def _seal_key(offer_id: str) -> bytes:
+    return hmac.new(offer_id.encode("utf-8"), b"drukid offer seal v1", hashlib.sha256).digest()
+
+
+def seal_pre_authorized_code(
+    offer_id: str, ref: str, code: str, random_bytes: Callable[[int], bytes]
+) -> str:
+    """``code`` encrypted for the offer row: AES-256-GCM, key from the offer id, the offer's
+    reference as associated data (a sealed code copied to another row does not open)."""
+    nonce = random_bytes(12)
+    sealed = AESGCM(_seal_key(offer_id)).encrypt(nonce, code.encode("utf-8"), ref.encode())
+    return b64url_encode(nonce + sealed)
+
+
+def unseal_pre_authorized_code(offer_id: str, ref: str, sealed: str) -> str:
+    """The code :func:`seal_pre_authorized_code` sealed; ``ValueError`` if it does not open."""
+    try:
+        raw = b64url_decode(sealed)
+        opened = AESGCM(_seal_key(offer_id)).decrypt(raw[:12], raw[12:], ref.encode())
+    except (EncodingError, InvalidTag, ValueError) as exc:
+        raise ValueError("the offer's sealed code does not open") from exc
+    return opened.decode("utf-8")
 
 
 def generate_tx_code(length: int, randbelow: Callable[[int], int] = secrets.randbelow) -> str:

@@ -20,7 +20,7 @@ from issuer.oid4vci.offer import (
     new_secret,
     offer_uri,
     offer_url,
-    pre_authorized_code_for,
+    seal_pre_authorized_code,
 )
 from issuer.operator.actors import Actor
 from issuer.operator.audit import AuditTrail
@@ -87,6 +87,7 @@ class Offers:
         claims = records.claims(ctype, now=now)
         expiry_for(ctype, claims, now)
         offer_id = new_secret(context.random_bytes)
+        code = new_secret(context.random_bytes)  # not derivable from the offer id (its URL)
         ref = "off_" + context.random_bytes(8).hex()
         tx_code = (
             generate_tx_code(context.settings.tx_code_length, context.randbelow)
@@ -98,7 +99,8 @@ class Offers:
             OfferRow(
                 ref=ref,
                 id_hash=lookup_hash(offer_id),
-                code_hash=lookup_hash(pre_authorized_code_for(offer_id)),
+                code_hash=lookup_hash(code),
+                code_sealed=seal_pre_authorized_code(offer_id, ref, code, context.random_bytes),
                 type_id=ctype.id,
                 subject_kind=kind,
                 subject_id=subject_id,
@@ -128,7 +130,7 @@ class Offers:
         with self.context.session(write=True) as s:
             offer = self._new_offer(s, actor, item)
             s.commit()
-        log.info("offer %s created for %s (%s)", offer.ref, offer.subject_id, offer.type_id)
+        log.info("offer %s created (%s)", offer.ref, offer.type_id)  # never the CID
         return offer
 
     def create_many(self, actor: Actor, items: Sequence[OfferItem]) -> list[NewOffer]:

@@ -73,6 +73,8 @@ class OfferRow(IssuerTable, table=True):
     ref: str = Field(primary_key=True, max_length=32)  # public reference for logs and audit
     id_hash: str = Field(unique=True, max_length=64)
     code_hash: str = Field(unique=True, max_length=64)
+    # The pre-authorized code sealed under a key derived from the offer id (issuer.oid4vci.offer).
+    code_sealed: str | None = Field(default=None, max_length=200)
     type_id: str = Field(max_length=64)
     subject_kind: str = Field(max_length=16)
     subject_id: str = Field(index=True, max_length=32)

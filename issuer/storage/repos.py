@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, func, or_, update
+from sqlalchemy import CursorResult, and_, delete, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from issuer.registry import Business, Person
@@ -422,7 +422,20 @@ class Credentials(Repository):
         return {str(kid): int(exp) for kid, exp in self.s.exec(query).all()}
 
 
+# pg_advisory_xact_lock key for changes of the signing keys (any 64-bit number; "drukkeys").
+_KEY_CHANGE_LOCK = 0x6472756B6B657973
+
+
 class Keys(Repository):
+    def lock_for_change(self) -> None:
+        """Serialise changes of the active key across workers until this transaction ends: a
+        rotation reads the active key and then writes, and two such transactions interleaved
+        under READ COMMITTED each retire only what they saw and leave two active keys. On
+        PostgreSQL a transaction-scoped advisory lock; SQLite has one writer at a time (and
+        the issuer's write lock) already. The first statement of the transaction."""
+        if self.s.get_bind().dialect.name == "postgresql":
+            self.s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEY_CHANGE_LOCK})
+
     def active(self) -> SigningKeyRow | None:
         query = select(SigningKeyRow).where(col(SigningKeyRow.retired_at).is_(None))
         return self.s.exec(query.order_by(col(SigningKeyRow.created_at).desc()).limit(1)).first()

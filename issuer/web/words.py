@@ -13,6 +13,7 @@ from fastapi import Request
 from sqlalchemy.exc import OperationalError
 
 from issuer.errors import IssuerError
+from servicekit.database import storage_fault
 from servicekit.http import UNSTORABLE_MESSAGE
 from servicekit.pages import PageProblem
 from servicekit.staff import StaffWords
@@ -108,6 +109,7 @@ def problem_for(_request: Request, exc: Exception) -> PageProblem | None:
         hint = exc.hint
         return PageProblem(exc.status, message, hint, code=exc.code, headers=exc.headers)
     if isinstance(exc, OperationalError):
-        log.error("database unavailable: %s", type(exc).__name__)
+        fault = storage_fault(exc)
+        log.error("database unavailable (%s): %s", fault.cause, type(exc).__name__)
         return DATABASE_UNAVAILABLE.copy()
     return None

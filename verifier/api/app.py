@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from servicekit.access_log import install_access_log_redaction
 from servicekit.http import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from verifier.api import errors
 from verifier.api.routes import oid4vp, rp, trust
@@ -100,12 +101,15 @@ def create_app(
                 sessions.drop_all()  # and so do their checks; shared ones go on elsewhere
             runtime.close()
 
+    # Request ids are the wallet's handle on a request (and response_code rides in the query).
+    install_access_log_redaction(("/oid4vp/request/", "/oid4vp/response/", "/api/v1/requests/"))
     app = FastAPI(
         title=f"drukid verifier — {settings.name}",
         version="1",
         lifespan=lifespan,
         docs_url="/docs" if settings.development else None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.development else None,
     )
     errors.install(app)
     for router in (rp.router, oid4vp.router, trust.router):

@@ -16,19 +16,27 @@ Pure: values in, values out; decryption keys and the per-presentation verifier a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
-from credentials.dcql import Candidate, CredentialQuery, DCQLQuery, verify_dcql_response
+from credentials.dcql import (
+    Candidate,
+    CredentialQuery,
+    DCQLQuery,
+    requested_claims,
+    verify_dcql_response,
+)
 from credentials.errors import CredentialError
 from credentials.jose import decrypt_jwe, parse_json
 from verifier.errors import PresentationError, RequestError, from_lower_error
-from verifier.verify import VerificationResult, thaw
+from verifier.verify import VerificationResult, freeze, thaw
 
 __all__ = [
     "MAX_PRESENTATIONS",
     "AuthorizationResponse",
+    "UnrequestedClaims",
     "check_state",
+    "minimal_result",
     "parse_response",
     "verify_response",
 ]
@@ -147,13 +155,39 @@ def _candidate(result: VerificationResult) -> Candidate:
     return Candidate(result, "dc+sd-jwt", result.vct, thaw(result.claims), holder_binding=bound)
 
 
+UnrequestedClaims = Literal["drop", "refuse"]
+
+
+def minimal_result(
+    result: VerificationResult, query: CredentialQuery, unrequested: UnrequestedClaims
+) -> VerificationResult:
+    """Data minimisation: only the claims ``query`` asked for reach the relying party. Others
+    that the wallet disclosed anyway are dropped (named in ``dropped_claims``) or, with
+    ``unrequested="refuse"``, make the presentation fail (``unrequested_claims``)."""
+    kept, dropped = requested_claims(query, thaw(result.claims))
+    if not dropped:
+        return result
+    if unrequested == "refuse":
+        raise PresentationError(
+            f"the wallet disclosed claims the request did not ask for: {', '.join(dropped)}",
+            code="unrequested_claims",
+        )
+    return replace(result, claims=freeze(kept), dropped_claims=dropped)
+
+
 def verify_response(
-    response: AuthorizationResponse, *, query: DCQLQuery, verify_one: VerifyOne
+    response: AuthorizationResponse,
+    *,
+    query: DCQLQuery,
+    verify_one: VerifyOne,
+    unrequested: UnrequestedClaims = "drop",
 ) -> dict[str, tuple[VerificationResult, ...]]:
-    """Verify every presentation (``verify_one`` raises on a bad one) and re-check DCQL."""
+    """Verify every presentation (``verify_one`` raises on a bad one), re-check DCQL, and keep
+    only the requested claims (:func:`minimal_result`)."""
     if response.vp_token is None:
         raise _bad("the response carries no vp_token")
     results: dict[str, tuple[VerificationResult, ...]] = {}
+    asked: dict[str, CredentialQuery] = {}
     for query_id, presentations in response.vp_token.items():
         credential_query = query.query(query_id)
         if credential_query is None:
@@ -161,6 +195,7 @@ def verify_response(
                 f"the response answers {query_id!r}, which the request did not ask for",
                 code="dcql_unknown_credential_id",
             )
+        asked[query_id] = credential_query
         results[query_id] = tuple(verify_one(item, credential_query) for item in presentations)
     try:
         verify_dcql_response(
@@ -168,4 +203,7 @@ def verify_response(
         )
     except CredentialError as exc:
         raise from_lower_error(exc, PresentationError) from exc
-    return results
+    return {
+        qid: tuple(minimal_result(r, asked[qid], unrequested) for r in found)
+        for qid, found in results.items()
+    }

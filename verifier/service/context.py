@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -36,6 +36,7 @@ class ServiceConfig:
     response_mode: str = "direct_post.jwt"
     request_lifetime: int = 300
     retention: int = 900
+    unrequested_claims: Literal["drop", "refuse"] = "drop"
     logo_uri: str | None = None
     development: bool = False
 

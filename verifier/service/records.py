@@ -106,6 +106,7 @@ def result_view(record: RequestRecord, *, now: int, context: ServiceContext) -> 
         presentations = [item for found in stored.values() for item in found]
         if len(presentations) == 1:
             view["claims"] = presentations[0]["claims"]
+            view["dropped_claims"] = presentations[0].get("dropped_claims", [])
     elif record.error_code is not None:
         view["error"] = {
             "code": record.error_code,

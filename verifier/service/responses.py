@@ -91,6 +91,7 @@ class PresentationResponses:
                         response,
                         query=DCQLQuery.from_json(parse_json(record.dcql_query)),
                         verify_one=self._verifier_for(record, now),
+                        unrequested=self.context.config.unrequested_claims,
                     )
                 except VerificationError as exc:
                     error = exc

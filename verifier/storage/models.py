@@ -81,6 +81,8 @@ class WebhookDelivery(SQLModel, table=True):
     next_attempt_at: int = Field(index=True)
     last_error: str | None = Field(default=None, max_length=200)
     created_at: int
+    # A worker sending it holds it until then (revision 0003); a dead worker's lease runs out.
+    lease_until: int | None = None
 
 
 class TrustedIssuerRecord(SQLModel, table=True):

@@ -141,15 +141,59 @@ class WebhookDeliveries:
         self.s.add(row)
 
     def due(self, *, now: int, limit: int = 20) -> Sequence[WebhookDelivery]:
+        """Pending deliveries whose time has come and that no worker holds a lease on."""
         return self.s.exec(
             select(WebhookDelivery)
             .where(
                 col(WebhookDelivery.status) == "pending",
                 col(WebhookDelivery.next_attempt_at) <= now,
+                or_(
+                    col(WebhookDelivery.lease_until).is_(None),
+                    col(WebhookDelivery.lease_until) <= now,
+                ),
             )
             .order_by(col(WebhookDelivery.next_attempt_at))
             .limit(limit)
         ).all()
+
+    def lease(self, delivery_id: int, *, now: int, until: int) -> bool:
+        """Take a delivery for sending (one conditional UPDATE): ``True`` for exactly one of
+        several workers trying at once."""
+        result = self.s.execute(
+            update(WebhookDelivery)
+            .where(
+                col(WebhookDelivery.id) == delivery_id,
+                col(WebhookDelivery.status) == "pending",
+                or_(
+                    col(WebhookDelivery.lease_until).is_(None),
+                    col(WebhookDelivery.lease_until) <= now,
+                ),
+            )
+            .values(lease_until=until)
+        )
+        return _rowcount(result) == 1
+
+    def postpone(self, delivery_id: int, *, until: int) -> None:
+        self.s.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == delivery_id)
+            .values(next_attempt_at=until)
+        )
+
+    def retry(self, delivery_id: int, *, attempts: int, error: str, at: int) -> None:
+        self.s.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == delivery_id)
+            .values(attempts=attempts, last_error=error, next_attempt_at=at, lease_until=None)
+        )
+
+    def finish(self, delivery_id: int, *, status: str, attempts: int, error: str | None) -> None:
+        """Delivered or given up: the body (personal data) goes at once."""
+        self.s.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == delivery_id)
+            .values(status=status, attempts=attempts, last_error=error, body=None, lease_until=None)
+        )
 
     def delete_finished(self) -> int:
         """Delete deliveries that are done (sent or given up) or whose request is gone."""

@@ -9,13 +9,19 @@ it is :mod:`verifier.web.views`.
 
 from __future__ import annotations
 
-from fastapi import Request
+import logging
 
+from fastapi import Request
+from sqlalchemy.exc import OperationalError
+
+from servicekit.database import storage_fault
 from servicekit.pages import PageProblem
 from servicekit.staff import StaffWords
 from verifier.errors import VerificationError
 
 __all__ = ["KEY_REFUSED", "NO_CHECK", "WORDS", "problem_for", "throttled"]
+
+log = logging.getLogger(__name__)
 
 _RELOAD = "Reload the page and use the form on it."
 _START_AGAIN = "Go to the start page and try again. If it keeps happening, tell your IT staff."
@@ -95,7 +101,16 @@ def throttled(wait: int) -> PageProblem:
 
 
 def problem_for(_request: Request, exc: Exception) -> PageProblem | None:
-    """A service refusal as a page."""
+    """A service refusal, or the database out of reach (503, its cause in the log), as a page."""
+    if isinstance(exc, OperationalError):
+        fault = storage_fault(exc)
+        log.error("database unavailable (%s): %s", fault.cause, type(exc).__name__)
+        return PageProblem(
+            503,
+            "The service cannot save or read checks just now. Nothing was shared.",
+            "Wait a minute, then start the check again. If it keeps happening, tell your IT staff.",
+            headers={"Retry-After": "30"},
+        )
     if not isinstance(exc, VerificationError):
         return None
     known = _SERVICE_PROBLEMS.get(exc.code)

@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 
 from credentials.clock import system_time
 from did.fetch import Fetcher
+from servicekit.access_log import install_access_log_redaction
 from servicekit.http import SecurityHeadersMiddleware
 from servicekit.pages import install_error_pages, mount_common_static
 from servicekit.settings import LOOPBACK_HOSTS
@@ -82,6 +83,7 @@ def create_app(
                 await sweeper
             sessions.end_all()  # every open wallet is closed
 
+    install_access_log_redaction(("/present/", "/receive/"))  # tickets stand for a request
     app = FastAPI(
         title="drukid wallet",
         lifespan=lifespan,

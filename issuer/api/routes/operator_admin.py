@@ -9,7 +9,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from issuer.api.deps import LimitDep, OffsetDep, OperatorDep, model_body, requires
+from issuer.api.deps import (
+    LimitDep,
+    OffsetDep,
+    OperatorDep,
+    model_body,
+    optional_model_body,
+    requires,
+)
 from issuer.operator import Actor
 
 __all__ = ["router"]
@@ -52,7 +59,8 @@ class ApiKeyRequest(BaseModel):
 async def rotate_keys(
     request: Request, actor: Annotated[Actor, requires("keys:manage")], operator: OperatorDep
 ) -> dict[str, Any]:
-    body = await model_body(request, RotateRequest)
+    # No body at all is a plain rotation (README's `curl -X POST .../keys/rotate`).
+    body = await optional_model_body(request, RotateRequest) or RotateRequest()
     rotation = await run_in_threadpool(
         operator.admin.rotate_key, actor, alg=body.alg, certificate_chain=body.certificate_chain
     )
@@ -64,7 +72,7 @@ async def prepare_key(
     request: Request, actor: Annotated[Actor, requires("keys:manage")], operator: OperatorDep
 ) -> JSONResponse:
     """A new signing key waiting for its certificate (it signs nothing yet)."""
-    body = await model_body(request, PrepareRequest)
+    body = await optional_model_body(request, PrepareRequest) or PrepareRequest()
     prepared = await run_in_threadpool(operator.admin.prepare_key, actor, alg=body.alg)
     return JSONResponse(prepared.to_json(), status_code=201)
 

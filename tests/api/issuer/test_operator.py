@@ -258,3 +258,16 @@ def test_jwks_follows_a_rotation_made_by_another_process(
     after = client.get("/.well-known/jwt-vc-issuer").json()["jwks"]["keys"]
     assert after[0]["kid"] == rotated["kid"]
     assert after[0]["kid"] != before[0]["kid"]
+
+
+def test_keys_rotate_and_prepare_take_no_body(client: Any, admin: dict[str, str]) -> None:
+    """README shows `curl -X POST .../api/v1/keys/rotate` with no body (issue 15, finding 10)."""
+    before = {k["kid"] for k in client.get("/api/v1/keys", headers=admin).json()}
+    rotated = client.post("/api/v1/keys/rotate", headers=admin)
+    assert rotated.status_code == 200, rotated.text
+    assert rotated.json()["kid"] not in before
+    assert client.post("/api/v1/keys/prepare", headers=admin).status_code == 201
+    wrong = client.post(
+        "/api/v1/keys/rotate", content=b"alg=ES256", headers={**admin, "Content-Type": "text/plain"}
+    )
+    assert wrong.json()["code"] == "unsupported_media_type"

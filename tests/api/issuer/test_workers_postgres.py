@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from credentials.jose import parse_jws
 from credentials.status_list import StatusReference, status_of, verify_status_list_token
@@ -35,7 +36,7 @@ from did.keys import PublicKey
 from issuer.operator import OfferItem, local_actor
 from issuer.runtime import Runtime, build_runtime
 from issuer.settings import IssuerSettings
-from issuer.storage.models import CredentialRow
+from issuer.storage.models import CredentialRow, SigningKeyRow
 from servicekit.runner import free_port
 from tests.support.oid4vci_client import WalletClient
 from tests.support.workers import ServiceProcess, worker_pids
@@ -339,3 +340,29 @@ def test_kill_9_of_one_worker_mid_burst_loses_nothing_answered_200(
         if runtime is not None:
             runtime.close()
         server.stop()
+
+
+def test_concurrent_key_rotations_at_both_workers_leave_one_active_key(issuer: Issuer) -> None:
+    """Issue 15, finding 8: rotations racing at A and B (each a read of the active key, then a
+    write) left two active signing keys; the rotation lock serialises them."""
+    key = issuer.runtime.operator.admin.create_api_key(local_actor(), role="admin").token
+    headers = {"Authorization": f"Bearer {key}"}
+    urls = [issuer.a.url, issuer.b.url] * 4
+    start = threading.Barrier(len(urls))
+
+    def rotate(url: str) -> int:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            start.wait()
+            return http.post("/api/v1/keys/rotate", headers=headers).status_code
+
+    with ThreadPoolExecutor(len(urls)) as pool:
+        statuses = list(pool.map(rotate, urls))
+    assert statuses == [200] * len(urls)
+    with issuer.runtime.context.session() as s:
+        active = s.exec(
+            select(SigningKeyRow.kid).where(col(SigningKeyRow.retired_at).is_(None))
+        ).all()
+    assert len(active) == 1, active
+    for url in (issuer.a.url, issuer.b.url):
+        listed = httpx.get(f"{url}/api/v1/keys", headers=headers, timeout=30).json()
+        assert [k["kid"] for k in listed if k["active"]] == [active[0][0]]

@@ -45,6 +45,67 @@ def test_unreadable_images_are_clear_errors(data: bytes) -> None:
     assert caught.value.code == "qr_unreadable"
 
 
+def _png(size: int = 64) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _gradient_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _png()[:60],
+        _gradient_png()[: len(_gradient_png()) // 2],
+        EPS,
+        b"GIF89a" + b"\0" * 20,
+        b"BM" + b"\xff" * 60,
+    ],
+    ids=["truncated header", "truncated data", "eps", "broken gif", "broken bmp"],
+)
+def test_every_decoder_failure_is_the_plain_unreadable_error(data: bytes) -> None:
+    """Issue 15, finding 6: a truncated PNG made Pillow raise SyntaxError (a 500 in the web
+    wallet); EPS would be opened by Pillow's Ghostscript plugin. Only the photo formats open."""
+    with pytest.raises(QRDecodeError, match="could not read the photo") as caught:
+        decode_qr_image(data)
+    assert caught.value.code == "qr_unreadable"
+
+
+def test_eps_is_never_handed_to_its_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import EpsImagePlugin
+
+    def forbidden(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the EPS plugin was asked to open an upload")
+
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", forbidden)
+    with pytest.raises(QRDecodeError, match="could not read the photo"):
+        decode_qr_image(EPS)
+
+
+def test_pixel_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    import servicekit.qr
+
+    monkeypatch.setattr(servicekit.qr, "MAX_IMAGE_PIXELS", 32 * 32)
+    with pytest.raises(QRDecodeError, match="too many pixels"):
+        decode_qr_image(_png(64))
+
+
 def test_image_without_a_qr_code(tmp_path: pytest.TempPathFactory) -> None:
     import io
 

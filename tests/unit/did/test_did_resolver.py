@@ -268,3 +268,53 @@ def test_module_level_resolve_uses_a_fresh_https_fetcher(
     assert resolve(ISSUER).find_key("#key-1") == SIGNING
     assert len(made) == 1
     assert made[0].policy == FetchPolicy()
+
+
+def test_failures_are_remembered_for_failure_ttl(site: Site) -> None:
+    """Issue 15, finding 7: a server resolving strangers' DIDs remembers a failure briefly."""
+    clock = Clock()
+    site.status = 503
+    resolver = web_resolver(site, clock, failure_ttl=30.0)
+    for _ in range(3):
+        with pytest.raises(DIDError) as caught:
+            resolver.resolve(ISSUER)
+    assert len(site.requests) == 1
+    assert caught.value.code.startswith("fetch")
+    site.status = 200
+    clock.now += 31
+    assert resolver.resolve(ISSUER).id == ISSUER
+    assert len(site.requests) == 2
+
+
+def test_failures_are_not_remembered_by_default(site: Site) -> None:
+    site.status = 503
+    resolver = web_resolver(site)
+    for _ in range(2):
+        with pytest.raises(DIDError):
+            resolver.resolve(ISSUER)
+    assert len(site.requests) == 2
+
+
+def test_max_concurrent_fetches(site: Site) -> None:
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        inside.set()
+        release.wait(10)
+        return site(request)
+
+    fetcher = Fetcher(FetchPolicy(), transport=httpx.MockTransport(slow))
+    resolver = Resolver(fetcher=fetcher, max_concurrent=1, failure_ttl=30.0)
+    first = threading.Thread(target=resolver.resolve, args=(ISSUER,))
+    first.start()
+    assert inside.wait(10)
+    with pytest.raises(ResolutionError) as caught:
+        resolver.resolve("did:web:other.example")
+    assert caught.value.code == "did_web_busy"
+    release.set()
+    first.join(10)
+    assert resolver.resolve(ISSUER).id == ISSUER  # the busy refusal was not remembered
+    with pytest.raises(ValueError, match="max_concurrent"):
+        Resolver(max_concurrent=0)

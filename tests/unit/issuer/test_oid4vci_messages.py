@@ -33,7 +33,9 @@ from issuer.oid4vci.offer import (
     new_secret,
     offer_uri,
     pre_authorized_code_for,
+    seal_pre_authorized_code,
     tx_code_matches,
+    unseal_pre_authorized_code,
 )
 from issuer.oid4vci.proof import PROOF_TYP, verify_proof_jwt, verify_proofs
 from issuer.oid4vci.token import parse_token_request, token_response
@@ -309,3 +311,19 @@ def test_error_tree() -> None:
             assert 400 <= instance.status < 600
             assert all(0x20 <= ord(c) < 0x7F and c not in '"\\' for c in instance.message)
             assert name in (errors.__doc__ or "")
+
+
+def test_pre_authorized_code_is_sealed_not_derived() -> None:
+    """Issue 15, finding 1: the code is random and opens only with the offer id and its own
+    row's reference; nothing in a URL (the offer id) yields it."""
+    offer_id = new_secret(lambda n: b"\x01" * n)
+    code = new_secret(lambda n: b"\x02" * n)
+    sealed = seal_pre_authorized_code(offer_id, "off_1", code, lambda n: b"\x03" * n)
+    assert code not in sealed
+    assert offer_id not in sealed
+    assert unseal_pre_authorized_code(offer_id, "off_1", sealed) == code
+    for wrong_id, wrong_ref in ((new_secret(lambda n: b"\x04" * n), "off_1"), (offer_id, "off_2")):
+        with pytest.raises(ValueError, match="does not open"):
+            unseal_pre_authorized_code(wrong_id, wrong_ref, sealed)
+    with pytest.raises(ValueError, match="does not open"):
+        unseal_pre_authorized_code(offer_id, "off_1", "not base64url!")

@@ -324,13 +324,24 @@ def test_published_keys() -> None:
     assert published_keys(rows, {}, now=120, token_lifetime=100) == ["old", "older", "active"]
 
 
+class _Prepared:
+    def __init__(self, log: list[str], url: str) -> None:
+        log.append(url)
+
+    def close(self) -> None:
+        pass
+
+
 def test_server_run_follows_the_port_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
     import issuer.server as server
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(server, "create_app", lambda s: seen.setdefault("settings", s))
     monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: seen.update(kw))
+    prepared: list[str] = []  # the start-up preparation (schema, first key) runs first, once
+    monkeypatch.setattr(server, "build_runtime", lambda s: _Prepared(prepared, s.public_url))
     server.run(IssuerSettings(mode="development"), port=9001)
+    assert prepared == ["http://127.0.0.1:9001"]
     assert seen["settings"].public_url == "http://127.0.0.1:9001"
     assert seen["port"] == 9001
     seen.clear()

@@ -203,3 +203,21 @@ def test_trust_roots_from_the_command_line(cli: CliRunner, tmp_path: Path) -> No
     assert "trust_root_invalid" in refused
     assert "Removed." in run(cli, "trust", "remove-root", fingerprint)
     assert "trust_root_not_found" in run(cli, "trust", "remove-root", fingerprint, code=1)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01", b"%!PS-Adobe-3.0 EPSF-3.0\n"],
+    ids=["truncated png", "eps"],
+)
+def test_an_unreadable_photo_is_the_plain_error(
+    cli: CliRunner, tmp_path: Path, content: bytes
+) -> None:
+    """Issue 15, finding 6: a truncated PNG was "unexpected (SyntaxError)"; EPS was opened."""
+    run(cli, "init")
+    photo = tmp_path / "offer.png"
+    photo.write_bytes(content)
+    for command in ("receive", "present"):
+        out = run(cli, command, str(photo), code=1)
+        assert "could not read the photo" in out
+        assert "unexpected" not in out

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
-from verifier.api.deps import RelyingParty, Requests, Results
+from verifier.api.deps import RelyingParty, Requests, Results, json_model
 from verifier.api.schemas import CreateRequestBody
 from verifier.errors import ServiceError
 from verifier.request_templates import load_templates
@@ -15,9 +15,11 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["relying party"])
 
+NewRequest = Annotated[CreateRequestBody, json_model(CreateRequestBody)]  # the strict JSON parser
+
 
 @router.post("/requests", status_code=201)
-def create_request(body: CreateRequestBody, rp: RelyingParty, requests: Requests) -> dict[str, Any]:
+def create_request(body: NewRequest, rp: RelyingParty, requests: Requests) -> dict[str, Any]:
     """Create a presentation request; show ``qr_png_url`` (or ``uri``) to the citizen."""
     return requests.create(rp, **body.model_dump())
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
-from verifier.api.deps import AdminKey, Trust
+from verifier.api.deps import AdminKey, Trust, json_model
 from verifier.api.schemas import AddIssuerBody
 from verifier.errors import ServiceError
 from verifier.trust import TrustedIssuer
@@ -26,8 +26,11 @@ def list_issuers(admin: AdminKey, trust: Trust) -> dict[str, Any]:
     }
 
 
+NewIssuer = Annotated[AddIssuerBody, json_model(AddIssuerBody)]  # the strict JSON parser
+
+
 @router.post("/issuers", status_code=201)
-def add_issuer(body: AddIssuerBody, admin: AdminKey, trust: Trust) -> dict[str, Any]:
+def add_issuer(body: NewIssuer, admin: AdminKey, trust: Trust) -> dict[str, Any]:
     if (body.url is None) == (body.entry is None):
         raise ServiceError("give exactly one of 'url' and 'entry'", code="invalid_request")
     if body.url is not None:

@@ -1,7 +1,7 @@
 """The citizen's authorization session remembers the verifier request of a Foundational-ID
 sign-in (method b, issue #12 §6.2) until its result is fetched once.
 
-Revision 0007, after 0006. One nullable column: nothing to move.
+Revision 0008, after 0007. One nullable column: nothing to move.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
