@@ -77,7 +77,7 @@ class ParRequests(Repository):
             )
             .values(fid_request_id=None)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def bind_browser(self, ref: str, *, browser_hash: str, csrf_token: str) -> bool:
         """The first visit binds the request to this browser; True only for that visit."""
