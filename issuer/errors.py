@@ -127,6 +127,10 @@ NEXT_STEPS: dict[str, str] = {
     "client_attestation_untrusted": "Use a wallet app this agency accepts, or update yours.",
     "client_attestation_expired": "Open the wallet app again so it can renew its attestation.",
     "client_unknown": "Use a wallet app this agency accepts.",
+    "fid_session_mismatch": "Start again from your wallet, on the phone where you opened the "
+    "agency's page.",
+    "fid_presentation_rejected": "Use a sign-in code from the agency instead.",
+    "verifier_unavailable": "Use a sign-in code from the agency instead, or try again later.",
     # Key attestations (OpenID4VCI 1.0 Appendix D): what the wallet's maker must fix.
     "key_attestation_required": "This credential needs a wallet that can prove its keys are "
     "kept safely (a key attestation). Use a wallet app that supports key attestations.",

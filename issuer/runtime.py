@@ -26,6 +26,7 @@ from issuer.errors import ConfigurationError
 from issuer.flows import CredentialIssuance, DeferredIssuance, Notifications, PreAuthorizedFlow
 from issuer.flows.access import ResourceAccess
 from issuer.flows.authorization import AuthorizationFlow
+from issuer.flows.fid_signin import FoundationalIdSignIn
 from issuer.flows.sender import SenderConstraint, load_nonce_key
 from issuer.flows.tokens import TokenFlow
 from issuer.keys import SigningKeys
@@ -34,6 +35,7 @@ from issuer.oauth.trust import load_provider_anchors, load_provider_keys
 from issuer.operator import Operator
 from issuer.registry import demo_businesses, demo_people
 from issuer.settings import IssuerSettings
+from issuer.signin.presentation import VerifierRP
 from issuer.signing import KeyStore
 from issuer.status import StatusLists
 from issuer.storage.repos import Registry
@@ -64,6 +66,7 @@ class Runtime:
     authorization: AuthorizationFlow
     tokens: TokenFlow
     access: ResourceAccess
+    fid_signin: FoundationalIdSignIn
 
     def close(self) -> None:
         self.fetcher.close()
@@ -155,6 +158,15 @@ def build_runtime(
             "ANCHOR_FILES)"
         )
     preauthorized = PreAuthorizedFlow(context)
+    authorization = AuthorizationFlow(context, sender=sender)
+    verifier = None
+    if settings.fid_signin and settings.fid_verifier_url and settings.fid_verifier_api_key:
+        verifier = VerifierRP(
+            fetcher,
+            url=settings.fid_verifier_url,
+            api_key=settings.fid_verifier_api_key.get_secret_value(),
+            template=settings.fid_template,
+        )
     issuance = CredentialIssuance(
         context,
         signing=signing,
@@ -180,9 +192,10 @@ def build_runtime(
         operator=Operator.build(context, signing=signing),
         fetcher=fetcher,
         sender=sender,
-        authorization=AuthorizationFlow(context, sender=sender),
+        authorization=authorization,
         tokens=TokenFlow(context, sender=sender, preauthorized=preauthorized),
         access=ResourceAccess(context, sender=sender),
+        fid_signin=FoundationalIdSignIn(context, authorization=authorization, verifier=verifier),
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.database import sqlite_url
@@ -124,6 +124,16 @@ class IssuerSettings(BaseSettings):
     # Failed citizen sign-ins per client address within the window (then 429).
     signin_failures_per_address: int = Field(default=20, ge=1, le=1000)
     signin_failure_window: int = Field(default=600, ge=10, le=86400)
+    # Method (b): signing in by presenting the Foundational ID to the agency's own drukid
+    # verifier (its relying-party API with this API key). fid_vct / fid_trusted_issuers default
+    # to this issuer's own Foundational ID.
+    fid_signin: bool = False
+    fid_verifier_url: str | None = None
+    fid_verifier_api_key: SecretStr | None = None
+    fid_template: str = Field(default="agency-sign-in", max_length=64)
+    fid_vct: str | None = None
+    fid_trusted_issuers: tuple[str, ...] = ()
+    fid_result_max_age: int = Field(default=120, ge=10, le=3600)
     # Key attestations (OpenID4VCI 1.0 Appendix D, HAIP 4.5.1): the wallet-provider CA
     # certificates (PEM) that key attestations must chain to; without them the issuer does not
     # advertise or accept key attestations. Per-type policy is in the type files
@@ -181,6 +191,11 @@ class IssuerSettings(BaseSettings):
                 "wallet_attestation is required: set DRUKID_ISSUER_WALLET_PROVIDER_ANCHOR_FILES "
                 "(the wallet provider's CA certificate) or DRUKID_ISSUER_WALLET_PROVIDER_"
                 "JWKS_FILE, or set DRUKID_ISSUER_WALLET_ATTESTATION=optional"
+            )
+        if self.fid_signin and (not self.fid_verifier_url or self.fid_verifier_api_key is None):
+            raise ValueError(
+                "fid_signin needs DRUKID_ISSUER_FID_VERIFIER_URL and "
+                "DRUKID_ISSUER_FID_VERIFIER_API_KEY (the agency's verifier and its API key)"
             )
         for type_id, days in self.validity_days.items():
             if days < 1 or days > 50 * 366:

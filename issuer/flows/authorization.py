@@ -244,9 +244,8 @@ class AuthorizationFlow:
         with self.context.session() as s:
             return self._page(s, self._row(s, ref, browser, self.context.clock()))
 
-    def _checked(
-        self, s: Session, ref: str, browser: str | None, csrf: str | None
-    ) -> ParRequestRow:
+    def checked(self, s: Session, ref: str, browser: str | None, csrf: str | None) -> ParRequestRow:
+        """The session's row for a form posted by this browser (CSRF token checked)."""
         row = self._row(s, ref, browser, self.context.clock())
         if not csrf or not row.csrf_token or not hmac.compare_digest(csrf, row.csrf_token):
             raise _page_error("csrf_failed", "The form was too old or not from this page.")
@@ -276,7 +275,7 @@ class AuthorizationFlow:
             )
         cid, code = cid.strip()[:11], normalise_signin_code(code)
         with context.session(write=True) as s:
-            row = self._checked(s, ref, browser, csrf)
+            row = self.checked(s, ref, browser, csrf)
             if row.subject_id is not None:
                 return self._page(s, row)
             if row.failed_signins >= MAX_SESSION_FAILURES:
@@ -332,7 +331,7 @@ class AuthorizationFlow:
         context = self.context
         now = context.clock()
         with context.session(write=True) as s:
-            row = self._checked(s, ref, browser, csrf)
+            row = self.checked(s, ref, browser, csrf)
             if not approve:
                 ParRequests(s).use(row.ref, now=now)
                 s.commit()

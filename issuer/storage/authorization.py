@@ -53,6 +53,32 @@ class ParRequests(Repository):
             select(ParRequestRow).where(ParRequestRow.request_uri_hash == request_uri_hash)
         ).first()
 
+    def by_browser_hash(self, browser_hash: str) -> ParRequestRow | None:
+        return self.s.exec(
+            select(ParRequestRow).where(ParRequestRow.browser_hash == browser_hash)
+        ).first()
+
+    def set_fid_request(self, ref: str, request_id: str | None) -> None:
+        self.s.execute(
+            update(ParRequestRow)
+            .where(col(ParRequestRow.ref) == ref)
+            .values(fid_request_id=request_id)
+        )
+
+    def take_fid_request(self, ref: str, request_id: str) -> bool:
+        """Use the pending Foundational-ID request once (a response_code opens one result)."""
+        result = self.s.execute(
+            update(ParRequestRow)
+            .where(
+                and_(
+                    col(ParRequestRow.ref) == ref,
+                    col(ParRequestRow.fid_request_id) == request_id,
+                )
+            )
+            .values(fid_request_id=None)
+        )
+        return rowcount(result) == 1
+
     def bind_browser(self, ref: str, *, browser_hash: str, csrf_token: str) -> bool:
         """The first visit binds the request to this browser; True only for that visit."""
         result = self.s.execute(

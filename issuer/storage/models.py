@@ -130,6 +130,8 @@ class ParRequestRow(IssuerTable, table=True):
     subject_kind: str | None = Field(default=None, max_length=16)
     subject_id: str | None = Field(default=None, max_length=32)
     signin_method: str | None = Field(default=None, max_length=16)
+    # The verifier's request id while the citizen presents their Foundational ID (method b).
+    fid_request_id: str | None = Field(default=None, max_length=64)
     failed_signins: int = 0
     authenticated_at: int | None = None
     used_at: int | None = None

@@ -20,6 +20,10 @@ class CreateRequestBody(BaseModel):
     response_mode: Literal["direct_post", "direct_post.jwt"] | None = None
     same_device: bool = False
     redirect_uri: str | None = Field(default=None, max_length=2000)
+    # Where the same-device redirect carries the response_code: the fragment (default: never
+    # sent to a server, for relying parties whose return page reads it in the browser) or the
+    # query (for a server-side return page that uses no script; keep it out of access logs).
+    response_code_in: Literal["fragment", "query"] = "fragment"
     webhook_url: str | None = Field(default=None, max_length=2000)
 
 

@@ -58,8 +58,15 @@ def create_response_code(token: Callable[[int], str] = secrets.token_urlsafe) ->
     return ResponseCode(value, response_code_digest(value))
 
 
-def redirect_with_response_code(redirect_uri: str, code: ResponseCode) -> str:
-    """The ``redirect_uri`` the response URI answers the wallet with (§8.2)."""
+def redirect_with_response_code(
+    redirect_uri: str, code: ResponseCode, *, in_query: bool = False
+) -> str:
+    """The ``redirect_uri`` the response URI answers the wallet with (§8.2): the code in the
+    fragment, or, for a relying party whose return page is served without script (it asked
+    with ``response_code_in: query``), in the query."""
+    if in_query:
+        separator = "&" if "?" in redirect_uri else "?"
+        return f"{redirect_uri}{separator}response_code={code.value}"
     return f"{redirect_uri}#response_code={code.value}"
 
 

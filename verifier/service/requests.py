@@ -60,6 +60,7 @@ class PresentationRequests:
         response_mode: str | None = None,
         same_device: bool = False,
         redirect_uri: str | None = None,
+        response_code_in: str = "fragment",
         webhook_url: str | None = None,
     ) -> dict[str, Any]:
         """A new pending request of relying party ``rp_key_id``: its id, link and QR code
@@ -99,6 +100,7 @@ class PresentationRequests:
             state=token(24),
             same_device=same_device,
             redirect_uri=redirect_uri,
+            response_code_in_query=response_code_in == "query",
             webhook_url=webhook_url,
             ephemeral_jwk=dumps_compact(ephemeral) if ephemeral else None,
             created_at=now,

@@ -145,7 +145,9 @@ class PresentationResponses:
             if record.same_device and record.redirect_uri:
                 code = create_response_code(self.context.token)
                 record.response_code_hash = code.digest
-                answer["redirect_uri"] = redirect_with_response_code(record.redirect_uri, code)
+                answer["redirect_uri"] = redirect_with_response_code(
+                    record.redirect_uri, code, in_query=record.response_code_in_query
+                )
         else:
             record.status = "rejected"
             record.error_code = error.code[:64]

@@ -54,6 +54,8 @@ class RequestRecord(SQLModel, table=True):
     state: str = Field(unique=True, max_length=128)
     same_device: bool = False
     redirect_uri: str | None = Field(default=None, max_length=2000)
+    # The relying party asked for the response_code in the redirect's query, not the fragment.
+    response_code_in_query: bool = False
     webhook_url: str | None = Field(default=None, max_length=2000)
     ephemeral_jwk: str | None = None
     status: str = Field(default="pending", index=True, max_length=16)

@@ -10,6 +10,7 @@ pages, never redirects (RFC 6749 §4.1.2.1). No script is needed.
 
 from __future__ import annotations
 
+import base64
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,6 +26,7 @@ from issuer.errors import IssuerError
 from issuer.flows.authorization import AuthorizationPage, SignInRefused
 from issuer.runtime import Runtime
 from servicekit.pages import create_templates
+from servicekit.qr import qr_svg
 from servicekit.staff import client_address
 
 __all__ = ["COOKIE", "router"]
@@ -65,7 +67,7 @@ def _render(
     request: Request, runtime: Runtime, page: AuthorizationPage, problem: str | None = None
 ) -> Response:
     name = "citizen/consent.html" if page.signed_in else "citizen/signin.html"
-    body = _context(request, runtime, page=page, problem=problem)
+    body = _context(request, runtime, page=page, problem=problem, fid=runtime.fid_signin.enabled)
     return templates().TemplateResponse(request, name, body, 400 if problem else 200)
 
 
@@ -176,3 +178,37 @@ async def consent(
         f"default-src 'none'; form-action 'self' {target.scheme}://{target.netloc}"
     )
     return response
+
+
+@router.post("/authorize/fid")
+async def present_fid(
+    request: Request, runtime: RuntimeDep, ref: FormText, csrf: FormText
+) -> Response:
+    """Method (b): the wallet link of a request at the agency's verifier, and its QR code."""
+    try:
+        started = await run_in_threadpool(
+            runtime.fid_signin.start, ref, browser=request.cookies.get(COOKIE), csrf=csrf
+        )
+    except IssuerError as exc:
+        return _problem(request, runtime, exc)
+    qr = (
+        "data:image/svg+xml;base64,"
+        + base64.b64encode(qr_svg(started.wallet_link).encode()).decode()
+    )
+    body = _context(request, runtime, link=started.wallet_link, qr=qr)
+    return templates().TemplateResponse(request, "citizen/fid.html", body)
+
+
+@router.get("/authorize/presented")
+async def presented(request: Request, runtime: RuntimeDep, response_code: str = "") -> Response:
+    """The wallet's way back from the verifier, in this browser, with the single-use code."""
+    try:
+        page = await run_in_threadpool(
+            runtime.fid_signin.finish,
+            browser=request.cookies.get(COOKIE),
+            response_code=response_code,
+        )
+    except IssuerError as exc:
+        return _problem(request, runtime, exc)
+    base = _context(request, runtime)["base"]
+    return RedirectResponse(f"{base}/authorize/continue?ref={page.ref}", 303)

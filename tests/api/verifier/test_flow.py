@@ -284,6 +284,7 @@ def test_templates_and_raw_dcql(client, rp, wallet, issuer):
         "account-opening",
         "address",
         "age-over-18",
+        "agency-sign-in",  # an agency's sign-in page (issue #12)
         "business-licence",
         "kyc-basic",
     ]
