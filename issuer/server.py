@@ -25,7 +25,7 @@ from issuer.api.app import create_app
 from issuer.errors import IssuerError
 from issuer.runtime import build_runtime
 from issuer.settings import IssuerSettings
-from servicekit.runner import workers_problem
+from servicekit.runner import service_options, workers_problem
 
 __all__ = ["app_from_environment", "run"]
 
@@ -64,14 +64,11 @@ def run(
     except IssuerError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         raise SystemExit(2) from exc
-    options = {
-        "host": host or settings.host,
-        "port": listen_port,
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
-        "server_header": False,
-        "log_level": "info",
-    }
+    options = service_options(
+        host=host or settings.host,
+        port=listen_port,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
     if workers == 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return

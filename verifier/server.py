@@ -20,7 +20,7 @@ import sys
 import uvicorn
 from fastapi import FastAPI
 
-from servicekit.runner import workers_problem
+from servicekit.runner import service_options, workers_problem
 from verifier.api.app import create_app
 from verifier.errors import VerificationError
 from verifier.runtime import build_runtime
@@ -62,14 +62,11 @@ def run(
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         print(f"what it means: {exc.plain}", file=sys.stderr)
         raise SystemExit(2) from exc
-    options = {
-        "host": host or settings.host,
-        "port": port or settings.port,
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
-        "server_header": False,
-        "log_level": "info",
-    }
+    options = service_options(
+        host=host or settings.host,
+        port=port or settings.port,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
     if workers == 1:
         uvicorn.run(app, **options)  # type: ignore[arg-type]
         return
