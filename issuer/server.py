@@ -70,7 +70,7 @@ def run(
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     if workers == 1:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings), **options)
         return
     # The workers read their settings from the environment: what the listen port changed.
     os.environ["DRUKID_ISSUER_PUBLIC_URL"] = settings.public_url
@@ -79,5 +79,5 @@ def run(
         "issuer.server:app_from_environment",
         factory=True,
         workers=workers,
-        **options,  # type: ignore[arg-type]
+        **options,
     )

@@ -68,12 +68,12 @@ def run(
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     if workers == 1:
-        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        uvicorn.run(app, **options)
         return
     os.environ["DRUKID_VERIFIER_PORT"] = str(options["port"])
     uvicorn.run(
         "verifier.server:app_from_environment",
         factory=True,
         workers=workers,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
