@@ -4,6 +4,10 @@ Subject: an ES256 SD-JWT VC with 12 selectively disclosable claims, 3 disclosed,
 KB-JWT, verified in full by ``verify_sd_jwt_vc`` (parse, signature, every RFC 9901 §7.1 check,
 time, SD-JWT VC profile, §7.3 key binding). Baseline: the two ECDSA P-256 verifications alone,
 with cryptography, DER signatures prepared in advance. Target ratio: ≤ 1.3.
+
+The realistic floor, also measured: the same two verifications with the holder's key imported
+from the credential's ``cnf`` JWK each time (a verifier never has it in advance), with
+cryptography directly. The report gives the ratio to both.
 """
 
 from __future__ import annotations
@@ -79,6 +83,14 @@ def run() -> list[Measurement]:
         for key, signature, data in raw_inputs:
             key.verify(signature, data, algorithm)  # type: ignore[union-attr,call-arg]
 
+    holder_jwk = jws.payload["cnf"]["jwk"]
+
+    def realistic() -> None:
+        issuer_key.key.verify(raw_inputs[0][1], raw_inputs[0][2], algorithm)  # type: ignore[union-attr,call-arg]
+        point = b"\x04" + b64url_decode(holder_jwk["x"]) + b64url_decode(holder_jwk["y"])
+        holder = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+        holder.verify(raw_inputs[1][1], raw_inputs[1][2], algorithm)
+
     def full() -> None:
         verify_sd_jwt_vc(
             text,
@@ -114,6 +126,7 @@ def run() -> list[Measurement]:
     return compare(
         [
             ("baseline: 2 raw ES256 verifications", baseline),
+            ("realistic floor: the same, holder key from cnf", realistic),
             ("verify_sd_jwt_vc (12 claims, 3 disclosed, KB)", full),
             ("reference: parse + hash + verify, no checks", floor),
         ]
@@ -121,16 +134,19 @@ def run() -> list[Measurement]:
 
 
 def report() -> str:
-    base, subject, floor = run()
+    base, realistic, subject, floor = run()
     ratio = subject.seconds_per_op / base.seconds_per_op
     return "\n".join(
         [
             "SD-JWT VC presentation verification",
             base.line(),
+            realistic.line(),
             subject.line(),
             floor.line(),
-            f"ratio to baseline: {ratio:.2f}x (target <= 1.30x); "
-            f"the no-checks reference: {floor.seconds_per_op / base.seconds_per_op:.2f}x",
+            f"ratio to baseline: {ratio:.2f}x (target <= 1.30x); to the realistic floor: "
+            f"{subject.seconds_per_op / realistic.seconds_per_op:.2f}x (the floor itself "
+            f"{realistic.seconds_per_op / base.seconds_per_op:.2f}x the baseline); the "
+            f"no-checks reference: {floor.seconds_per_op / base.seconds_per_op:.2f}x",
         ]
     )
 

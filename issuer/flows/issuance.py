@@ -337,9 +337,9 @@ class CredentialIssuance:
             kid, key = signer.kid, signer.key
             notification_id = new_secret(context.random_bytes)
             issued: list[str] = []
-            refs: list[tuple[str, int, str]] = []
-            for holder in holder_keys:
-                list_id, idx = self.status_lists.allocate(s, now)
+            rows: list[CredentialRow] = []
+            positions = self.status_lists.allocate(s, now, len(holder_keys))
+            for holder, (list_id, idx) in zip(holder_keys, positions, strict=True):
                 credential_id = "cred_" + context.random_bytes(12).hex()
                 sd_jwt = issue_sd_jwt_vc(
                     claims,
@@ -358,7 +358,7 @@ class CredentialIssuance:
                     decoys=3,
                     random_bytes=context.random_bytes,
                 )
-                Credentials(s).add(
+                rows.append(
                     CredentialRow(
                         id=credential_id,
                         type_id=ctype.id,
@@ -377,17 +377,18 @@ class CredentialIssuance:
                         key_attestation_issuer=holder.attested_by,
                     )
                 )
-                s.flush()  # the unique (list, index) constraint is checked here, in this try
                 issued.append(sd_jwt.serialize())
-                refs.append((credential_id, idx, holder.key.thumbprint()))
+            # One insert for the batch; the unique (list, index) constraint is checked here,
+            # inside the caller's retry.
+            Credentials(s).add_many(rows)
             s.commit()
-        for credential_id, _idx, thumbprint in refs:
+        for row in rows:
             log.info(
                 "issued %s %s (offer %s, key %s, holder %s)",
                 ctype.id,
-                credential_id,
+                row.id,
                 offer_ref,
                 kid,
-                thumbprint,
+                row.holder_thumbprint,
             )
         return issued, notification_id

@@ -15,7 +15,7 @@ from credentials.status_list import create_status_list_token
 from issuer.context import IssuerContext
 from issuer.errors import IssuerError, NotFoundError
 from issuer.keys import SigningKeys
-from issuer.status.rules import BITS, build_status_list, choose_index, needs_resign
+from issuer.status.rules import BITS, build_status_list, choose_indexes, needs_resign
 from issuer.storage import repos
 from issuer.storage.models import StatusListRow
 
@@ -31,31 +31,40 @@ class StatusLists:
         self.context = context
         self.signing = signing
 
-    def allocate(self, s: Session, now: int) -> tuple[str, int]:
-        """A random free entry ``(list id, index)`` for a new credential, in ``s`` (the
-        caller's unit of work; a clash with a concurrent draw fails its flush)."""
+    def allocate(self, s: Session, now: int, count: int = 1) -> list[tuple[str, int]]:
+        """``count`` distinct random free entries ``(list id, index)`` for a batch of new
+        credentials, in ``s`` (the caller's unit of work; a clash with a concurrent draw fails
+        the insert of the credential rows): one open-list lookup and one query per round of
+        draws for the whole batch."""
         lists = repos.StatusLists(s)
+        positions: list[tuple[str, int]] = []
         for _ in range(4):
-            row = lists.newest_open()
-            if row is None:
-                row = StatusListRow(
-                    id=self.context.random_bytes(8).hex(),
-                    size=self.context.settings.status_list_size,
-                    bits=BITS,
-                    created_at=now,
-                )
-                lists.add(row)
-                s.flush()
-                log.info("opened status list %s (%d entries)", row.id, row.size)
+            row = lists.newest_open() or self._open(s, lists, now)
             list_id = row.id
-            idx = choose_index(
-                row.size, partial(lists.index_taken, list_id), randbelow=self.context.randbelow
+            found = choose_indexes(
+                row.size,
+                count - len(positions),
+                partial(lists.taken_among, list_id),
+                randbelow=self.context.randbelow,
             )
-            if idx is not None:
-                return list_id, idx
+            positions += [(list_id, idx) for idx in found]
+            if len(positions) == count:
+                return positions
             lists.close(list_id)
             log.info("closed status list %s: it is nearly full", list_id)
         raise IssuerError("no status list entry could be allocated", code="status_list_full")
+
+    def _open(self, s: Session, lists: repos.StatusLists, now: int) -> StatusListRow:
+        row = StatusListRow(
+            id=self.context.random_bytes(8).hex(),
+            size=self.context.settings.status_list_size,
+            bits=BITS,
+            created_at=now,
+        )
+        lists.add(row)
+        s.flush()
+        log.info("opened status list %s (%d entries)", row.id, row.size)
+        return row
 
     def uri(self, list_id: str) -> str:
         return f"{self.context.issuer_url}/status/{list_id}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from credentials.status_list import (
@@ -32,6 +32,7 @@ __all__ = [
     "Transition",
     "build_status_list",
     "choose_index",
+    "choose_indexes",
     "explain_refused",
     "explain_refused_all",
     "needs_resign",
@@ -95,11 +96,40 @@ def choose_index(
 ) -> int | None:
     """A random free index in ``[0, size)``, or ``None`` when ``draws`` draws all hit used
     entries (the list is full enough to close)."""
-    for _ in range(draws):
-        idx = randbelow(size)
-        if not is_taken(idx):
-            return idx
-    return None
+    found = choose_indexes(
+        size, 1, lambda ids: {i for i in ids if is_taken(i)}, randbelow=randbelow, draws=draws
+    )
+    return found[0] if found else None
+
+
+def choose_indexes(
+    size: int,
+    count: int,
+    taken_among: Callable[[Sequence[int]], Collection[int]],
+    *,
+    randbelow: Callable[[int], int] = secrets.randbelow,
+    draws: int = MAX_DRAWS,
+) -> list[int]:
+    """``count`` distinct random free indexes in ``[0, size)`` for one batch, asking
+    ``taken_among`` once per round of draws (one query, not one per credential). Fewer than
+    ``count`` come back when ``draws`` draws in a row hit used entries: the list is full enough
+    to close, and the rest go into a new one."""
+    chosen: list[int] = []
+    seen: set[int] = set()
+    misses = 0
+    while len(chosen) < count:
+        candidates = [randbelow(size) for _ in range(count - len(chosen))]
+        taken = taken_among(sorted(set(candidates) - seen))
+        for idx in candidates:
+            if idx in taken or idx in seen:
+                misses += 1
+                if misses >= draws:
+                    return chosen
+                continue
+            chosen.append(idx)
+            seen.add(idx)
+            misses = 0
+    return chosen
 
 
 def build_status_list(

@@ -19,7 +19,8 @@ from issuer.storage.models import (
     ReplayRow,
     SignInCodeRow,
 )
-from issuer.storage.repos import Repository, _rowcount
+from issuer.storage.repos import Repository
+from servicekit.statements import rowcount
 
 __all__ = ["Grants", "ParRequests", "RefreshTokens", "Replays", "SignInCodes"]
 
@@ -37,9 +38,7 @@ class Replays(Repository):
         return True
 
     def purge(self, *, before: int) -> int:
-        return _rowcount(
-            self.s.execute(delete(ReplayRow).where(col(ReplayRow.expires_at) < before))
-        )
+        return rowcount(self.s.execute(delete(ReplayRow).where(col(ReplayRow.expires_at) < before)))
 
 
 class ParRequests(Repository):
@@ -61,7 +60,7 @@ class ParRequests(Repository):
             .where(and_(col(ParRequestRow.ref) == ref, col(ParRequestRow.browser_hash).is_(None)))
             .values(browser_hash=browser_hash, csrf_token=csrf_token)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def authenticate(self, ref: str, *, kind: str, subject: str, method: str, now: int) -> bool:
         result = self.s.execute(
@@ -77,7 +76,7 @@ class ParRequests(Repository):
                 subject_kind=kind, subject_id=subject, signin_method=method, authenticated_at=now
             )
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def fail_signin(self, ref: str) -> None:
         self.s.execute(
@@ -92,10 +91,10 @@ class ParRequests(Repository):
             .where(and_(col(ParRequestRow.ref) == ref, col(ParRequestRow.used_at).is_(None)))
             .values(used_at=now)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def purge(self, *, before: int) -> int:
-        return _rowcount(
+        return rowcount(
             self.s.execute(delete(ParRequestRow).where(col(ParRequestRow.expires_at) < before))
         )
 
@@ -124,7 +123,7 @@ class Grants(Repository):
             )
             .values(used_at=now)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def revoke(self, ref: str, *, reason: str, now: int) -> None:
         """End the grant and every access token issued for it (RFC 6749 §4.1.2: a replayed
@@ -159,7 +158,7 @@ class RefreshTokens(Repository):
             .where(and_(col(RefreshTokenRow.token_hash) == token_hash, current))
             .values(successor_hash=successor, rotated_at=now)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def delete(self, token_hash: str) -> None:
         self.s.execute(delete(RefreshTokenRow).where(col(RefreshTokenRow.token_hash) == token_hash))
@@ -211,7 +210,7 @@ class SignInCodes(Repository):
             )
             .values(attempts=col(SignInCodeRow.attempts) + 1)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def use(self, ref: str, *, now: int) -> bool:
         result = self.s.execute(
@@ -226,7 +225,7 @@ class SignInCodes(Repository):
             )
             .values(used_at=now)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def burn(self, ref: str, *, now: int) -> None:
         self.s.execute(

@@ -7,15 +7,20 @@ State changes that must happen at most once (redeeming a code, consuming a nonce
 tx_code attempt, using an access token) are single conditional ``UPDATE ... WHERE`` statements
 whose row count says whether this caller won: atomic on SQLite and PostgreSQL alike, with no
 read-then-write race. The audit repository can only append and read.
+
+The statements of the issuance hot path (the token, nonce and credential endpoints) are fixed
+Core statements (:mod:`servicekit.statements`, :class:`_Hot`) that read into detached,
+read-only rows; everything else (the operator's lists and pages) stays on the ORM.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, and_, delete, func, or_, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, text, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from issuer.registry import Business, Person
@@ -33,6 +38,7 @@ from issuer.storage.models import (
     SigningKeyRow,
     StatusListRow,
 )
+from servicekit.statements import first_row, rowcount, run, table, values
 
 __all__ = [
     "ApiKeys",
@@ -50,8 +56,77 @@ __all__ = [
 ]
 
 
-def _rowcount(result: Any) -> int:
-    return int(cast(CursorResult[Any], result).rowcount)
+# The old private name, for modules written against it (issuer.storage.authorization had it).
+_rowcount = rowcount
+
+_OFFER, _TOKEN, _NONCE = table(OfferRow), table(AccessTokenRow), table(NonceRow)
+_LIST, _CREDENTIAL, _PERSON = table(StatusListRow), table(CredentialRow), table(PersonRow)
+_KEY, _CERTIFICATE = table(SigningKeyRow), table(SigningCertificateRow)
+
+
+class _Hot:
+    """The hot path's fixed statements (bound parameters, compiled once per dialect)."""
+
+    offer_by_code = core_select(_OFFER).where(_OFFER.c.code_hash == bindparam("h"))
+    offer_by_id = core_select(_OFFER).where(_OFFER.c.id_hash == bindparam("h"))
+    offer_live = and_(
+        _OFFER.c.ref == bindparam("offer"),
+        _OFFER.c.redeemed_at.is_(None),
+        _OFFER.c.burned_at.is_(None),
+        _OFFER.c.expires_at > bindparam("now"),
+    )
+    redeem = update(_OFFER).where(offer_live).values(redeemed_at=bindparam("now"))
+    spend_tx = (
+        update(_OFFER)
+        .where(and_(offer_live, _OFFER.c.tx_attempts < bindparam("max_attempts")))
+        .values(tx_attempts=_OFFER.c.tx_attempts + 1)
+    )
+    token_insert = insert(_TOKEN)
+    token_get = core_select(_TOKEN).where(_TOKEN.c.token_hash == bindparam("h"))
+    token_use = (
+        update(_TOKEN)
+        .where(
+            and_(
+                _TOKEN.c.token_hash == bindparam("h"),
+                _TOKEN.c.requests < bindparam("max_requests"),
+                _TOKEN.c.expires_at > bindparam("now"),
+            )
+        )
+        .values(requests=_TOKEN.c.requests + 1)
+    )
+    nonce_insert = insert(_NONCE)
+    nonce_consume = (
+        update(_NONCE)
+        .where(
+            and_(
+                _NONCE.c.nonce_hash == bindparam("h"),
+                _NONCE.c.used_at.is_(None),
+                _NONCE.c.expires_at > bindparam("now"),
+            )
+        )
+        .values(used_at=bindparam("now"))
+    )
+    newest_open_list = (
+        core_select(_LIST)
+        .where(_LIST.c.open.is_(True))
+        .order_by(_LIST.c.created_at.desc())
+        .limit(1)
+    )
+    taken_among = core_select(_CREDENTIAL.c.status_idx).where(
+        and_(
+            _CREDENTIAL.c.status_list_id == bindparam("list_id"),
+            _CREDENTIAL.c.status_idx.in_(bindparam("idxs", expanding=True)),
+        )
+    )
+    credential_insert = insert(_CREDENTIAL)
+    person_data = core_select(_PERSON.c.data).where(_PERSON.c.cid == bindparam("cid"))
+    active_key = (
+        core_select(_KEY)
+        .where(_KEY.c.retired_at.is_(None))
+        .order_by(_KEY.c.created_at.desc())
+        .limit(1)
+    )
+    certificate = core_select(_CERTIFICATE).where(_CERTIFICATE.c.kid == bindparam("kid"))
 
 
 class Repository:
@@ -71,8 +146,8 @@ def _businesses(rows: Sequence[BusinessRow]) -> list[Business]:
 
 class Registry(Repository):
     def person(self, cid: str) -> Person | None:
-        row = self.s.get(PersonRow, cid)
-        return None if row is None else Person.model_validate_json(row.data)
+        data = run(self.s, _Hot.person_data, {"cid": cid}).scalar()
+        return None if data is None else Person.model_validate_json(data)
 
     def has_person(self, cid: str) -> bool:
         return self.s.get(PersonRow, cid) is not None
@@ -184,32 +259,20 @@ class Offers(Repository):
         self.s.add(row)
 
     def by_id_hash(self, id_hash: str) -> OfferRow | None:
-        return self.s.exec(select(OfferRow).where(OfferRow.id_hash == id_hash)).first()
+        return first_row(self.s, OfferRow, _Hot.offer_by_id, {"h": id_hash})
 
     def get(self, ref: str, *, fresh: bool = False) -> OfferRow | None:
         """The offer; ``fresh`` reads it again from the database (after a conditional update)."""
         return self.s.get(OfferRow, ref, populate_existing=fresh)
 
     def by_code_hash(self, code_hash: str) -> OfferRow | None:
-        return self.s.exec(select(OfferRow).where(OfferRow.code_hash == code_hash)).first()
+        return first_row(self.s, OfferRow, _Hot.offer_by_code, {"h": code_hash})
 
     def spend_tx_attempt(self, ref: str, *, max_attempts: int, now: int) -> bool:
         """Reserve one tx_code attempt before checking it: at most ``max_attempts`` guesses
         can ever be checked, even when they arrive at the same instant."""
-        result = self.s.execute(
-            update(OfferRow)
-            .where(
-                and_(
-                    col(OfferRow.ref) == ref,
-                    col(OfferRow.tx_attempts) < max_attempts,
-                    col(OfferRow.redeemed_at).is_(None),
-                    col(OfferRow.burned_at).is_(None),
-                    col(OfferRow.expires_at) > now,
-                )
-            )
-            .values(tx_attempts=col(OfferRow.tx_attempts) + 1)
-        )
-        return _rowcount(result) == 1
+        params = {"offer": ref, "max_attempts": max_attempts, "now": now}
+        return rowcount(run(self.s, _Hot.spend_tx, params)) == 1
 
     def burn_if_exhausted(self, ref: str, *, max_attempts: int, now: int) -> bool:
         result = self.s.execute(
@@ -223,67 +286,34 @@ class Offers(Repository):
             )
             .values(burned_at=now)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def redeem(self, ref: str, *, now: int) -> bool:
         """Mark the offer used; True only for the one caller that redeemed it."""
-        result = self.s.execute(
-            update(OfferRow)
-            .where(
-                and_(
-                    col(OfferRow.ref) == ref,
-                    col(OfferRow.redeemed_at).is_(None),
-                    col(OfferRow.burned_at).is_(None),
-                    col(OfferRow.expires_at) > now,
-                )
-            )
-            .values(redeemed_at=now)
-        )
-        return _rowcount(result) == 1
+        return rowcount(run(self.s, _Hot.redeem, {"offer": ref, "now": now})) == 1
 
 
 class Tokens(Repository):
     def add(self, row: AccessTokenRow) -> None:
-        self.s.add(row)
+        run(self.s, _Hot.token_insert, values(row))
 
     def get(self, token_hash: str) -> AccessTokenRow | None:
-        return self.s.get(AccessTokenRow, token_hash)
+        return first_row(self.s, AccessTokenRow, _Hot.token_get, {"h": token_hash})
 
     def use(self, token_hash: str, *, max_requests: int, now: int) -> bool:
-        result = self.s.execute(
-            update(AccessTokenRow)
-            .where(
-                and_(
-                    col(AccessTokenRow.token_hash) == token_hash,
-                    col(AccessTokenRow.requests) < max_requests,
-                    col(AccessTokenRow.expires_at) > now,
-                )
-            )
-            .values(requests=col(AccessTokenRow.requests) + 1)
-        )
-        return _rowcount(result) == 1
+        params = {"h": token_hash, "max_requests": max_requests, "now": now}
+        return rowcount(run(self.s, _Hot.token_use, params)) == 1
 
 
 class Nonces(Repository):
     def add(self, nonce_hash: str, *, expires_at: int) -> None:
-        self.s.add(NonceRow(nonce_hash=nonce_hash, expires_at=expires_at))
+        run(self.s, _Hot.nonce_insert, {"nonce_hash": nonce_hash, "expires_at": expires_at})
 
     def consume(self, nonce_hash: str, *, now: int) -> bool:
-        result = self.s.execute(
-            update(NonceRow)
-            .where(
-                and_(
-                    col(NonceRow.nonce_hash) == nonce_hash,
-                    col(NonceRow.used_at).is_(None),
-                    col(NonceRow.expires_at) > now,
-                )
-            )
-            .values(used_at=now)
-        )
-        return _rowcount(result) == 1
+        return rowcount(run(self.s, _Hot.nonce_consume, {"h": nonce_hash, "now": now})) == 1
 
     def purge(self, *, before: int) -> int:
-        return _rowcount(self.s.execute(delete(NonceRow).where(col(NonceRow.expires_at) < before)))
+        return rowcount(self.s.execute(delete(NonceRow).where(col(NonceRow.expires_at) < before)))
 
 
 class StatusLists(Repository):
@@ -291,8 +321,7 @@ class StatusLists(Repository):
         return self.s.get(StatusListRow, list_id)
 
     def newest_open(self) -> StatusListRow | None:
-        query = select(StatusListRow).where(col(StatusListRow.open).is_(True))
-        return self.s.exec(query.order_by(col(StatusListRow.created_at).desc()).limit(1)).first()
+        return first_row(self.s, StatusListRow, _Hot.newest_open_list, None)
 
     def add(self, row: StatusListRow) -> None:
         self.s.add(row)
@@ -307,11 +336,10 @@ class StatusLists(Repository):
             update(StatusListRow).where(col(StatusListRow.id) == list_id).values(open=False)
         )
 
-    def index_taken(self, list_id: str, idx: int) -> bool:
-        query = select(CredentialRow.id).where(
-            and_(col(CredentialRow.status_list_id) == list_id, col(CredentialRow.status_idx) == idx)
-        )
-        return self.s.exec(query).first() is not None
+    def taken_among(self, list_id: str, idxs: Sequence[int]) -> set[int]:
+        """Which of these indexes of the list a credential already has."""
+        params = {"list_id": list_id, "idxs": list(idxs)}
+        return {int(idx) for idx in run(self.s, _Hot.taken_among, params).scalars()}
 
     def entries(self, list_id: str) -> Sequence[tuple[int, int]]:
         """``(idx, status)`` of every credential in the list that is not valid."""
@@ -345,7 +373,13 @@ _COPY_ORDER = (col(CredentialRow.issued_at), col(CredentialRow.id))
 
 class Credentials(Repository):
     def add(self, row: CredentialRow) -> None:
-        self.s.add(row)
+        """Insert now (a clash on the unique status entry raises ``IntegrityError`` here)."""
+        self.add_many([row])
+
+    def add_many(self, rows: Sequence[CredentialRow]) -> None:
+        """One statement for a batch's rows."""
+        if rows:
+            run(self.s, _Hot.credential_insert, [values(row) for row in rows])
 
     def get(self, credential_id: str) -> CredentialRow | None:
         return self.s.get(CredentialRow, credential_id)
@@ -386,7 +420,7 @@ class Credentials(Repository):
             )
             .values(status=to)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def from_offer(self, offer_ref: str) -> Sequence[CredentialRow]:
         """Every credential issued from one offer (its batch copies), in copy order."""
@@ -437,8 +471,9 @@ class Keys(Repository):
             self.s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEY_CHANGE_LOCK})
 
     def active(self) -> SigningKeyRow | None:
-        query = select(SigningKeyRow).where(col(SigningKeyRow.retired_at).is_(None))
-        return self.s.exec(query.order_by(col(SigningKeyRow.created_at).desc()).limit(1)).first()
+        """The active key's row, read-only (read on every credential: rotation at another
+        worker is seen at once)."""
+        return first_row(self.s, SigningKeyRow, _Hot.active_key, None)
 
     def all(self) -> Sequence[SigningKeyRow]:
         query = select(SigningKeyRow).order_by(col(SigningKeyRow.created_at))
@@ -463,7 +498,8 @@ class Certificates(Repository):
     """Signing certificate chains by key id (:class:`SigningCertificateRow`)."""
 
     def get(self, kid: str) -> SigningCertificateRow | None:
-        return self.s.get(SigningCertificateRow, kid)
+        """Read-only; :meth:`put` changes a chain."""
+        return first_row(self.s, SigningCertificateRow, _Hot.certificate, {"kid": kid})
 
     def all(self) -> Sequence[SigningCertificateRow]:
         return self.s.exec(select(SigningCertificateRow)).all()
@@ -494,7 +530,7 @@ class ApiKeys(Repository):
             .where(and_(col(ApiKeyRow.key_id) == key_id, col(ApiKeyRow.revoked_at).is_(None)))
             .values(revoked_at=now)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
 
 class Audit(Repository):
@@ -571,7 +607,7 @@ class DeferredTransactions(Repository):
             )
             .values(status=status, decided_at=now, decided_by=by, reason=reason)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def mark_issued(self, transaction_hash: str, *, now: int) -> bool:
         """approved → issued: the one fetch that gets the credentials (§9.1: "MUST invalidate
@@ -587,4 +623,4 @@ class DeferredTransactions(Repository):
             )
             .values(status="issued", issued_at=now)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1

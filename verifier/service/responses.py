@@ -131,7 +131,7 @@ class PresentationResponses:
         error: VerificationError | None,
         now: int,
     ) -> dict[str, str]:
-        # ``record`` is still attached to ``session``: no second read; the claim made it ours.
+        # ``record`` is the row read before the claim, which made it ours: no second read.
         record.completed_at = now
         record.result_expires_at = now + self.context.config.retention
         record.ephemeral_jwk = None  # the session is over: its decryption key goes
@@ -151,7 +151,7 @@ class PresentationResponses:
             record.error_message = error.message[:1000]
             record.result = dumps_compact({"cause": error.cause, "checks": error.checks})
         log.info("request %s: id=%s code=%s", record.status, record.id, record.error_code)
-        session.add(record)
+        Requests(session).complete(record)
         if record.webhook_url:
             view = result_view(record, now=now, context=self.context)
             if record.same_device:

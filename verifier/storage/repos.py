@@ -5,16 +5,21 @@ State changes that must happen at most once (claiming a request for its one resp
 same-device ``response_code``) are single conditional ``UPDATE ... WHERE`` statements whose row
 count says whether this caller won: atomic on SQLite and PostgreSQL alike, with no
 read-then-write race.
+
+The response endpoint's statements (read the request, claim it, record its result and webhook
+delivery) are fixed Core statements (:mod:`servicekit.statements`) that read into detached,
+read-only rows; :meth:`Requests.complete` writes a finished request back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, or_, update
+from sqlalchemy import bindparam, delete, insert, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from servicekit.statements import first_row, rowcount, run, table, values
 from verifier.storage.models import (
     ApiKeyRecord,
     RequestRecord,
@@ -26,8 +31,39 @@ from verifier.storage.schema import create_schema
 __all__ = ["ApiKeys", "Requests", "TrustedIssuers", "WebhookDeliveries", "create_schema"]
 
 
-def _rowcount(result: Any) -> int:
-    return int(cast(CursorResult[Any], result).rowcount)
+_REQUEST, _DELIVERY = table(RequestRecord), table(WebhookDelivery)
+# What a finished request changes (Requests.complete).
+_RESULT_COLUMNS = (
+    "status",
+    "completed_at",
+    "result_expires_at",
+    "ephemeral_jwk",
+    "result",
+    "error_code",
+    "error_message",
+    "response_code_hash",
+)
+
+
+class _Hot:
+    """The response endpoint's fixed statements."""
+
+    get = core_select(_REQUEST).where(_REQUEST.c.id == bindparam("request_id"))
+    claim = (
+        update(_REQUEST)
+        .where(
+            _REQUEST.c.id == bindparam("request_id"),
+            _REQUEST.c.status == "pending",
+            _REQUEST.c.expires_at > bindparam("now"),
+        )
+        .values(status="processing")
+    )
+    complete = (
+        update(_REQUEST)
+        .where(_REQUEST.c.id == bindparam("request_id"))
+        .values({name: bindparam(f"new_{name}") for name in _RESULT_COLUMNS})
+    )
+    delivery_insert = insert(_DELIVERY)
 
 
 class ApiKeys:
@@ -48,7 +84,7 @@ class ApiKeys:
         result = self.s.execute(
             update(ApiKeyRecord).where(col(ApiKeyRecord.key_id) == key_id).values(revoked=True)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
 
 class Requests:
@@ -59,21 +95,19 @@ class Requests:
         self.s.add(row)
 
     def get(self, request_id: str) -> RequestRecord | None:
-        return self.s.get(RequestRecord, request_id)
+        """The request, read-only (:meth:`complete` writes a finished one back)."""
+        return first_row(self.s, RequestRecord, _Hot.get, {"request_id": request_id})
 
     def claim(self, request_id: str, *, now: int) -> bool:
         """Atomically move a pending, unexpired request to ``processing``. Exactly one response
         can win: this is what makes the nonce single-use, across workers and databases."""
-        result = self.s.execute(
-            update(RequestRecord)
-            .where(
-                col(RequestRecord.id) == request_id,
-                col(RequestRecord.status) == "pending",
-                col(RequestRecord.expires_at) > now,
-            )
-            .values(status="processing")
-        )
-        return _rowcount(result) == 1
+        return rowcount(run(self.s, _Hot.claim, {"request_id": request_id, "now": now})) == 1
+
+    def complete(self, record: RequestRecord) -> None:
+        """Write a finished request's outcome: status, times, result or error, response code
+        digest, and the decryption key's removal."""
+        params = {f"new_{name}": getattr(record, name) for name in _RESULT_COLUMNS}
+        run(self.s, _Hot.complete, {"request_id": record.id, **params})
 
     def use_response_code(self, request_id: str, code_hash: str, *, now: int) -> bool:
         """Atomically consume a same-device ``response_code``: single use, and only while the
@@ -88,7 +122,7 @@ class Requests:
             )
             .values(response_code_used=True)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def discard(self, request_id: str, rp_key_id: str) -> bool:
         """Delete the relying party's request now, unless a response is being checked at this
@@ -100,7 +134,7 @@ class Requests:
                 col(RequestRecord.status) != "processing",
             )
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def expire(self, *, now: int, retention: int) -> int:
         """Pending (or stuck processing) requests past their lifetime become ``expired``: their
@@ -120,7 +154,7 @@ class Requests:
                 error_message="nobody answered the request in time",
             )
         )
-        return _rowcount(result)
+        return rowcount(result)
 
     def delete_past_retention(self, *, now: int) -> int:
         """Delete requests whose results are past retention (data minimisation)."""
@@ -130,7 +164,7 @@ class Requests:
                 col(RequestRecord.result_expires_at) <= now,
             )
         )
-        return _rowcount(result)
+        return rowcount(result)
 
 
 class WebhookDeliveries:
@@ -138,7 +172,7 @@ class WebhookDeliveries:
         self.s = session
 
     def add(self, row: WebhookDelivery) -> None:
-        self.s.add(row)
+        run(self.s, _Hot.delivery_insert, values(row, omit_none=("id",)))
 
     def due(self, *, now: int, limit: int = 20) -> Sequence[WebhookDelivery]:
         """Pending deliveries whose time has come and that no worker holds a lease on."""
@@ -171,7 +205,7 @@ class WebhookDeliveries:
             )
             .values(lease_until=until)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     def postpone(self, delivery_id: int, *, until: int) -> None:
         self.s.execute(
@@ -205,7 +239,7 @@ class WebhookDeliveries:
                 )
             )
         )
-        return _rowcount(result)
+        return rowcount(result)
 
 
 class TrustedIssuers:
@@ -231,4 +265,4 @@ class TrustedIssuers:
         result = self.s.execute(
             delete(TrustedIssuerRecord).where(col(TrustedIssuerRecord.id) == iss)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1

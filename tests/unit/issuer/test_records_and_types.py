@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,13 @@ from issuer.registry import (
 )
 from issuer.settings import IssuerSettings
 from issuer.signing import KeyStore, published_keys
-from issuer.status import build_status_list, choose_index, explain_refused, needs_resign
+from issuer.status import (
+    build_status_list,
+    choose_index,
+    choose_indexes,
+    explain_refused,
+    needs_resign,
+)
 from issuer.types import CORE_TYPE_IDS, load_types, parse_type
 
 PERSON: dict[str, Any] = {
@@ -245,6 +252,28 @@ def test_status_index_choice() -> None:
     taken = {5}
     assert choose_index(10, taken.__contains__, randbelow=lambda _n: next(draws)) == 7
     assert choose_index(10, lambda _i: True, randbelow=lambda _n: 0, draws=3) is None
+
+
+def test_status_indexes_for_a_batch_are_distinct_free_and_asked_once_per_round() -> None:
+    draws = iter([4, 4, 5, 6, 1, 2])  # 4 twice in round one, 5 taken; round two: 1, 2
+    asked: list[list[int]] = []
+
+    def taken_among(ids: Sequence[int]) -> set[int]:
+        asked.append(list(ids))
+        return {5} & set(ids)
+
+    found = choose_indexes(10, 4, taken_among, randbelow=lambda _n: next(draws))
+    assert found == [4, 6, 1, 2]
+    assert asked == [[4, 5, 6], [1, 2]]  # one query per round, never the whole batch again
+
+
+def test_status_indexes_stop_when_draws_in_a_row_hit_used_entries() -> None:
+    # The list is full enough to close: what was found is kept, the rest go into a new list.
+    draws = iter([3, 7, 7, 7, 7])
+    found = choose_indexes(
+        10, 3, lambda ids: {7} & set(ids), randbelow=lambda _n: next(draws), draws=3
+    )
+    assert found == [3]
     status_list = build_status_list(16, [(3, 1), (4, 2)])
     assert (status_list.get(3), status_list.get(4), status_list.get(5)) == (1, 2, 0)
     args: dict[str, Any] = {

@@ -15,7 +15,7 @@ from wallet.backup import open_backup
 from wallet.history import HistoryEntry
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
-from wallet.storage.catalog import Catalog, CredentialSecret
+from wallet.storage.catalog import Catalog, CopyState, CredentialEntry, CredentialSecret
 from wallet.storage.database import WalletFile
 from wallet.storage.repos import Meta, Records
 from wallet.vault import Vault
@@ -73,6 +73,25 @@ def test_every_record_reads_back_byte_for_byte(old_wallet: Path) -> None:
             assert meta.generation() == catalog.generation
     finally:
         file.close()
+
+
+def test_a_catalog_reads_back_integers_beyond_64_bits_exactly() -> None:
+    # A claim may hold an integer beyond 64 bits: the index must open with the same values.
+    # (orjson, tried for a faster open, reads such an integer back as a float: not used.)
+    entry = CredentialEntry(
+        id="c1",
+        vct="https://registry.example.bt/types/x",
+        iss="https://registry.example.bt",
+        configuration_id="x",
+        claims={"big": 2**70, "ratio": 0.1, "name": "ཀརྨ་", "nested": {"n": [1, None, True]}},
+        disclosable=(("big",), ("nested", "n", 0)),
+        received_at=1,
+        copies=(CopyState("k1", ("did:web:bank.example.bt",)),),
+    )
+    raw = Catalog(credentials={"c1": entry}, generation=3).to_bytes()
+    again = Catalog.from_bytes(raw)
+    assert again.credentials["c1"] == entry
+    assert again.to_bytes() == raw
 
 
 def test_an_existing_backup_restores(tmp_path: Path) -> None:
