@@ -56,8 +56,8 @@ def run(
         raise SystemExit(2)
     try:
         app = create_app(settings)
-        if workers > 1:
-            build_runtime(settings).close()  # schema and signing key: once, first
+        # Schema, signing key, data directory: once, first, and a problem is one plain line.
+        build_runtime(settings).close()
     except VerificationError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         print(f"what it means: {exc.plain}", file=sys.stderr)

@@ -63,3 +63,23 @@ def test_the_teller_page_says_503_in_plain_words(
         assert "cannot save or read checks just now" in page.text
         assert "INSERT" not in page.text
         assert any("(disk full)" in r.getMessage() for r in caplog.records)
+
+
+def test_a_data_dir_that_cannot_be_made_stops_serve_verifier_plainly(
+    tmp_path, issuer, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from drukid.cli import app as drukid_app
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    trust = make_settings(tmp_path, issuer).trust_file
+    monkeypatch.setenv("DRUKID_VERIFIER_MODE", "development")
+    monkeypatch.setenv("DRUKID_VERIFIER_DATA_DIR", str(blocker / "verifier"))
+    monkeypatch.setenv("DRUKID_VERIFIER_TRUST_FILE", str(trust))
+    monkeypatch.setattr("verifier.server.uvicorn.run", lambda *a, **k: pytest.fail("it started"))
+    result = CliRunner().invoke(drukid_app, ["serve", "verifier"])
+    assert result.exit_code == 2, result.output
+    assert "error [data_dir_unwritable]" in result.output
+    assert "Traceback" not in result.output
