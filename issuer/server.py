@@ -25,7 +25,7 @@ from issuer.api.app import create_app
 from issuer.errors import IssuerError
 from issuer.runtime import build_runtime
 from issuer.settings import IssuerSettings
-from servicekit.runner import workers_problem
+from servicekit.runner import service_options, workers_problem
 
 __all__ = ["app_from_environment", "run"]
 
@@ -62,16 +62,13 @@ def run(
         build_runtime(settings).close()
     except IssuerError as exc:
         raise refuse_start(exc.message, exc.hint, exc.code) from exc
-    options = {
-        "host": host or settings.host,
-        "port": listen_port,
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
-        "server_header": False,
-        "log_level": "info",
-    }
+    options = service_options(
+        host=host or settings.host,
+        port=listen_port,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
     if workers == 1:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings), **options)
         return
     # The workers read their settings from the environment: what the listen port changed.
     os.environ["DRUKID_ISSUER_PUBLIC_URL"] = settings.public_url
@@ -80,5 +77,5 @@ def run(
         "issuer.server:app_from_environment",
         factory=True,
         workers=workers,
-        **options,  # type: ignore[arg-type]
+        **options,
     )

@@ -21,6 +21,7 @@ __all__ = [
     "port_is_free",
     "port_problem",
     "serve_in_thread",
+    "service_options",
     "workers_problem",
 ]
 
@@ -49,6 +50,21 @@ def workers_problem(
             f"{env_prefix}{sessions_setting.upper()}=database (memory sessions are per process)"
         )
     return None
+
+
+def service_options(*, host: str, port: int, forwarded_allow_ips: str) -> dict[str, Any]:
+    """uvicorn's options for the issuer and the verifier, the same in both roles: the client
+    address (what sign-in throttles count) comes from ``X-Forwarded-For`` only when the
+    connection is from one of ``forwarded_allow_ips`` (the TLS proxy); from anyone else the
+    header is ignored and the connection's own address counts."""
+    return {
+        "host": host,
+        "port": port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": forwarded_allow_ips,
+        "server_header": False,
+        "log_level": "info",
+    }
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -101,10 +117,21 @@ class ServerThread:
     """One uvicorn server on a daemon thread; ``start()`` returns once it accepts connections."""
 
     def __init__(
-        self, app: Any, *, host: str = "127.0.0.1", port: int, access_log: bool = False
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int,
+        access_log: bool = False,
+        forwarded_allow_ips: str | None = None,
     ) -> None:
         level = "info" if access_log else "error"  # info: uvicorn's access lines, as served
-        config = uvicorn.Config(app, host=host, port=port, log_level=level, lifespan="on")
+        proxy: dict[str, Any] = (
+            {}
+            if forwarded_allow_ips is None
+            else {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
+        )
+        config = uvicorn.Config(app, host=host, port=port, log_level=level, lifespan="on", **proxy)
         self.server = uvicorn.Server(config)
         self.url = f"http://{host}:{port}"
         self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{port}", daemon=True)

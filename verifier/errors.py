@@ -162,6 +162,10 @@ _PLAIN = {
         "character); send plain JSON."
     ),
     "unsupported_media_type": "Send the request body as JSON (Content-Type: application/json).",
+    "dcql_file_unreadable": "The DCQL query file could not be read; check its path.",
+    "data_dir_unwritable": (
+        "The service cannot write its data directory; its operator must fix the setting."
+    ),
     "unauthorized": "A valid API key is needed to do this.",
     "database_unavailable": "The service's database cannot be reached just now; try again soon.",
     "storage_full": "The service cannot save anything: its disk is full. Tell its operator.",

@@ -19,10 +19,10 @@ from credentials.status_list import STATUS_LIST_MEDIA_TYPE
 from did.fetch import Fetcher, FetchPolicy
 from did.keys import PrivateKey
 from did.methods.web import did_web_from_url
-from servicekit.database import create_db_engine
+from servicekit.database import create_db_engine, storage_fault
 from verifier.bundle_refresh import RefreshOutcome, refresh_bundle
 from verifier.certificates import load_crls, load_request_certificate
-from verifier.errors import TrustError
+from verifier.errors import TrustError, VerificationError
 from verifier.keys import IssuerKeys
 from verifier.policy import Policy
 from verifier.service import (
@@ -164,6 +164,17 @@ class Runtime:
         self.context.engine.dispose()
 
 
+def _unwritable(settings: VerifierSettings, exc: OSError) -> VerificationError:
+    """A data directory the verifier cannot make or write: one plain start-up error."""
+    fault = storage_fault(exc)
+    cause = fault.cause if fault.cause != "unreachable" else (exc.strerror or "").lower()
+    return VerificationError(
+        f"the verifier cannot write its data directory {settings.data_dir} ({cause}); point "
+        "DRUKID_VERIFIER_DATA_DIR at a directory the service may write",
+        code="data_dir_unwritable",
+    )
+
+
 def build_runtime(
     settings: VerifierSettings,
     *,
@@ -176,8 +187,11 @@ def build_runtime(
     clock and network in tests."""
     now = clock or (lambda: int(time.time()))
     sources = trust_sources(settings)
-    private_data_dir(settings)
-    engine = create_db_engine(settings.effective_database_url)
+    try:
+        private_data_dir(settings)
+        engine = create_db_engine(settings.effective_database_url)
+    except OSError as exc:
+        raise _unwritable(settings, exc) from exc
     dev = settings.development
     try:
         # Several workers may start at once: one migrates and makes the signing key, the others
@@ -185,8 +199,10 @@ def build_runtime(
         with MIGRATIONS.lock(engine):
             prepare_schema(engine, development=dev)
             identity = load_identity(settings, now=now())
-    except BaseException:
+    except BaseException as exc:
         engine.dispose()
+        if isinstance(exc, OSError):
+            raise _unwritable(settings, exc) from exc
         raise
     policy = FetchPolicy(timeout=settings.fetch_timeout_seconds, allow_http=dev, allow_private=dev)
     fetcher = Fetcher(policy, transport=transport, resolve_host=resolve_host)

@@ -20,7 +20,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from core.terminal import refuse_start
-from servicekit.runner import workers_problem
+from servicekit.runner import service_options, workers_problem
 from verifier.api.app import create_app
 from verifier.errors import VerificationError
 from verifier.runtime import build_runtime
@@ -55,25 +55,22 @@ def run(
         raise refuse_start(problem, None, "invalid_settings")
     try:
         app = create_app(settings)
-        if workers > 1:
-            build_runtime(settings).close()  # schema and signing key: once, first
+        # Schema, signing key, data directory: once, first, and a problem is one plain line.
+        build_runtime(settings).close()
     except VerificationError as exc:
         raise refuse_start(exc.message, exc.plain, exc.code) from exc
-    options = {
-        "host": host or settings.host,
-        "port": port or settings.port,
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
-        "server_header": False,
-        "log_level": "info",
-    }
+    options = service_options(
+        host=host or settings.host,
+        port=port or settings.port,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
     if workers == 1:
-        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        uvicorn.run(app, **options)
         return
     os.environ["DRUKID_VERIFIER_PORT"] = str(options["port"])
     uvicorn.run(
         "verifier.server:app_from_environment",
         factory=True,
         workers=workers,
-        **options,  # type: ignore[arg-type]
+        **options,
     )

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from core.encoding import EncodingError, parse_json
 from servicekit.qr import qr_terminal
 from verifier.commands import common
 from verifier.commands.common import DEFAULT_URL, JsonOption, KeyOption, UrlOption
@@ -50,7 +51,7 @@ def request(
     """Create a presentation request, show its QR code and wait for the result."""
     body: dict[str, Any] = {"template": template, "purpose": purpose}
     if dcql is not None:
-        body = {"dcql_query": json.loads(dcql.read_text(encoding="utf-8")), "purpose": purpose}
+        body = {"dcql_query": _dcql_file(dcql), "purpose": purpose}
     elif template is None:
         body["template"] = "kyc-basic"
     with common.http_client(url) as client:
@@ -91,3 +92,13 @@ def result(
     with common.http_client(url) as client:
         view = common.call(client, "GET", f"/api/v1/requests/{request_id}", api_key, params=params)
     typer.echo(json.dumps(view, ensure_ascii=False)) if as_json else _print_result(view)
+
+
+def _dcql_file(path: Path) -> Any:
+    """The DCQL query file, read with the one strict JSON parser (as the API reads it)."""
+    try:
+        return parse_json(path.read_bytes())
+    except OSError as exc:
+        common.fail("dcql_file_unreadable", f"cannot read {path}: {exc.strerror or exc}")
+    except EncodingError as exc:
+        common.fail("invalid_json", f"{path} is not strict JSON: {exc.message}")

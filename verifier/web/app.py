@@ -16,6 +16,7 @@ from typing import cast
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from servicekit.page_state import DatabaseSessionStore, DatabaseSignInThrottle
 from servicekit.sessions import PageSessions, SessionStore
@@ -76,6 +77,6 @@ def install_pages(
         routers=(signin.router, checks.router, offline.router),
         static=(STATIC_URL, _HERE / "static"),
         problem_for=problem_for,
-        error_types=(VerificationError,),
+        error_types=(VerificationError, OperationalError),
     )
     return pages

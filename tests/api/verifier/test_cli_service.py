@@ -86,3 +86,33 @@ def test_cli_reports_service_errors(client, key):
     unauthorized = runner.invoke(cli.app, ["result", "x", "--api-key", "drk_bad"])
     assert unauthorized.exit_code == 1
     assert "unauthorized" in unauthorized.output
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [(b'{"credentials": [], "credentials": []}', "invalid_json"), (b"[NaN]", "invalid_json")],
+)
+def test_a_dcql_file_is_read_strictly(tmp_path: Any, content: bytes, code: str) -> None:
+    """Issue 15, finding 4's class: the CLI read the query file with Python's lenient json."""
+    query = tmp_path / "query.json"
+    query.write_bytes(content)
+    result = runner.invoke(
+        cli.app,
+        [
+            "request",
+            "--dcql",
+            str(query),
+            "--no-wait",
+            "--url",
+            "http://127.0.0.1:9",
+            "--api-key",
+            "k",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert f"error [{code}]" in result.output
+    assert "Traceback" not in result.output
+    missing = runner.invoke(
+        cli.app, ["request", "--dcql", str(tmp_path / "none.json"), "--no-wait"]
+    )
+    assert "error [dcql_file_unreadable]" in missing.output
