@@ -2,7 +2,7 @@
 of its fragment (``response_code_in: query``), for a return page served without script (the
 agency's sign-in page, issue #12). Existing requests keep the fragment.
 
-Revision 0004, after 0003.
+Revision 0005, after 0004 (the offline QR tables).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
