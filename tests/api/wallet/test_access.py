@@ -253,3 +253,14 @@ def test_no_secret_reaches_the_log_or_an_address(
     for secret in (PASSPHRASE, "98765", code):
         assert not any(secret in a for a in addresses)
         assert not any(secret in r.getMessage() for r in caplog.records), secret
+
+
+@pytest.mark.parametrize("lang", ["dz", "en"])
+def test_the_language_in_the_link_survives_the_first_redirect(
+    client: TestClient, lang: str
+) -> None:
+    first = client.get(f"/?lang={lang}", follow_redirects=False)
+    assert first.status_code == 303
+    assert first.headers["location"] == f"/create?lang={lang}"
+    assert client.get(first.headers["location"]).status_code == 200
+    assert client.get("/?lang=xx", follow_redirects=False).headers["location"] == "/create"

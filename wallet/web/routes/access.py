@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from servicekit.sessions import cookie_options
 from wallet.errors import WalletError
 from wallet.web import words
-from wallet.web.deps import CheckedForm, CurrentSession, FormSession, Web
+from wallet.web.deps import CheckedForm, CurrentSession, FormSession, Language, Web
 from wallet.web.forms import Passphrase
 from wallet.web.pages import SESSION_COOKIE, redirect
 from wallet.web.state import OpenWallet, TooManyTries
@@ -28,10 +28,14 @@ _MESSAGES = {
 
 
 @router.get("/")
-def home(web: Web, session: CurrentSession) -> Response:
+def home(request: Request, web: Web, session: CurrentSession, lang: Language) -> Response:
     if session is not None and session.data.get("wallet") is not None:
-        return redirect("/credentials")
-    return redirect("/unlock" if web.exists else "/create")
+        target = "/credentials"
+    else:
+        target = "/unlock" if web.exists else "/create"
+    # /?lang=dz keeps its language across the redirect (the choice in the link, not lost).
+    chosen = request.query_params.get("lang") == lang
+    return redirect(f"{target}?lang={lang}" if chosen else target)
 
 
 @router.get("/create")
