@@ -5,6 +5,7 @@ storage during a request is a 503 whose code and log line name the cause."""
 from __future__ import annotations
 
 import logging
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,19 @@ from drukid.cli import app as drukid_app
 from tests.api.issuer.conftest import create_offer
 
 
+def _free_port() -> str:
+    """A port nobody holds (the data-dir check comes after the port check; the default port may
+    be taken on a shared machine)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
 def _serve(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Any:
     monkeypatch.setenv("DRUKID_ISSUER_MODE", "development")
     monkeypatch.setenv("DRUKID_ISSUER_DATA_DIR", str(data_dir))
     monkeypatch.setattr("issuer.server.uvicorn.run", lambda *a, **k: pytest.fail("it started"))
-    return CliRunner().invoke(drukid_app, ["serve", "issuer"])
+    return CliRunner().invoke(drukid_app, ["serve", "issuer", "--port", _free_port()])
 
 
 def test_a_data_dir_that_cannot_be_made_is_a_plain_start_up_error(

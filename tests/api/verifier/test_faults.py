@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sqlite3
 from typing import Any
 
@@ -11,6 +12,14 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from tests.api.verifier.conftest import PUBLIC_URL, auth, make_settings
+
+
+def _free_port() -> str:
+    """A port nobody holds (the data-dir check comes after the port check; the default port may
+    be taken on a shared machine)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
 
 
 def _failing(message: str) -> Any:
@@ -79,7 +88,7 @@ def test_a_data_dir_that_cannot_be_made_stops_serve_verifier_plainly(
     monkeypatch.setenv("DRUKID_VERIFIER_DATA_DIR", str(blocker / "verifier"))
     monkeypatch.setenv("DRUKID_VERIFIER_TRUST_FILE", str(trust))
     monkeypatch.setattr("verifier.server.uvicorn.run", lambda *a, **k: pytest.fail("it started"))
-    result = CliRunner().invoke(drukid_app, ["serve", "verifier"])
+    result = CliRunner().invoke(drukid_app, ["serve", "verifier", "--port", _free_port()])
     assert result.exit_code == 2, result.output
-    assert "error [data_dir_unwritable]" in result.output
+    assert "code: data_dir_unwritable" in result.output
     assert "Traceback" not in result.output
