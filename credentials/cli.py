@@ -14,6 +14,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from core import terminal
 from credentials.clock import system_time
 from credentials.errors import CredentialError, IssuerKeyError
 from credentials.issuer_keys import select_jwk
@@ -47,11 +48,10 @@ EXIT_REJECTED = 1
 EXIT_USAGE = 2
 
 
-def _fail(message: str, *, code: int = EXIT_USAGE, hint: str | None = None) -> NoReturn:
-    typer.echo(message, err=True)
-    if hint:
-        typer.echo(f"hint: {hint}", err=True)
-    raise typer.Exit(code)
+def _fail(
+    message: str, *, status: int = EXIT_USAGE, hint: str | None = None, code: str | None = None
+) -> NoReturn:
+    raise terminal.fail(message, hint, code, status=status)
 
 
 def _read_text(source: str) -> str:
@@ -60,21 +60,21 @@ def _read_text(source: str) -> str:
     try:
         return Path(source).read_text(encoding="utf-8").strip()
     except OSError as exc:
-        _fail(f"error: cannot read {source}: {exc.strerror}", hint="check the file path")
+        _fail(f"cannot read {source}: {exc.strerror}", hint="check the file path")
 
 
 def _read_json(source: str) -> Any:
     try:
         return parse_json(_read_text(source))
     except CredentialError as exc:
-        _fail(f"error: {source} is not valid JSON: {exc.message}")
+        _fail(f"{source} is not valid JSON: {exc.message}")
 
 
 def _public_key(path: str) -> PublicKey:
     try:
         return PublicKey.from_jwk(_read_json(path))
     except DIDError as exc:
-        _fail(f"error: {path} is not a usable JWK: {exc.message}")
+        _fail(f"{path} is not a usable JWK: {exc.message}")
 
 
 def _private_key(path: str) -> PrivateKey:
@@ -82,7 +82,7 @@ def _private_key(path: str) -> PrivateKey:
         return PrivateKey.from_jwk(_read_json(path))
     except DIDError as exc:
         _fail(
-            f"error: {path} is not a usable private JWK: {exc.message}",
+            f"{path} is not a usable private JWK: {exc.message}",
             hint="create one with: drukid did create --method jwk --alg ES256 --out key.jwk.json",
         )
 
@@ -101,7 +101,7 @@ def decode(
         jws = parse_jws(sd_jwt.jwt)
         alg = sd_hash_alg(jws.payload)
     except CredentialError as exc:
-        _fail(f"error: cannot decode: {exc.code}: {exc.message}")
+        _fail(f"cannot decode: {exc.message}", code=exc.code)
     out: dict[str, Any] = {
         "warning": "UNVERIFIED: decoded only; no signature, disclosure or time check was made",
         "header": jws.header,
@@ -151,7 +151,7 @@ def issue(
     key = _private_key(issuer_key)
     data = _read_json(claims)
     if not isinstance(data, dict):
-        _fail("error: the claims file must hold a JSON object")
+        _fail("the claims file must hold a JSON object")
     holder = _public_key(holder_key) if holder_key else None
     now = system_time()
     try:
@@ -168,9 +168,7 @@ def issue(
             registered = {name: data.pop(name) for name in RESERVED_CLAIMS & set(data)}
             issuer_id = iss or registered.get("iss")
             if not isinstance(issuer_id, str):
-                _fail(
-                    "error: an SD-JWT VC needs an issuer", hint="add --iss https://issuer.example"
-                )
+                _fail("an SD-JWT VC needs an issuer", hint="add --iss https://issuer.example")
             exp = now + expires_in if expires_in is not None else registered.get("exp")
             result = issue_sd_jwt_vc(
                 data,
@@ -187,7 +185,7 @@ def issue(
                 decoys=decoys,
             )
     except CredentialError as exc:
-        _fail(f"error: {exc.code}: {exc.message}")
+        _fail(exc.message, code=exc.code)
     typer.echo(result.serialize())
 
 
@@ -208,7 +206,7 @@ def present(
 ) -> None:
     """Print a presentation disclosing only the given claims (and the parents they need)."""
     if holder_key and (not nonce or not aud):
-        _fail("error: key binding needs --nonce and --aud", hint="ask the verifier for both")
+        _fail("key binding needs --nonce and --aud", hint="ask the verifier for both")
     try:
         result = present_sd_jwt(
             _read_text(source),
@@ -219,7 +217,7 @@ def present(
             iat=now if now is not None else system_time(),
         )
     except CredentialError as exc:
-        _fail(f"error: {exc.code}: {exc.message}")
+        _fail(exc.message, code=exc.code)
     typer.echo(result.serialize())
 
 
@@ -266,9 +264,9 @@ def verify(
 ) -> None:
     """Verify and print the verified claims as JSON; exit 1 with the reason when rejected."""
     if (issuer_key is None) == (issuer_did is None):
-        _fail("error: give exactly one of --issuer-key and --issuer-did")
+        _fail("give exactly one of --issuer-key and --issuer-did")
     if require_kb and (not nonce or not aud):
-        _fail("error: --require-kb needs --nonce and --aud")
+        _fail("--require-kb needs --nonce and --aud")
     text = _read_text(source)
     at = now if now is not None else system_time()
     try:
@@ -290,5 +288,5 @@ def verify(
                 text, issuer_key=key, now=at, require_key_binding=require_kb, nonce=nonce, aud=aud
             ).claims
     except (CredentialError, DIDError) as exc:
-        _fail(f"rejected: {exc.code}: {exc.message}", code=EXIT_REJECTED)
+        _fail(f"rejected: {exc.message}", code=exc.code, status=EXIT_REJECTED)
     _print_json(claims)

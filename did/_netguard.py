@@ -66,17 +66,23 @@ def is_blocked_address(address: str | IPAddress) -> bool:
     return any(ip in net for net in _BLOCKED_NETWORKS) or not ip.is_global
 
 
-def fail(message: str, code: str, host: str, status: int | None = None) -> FetchError:
+def fail(
+    message: str, code: str, host: str, status: int | None = None, *, not_sent: bool = False
+) -> FetchError:
     """A :class:`FetchError`, logged by host and code only (query strings can hold codes)."""
     log.info("fetch failed: host=%s code=%s", host, code)
-    return FetchError(message, code=code, upstream_status=status)
+    return FetchError(message, code=code, upstream_status=status, not_sent=not_sent)
 
 
 def system_resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve host {host!r}", code="fetch_failed") from exc
+        raise FetchError(
+            f"cannot find the server {host!r} (no such name, or this device is offline)",
+            code="fetch_failed",
+            not_sent=True,
+        ) from exc
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -86,7 +92,7 @@ def checked_addresses(
     """Every address ``host`` resolves to, or ``fetch_blocked_address`` if any one is refused."""
     addresses = resolve(host, port)
     if not addresses:
-        raise fail(f"{host} did not resolve to any address", "fetch_failed", host)
+        raise fail(f"{host} did not resolve to any address", "fetch_failed", host, not_sent=True)
     # One bad answer refuses the host: trying only the "good" addresses would let a rebinding
     # DNS server choose which one we use.
     if not allow_private and any(map(_blocked, addresses)):
@@ -118,7 +124,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         addresses = checked_addresses(host, port, self._resolve, allow_private=self._allow_private)
-        error: Exception = FetchError(f"{host} has no address", code="fetch_failed")
+        error: Exception = FetchError(f"{host} has no address", code="fetch_failed", not_sent=True)
         for address in addresses:
             try:
                 return self._inner.connect_tcp(

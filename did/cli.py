@@ -1,6 +1,7 @@
 """``drukid did``: create DIDs with fresh keys and resolve DIDs to documents.
 
-Errors print ``error: <code>: <message>`` and a hint saying what to do next, then exit 1;
+Errors print the one error shape of :mod:`core.terminal` (what happened, what to do, the code)
+and exit 1;
 never a traceback. Private keys are written with mode 0600 and never printed.
 """
 
@@ -13,6 +14,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from core import terminal
 from did.errors import DIDError
 from did.fetch import Fetcher, FetchPolicy
 from did.keys import EDDSA, ES256, PrivateKey
@@ -66,11 +68,7 @@ class Alg(StrEnum):
 
 
 def _fail(code: str, message: str) -> NoReturn:
-    typer.echo(f"error: {code}: {message}", err=True)
-    hint = HINTS.get(code)
-    if hint:
-        typer.echo(f"hint: {hint}", err=True)
-    raise typer.Exit(1)
+    raise terminal.fail(message, HINTS.get(code), code)
 
 
 @app.command()

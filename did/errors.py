@@ -46,12 +46,20 @@ class FetchError(DIDError):
     ``fetch_timeout``, ``fetch_too_large``, ``fetch_too_many_redirects``, ``fetch_http_status``
     (``upstream_status`` holds the HTTP status the remote server answered),
     ``fetch_redirect_refused``, ``fetch_invalid_url``, ``fetch_invalid_json`` and
-    ``fetch_failed``."""
+    ``fetch_failed``. ``not_sent``: the request certainly never left this machine (no
+    connection was made: refused, unresolvable host, connect timeout), so whatever it carried
+    did not arrive."""
 
     code = "fetch_failed"
 
     def __init__(
-        self, message: str, *, code: str | None = None, upstream_status: int | None = None
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        upstream_status: int | None = None,
+        not_sent: bool = False,
     ) -> None:
         super().__init__(message, code=code)
         self.upstream_status = upstream_status
+        self.not_sent = not_sent

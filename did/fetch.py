@@ -103,8 +103,16 @@ def _errors(host: str) -> Iterator[None]:
     """Turn transport exceptions (httpx's and httpcore's) into :class:`FetchError`."""
     try:
         yield
+    except (httpx.ConnectTimeout, httpcore.ConnectTimeout) as exc:
+        message = f"{host} did not answer in time (no connection was made)"
+        raise fail(message, "fetch_timeout", host, not_sent=True) from exc
     except (httpx.TimeoutException, httpcore.TimeoutException, TimeoutError) as exc:
         raise fail(f"{host} did not answer in time", "fetch_timeout", host) from exc
+    except (httpx.ConnectError, httpcore.ConnectError, ConnectionRefusedError) as exc:
+        # No connection was made, so nothing was sent: say what that means in words, never
+        # the exception's name.
+        message = f"{host} did not answer: nothing there accepted the connection"
+        raise fail(message, "fetch_failed", host, not_sent=True) from exc
     except (
         httpx.TransportError,
         httpcore.NetworkError,
@@ -112,8 +120,7 @@ def _errors(host: str) -> Iterator[None]:
         OSError,
         zlib.error,
     ) as exc:
-        message = f"could not fetch from {host}: {type(exc).__name__}"
-        raise fail(message, "fetch_failed", host) from exc
+        raise fail(f"the connection to {host} failed or broke off", "fetch_failed", host) from exc
 
 
 class Fetcher:

@@ -37,10 +37,10 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from core.terminal import out, styled
 from credentials.x509 import LeafPurpose
 from did.keys import PrivateKey
 from drukid.devpki import DevelopmentPKI
@@ -241,13 +241,13 @@ def _write_trust(path: Path, issuer_url: str, root: Path) -> None:
 
 def _step(console: Console, number: int, text: str) -> None:
     console.print()
-    console.print(Panel.fit(f"[bold]{number}. {text}[/bold]", border_style="dark_orange"))
+    console.print(Panel.fit(styled((f"{number}. {text}", "bold")), border_style="dark_orange"))
 
 
 def _show_qr(console: Console, link: str, *, show: bool) -> None:
     if show:
-        console.print(qr_terminal(link), highlight=False, soft_wrap=True)
-    console.print(f"   link: [cyan]{link}[/cyan]", soft_wrap=True, highlight=False)
+        console.print(qr_terminal(link))
+    console.print(styled("   link: ", (link, "cyan")))
 
 
 def _ask_bank(bank: httpx.Client, console: Console, *, show_qr: bool) -> dict[str, Any]:
@@ -274,20 +274,20 @@ def _present(wallet: Wallet, console: Console, uri: str, *, explain: bool = True
         known = f"checked: its certificate is vouched for by {who.certified_by}"
     else:
         known = "not in your list of known verifiers"
-    console.print(f"   [bold]Who asks:[/bold] {escape(who.display_name)} ({escape(known)})")
-    console.print(f"             {who.client_id}", highlight=False, markup=False)
-    console.print(f"   [bold]Why:[/bold] {consent.purpose or '(no reason given)'}")
+    console.print(styled("   ", ("Who asks:", "bold"), f" {who.display_name} ({known})"))
+    console.print(f"             {who.client_id}")
+    console.print(styled("   ", ("Why:", "bold"), f" {consent.purpose or '(no reason given)'}"))
     for share in consent.credentials:
-        console.print(f"   [bold]From your {share.title}:[/bold]")
+        console.print(styled("   ", (f"From your {share.title}:", "bold")))
         for item in share.shared:
-            console.print(f"     [green]shared[/green]  {item.label}: {item.value}")
+            console.print(styled("     ", ("shared", "green"), f"  {item.label}: {item.value}"))
         hidden = ", ".join(item.label for item in share.hidden)
-        console.print(f"     [dim]stays hidden: {hidden}[/dim]")
+        console.print(styled("     ", (f"stays hidden: {hidden}", "dim")))
     for warning in consent.warnings:
-        console.print(f"   [yellow]note:[/yellow] {warning.text}")
+        console.print(styled("   ", ("note:", "yellow"), f" {warning.text}"))
     if not consent.can_share:
         raise RuntimeError("; ".join(consent.problems))
-    console.print("   The citizen taps [bold]Share[/bold].")
+    console.print(styled("   The citizen taps ", ("Share", "bold"), "."))
     _approve(wallet, session, console)
 
 
@@ -317,23 +317,25 @@ def _show_result(console: Console, body: dict[str, Any]) -> bool:
                 for name, value in item.get("claims", {}).items():
                     table.add_row(name, str(value))
                 issuer = item.get("issuer_name") or item.get("issuer")
-                table.add_row("[dim]issued by[/dim]", str(issuer))
-                table.add_row("[dim]status[/dim]", str(item.get("status")))
+                table.add_row(styled(("issued by", "dim")), str(issuer))
+                table.add_row(styled(("status", "dim")), str(item.get("status")))
                 if item.get("key_mechanism") == "x5c":
-                    table.add_row("[dim]issuer checked by[/dim]", "its certificate (x5c)")
+                    table.add_row(styled(("issuer checked by", "dim")), "its certificate (x5c)")
                 for key, label in (
                     ("status_checked_at", "status list as of"),
                     ("trust_valid_as_of", "trust data valid as of"),
                 ):
                     if isinstance(item.get(key), int):
-                        table.add_row(f"[dim]{label}[/dim]", _when(item[key]))
+                        table.add_row(styled((label, "dim")), _when(item[key]))
         console.print(table)
-        console.print("   [bold green]✔ Verified[/bold green]")
+        console.print(styled("   ", ("✔ Verified", "bold green")))
         return True
     error = body.get("error") or {}
+    why = error.get("explanation") or body.get("status")
     console.print(
-        f"   [bold red]✘ Not accepted[/bold red]: {error.get('explanation') or body.get('status')}"
-        f"  [dim]({error.get('code')})[/dim]"
+        styled(
+            "   ", ("✘ Not accepted", "bold red"), f": {why}  ", (f"({error.get('code')})", "dim")
+        )
     )
     return False
 
@@ -374,7 +376,7 @@ def run_journey(stack: DemoStack, console: Console, *, show_qr: bool = True) -> 
         made = offer.json()
         console.print("   The clerk shows this QR code and tells the citizen the PIN separately:")
         _show_qr(console, made["offer_uri"], show=show_qr)
-        console.print(f"   PIN: [bold]{made['tx_code']}[/bold]")
+        console.print(styled("   PIN: ", (str(made["tx_code"]), "bold")))
 
         _step(console, 2, "Karma's wallet receives it (OpenID4VCI, with the PIN)")
         existing = stack.wallet_path.exists()
@@ -383,8 +385,11 @@ def run_journey(stack: DemoStack, console: Console, *, show_qr: bool = True) -> 
             loaded = wallet.load_offer(made["offer_uri"])
             [view] = wallet.receive(loaded, tx_code=made["tx_code"])
             console.print(
-                f"   received [bold]{view.title}[/bold] from {view.issuer} — "
-                f"{view.copies} one-time copies, each with its own key"
+                styled(
+                    "   received ",
+                    (view.title, "bold"),
+                    f" from {view.issuer} — {view.copies} one-time copies, each with its own key",
+                )
             )
             for claim in view.claims[:8]:
                 value = claim.value if len(claim.value) < 60 else claim.value[:57] + "…"
@@ -416,7 +421,7 @@ def run_journey(stack: DemoStack, console: Console, *, show_qr: bool = True) -> 
             time.sleep(STATUS_TTL + 1)
 
             _step(console, 7, "The bank checks again: the revocation shows")
-            request = _ask_bank(bank, console, show_qr=False)
+            request = _ask_bank(bank, console, show_qr=show_qr)
             _present(wallet, console, request["uri"], explain=False)
             second = _await_result(bank, request["id"])
             second_refused = not _show_result(console, second)
@@ -425,14 +430,15 @@ def run_journey(stack: DemoStack, console: Console, *, show_qr: bool = True) -> 
             console.print("   Karma's wallet asks the registry about its credentials:")
             [checked] = wallet.check_status(view.id)
             words = checked.status_text
-            console.print(f"     {checked.title}: [bold]{words.word}[/bold] {words.as_of}")
+            console.print(
+                styled(f"     {checked.title}: ", (words.word, "bold"), f" {words.as_of}")
+            )
             console.print(f"     {words.note}")
     ok = first_ok and second_refused and revoked_reason
     console.print()
-    verdict = (
-        "[bold green]Journey complete.[/bold green]" if ok else "[bold red]Unexpected.[/bold red]"
+    console.print(
+        styled(("Journey complete.", "bold green")) if ok else styled(("Unexpected.", "bold red"))
     )
-    console.print(verdict)
     return ok
 
 
@@ -454,18 +460,19 @@ def demo_command(
     no_qr: Annotated[bool, typer.Option("--no-qr", help="print links instead of QR codes")] = False,
 ) -> None:
     """Start issuer, verifier and web wallet on this machine and walk the whole journey."""
-    console = Console()
+    console = out
     # Library warnings (e.g. "did:web over plain HTTP (development mode)") as quiet log lines.
     logging.basicConfig(level=logging.WARNING, format="   log: %(message)s")
     with _data_dir(data_dir) as folder:
-        console.print("[bold]drukid demo[/bold]: starting the registry, the bank and the wallet…")
+        console.print(
+            styled(("drukid demo", "bold"), ": starting the registry, the bank and the wallet…")
+        )
         stack = start_stack(folder)
         console.print(
             "   This is a development setup: a certificate authority made on this machine "
             f"({stack.root_file}) stands in for the national digital-identity agency. The "
             "registry signs with a certificate from it, the bank identifies itself with one, "
-            "and the wallet trusts it. Never use it for real data.",
-            markup=False,
+            "and the wallet trusts it. Never use it for real data."
         )
         try:
             ok = run_journey(stack, console, show_qr=not no_qr)

@@ -1,8 +1,9 @@
 """``drukid serve issuer|verifier|wallet``: run one service with uvicorn.
 
 Settings come from the environment (``DRUKID_<ROLE>_*``, see README); ``--host`` and ``--port``
-override the listen address only. ``--workers N`` (issuer and verifier) runs N worker
-processes on the one port, sharing their state through the database (PostgreSQL).
+override the listen address only; a port another program holds stops the start at once
+(``port_unavailable``), before anything is built. ``--workers N`` (issuer and verifier) runs N
+worker processes on the one port, sharing their state through the database (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import importlib
 from typing import Annotated, Any
 
 import typer
+
+from core.terminal import fail
+from servicekit.runner import port_problem
 
 __all__ = ["app"]
 
@@ -41,9 +45,15 @@ def _run(
     try:
         settings: Any = getattr(settings_module, settings_class)()
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        typer.echo(f"error: the {role} settings are not valid:\n{exc}", err=True)
-        typer.echo(f"what to do: set the DRUKID_{role.upper()}_* variables (see README)", err=True)
-        raise typer.Exit(2) from exc
+        raise fail(
+            f"the {role} settings are not valid:\n{exc}",
+            f"Set the DRUKID_{role.upper()}_* variables (see README).",
+            "invalid_settings",
+            status=2,
+        ) from exc
+    problem = port_problem(host or settings.host, port or settings.port)
+    if problem is not None:
+        raise fail(*problem, "port_unavailable", status=2)
     server.run(settings, host=host, port=port, **options)
 
 

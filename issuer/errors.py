@@ -103,6 +103,13 @@ NEXT_STEPS: dict[str, str] = {
     "temporarily_unavailable": "Wait a minute, then reload the page.",
     "database_unavailable": "Wait a minute, then reload the page. If it keeps happening, tell "
     "your IT staff.",
+    # the command line's own codes
+    "file_not_found": "Check the file's name and folder (for example with 'ls'), then run the "
+    "command again.",
+    "invalid_csv": "Fix the file (a header row of field names, UTF-8 text), then run the command "
+    "again; nothing was changed.",
+    "file_unreadable": "Give the PEM file the certificate authority made (text, ASCII).",
+    "bad_role": "Use one of the roles listed.",
     "storage_full": "Tell your IT staff: the disk that holds the issuer's data is full. Nothing "
     "was saved; try again once they have freed space.",
     "storage_read_only": "Tell your IT staff: the issuer's data directory cannot be written. "

@@ -16,11 +16,11 @@ under any ASGI process manager: ``uvicorn --factory issuer.server:app_from_envir
 from __future__ import annotations
 
 import os
-import sys
 
 import uvicorn
 from fastapi import FastAPI
 
+from core.terminal import refuse_start
 from issuer.api.app import create_app
 from issuer.errors import IssuerError
 from issuer.runtime import build_runtime
@@ -55,15 +55,13 @@ def run(
         sessions_setting="operator_sessions",
     )
     if problem:
-        print(f"error [invalid_settings]: {problem}", file=sys.stderr)
-        raise SystemExit(2)
+        raise refuse_start(problem, None, "invalid_settings")
     try:
         # Schema, first key, demo data: once, first, and where a problem (a schema to upgrade,
         # a read-only data directory) is one plain line instead of a traceback per worker.
         build_runtime(settings).close()
     except IssuerError as exc:
-        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
-        raise SystemExit(2) from exc
+        raise refuse_start(exc.message, exc.hint, exc.code) from exc
     options = {
         "host": host or settings.host,
         "port": listen_port,

@@ -5,6 +5,7 @@ requires before it starts several worker processes (:func:`workers_problem`)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import socket
 import threading
 import time
@@ -18,6 +19,7 @@ __all__ = [
     "ServerThread",
     "free_port",
     "port_is_free",
+    "port_problem",
     "serve_in_thread",
     "workers_problem",
 ]
@@ -62,6 +64,37 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
         return True
+
+
+def port_problem(host: str, port: int) -> tuple[str, str] | None:
+    """Why a service cannot listen on ``host``:``port`` (what happened, what to do), checked
+    before it starts, so the person hears it at once and not after start-up, in uvicorn's
+    words (``None``: it can). Bound as uvicorn binds (``SO_REUSEADDR``), so a port left in
+    ``TIME_WAIT`` by a stopped service counts as free."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use: another program holds it "
+                    "(perhaps this service is already running)",
+                    f"Stop that program, or choose a free port with --port (for example "
+                    f"--port {port + 10}).",
+                )
+            if exc.errno == errno.EACCES:
+                return (
+                    f"this user may not listen on port {port} (ports below 1024 need "
+                    "administrator rights)",
+                    "Choose a port of 1024 or more with --port, or put a proxy in front.",
+                )
+            return (
+                f"cannot listen on {host} port {port}: {exc.strerror or exc}",
+                "Check --host (an address of this machine) and --port.",
+            )
+    return None
 
 
 class ServerThread:

@@ -15,11 +15,11 @@ verifier.server:app_from_environment --workers 4`` with the settings in the envi
 from __future__ import annotations
 
 import os
-import sys
 
 import uvicorn
 from fastapi import FastAPI
 
+from core.terminal import refuse_start
 from servicekit.runner import workers_problem
 from verifier.api.app import create_app
 from verifier.errors import VerificationError
@@ -52,16 +52,13 @@ def run(
         sessions_setting="teller_sessions",
     )
     if problem:
-        print(f"error [invalid_settings]: {problem}", file=sys.stderr)
-        raise SystemExit(2)
+        raise refuse_start(problem, None, "invalid_settings")
     try:
         app = create_app(settings)
         if workers > 1:
             build_runtime(settings).close()  # schema and signing key: once, first
     except VerificationError as exc:
-        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
-        print(f"what it means: {exc.plain}", file=sys.stderr)
-        raise SystemExit(2) from exc
+        raise refuse_start(exc.message, exc.plain, exc.code) from exc
     options = {
         "host": host or settings.host,
         "port": port or settings.port,

@@ -21,6 +21,7 @@ from credentials.type_metadata import TypeMetadata
 from wallet.history import format_time
 
 __all__ = [
+    "COUNTRIES",
     "TECHNICAL_CLAIMS",
     "ClaimItem",
     "ConsentSummary",
@@ -180,7 +181,35 @@ class ConsentSummary:
         }
 
 
-def value_text(value: Any) -> str:
+# ISO 3166-1 alpha-2 codes a Bhutanese credential names most (citizenship, nationality): shown
+# as the country's name, so "Citizenship: BT" reads "Citizenship: Bhutan (BT)".
+COUNTRIES = {
+    "BT": "Bhutan",
+    "IN": "India",
+    "NP": "Nepal",
+    "BD": "Bangladesh",
+    "CN": "China",
+    "LK": "Sri Lanka",
+    "MV": "Maldives",
+    "PK": "Pakistan",
+    "AF": "Afghanistan",
+    "TH": "Thailand",
+    "MM": "Myanmar",
+    "JP": "Japan",
+    "SG": "Singapore",
+    "AU": "Australia",
+    "GB": "United Kingdom",
+    "US": "United States",
+}
+_COUNTRY_CLAIMS = frozenset({"citizenship", "nationality", "nationalities", "country"})
+
+
+def value_text(value: Any, path: Path = ()) -> str:
+    """A claim value in words; a country code under a country claim is its name."""
+    if path and isinstance(value, str):
+        named = [p for p in path if isinstance(p, str)]
+        if named and named[-1] in _COUNTRY_CLAIMS and value.upper() in COUNTRIES:
+            return f"{COUNTRIES[value.upper()]} ({value.upper()})"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
@@ -278,7 +307,7 @@ def share_for(
         title=title,
         issuer=issuer,
         shared=tuple(
-            ClaimItem(p, claim_label(metadata, p, language), value_text(v)) for p, v in shared
+            ClaimItem(p, claim_label(metadata, p, language), value_text(v, p)) for p, v in shared
         ),
         hidden=tuple(ClaimItem(p, claim_label(metadata, p, language)) for p in hidden),
         available=frozenset(str(k) for k in decoded.claims),

@@ -37,6 +37,7 @@ __all__ = [
     "WalletError",
     "Words",
     "hint_for",
+    "known_code",
 ]
 
 
@@ -81,6 +82,9 @@ _WORDS: dict[str, Words] = {
         "Choose a passphrase of at least 8 characters; a few unrelated words are easy to remember "
         "and hard to guess.",
     ),
+    "passphrase_needed": Words(
+        "Run the command in a terminal, or set DRUKID_WALLET_PASSPHRASE (for scripts).",
+    ),
     "kdf_unavailable": Words(
         "This computer's cryptography library cannot open this wallet. Update drukid (pip install "
         "-U drukid) and try again.",
@@ -115,6 +119,15 @@ _WORDS: dict[str, Words] = {
         page_hint="Go to 'My credentials' to see what your wallet holds.",
         status=404,
     ),
+    # what the citizen hands the wallet (wallet.links; the web wallet's photo upload too)
+    "file_not_found": Words(
+        "Check the file's name and folder (for example with 'ls'), or paste the link itself in "
+        "quotes instead.",
+    ),
+    "qr_unreadable": Words(
+        "Take a sharper, closer photo of the whole QR code in good light (PNG or JPEG), or paste "
+        "the link instead.",
+    ),
     # receive
     "offer_invalid": Words(
         "The offer could not be read. Ask the issuer for a new QR code or link.",
@@ -128,7 +141,9 @@ _WORDS: dict[str, Words] = {
         page_hint="Type the PIN the agency gave you (by SMS, e-mail or on paper).",
     ),
     "tx_code_invalid": Words(
-        "The code does not have the expected form. Check the message from the issuer and type it "
+        "Check the PIN the agency gave you (by SMS, e-mail or on paper), then run the command "
+        "again with --tx-code PIN.",
+        page_hint="Check the PIN the agency gave you (by SMS, e-mail or on paper) and type it "
         "again.",
     ),
     "issuer_metadata_invalid": Words(
@@ -240,6 +255,15 @@ _WORDS: dict[str, Words] = {
         "The service did not accept what was sent. Check the message, then ask the service what it "
         "needs.",
     ),
+    # a service refused a credential for its status (the verifier's codes, passed on)
+    "status_revoked": Words(
+        "The credential was revoked by the agency that issued it, so services no longer accept "
+        "it. Contact that agency to ask why, or for a new one.",
+    ),
+    "status_suspended": Words(
+        "The agency that issued the credential has suspended it for now, so services do not "
+        "accept it. Contact that agency to ask why and when it is valid again.",
+    ),
     "already_answered": Words(
         "This request was already answered. Scan a new QR code to share again.",
         page_hint=(
@@ -318,6 +342,11 @@ def hint_for(code: str) -> str:
     return _WORDS.get(code, _NONE).hint or _DEFAULT_HINT
 
 
+def known_code(code: str) -> bool:
+    """Whether ``code`` has its own row of plain words here."""
+    return _WORDS.get(code, _NONE).hint is not None
+
+
 class WalletError(CodedError):
     """Root of every error in :mod:`wallet`; each also carries a plain-language ``hint`` (the
     one given, else its code's), and the HTTP ``status`` of its code for the web wallet."""
@@ -360,7 +389,8 @@ class BackupError(WalletError):
 
 
 class NetworkError(WalletError):
-    """A request failed. ``upstream_status`` is the HTTP status when the service answered."""
+    """A request failed. ``upstream_status`` is the HTTP status when the service answered;
+    ``not_sent``: the request certainly never left the device (no connection was made)."""
 
     code = "network_failed"
     status = 502  # a page about a service the wallet could not use: a bad gateway
@@ -372,6 +402,8 @@ class NetworkError(WalletError):
         code: str | None = None,
         hint: str | None = None,
         upstream_status: int | None = None,
+        not_sent: bool = False,
     ) -> None:
         super().__init__(message, code=code, hint=hint)
         self.upstream_status = upstream_status
+        self.not_sent = not_sent

@@ -1,4 +1,9 @@
-"""What the citizen hands the wallet: a link as text, or the QR code in a photo of it."""
+"""What the citizen hands the wallet: a link as text, or the QR code in a photo of it.
+
+A name that looks like a file (an image suffix, or a folder in it) but names no file is a
+mistyped path (``file_not_found``), not a link; a file with no readable QR code in it gets the
+same words as the web wallet's photo upload (``qr_unreadable``: take a sharper photo).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,29 @@ from pathlib import Path
 from servicekit.qr import QRDecodeError, decode_qr_image
 from wallet.errors import PresentError, ReceiveError
 
-__all__ = ["read_link"]
+__all__ = ["IMAGE_SUFFIXES", "read_link"]
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".heic", ".tif"})
+
+
+def _looks_like_a_path(text: str) -> bool:
+    path = Path(text)
+    return path.suffix.lower() in IMAGE_SUFFIXES or "/" in text or "\\" in text
 
 
 def read_link(source: str | bytes, *, error: type[ReceiveError | PresentError]) -> str:
     """The text of a link, or of the QR code in an image (bytes, or a path to a PNG/JPEG)."""
-    if isinstance(source, str) and "://" not in source and Path(source).is_file():
+    if isinstance(source, bytes):
         image: str | bytes = source
-    elif isinstance(source, bytes):
+    elif "://" in source:
+        return source
+    elif Path(source).is_file():
         image = source
+    elif _looks_like_a_path(source):
+        raise error(f"there is no file {source!r}", code="file_not_found")
     else:
         return source
     try:
         return decode_qr_image(image)[0]
     except QRDecodeError as exc:
-        code = "offer_invalid" if error is ReceiveError else "request_invalid"
-        raise error(exc.message, code=code) from exc
+        raise error(exc.message, code="qr_unreadable") from exc

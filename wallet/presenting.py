@@ -19,7 +19,6 @@ from wallet.consent import ConsentSummary, CredentialShare, Verifier, share_for,
 from wallet.errors import NetworkError, PresentError
 from wallet.history import HistoryEntry, SharedCredential
 from wallet.links import read_link
-from wallet.network import NOT_SENT_CODES
 from wallet.oid4vp.client import PresentationClient
 from wallet.oid4vp.matching import Matcher, best_match, choose_copy, mark_shown
 from wallet.oid4vp.request import AuthorizationRequest
@@ -31,6 +30,21 @@ from wallet.storage.store import WalletStore
 __all__ = ["PresentationOutcome", "PresentationSession", "Presenting"]
 
 log = logging.getLogger(__name__)
+
+
+# A service refused a credential for its status: the citizen hears whom to ask.
+_STATUS_REFUSALS = {"status_revoked": "revoked", "status_suspended": "suspended"}
+
+
+def _whom(session: PresentationSession, code: str, language: str) -> str:
+    """The next step after a status refusal, naming the credential and the agency to contact."""
+    shares = [(p.share.title, p.entry.issuer_title(language)) for p in session._plan]
+    what = " and ".join(f"your {title} from {issuer}" for title, issuer in dict.fromkeys(shares))
+    issuers = " or ".join(dict.fromkeys(issuer for _, issuer in shares)) or "the agency"
+    return (
+        f"The service says {what or 'your credential'} was {_STATUS_REFUSALS[code]} by its "
+        f"issuer, so it is not accepted. Contact {issuers} to ask why, or for a new one."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +185,23 @@ class Presenting:
                 )
                 result = client.send(request, vp_token)
         except NetworkError as exc:
-            if exc.code not in NOT_SENT_CODES:
+            if not exc.not_sent:
                 self._record(session, "uncertain", detail=exc.message)
-            raise
+                raise
+            # No connection was made: the answer certainly did not arrive, so it is no
+            # "unclear" entry in the history, and the person hears that nothing was shared.
+            raise NetworkError(
+                f"{exc.message}; your answer was not sent, so nothing was shared",
+                code=exc.code,
+                hint="Check that the service is running and that this device is online, then "
+                "scan its QR code again.",
+                not_sent=True,
+            ) from exc
         except PresentError as exc:
             self._record(session, "rejected", detail=exc.message)
+            if exc.code in _STATUS_REFUSALS:
+                hint = _whom(session, exc.code, self._runtime.settings.language)
+                raise PresentError(exc.message, code=exc.code, hint=hint) from exc
             raise
         entry = self._record(session, "shared", result=result)
         return PresentationOutcome("shared", entry.id, result.redirect_uri)

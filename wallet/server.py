@@ -8,6 +8,7 @@ import sys
 
 import uvicorn
 
+from core.terminal import refuse_start
 from wallet.settings import WalletSettings, is_loopback
 from wallet.web import create_app
 
@@ -20,15 +21,14 @@ def run(settings: WalletSettings, *, host: str | None = None, port: int | None =
     host = host or settings.host
     port = port or settings.port
     if not settings.allow_non_loopback and not is_loopback(host):
-        print(f"error: the web wallet will not listen on {host!r}", file=sys.stderr)
-        print(
-            "what to do: use --host 127.0.0.1 (the default) and open http://127.0.0.1:"
+        raise refuse_start(
+            f"the web wallet will not listen on {host!r}",
+            "Use --host 127.0.0.1 (the default) and open http://127.0.0.1:"
             f"{port}/ on this computer. To listen elsewhere anyway, set "
             "DRUKID_WALLET_ALLOW_NON_LOOPBACK=true: anyone who can reach the port then sees "
             "your wallet's pages, unencrypted.",
-            file=sys.stderr,
+            "host_not_loopback",
         )
-        raise SystemExit(2)
     settings = settings.model_copy(update={"host": host, "port": port})
     print(f"Your wallet: open http://{_url_host(host)}:{port}/ in your browser.", file=sys.stderr)
     uvicorn.run(

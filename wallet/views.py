@@ -61,7 +61,7 @@ def describe_credential(catalog: Catalog, entry: CredentialEntry, language: str)
     order = claim_order(metadata)
     leaves.sort(key=lambda leaf: order(leaf[0]))
     claims = tuple(
-        ClaimItem(path, claim_label(metadata, path, language), value_text(value))
+        ClaimItem(path, claim_label(metadata, path, language), value_text(value, path))
         for path, value in leaves
     )
     return CredentialView(

@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from core import terminal
 from core.encoding import EncodingError, parse_json
 from credentials.clock import system_time
 from credentials.errors import X509Error
@@ -143,10 +144,7 @@ _REASONS = {
 
 
 def _fail(code: str, message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    typer.echo(f"what to do: {HINTS.get(code, 'See drukid pki --help.')}", err=True)
-    typer.echo(f"code: {code}", err=True)
-    raise typer.Exit(1)
+    raise terminal.fail(message, HINTS.get(code, "See drukid pki --help."), code)
 
 
 def _now() -> dt.datetime:

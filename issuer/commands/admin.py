@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from issuer.commands.backend import KeyOption, UrlOption, backend
-from issuer.commands.output import JsonOption, fail, out, print_json, table
+from issuer.commands.output import JsonOption, fail, out, print_json, read_text, table
 from issuer.operator import ROLES
 
 __all__ = ["apikey_app", "audit", "keys_app"]
@@ -72,10 +72,7 @@ ChainOption = Annotated[
 
 
 def _read_chain(path: Path) -> str:
-    try:
-        return path.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot read {path}: {exc}", "file_unreadable", status=2) from exc
+    return read_text(path, code="file_unreadable", encoding="ascii")
 
 
 @keys_app.command("rotate")

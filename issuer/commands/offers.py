@@ -16,7 +16,7 @@ import typer
 from rich.progress import Progress
 
 from issuer.commands.backend import KeyOption, UrlOption, backend
-from issuer.commands.output import JsonOption, err, fail, out, print_json
+from issuer.commands.output import JsonOption, err, fail, out, print_json, read_text
 from issuer.operator import OfferItem
 from servicekit.qr import qr_png, qr_terminal
 
@@ -103,10 +103,7 @@ def offers(
     api_key: KeyOption = None,
 ) -> None:
     """Create offers for many registry records: offers.csv plus one QR PNG per offer."""
-    try:
-        text = from_csv.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot read {from_csv}: {exc}", "invalid_csv", status=2) from exc
+    text = read_text(from_csv, code="invalid_csv")
     items = _bulk_items(text, type_id, tx_code)
     qr_dir = out_dir / "qr"
     qr_dir.mkdir(parents=True, exist_ok=True)

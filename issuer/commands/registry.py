@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from issuer.commands.backend import KeyOption, UrlOption, backend
-from issuer.commands.output import JsonOption, fail, out, print_json, table
+from issuer.commands.output import JsonOption, fail, out, print_json, read_text, table
 from issuer.errors import RegistryError
 from issuer.registry import validate_business, validate_person
 
@@ -104,6 +104,8 @@ def _photo_uri(path: Path) -> str:
         raise fail("the photo must be a .jpg, .png or .webp file", "invalid_photo", status=2)
     try:
         raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise fail(f"there is no file {path}", "file_not_found", status=2) from exc
     except OSError as exc:
         raise fail(f"cannot read {path}: {exc.strerror}", "invalid_photo", status=2) from exc
     return f"data:image/{kind};base64," + base64.b64encode(raw).decode("ascii")
@@ -144,10 +146,7 @@ def registry_import(
     api_key: KeyOption = None,
 ) -> None:
     """Import people (or businesses) from a CSV file; nothing is imported if a row is bad."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot read {file} as UTF-8 text: {exc}", "invalid_csv", status=2) from exc
+    text = read_text(file, code="invalid_csv")
     kind = "businesses" if businesses else "people"
     with backend(url, api_key) as b:
         result = b.import_csv(text, kind=kind, source=file.name)

@@ -139,7 +139,9 @@ class PreAuthorizedFlow:
                             code="tx_code_attempts_exhausted",
                         )
                     raise InvalidGrantError(
-                        f"the PIN is wrong; {left} attempt(s) left", code="tx_code_wrong"
+                        f"the PIN is wrong; {left} {'try' if left == 1 else 'tries'} left; "
+                        "check the PIN the agency gave you",
+                        code="tx_code_wrong",
                     )
             if not offers.redeem(offer.ref, now=now):
                 s.rollback()

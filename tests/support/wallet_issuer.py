@@ -92,6 +92,7 @@ class FakeIssuer:
     status_indexes: list[int] = field(default_factory=list)  # in the order copies were issued
     x5c: list[str] | None = None  # the signing certificate chain, when it signs with one
     iss: str | None = None  # another iss than its URL (a DID), with kid = iss + "#0"
+    name: str = "Department of Civil Registration"  # its display name in the metadata
     claims: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {
             "foundational-id": dict(FOUNDATIONAL_CLAIMS),
@@ -177,7 +178,7 @@ class FakeIssuer:
             "credential_endpoint": f"{self.base_url}/credential",
             "nonce_endpoint": f"{self.base_url}/nonce",
             "notification_endpoint": f"{self.base_url}/notification",
-            "display": [{"name": "Department of Civil Registration", "locale": "en"}],
+            "display": [{"name": self.name, "locale": "en"}],
             "credential_configurations_supported": configurations,
         }
         if self.batch_size > 1:

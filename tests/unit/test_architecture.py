@@ -36,6 +36,7 @@ PURE_EXEMPT = {
     "did/_netguard.py",
     "did/fetch.py",
     "did/resolver.py",
+    "core/terminal.py",
     "did/cli.py",
     "credentials/cli.py",
     "credentials/x509/cli.py",

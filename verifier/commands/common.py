@@ -2,7 +2,8 @@
 reach the service (its HTTP API, or its database through :func:`verifier.runtime.build_runtime`)
 and the network.
 
-An error prints ``error [<code>]: <message>`` on standard error and ends the command with exit
+An error prints the one error shape of :mod:`core.terminal` (``error:``, ``what to do:``,
+``code:``) on standard error and ends the command with exit
 status 2 (bad usage or setup) or 1 (the service refused). :func:`http_client` and
 :func:`fetcher` are looked up at call time (``common.http_client(...)``), so tests can put a
 test client or a mock network in their place.
@@ -18,6 +19,7 @@ from typing import Annotated, Any, NoReturn
 import httpx
 import typer
 
+from core import terminal
 from core.errors import CodedError
 from did.fetch import Fetcher, FetchPolicy
 from verifier.runtime import Runtime, build_runtime
@@ -59,9 +61,9 @@ FileOption = Annotated[
 DEFAULT_URL = "http://127.0.0.1:8102"
 
 
-def fail(code: str, message: str, status: int = 2) -> NoReturn:
-    typer.echo(f"error [{code}]: {message}", err=True)
-    raise typer.Exit(status)
+def fail(code: str, message: str, status: int = 2, *, hint: str | None = None) -> NoReturn:
+    """The one error shape (:func:`core.terminal.fail`) and exit ``status``."""
+    raise terminal.fail(message, hint, code, status=status)
 
 
 def fail_with(exc: CodedError, *, plain: bool = False, status: int = 2) -> NoReturn:
@@ -101,8 +103,25 @@ def call(client: httpx.Client, method: str, path: str, key: str, **kwargs: Any) 
         response = client.request(
             method, path, headers={"Authorization": f"Bearer {key}"}, **kwargs
         )
+    except httpx.ConnectError:
+        fail(
+            "service_unreachable",
+            f"the verifier at {client.base_url} did not answer",
+            hint="Check that it is running (drukid serve verifier) and that --url is its "
+            "address, and check your connection.",
+        )
+    except httpx.TimeoutException:
+        fail(
+            "service_unreachable",
+            f"the verifier at {client.base_url} did not answer in time",
+            hint="Try again; if it keeps happening, check the service and your connection.",
+        )
     except httpx.HTTPError as exc:
-        fail("service_unreachable", f"cannot reach the verifier service: {exc}")
+        fail(
+            "service_unreachable",
+            f"the connection to the verifier at {client.base_url} failed ({exc})",
+            hint="Check --url and your connection, then try again.",
+        )
     try:
         body = response.json()
     except ValueError:

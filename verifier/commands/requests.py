@@ -16,8 +16,9 @@ import typer
 from servicekit.qr import qr_terminal
 from verifier.commands import common
 from verifier.commands.common import DEFAULT_URL, JsonOption, KeyOption, UrlOption
+from verifier.request_templates import load_templates
 
-__all__ = ["request", "result"]
+__all__ = ["TEMPLATE_HELP", "request", "result"]
 
 
 def _print_result(view: dict[str, Any]) -> None:
@@ -33,10 +34,11 @@ def _print_result(view: dict[str, Any]) -> None:
         typer.echo(f"  why: {view['error']['explanation']} ({view['error']['code']})")
 
 
+TEMPLATE_HELP = "a template: " + ", ".join(sorted(load_templates())) + " (default kyc-basic)"
+
+
 def request(
-    template: Annotated[
-        str | None, typer.Option(help="kyc-basic, age-over-18, address, business-licence")
-    ] = None,
+    template: Annotated[str | None, typer.Option(help=TEMPLATE_HELP)] = None,
     dcql: Annotated[Path | None, typer.Option(help="a raw DCQL query file instead")] = None,
     purpose: Annotated[str | None, typer.Option(help="shown to the citizen")] = None,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="wait for the result")] = True,

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from core.timetext import BHUTAN, local_time, valid_zone
 from credentials.clock import system_time
 from credentials.status_check import StatusChecker
 from credentials.status_list import STATUS_LIST_MEDIA_TYPE
@@ -53,8 +54,20 @@ def verify(
         bool, typer.Option(help="accept when no status list is available")
     ] = False,
     as_json: JsonOption = False,
+    time_zone: Annotated[
+        str,
+        typer.Option(
+            "--time-zone", envvar="DRUKID_TIME_ZONE", help="the zone times are shown in (IANA)"
+        ),
+    ] = BHUTAN,
 ) -> None:
     """Verify a presentation on this machine (offline by default)."""
+    if not valid_zone(time_zone):
+        common.fail(
+            "invalid_time_zone",
+            f"{time_zone!r} is not a time zone this machine knows",
+            hint="Use an IANA name such as Asia/Thimphu (the default) or UTC.",
+        )
     try:
         presentation = file.read_text(encoding="utf-8").strip()
     except OSError as exc:
@@ -84,7 +97,7 @@ def verify(
     except VerificationError as exc:
         _print_rejected(exc, as_json)
         raise typer.Exit(1) from exc
-    _print_verified(outcome, as_json)
+    _print_verified(outcome, as_json, time_zone)
 
 
 def _print_rejected(exc: VerificationError, as_json: bool) -> None:
@@ -107,7 +120,11 @@ def _print_rejected(exc: VerificationError, as_json: bool) -> None:
     typer.echo(f"REJECTED: {exc.explanation} [{exc.code}]")
 
 
-def _print_verified(outcome: VerificationResult, as_json: bool) -> None:
+def _when(timestamp: int | None, zone: str) -> str:
+    return "unknown" if timestamp is None else local_time(timestamp, zone)
+
+
+def _print_verified(outcome: VerificationResult, as_json: bool, zone: str) -> None:
     if as_json:
         typer.echo(json.dumps({"verified": True, **outcome.to_json()}, ensure_ascii=False))
         return
@@ -116,8 +133,8 @@ def _print_verified(outcome: VerificationResult, as_json: bool) -> None:
         typer.echo(f"  {mark} {check.name}: {check.detail}")
     typer.echo(f"VERIFIED: {outcome.issuer_name} ({outcome.issuer}), {outcome.vct}")
     typer.echo(
-        f"  trust data valid as of {outcome.trust_valid_as_of}; status {outcome.status}"
-        f" as of {outcome.status_checked_at}"
+        f"  trust data valid as of {_when(outcome.trust_valid_as_of, zone)}; status "
+        f"{outcome.status} as of {_when(outcome.status_checked_at, zone)}"
     )
     for name, value in outcome.to_json()["claims"].items():
         typer.echo(f"  {name}: {json.dumps(value, ensure_ascii=False)}")

@@ -18,6 +18,7 @@ from wallet.commands.common import (
     out,
     passphrase,
     runtime_for,
+    secret_prompt,
 )
 from wallet.holder import Wallet
 
@@ -51,8 +52,8 @@ def import_(
     else:
         opened = Wallet.create_with(runtime, chosen_passphrase(runtime.settings))
     with opened:
-        backup_passphrase = os.environ.get("DRUKID_WALLET_BACKUP_PASSPHRASE") or typer.prompt(
-            "Backup passphrase", hide_input=True
+        backup_passphrase = os.environ.get("DRUKID_WALLET_BACKUP_PASSPHRASE") or secret_prompt(
+            "Backup passphrase", "DRUKID_WALLET_BACKUP_PASSPHRASE"
         )
         count = opened.import_backup(file, backup_passphrase)
         what = "1 credential" if count == 1 else f"{count} credentials"

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
-from wallet.errors import StorageError, WalletError
+from core.terminal import err, fail, out
+from wallet.errors import StorageError, VaultError, WalletError
 from wallet.holder import Wallet
 from wallet.runtime import WalletRuntime
 from wallet.settings import WalletSettings
@@ -33,10 +34,8 @@ __all__ = [
     "out",
     "passphrase",
     "runtime_for",
+    "secret_prompt",
 ]
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 EMPTY = "Your wallet is empty. Receive a credential with 'drukid wallet receive'."
@@ -44,15 +43,6 @@ WalletOption = Annotated[
     Path | None,
     typer.Option("--wallet", envvar="DRUKID_WALLET_PATH", help="The wallet file to use."),
 ]
-
-
-def fail(message: str, hint: str, code: str | None = None) -> typer.Exit:
-    """Print the two sentences (and the code, when there is one); the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", markup=True)
-    err.print(f"[bold]what to do:[/] {hint}", markup=True)
-    if code is not None:
-        err.print(f"code: {code}", markup=False)
-    return typer.Exit(1)
 
 
 def friendly(function: F) -> F:
@@ -94,12 +84,25 @@ def runtime_for(wallet_path: Path | None) -> WalletRuntime:
     return WalletRuntime.from_settings(settings)
 
 
+def secret_prompt(prompt: str, env: str, *, twice: bool = False) -> str:
+    """A secret typed at a hidden prompt (``twice`` to confirm it). Without a terminal there is
+    nowhere to type it unseen (Python's ``getpass`` would warn and read it in the clear), so
+    that is the plain ``passphrase_needed`` error naming the variable ``env`` to set."""
+    if not sys.stdin.isatty():
+        raise VaultError(
+            f"there is no terminal to type the secret in ({prompt.lower()})",
+            code="passphrase_needed",
+            hint=f"Run the command in a terminal, or set {env} (for scripts).",
+        )
+    value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=twice)
+    return value
+
+
 def passphrase(settings: WalletSettings, prompt: str = "Wallet passphrase") -> str:
     """The wallet passphrase: ``DRUKID_WALLET_PASSPHRASE``, else a hidden prompt."""
     if settings.passphrase is not None:
         return settings.passphrase.get_secret_value()
-    value: str = typer.prompt(prompt, hide_input=True)
-    return value
+    return secret_prompt(prompt, "DRUKID_WALLET_PASSPHRASE")
 
 
 def new_passphrase(env: str, prompt: str) -> str:
@@ -107,8 +110,7 @@ def new_passphrase(env: str, prompt: str) -> str:
     value = os.environ.get(env)
     if value:
         return value
-    chosen: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
-    return chosen
+    return secret_prompt(prompt, env, twice=True)
 
 
 def chosen_passphrase(settings: WalletSettings) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from wallet.commands.common import EMPTY, WalletOption, friendly, open_wallet, out
 from wallet.history import format_time
@@ -18,17 +19,16 @@ __all__ = ["delete", "list_", "show", "status"]
 _STATUS_STYLE = {"valid": "green", "suspended": "yellow", "revoked": "bold red"}
 
 
-def _status_word(view: CredentialView) -> str:
+def _status_word(view: CredentialView) -> Text:
     text = view.status_text
-    style = _STATUS_STYLE.get(text.kind)
-    return f"[{style}]{text.word}[/]" if style else text.word
+    return Text(text.word, style=_STATUS_STYLE.get(text.kind, ""))
 
 
-def _status_cell(view: CredentialView) -> str:
+def _status_cell(view: CredentialView) -> Text:
     record = view.status
     if record is None or record.as_of is None or record.current in ("none", "unknown"):
         return _status_word(view)
-    return f"{_status_word(view)} ({format_time(record.as_of)[:10]})"
+    return Text.assemble(_status_word(view), f" ({format_time(record.as_of)[:10]})")
 
 
 @friendly
@@ -74,7 +74,7 @@ def status(
     with open_wallet(wallet) as opened:
         if credential_id is None and not opened.catalog.credentials:
             if as_json:
-                out.print("[]", markup=False)
+                out.print("[]")
             else:
                 out.print(EMPTY)
             return
@@ -82,7 +82,7 @@ def status(
             out.print("Asking the issuers...")
         views = opened.check_status(credential_id)
     if as_json:
-        out.print(json.dumps([_status_json(view) for view in views], indent=2), markup=False)
+        out.print(json.dumps([_status_json(view) for view in views], indent=2))
         return
     table = Table(title="Status of your credentials")
     for column in ("ID", "Credential", "Status", "As of", "What it means"):
@@ -132,7 +132,7 @@ def show(
         out.print(table)
         text = view.status_text
         out.print(f"Received {format_time(view.received_at)}. Type: {view.vct}   ID: {view.id}")
-        out.print(f"Status: {text.word} {text.as_of}".rstrip() + f". {text.note}", markup=False)
+        out.print(f"Status: {text.word} {text.as_of}".rstrip() + f". {text.note}")
 
 
 @friendly

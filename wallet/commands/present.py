@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from core.terminal import styled
 from wallet.commands.common import WalletOption, fail, friendly, open_wallet, out
 from wallet.consent import ConsentSummary
 
@@ -16,9 +17,9 @@ def _print_consent(summary: ConsentSummary) -> None:
     out.rule("A verifier asks for information")
     for line in summary.lines():
         if line.startswith("Warning:"):
-            out.print(f"[bold yellow]{line}[/]", markup=True)
+            out.print(styled((line, "bold yellow")))
         else:
-            out.print(line, markup=False)
+            out.print(line)
     out.rule()
 
 
@@ -48,8 +49,8 @@ def present(
             return
         result = opened.approve(session)
         out.print(
-            f"[bold green]Shared[/] with {name}. It is recorded in your history.", markup=True
+            styled(("Shared", "bold green"), f" with {name}. It is recorded in your history.")
         )
         if result.redirect_uri:
             out.print("The verifier offers to continue at this address (open it yourself if")
-            out.print(f"you started this on their website): {result.redirect_uri}", markup=False)
+            out.print(f"you started this on their website): {result.redirect_uri}")

@@ -86,7 +86,7 @@ def receive(
         if loaded.tx_code is not None and tx_code is None:
             if not sys.stdin.isatty():
                 raise ReceiveError(
-                    "the issuer requires the code it sent you", code="tx_code_required"
+                    "the issuer requires the PIN it gave you", code="tx_code_required"
                 )
             description = loaded.tx_code.description or "the code the issuer sent you"
             tx_code = typer.prompt(f"Enter {description}", hide_input=True)

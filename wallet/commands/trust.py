@@ -74,8 +74,8 @@ def trust_add_root(
         raise WalletError(f"cannot read {file}: {exc.strerror}", code="trust_root_invalid") from exc
     with open_wallet(wallet) as opened:
         view = opened.trust_root(data, label=name)
-    out.print(f"Your wallet now trusts {view.subject}.", markup=False)
-    out.print(f"Fingerprint (SHA-256): {view.fingerprint}", markup=False)
+    out.print(f"Your wallet now trusts {view.subject}.")
+    out.print(f"Fingerprint (SHA-256): {view.fingerprint}")
     out.print("Compare it with the one the authority publishes.")
 
 
@@ -108,7 +108,6 @@ def trust_roots(wallet: WalletOption = None) -> None:
         # One line each, never wrapped: the fingerprint is compared by eye with the published one.
         out.print(
             f"- {root.subject} ({root.source}; valid until {format_time(root.valid_until)})",
-            markup=False,
             soft_wrap=True,
         )
-        out.print(f"  fingerprint: {root.fingerprint}", markup=False, soft_wrap=True)
+        out.print(f"  fingerprint: {root.fingerprint}", soft_wrap=True)

@@ -31,7 +31,7 @@ from did.fetch import Fetcher, FetchResponse
 from did.keys import EDDSA, ES256, PrivateKey, PublicKey
 from did.resolver import Resolver
 from wallet.errors import NetworkError, ReceiveError, WalletError
-from wallet.network import network_errors
+from wallet.network import error_body, network_errors, service_error
 from wallet.oid4vci.credential import (
     IssuedCredentials,
     ReceivedCredential,
@@ -141,7 +141,16 @@ class IssuanceClient:
             return offer
         assert offer_uri is not None
         with network_errors("could not fetch the credential offer"):
-            response = self._fetcher.get(offer_uri, accept=_JSON)
+            response = self._fetcher.request("GET", offer_uri, headers={"Accept": _JSON})
+        if response.status != 200:  # §4.1.3: an expired or used offer, in the issuer's words
+            raise service_error(
+                error_body(response),
+                status=response.status,
+                said_by="the issuer",
+                kind=ReceiveError,
+                fallback="offer_invalid",
+                unexplained="the issuer did not give the offer; it may have expired",
+            )
         return parse_offer(_json(response, "the credential offer"))
 
     def _issuer_metadata(self, credential_issuer: str) -> IssuerMetadata:

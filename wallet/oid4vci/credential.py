@@ -39,7 +39,7 @@ from did.errors import DIDError
 from did.keys import PrivateKey
 from did.methods.web import did_web_from_url
 from wallet.errors import ReceiveError
-from wallet.network import describe_error
+from wallet.network import service_error
 from wallet.oid4vci.metadata import Configuration, IssuerMetadata
 from wallet.trust import certificate_refusal
 
@@ -87,10 +87,17 @@ def parse_credential_response(status: int, body: object, *, count: int) -> Issue
     credentials, each a string."""
     if status == 202:
         raise ReceiveError("the issuer will issue later", code="deferred_not_supported")
-    if status != 200 or not isinstance(body, Mapping):
-        raise ReceiveError(
-            f"the issuer refused to issue ({describe_error(body)})", code="issuer_rejected"
+    if status != 200:
+        raise service_error(
+            body,
+            status=status,
+            said_by="the issuer",
+            kind=ReceiveError,
+            fallback="issuer_rejected",
+            unexplained="the issuer refused to issue the credential",
         )
+    if not isinstance(body, Mapping):
+        raise ReceiveError("the issuer's credential response is empty", code="issuer_rejected")
     items = body.get("credentials")
     if not isinstance(items, list) or not items or len(items) > count:
         raise ReceiveError(

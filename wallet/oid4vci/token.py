@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wallet.errors import ReceiveError
-from wallet.network import describe_error
+from wallet.network import service_error
 from wallet.oid4vci.offer import PRE_AUTHORIZED_GRANT, CredentialOffer
 
 __all__ = [
@@ -60,25 +60,22 @@ class TokenResponse:
 def parse_token_response(
     status: int, body: object, *, with_tx_code: bool, dpop: bool = False
 ) -> TokenResponse:
-    """The token response for an HTTP ``status`` and parsed ``body`` (``None`` when empty);
-    ``with_tx_code``: the offer asked for a code, so a refused grant may be a mistyped one;
-    ``dpop``: the request carried a DPoP proof, so the token must be bound (``DPoP``)."""
+    """The token response for an HTTP ``status`` and parsed ``body`` (``None`` when empty); a
+    refusal (§6.3) is the issuer's own code and words (a wrong PIN: ``tx_code_invalid``).
+    ``with_tx_code``: the offer asked for a PIN, so a refusal without a code may be a mistyped
+    one; ``dpop``: the request carried a DPoP proof, so the token must be bound (``DPoP``)."""
     if status != 200:
-        reason = describe_error(body)
-        if isinstance(body, Mapping) and body.get("error") == "invalid_grant":
-            hint = (
-                "Check the code and try again; if it still fails, ask for a new offer."
-                if with_tx_code
-                else None
-            )
-            raise ReceiveError(
-                f"the issuer did not accept the offer ({reason}); it may have expired "
-                "or been used already",
-                code="issuer_rejected",
-                hint=hint,
-            )
-        raise ReceiveError(
-            f"the issuer refused the token request ({reason})", code="issuer_rejected"
+        raise service_error(
+            body,
+            status=status,
+            said_by="the issuer",
+            kind=ReceiveError,
+            fallback="issuer_rejected",
+            unexplained="the issuer did not accept the offer; it may have expired or been used "
+            "already",
+            fallback_hint="Check the PIN and try again; if it still fails, ask for a new offer."
+            if with_tx_code
+            else None,
         )
     if not isinstance(body, Mapping) or not isinstance(body.get("access_token"), str):
         raise ReceiveError("the token response has no access token", code="issuer_metadata_invalid")

@@ -23,7 +23,7 @@ from did.errors import DIDError
 from did.fetch import Fetcher
 from did.resolver import Resolver
 from wallet.errors import PresentError
-from wallet.network import network_errors
+from wallet.network import error_body, network_errors, service_error
 from wallet.oid4vp.certificates import registered_purpose, verify_x509_request
 from wallet.oid4vp.request import (
     REQUEST_TYP,
@@ -96,14 +96,19 @@ class PresentationClient:
                     headers=accept,
                     follow_redirects=False,
                 )
-                if response.status != 200:
-                    raise PresentError(
-                        f"the verifier did not give the request (HTTP {response.status})"
-                    )
             else:
-                response = self._fetcher.get(
-                    link.request_uri, headers=accept, follow_redirects=False
+                response = self._fetcher.request(
+                    "GET", link.request_uri, headers=accept, follow_redirects=False
                 )
+        if response.status != 200:  # an expired or answered request, in the service's words
+            raise service_error(
+                error_body(response),
+                status=response.status,
+                said_by="the service",
+                kind=PresentError,
+                fallback="request_invalid",
+                unexplained="the service did not give its request",
+            )
         try:
             return response.content.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -18,7 +18,7 @@ from credentials.jose import encrypt_jwe
 from credentials.sd_jwt import present_sd_jwt
 from did.keys import PrivateKey
 from wallet.errors import PresentError
-from wallet.network import describe_error
+from wallet.network import describe_error, service_error
 from wallet.oid4vp.request import DIRECT_POST_JWT, AuthorizationRequest
 
 __all__ = [
@@ -109,15 +109,15 @@ def parse_reply(status: int, body: object) -> SendResult:
     ``redirect_uri`` to show when it gives one, or ``presentation_rejected`` in the service's
     own words."""
     if not 200 <= status < 300:
-        # The citizen reads the service's own words; the protocol detail goes to the log.
+        # The citizen reads the service's own words and code; the protocol detail goes to the log.
         log.info("response refused: HTTP %s %s", status, describe_error(body))
-        said = body.get("error_description") if isinstance(body, Mapping) else None
-        reason = describe_error({"error": said}) if isinstance(said, str) and said else ""
-        raise PresentError(
-            f"the service did not accept your answer: {reason}"
-            if reason
-            else f"the service did not accept your answer (it gave no reason; code {status})",
-            code="presentation_rejected",
+        raise service_error(
+            body,
+            status=status,
+            said_by="the service",
+            kind=PresentError,
+            fallback="presentation_rejected",
+            unexplained="the service did not accept your answer and gave no reason",
         )
     redirect = body.get("redirect_uri") if isinstance(body, Mapping) else None
     if isinstance(redirect, str) and redirect.startswith(("https://", "http://")):

@@ -18,7 +18,7 @@ from fastapi import Path as PathParam
 
 from servicekit.pages import PageProblem
 from servicekit.qr import QRDecodeError, decode_qr_image
-from wallet.errors import PresentError, ReceiveError, VaultError, WalletError
+from wallet.errors import PresentError, ReceiveError, VaultError, WalletError, hint_for
 from wallet.holder import Wallet
 from wallet.web import words
 from wallet.web.state import TooManyTries, UnlockGuard
@@ -110,8 +110,7 @@ def read_link_input(text: str, photo: bytes | None, kind: LinkKind) -> str:
             kind,
             exc.message,
             "qr_unreadable",
-            "Take a sharper, closer photo of the whole QR code in good light (PNG or JPEG), or "
-            "paste the link instead.",
+            hint_for("qr_unreadable"),
         ) from exc
     wanted = [t for t in found if t.startswith(kind.scheme)]
     return _checked((wanted or found)[0], kind)

@@ -286,6 +286,49 @@ def test_keys_prepare_then_rotate_with_the_chain(env: dict[str, str], tmp_path: 
     assert missing.exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("registry", "import", "{file}"),
+        ("offers", "--from-csv", "{file}"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("content", "says", "code"),
+    [
+        (None, "there is no file", "file_not_found"),
+        (
+            b"cid\n\xff\xfe\n",
+            "is not UTF-8 text (in a spreadsheet: save as 'CSV UTF-8')",
+            "invalid_csv",
+        ),
+    ],
+)
+def test_a_missing_or_unreadable_csv_is_named_in_plain_words(
+    env: dict[str, str],
+    tmp_path: Path,
+    argv: tuple[str, ...],
+    content: bytes | None,
+    says: str,
+    code: str,
+) -> None:
+    file = tmp_path / "people.csv"
+    if content is not None:
+        file.write_bytes(content)
+    args = [part.format(file=file) for part in argv]
+    if argv[0] == "offers":
+        args += ["--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: ")
+    assert says in lines[0]
+    assert lines[1].startswith("what to do: ")
+    assert lines[-1] == f"code: {code}"
+    assert "Errno" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_signin_code_command(tmp_path: Any, monkeypatch: Any) -> None:
     """``drukid issuer signin-code CID`` locally: the code, grouped, and its JSON form."""
     from typer.testing import CliRunner

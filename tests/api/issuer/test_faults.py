@@ -32,7 +32,7 @@ def test_a_data_dir_that_cannot_be_made_is_a_plain_start_up_error(
     blocker.write_text("not a directory")
     result = _serve(monkeypatch, blocker / "issuer")
     assert result.exit_code == 2, result.output
-    assert "error [data_dir_unwritable]" in result.output
+    assert "code: data_dir_unwritable" in result.output
     assert str(blocker / "issuer") in result.output
     assert "Traceback" not in result.output
     assert not isinstance(result.exception, OSError)
@@ -49,7 +49,7 @@ def test_a_read_only_database_is_a_plain_start_up_error(
     monkeypatch.setattr(issuer.runtime, "_prepare", read_only)
     result = _serve(monkeypatch, tmp_path / "issuer")
     assert result.exit_code == 2, result.output
-    assert "error [data_dir_unwritable]" in result.output
+    assert "code: data_dir_unwritable" in result.output
     assert "(read-only)" in result.output
     assert "Traceback" not in result.output
 

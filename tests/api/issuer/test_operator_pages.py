@@ -854,6 +854,17 @@ def test_search_and_filtered_list_on_postgres(data_dir: Any, postgres_url: str) 
         assert_page(listed, 200, "1 credential for", "Valid")
 
 
+def test_a_key_without_a_name_is_said_in_words(client: TestClient) -> None:
+    web = new_browser(client)
+    key = new_key(client, "issue", "")
+    assert sign_in(web, key).status_code == 303
+    words = text_of(web.get("/operator/search").text)
+    key_id = key.split("_")[1]
+    assert "Signed in as an API key" not in words
+    assert f"Signed in with an API key that has no name (key {key_id} )" in words
+    assert "drukid issuer apikey create --label NAME" in words
+
+
 def test_operator_page_gives_a_sign_in_code(
     client: TestClient, admin_web: tuple[TestClient, str]
 ) -> None:

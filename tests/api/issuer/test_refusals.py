@@ -97,7 +97,7 @@ def test_tx_code_required_unexpected_and_wrong(
     wrong = "0" * 6 if created["tx_code"] != "0" * 6 else "1" * 6
     response = wallet.token_response(code, tx_code=wrong)
     _error(response, 400, "invalid_grant", "tx_code_wrong")
-    assert "4 attempt" in response.json()["error_description"]
+    assert "4 tries left" in response.json()["error_description"]
     assert wallet.token_response(code, tx_code=created["tx_code"]).status_code == 200
     plain = wallet.code_of(wallet.fetch_offer(create_offer(client, admin)["offer_uri"]))
     _error(

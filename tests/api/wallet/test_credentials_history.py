@@ -55,7 +55,7 @@ def test_details_the_issuer_never_hides_are_marked(
     receive(unlocked, issuer.offer())
     words = text_of(unlocked.get(credential_path(unlocked)))
     assert "Details marked “always shown” are seen by every service" in words
-    assert "Citizenship BT always shown" in words
+    assert "Citizenship Bhutan (BT) always shown" in words
     assert "Full name Karma Wangmo Date of birth" in words  # the others carry no mark
 
 

@@ -55,8 +55,8 @@ def test_an_offer_with_a_pin_asks_for_it_and_a_wrong_pin_can_be_corrected(
     wrong = unlocked.post(where, data={"csrf_token": csrf_of(pin_page), "tx_code": "1111"})
     assert wrong.status_code == 400
     words = text_of(wrong)
-    assert "The issuer did not accept the offer (invalid_grant: wrong code)" in words
-    assert "What to do: Check the code and try again" in words
+    assert "The issuer says: wrong code" in words
+    assert "What to do: Check the PIN and try again" in words
     assert "Type the PIN the agency gave you" in words  # the form is there to try again
     assert "Your wallet is empty" in credentials_page(unlocked)
     right = unlocked.post(where, data={"csrf_token": csrf_of(pin_page), "tx_code": "4321"})

@@ -58,7 +58,7 @@ def test_refuses_another_address_with_what_to_do(
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert "will not listen on '0.0.0.0'" in err
-    assert "what to do: use --host 127.0.0.1" in err
+    assert "what to do: Use --host 127.0.0.1" in err
     assert uvicorn_calls == []
 
 

@@ -52,6 +52,7 @@ def test_valid_suspended_revoked_in_plain_words(holding: TestClient, issuer: Fak
     issuer.set_status(STATUS_SUSPENDED)
     words = check(holding)
     assert f"Status: Suspended {as_of}" in words
+    assert "Valid until" not in words
     assert "services will refuse it until the issuer reinstates it" in words
     issuer.set_status(STATUS_VALID)
     assert "Status: Valid" in check(holding)
@@ -63,6 +64,8 @@ def test_valid_suspended_revoked_in_plain_words(holding: TestClient, issuer: Fak
     start = page.text.index('href="/credentials/') + len('href="')
     details = text_of(holding.get(page.text[start : page.text.index('"', start)]))
     assert f"Status: Revoked {as_of}" in details
+    assert "Valid until" not in words  # a revoked card never says it is valid
+    assert "Valid until" not in details
 
 
 def test_an_unreachable_issuer_keeps_the_last_known_status(

@@ -175,5 +175,5 @@ def test_honest_software_keys_are_refused_where_high_is_required(tmp_path: Path)
         pytest.raises(ReceiveError) as err,
     ):
         receive(tmp_path, app, network, "permanent-address", **wallet_files)
-    assert err.value.code == "issuer_rejected"
+    assert err.value.code == "key_storage_insufficient"  # the issuer's own code, passed on
     assert "not kept in storage this credential requires (iso_18045_high)" in err.value.message

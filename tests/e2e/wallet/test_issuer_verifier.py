@@ -125,9 +125,8 @@ def flow(
         assert [e.outcome for e in wallet.history()] == ["shared", "shared"]
 
 
-def test_in_process(tmp_path: Path) -> None:
-    issuer_url, verifier_url = "http://127.0.0.1:8101", "http://127.0.0.1:8102"
-    clients: dict[str, TestClient] = {}
+def in_process(clients: dict[str, TestClient]) -> httpx.MockTransport:
+    """A transport that sends each request to the test client of its ``host:port``."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         client = clients[f"{request.url.host}:{request.url.port}"]
@@ -139,7 +138,13 @@ def test_in_process(tmp_path: Path) -> None:
                    if k.lower() not in ("content-length", "content-encoding")]  # fmt: skip
         return httpx.Response(response.status_code, headers=headers, content=response.content)
 
-    transport = httpx.MockTransport(handler)
+    return httpx.MockTransport(handler)
+
+
+def test_in_process(tmp_path: Path) -> None:
+    issuer_url, verifier_url = "http://127.0.0.1:8101", "http://127.0.0.1:8102"
+    clients: dict[str, TestClient] = {}
+    transport = in_process(clients)
     issuer, verifier = apps(tmp_path, issuer_url, verifier_url, transport)
     with ExitStack() as stack:
         clients["127.0.0.1:8101"] = stack.enter_context(TestClient(issuer, base_url=issuer_url))

@@ -202,7 +202,7 @@ def test_decode_and_verify_bad_input_are_clear_errors(
     assert fragment in err
     code, _, err = _invoke("verify", str(bad), "--issuer-key", str(keys["issuer_pub"]))
     assert code == 1
-    assert err.startswith("rejected:")
+    assert err.startswith("error: rejected:")
 
 
 def test_missing_files_and_bad_keys_are_usage_errors(keys: dict[str, Path], tmp_path: Path) -> None:

@@ -52,8 +52,8 @@ def test_create_with_out_and_never_overwrite(tmp_path: Path) -> None:
     before = out.read_bytes()
     second = runner.invoke(app, ["create", "--out", str(out)])
     assert second.exit_code == 1
-    assert "error: file_exists:" in second.stderr
-    assert "hint:" in second.stderr
+    assert "code: file_exists" in second.stderr
+    assert "what to do:" in second.stderr
     assert out.read_bytes() == before
 
 
@@ -62,7 +62,7 @@ def test_create_reports_unwritable_paths(tmp_path: Path) -> None:
     blocker.write_text("")
     result = runner.invoke(app, ["create", "--out", str(blocker / "key.jwk.json")])
     assert result.exit_code == 1
-    assert "error: cannot_write:" in result.stderr
+    assert "code: cannot_write" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -100,8 +100,10 @@ def test_resolve_errors_have_codes_and_hints(did: str, code: str, hint: str) -> 
     result = runner.invoke(app, ["resolve", did])
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.startswith(f"error: {code}: ")
-    assert "hint:" in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: ")
+    assert lines[1].startswith("what to do: ")
+    assert lines[-1] == f"code: {code}"
     assert hint in result.stderr
     assert "Traceback" not in result.output
 

@@ -391,6 +391,22 @@ def test_transport_errors_become_fetch_failed() -> None:
     with pytest.raises(FetchError) as info:
         fetcher(down).get("https://issuer.example/")
     assert codes(info) == "fetch_failed"
+    # Words, never the exception's name; and no connection means nothing was sent.
+    assert (
+        info.value.message == "issuer.example did not answer: nothing there accepted the connection"
+    )
+    assert info.value.not_sent
+
+
+def test_a_connection_that_breaks_off_may_have_carried_the_request() -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("connection reset", request=request)
+
+    with pytest.raises(FetchError) as info:
+        fetcher(broken).get("https://issuer.example/")
+    assert codes(info) == "fetch_failed"
+    assert "ReadError" not in info.value.message
+    assert not info.value.not_sent
 
 
 @pytest.mark.parametrize("body", [b"{", b'{"a": 1, "a": 2}', b"NaN", b"\xff"])

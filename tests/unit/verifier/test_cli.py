@@ -299,3 +299,29 @@ def test_trust_add_anchor_writes_the_trust_file(tmp_path: Path) -> None:
     )
     assert bad.exit_code == 2
     assert "TYPE_ID=VCT" in bad.output
+
+
+def test_request_help_names_every_template_and_readme_lists_them() -> None:
+    from verifier.request_templates import load_templates
+
+    shown = runner.invoke(cli.app, ["request", "--help"], terminal_width=400).stdout
+    readme = (Path(__file__).resolve().parents[3] / "docs/readme/verifier.md").read_text()
+    table = readme.split("### Templates", 1)[1].split("###", 1)[0]
+    for template_id in load_templates():
+        assert template_id in shown
+        assert f"| `{template_id}` |" in table
+
+
+def test_a_verifier_that_does_not_answer_is_said_in_words() -> None:
+    from servicekit.runner import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    result = runner.invoke(cli.app, ["request", "--url", url, "--api-key", "drk_x", "--no-wait"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: the verifier at {url} did not answer"
+    assert "running" in lines[1]
+    assert lines[1].startswith("what to do: ")
+    assert lines[-1] == "code: service_unreachable"
+    assert "Errno" not in result.output
+    assert "ConnectError" not in result.output

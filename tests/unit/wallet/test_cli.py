@@ -205,6 +205,51 @@ def test_trust_roots_from_the_command_line(cli: CliRunner, tmp_path: Path) -> No
     assert "trust_root_not_found" in run(cli, "trust", "remove-root", fingerprint, code=1)
 
 
+def test_no_terminal_for_the_passphrase_is_a_plain_error(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRUKID_WALLET_")}
+    env["DRUKID_WALLET_PATH"] = str(tmp_path / "w" / "wallet.db")
+    drukid = [sys.executable, "-c", "from drukid.cli import main; main()", "wallet"]
+    made = subprocess.run(
+        [*drukid, "init"],
+        env={**env, "DRUKID_WALLET_PASSPHRASE": PASS},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    # No controlling terminal and no stdin: getpass would warn and read the secret in the clear.
+    done = subprocess.run(
+        [*drukid, "list"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "GetPassWarning" not in done.stderr
+    assert "Warning" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("error: there is no terminal to type the secret in")
+    assert "DRUKID_WALLET_PASSPHRASE" in lines[1]
+    assert lines[-1] == "code: passphrase_needed"
+
+
+def test_citizenship_reads_as_the_countrys_name(cli: CliRunner, issuer: FakeIssuer) -> None:
+    run(cli, "init")
+    run(cli, "receive", issuer.offer())
+    [credential_id] = [line.split("│")[1].strip() for line in run(cli, "list").splitlines()
+                       if "National ID" in line]  # fmt: skip
+    shown = run(cli, "show", credential_id)
+    assert "Bhutan (BT)" in shown
+    assert "│ BT " not in shown
+
+
 @pytest.mark.parametrize(
     "content",
     [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01", b"%!PS-Adobe-3.0 EPSF-3.0\n"],

@@ -346,6 +346,33 @@ def test_a_timeout_while_answering_is_recorded_as_uncertain(
     assert entry.disclosed == ("Full name", "Age over 18")
 
 
+def test_a_refused_connection_while_answering_is_not_unclear(
+    wallet: Wallet, issuer: FakeIssuer, verifier: FakeVerifier, pid: str
+) -> None:
+    import httpx
+
+    from did.fetch import Fetcher
+
+    link, _ = verifier.create_request(name_query(issuer))
+    session = wallet.prepare_presentation(link)
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    wallet._runtime.network = lambda: Fetcher(
+        wallet.settings.fetch_policy(), transport=httpx.MockTransport(down)
+    )
+    with pytest.raises(NetworkError) as info:
+        wallet.approve(session)
+    assert info.value.code == "network_failed"
+    assert info.value.not_sent
+    assert "did not answer" in info.value.message
+    assert "nothing was shared" in info.value.message
+    assert "ConnectError" not in info.value.message
+    assert "running" in info.value.hint
+    assert wallet.history() == []  # certainly not arrived: no "unclear" entry
+
+
 def test_a_credential_that_expires_while_the_wallet_is_open_is_no_longer_offered(
     wallet: Wallet, issuer: FakeIssuer, pid: str
 ) -> None:

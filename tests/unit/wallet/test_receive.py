@@ -13,7 +13,7 @@ from did.fetch import Fetcher
 from servicekit.qr import qr_png
 from tests.support.wallet_issuer import FakeIssuer
 from tests.unit.wallet.conftest import NOW
-from wallet.errors import NetworkError, ReceiveError, WalletError
+from wallet.errors import NetworkError, ReceiveError, WalletError, hint_for
 from wallet.holder import Wallet
 from wallet.settings import WalletSettings
 
@@ -65,10 +65,21 @@ def test_offer_by_reference_and_from_a_qr_image(
     assert view.type_id == "permanent-address"
 
 
-def test_a_picture_without_a_qr_code(wallet: Wallet, tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [b"", b"not an image at all", "cut"])
+def test_a_picture_without_a_qr_code_asks_for_a_sharper_photo(
+    wallet: Wallet, tmp_path: Path, content: bytes | str
+) -> None:
     image = tmp_path / "blank.png"
-    image.write_bytes(qr_png("x")[:50])
-    fails(wallet, str(image), "offer_invalid")
+    image.write_bytes(qr_png("x")[:50] if content == "cut" else content)
+    error = fails(wallet, str(image), "qr_unreadable")
+    assert "sharper" in error.hint
+    assert error.hint == hint_for("qr_unreadable")  # the web wallet's words too
+
+
+@pytest.mark.parametrize("typed", ["offre.png", "photos/offer", "Offer.JPG"])
+def test_a_mistyped_file_name_is_no_such_file(wallet: Wallet, tmp_path: Path, typed: str) -> None:
+    error = fails(wallet, str(tmp_path / typed) if "/" in typed else typed, "file_not_found")
+    assert "there is no file" in error.message
 
 
 def test_tx_code(wallet: Wallet, issuer: FakeIssuer) -> None:
