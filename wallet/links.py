@@ -7,18 +7,15 @@ same words as the web wallet's photo upload (``qr_unreadable``: take a sharper p
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from servicekit.qr import QRDecodeError, decode_qr_image
 from wallet.errors import PresentError, ReceiveError
 
-__all__ = ["IMAGE_SUFFIXES", "read_link"]
+__all__ = ["IMAGE_SUFFIXES", "OFFLINE_PREFIXES", "read_link"]
 
+OFFLINE_PREFIXES = ("DKR1:", "DKP1:")  # docs/offline-qr.md
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".heic", ".tif"})
-# A URI scheme or a code prefix (``openid4vp:``, ``DKR1:``): text, even with "/" in it (base45
-# has "/" in its alphabet).
-_PREFIXED = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def _looks_like_a_path(text: str) -> bool:
@@ -30,8 +27,8 @@ def read_link(source: str | bytes, *, error: type[ReceiveError | PresentError]) 
     """The text of a link, or of the QR code in an image (bytes, or a path to a PNG/JPEG)."""
     if isinstance(source, bytes):
         image: str | bytes = source
-    elif "://" in source or (_PREFIXED.match(source) and not Path(source).exists()):
-        return source
+    elif "://" in source or source.startswith(OFFLINE_PREFIXES):
+        return source  # a link, or an offline QR code's text (base45 may hold "/")
     elif Path(source).is_file():
         image = source
     elif _looks_like_a_path(source):
