@@ -110,9 +110,9 @@ def test_a_dcql_file_is_read_strictly(tmp_path: Any, content: bytes, code: str) 
         ],
     )
     assert result.exit_code == 2, result.output
-    assert f"error [{code}]" in result.output
+    assert f"code: {code}" in result.output
     assert "Traceback" not in result.output
     missing = runner.invoke(
         cli.app, ["request", "--dcql", str(tmp_path / "none.json"), "--no-wait"]
     )
-    assert "error [dcql_file_unreadable]" in missing.output
+    assert "code: dcql_file_unreadable" in missing.output

@@ -81,5 +81,5 @@ def test_a_data_dir_that_cannot_be_made_stops_serve_verifier_plainly(
     monkeypatch.setattr("verifier.server.uvicorn.run", lambda *a, **k: pytest.fail("it started"))
     result = CliRunner().invoke(drukid_app, ["serve", "verifier"])
     assert result.exit_code == 2, result.output
-    assert "error [data_dir_unwritable]" in result.output
+    assert "code: data_dir_unwritable" in result.output
     assert "Traceback" not in result.output
