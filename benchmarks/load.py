@@ -52,7 +52,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from benchmarks._timing import machine
 from credentials.jose import sign_jws
 from did.keys import PrivateKey
-from issuer.oid4vci.offer import PRE_AUTHORIZED_GRANT, pre_authorized_code_for
+from issuer.oid4vci.offer import PRE_AUTHORIZED_GRANT
 from issuer.oid4vci.proof import PROOF_TYP
 from issuer.operator import OfferItem, local_actor
 from issuer.runtime import build_runtime
@@ -251,9 +251,18 @@ def _issuer_setup(
                 local_actor(), [OfferItem("foundational-id", CID)] * min(1000, n - start)
             )
         ]
+        # Each offer's pre-authorized code, as a wallet gets it (random, sealed in the offer).
+        codes = [
+            str(
+                runtime.preauthorized.credential_offer(o.credential_offer_uri.rsplit("/", 1)[1])[
+                    "grants"
+                ][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+            )
+            for o in offers
+        ]
     finally:
         runtime.close()
-    return env, [pre_authorized_code_for(o.credential_offer_uri.rsplit("/", 1)[1]) for o in offers]
+    return env, codes
 
 
 # --- the verifier: direct_post.jwt responses ---------------------------------------------
