@@ -43,12 +43,13 @@ def test_request_no_wait_then_result(client, key, wallet):
     assert created.exit_code == 0, created.output
     data = json.loads(created.output)
     assert parse_openid4vp_uri(data["uri"])["request_uri"].endswith(data["id"])
-    pending = runner.invoke(cli.app, ["result", data["id"], "--api-key", key])
+    # "--": a random request id may start with "-" (base64url), which is not an option.
+    pending = runner.invoke(cli.app, ["result", "--api-key", key, "--", data["id"]])
     assert "PENDING" in pending.output
     respond(client, wallet, {"uri": data["uri"]})
-    shown = runner.invoke(cli.app, ["result", data["id"], "--json", "--api-key", key])
+    shown = runner.invoke(cli.app, ["result", "--json", "--api-key", key, "--", data["id"]])
     assert json.loads(shown.output)["claims"]["cid"] == "11512003456"
-    human = runner.invoke(cli.app, ["result", data["id"], "--api-key", key])
+    human = runner.invoke(cli.app, ["result", "--api-key", key, "--", data["id"]])
     assert "VERIFIED" in human.output
     assert 'full_name: "Karma Wangmo"' in human.output
 
