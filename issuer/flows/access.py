@@ -16,11 +16,41 @@ from sqlmodel import Session
 from issuer.context import IssuerContext
 from issuer.errors import InvalidRequestError, InvalidTokenError
 from issuer.flows.sender import SenderConstraint
-from issuer.oid4vci.offer import lookup_hash
+from issuer.oid4vci.offer import lookup_hash, new_secret
 from issuer.storage.models import AccessTokenRow
 from issuer.storage.repos import Tokens
 
-__all__ = ["ResourceAccess", "live_access_token"]
+__all__ = ["ResourceAccess", "issue_access_token", "live_access_token"]
+
+
+def issue_access_token(
+    s: Session,
+    context: IssuerContext,
+    *,
+    offer_ref: str,
+    type_id: str,
+    subject: tuple[str, str],
+    now: int,
+    dpop_jkt: str | None,
+    grant_ref: str | None = None,
+) -> str:
+    """A new access token for one credential type and subject, stored by its hash (the one
+    place both token grants make one); returns the token."""
+    access_token = new_secret(context.random_bytes)
+    Tokens(s).add(
+        AccessTokenRow(
+            token_hash=lookup_hash(access_token),
+            offer_ref=offer_ref,
+            type_id=type_id,
+            subject_kind=subject[0],
+            subject_id=subject[1],
+            created_at=now,
+            expires_at=now + context.settings.access_token_lifetime,
+            dpop_jkt=dpop_jkt,
+            grant_ref=grant_ref,
+        )
+    )
+    return access_token
 
 
 def live_access_token(

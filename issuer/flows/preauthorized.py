@@ -18,6 +18,7 @@ from issuer.errors import (
     OfferGoneError,
     OfferNotFoundError,
 )
+from issuer.flows.access import issue_access_token
 from issuer.oid4vci.offer import (
     create_credential_offer,
     lookup_hash,
@@ -29,8 +30,8 @@ from issuer.oid4vci.offer import (
     unseal_pre_authorized_code,
 )
 from issuer.oid4vci.token import parse_token_request, token_response
-from issuer.storage.models import AccessTokenRow, OfferRow
-from issuer.storage.repos import Nonces, Offers, Tokens
+from issuer.storage.models import OfferRow
+from issuer.storage.repos import Nonces, Offers
 
 __all__ = ["PreAuthorizedFlow"]
 
@@ -148,18 +149,14 @@ class PreAuthorizedFlow:
                 raise InvalidGrantError(
                     "this code was already used; ask the agency for a new offer", code="code_used"
                 )
-            access_token = new_secret(context.random_bytes)
-            Tokens(s).add(
-                AccessTokenRow(
-                    token_hash=lookup_hash(access_token),
-                    offer_ref=offer.ref,
-                    type_id=offer.type_id,
-                    subject_kind=offer.subject_kind,
-                    subject_id=offer.subject_id,
-                    created_at=now,
-                    expires_at=now + context.settings.access_token_lifetime,
-                    dpop_jkt=dpop_jkt,
-                )
+            access_token = issue_access_token(
+                s,
+                context,
+                offer_ref=offer.ref,
+                type_id=offer.type_id,
+                subject=(offer.subject_kind, offer.subject_id),
+                now=now,
+                dpop_jkt=dpop_jkt,
             )
             s.commit()
         log.info("offer %s redeemed for an access token", offer.ref)

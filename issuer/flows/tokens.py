@@ -26,6 +26,7 @@ from credentials.errors import PKCEError
 from credentials.oauth import VerifiedClientAttestation, VerifiedDPoP, verify_pkce
 from issuer.context import IssuerContext
 from issuer.errors import InvalidClientError, InvalidGrantError, InvalidRequestError
+from issuer.flows.access import issue_access_token
 from issuer.flows.preauthorized import PreAuthorizedFlow
 from issuer.flows.sender import SenderConstraint
 from issuer.oid4vci.offer import PRE_AUTHORIZED_GRANT, lookup_hash, new_secret
@@ -38,8 +39,7 @@ from issuer.oid4vci.token import (
     token_response,
 )
 from issuer.storage.authorization import Grants, ParRequests, RefreshTokens
-from issuer.storage.models import AccessTokenRow, GrantRow, RefreshTokenRow
-from issuer.storage.repos import Tokens
+from issuer.storage.models import GrantRow, RefreshTokenRow
 
 __all__ = ["SenderHeaders", "TokenFlow"]
 
@@ -179,19 +179,15 @@ class TokenFlow:
         """A new DPoP-bound access token (and refresh token) for ``grant``."""
         context = self.context
         settings = context.settings
-        access_token = new_secret(context.random_bytes)
-        Tokens(s).add(
-            AccessTokenRow(
-                token_hash=lookup_hash(access_token),
-                offer_ref=grant.offer_ref,
-                type_id=grant.type_id,
-                subject_kind=grant.subject_kind,
-                subject_id=grant.subject_id,
-                created_at=now,
-                expires_at=now + settings.access_token_lifetime,
-                dpop_jkt=jkt,
-                grant_ref=grant.ref,
-            )
+        access_token = issue_access_token(
+            s,
+            context,
+            offer_ref=grant.offer_ref,
+            type_id=grant.type_id,
+            subject=(grant.subject_kind, grant.subject_id),
+            now=now,
+            dpop_jkt=jkt,
+            grant_ref=grant.ref,
         )
         refresh_token = None
         if settings.refresh_tokens:
